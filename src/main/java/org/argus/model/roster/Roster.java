@@ -1,0 +1,112 @@
+package org.argus.model.roster;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.argus.model.roster.PreprocessingSpec.ChannelOrder;
+import org.argus.model.roster.PreprocessingSpec.Layout;
+import org.argus.model.roster.PreprocessingSpec.Scaling;
+
+/**
+ * The named pretrained CNNs Argus provisions itself. Both come from the npm package {@code
+ * nsfwjs@4.4.0} (MIT): Keras Applications networks whose lower blocks kept their frozen ImageNet
+ * weights while the top was retrained to 5 classes (DESIGN.md §6). Any other ONNX file can be used
+ * by path with a user-given {@link PreprocessingSpec}.
+ */
+public final class Roster {
+  /** Labels of the retrained 5-class head shared by both models (nsfwjs's class order). */
+  public static final List<String> NSFWJS_LABELS =
+      List.of("Drawing", "Hentai", "Neutral", "Porn", "Sexy");
+
+  private static final Map<String, RosterModel> MODELS = new LinkedHashMap<>();
+
+  static {
+    add(
+        new RosterModel(
+            "mobilenet_v2",
+            "Keras MobileNetV2 (alpha 1.0), 224x224 RGB, ImageNet body (frozen through block_10)",
+            "npm nsfwjs@4.4.0 dist/models/mobilenet_v2 (MIT); head retrained to 5 classes",
+            "input_1",
+            new PreprocessingSpec(224, 224, ChannelOrder.RGB, Scaling.TF, Layout.NHWC),
+            32,
+            List.of(
+                "block_3_expand_relu",
+                "block_6_expand_relu",
+                "block_10_expand_relu",
+                "block_13_expand_relu",
+                "block_16_project_BN",
+                "out_relu"),
+            "dense_3",
+            NSFWJS_LABELS));
+    add(
+        new RosterModel(
+            "inception_v3",
+            "Keras InceptionV3, 299x299 RGB, ImageNet body (frozen through mixed5)",
+            "npm nsfwjs@4.4.0 dist/models/inception_v3 (MIT); head retrained to 5 classes",
+            "input_1",
+            new PreprocessingSpec(299, 299, ChannelOrder.RGB, Scaling.TF, Layout.NHWC),
+            75,
+            List.of(
+                "mixed2", "mixed5", "mixed6", "mixed7", "mixed8", "mixed9", "mixed10"),
+            "dense_3",
+            NSFWJS_LABELS));
+  }
+
+  private Roster() {}
+
+  private static void add(RosterModel m) {
+    MODELS.put(m.name(), m);
+  }
+
+  /** @return all roster models, in a stable order */
+  public static List<RosterModel> all() {
+    return List.copyOf(MODELS.values());
+  }
+
+  /** @return the roster's model names */
+  public static List<String> names() {
+    return List.copyOf(MODELS.keySet());
+  }
+
+  /**
+   * @return the roster model called {@code name}
+   * @throws IllegalArgumentException naming the unknown model and listing the known ones
+   */
+  public static RosterModel get(String name) {
+    RosterModel m = MODELS.get(name);
+    if (m == null) {
+      throw new IllegalArgumentException(
+          "unknown model '" + name + "'; known: " + String.join(", ", MODELS.keySet())
+              + " (or give an ONNX file path with a preprocessing spec)");
+    }
+    return m;
+  }
+
+  /**
+   * Checks feature-layer names against the model's tensors.
+   *
+   * @param model the model the layers belong to (for the message)
+   * @param layers requested layer names
+   * @param known every tensor name of the model's graph
+   * @throws IllegalArgumentException for the first unknown layer, naming it, the model, and the
+   *     curated feature layers (plus how many tensors exist in total)
+   */
+  public static void checkLayers(RosterModel model, List<String> layers, java.util.Set<String> known) {
+    for (String l : layers) {
+      if (!known.contains(l)) {
+        throw new IllegalArgumentException(
+            "unknown layer '"
+                + l
+                + "' in "
+                + model.name()
+                + "; feature layers: "
+                + String.join(", ", model.featureLayers())
+                + " (any of the graph's "
+                + known.size()
+                + " tensors works too: argus models inspect "
+                + model.name()
+                + ")");
+      }
+    }
+  }
+}

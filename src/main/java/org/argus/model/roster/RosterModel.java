@@ -1,0 +1,40 @@
+package org.argus.model.roster;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One named pretrained CNN of the {@link Roster}: where it comes from, its input tensor, its
+ * native preprocessing, the layers curated for feature transfer and its classifier head's labels.
+ *
+ * @param name roster name, e.g. {@code mobilenet_v2}
+ * @param description one line for {@code argus models list}
+ * @param source provenance of the weights (package, version, licence, what was retrained)
+ * @param inputTensor the ONNX graph input, {@code [N, H, W, 3] float32 NHWC} for imported Keras
+ *     models
+ * @param preprocessing the native preprocessing (size the model was trained at)
+ * @param minInputSize the smallest square input the conv body accepts, in pixels
+ * @param featureLayers layers curated for feature transfer, bottom to top (Keras layer names)
+ * @param outputTensor the classifier head's output tensor ({@code [N, labels] float32}, softmax)
+ * @param labels class names of the head, in output order
+ */
+public record RosterModel(
+    String name,
+    String description,
+    String source,
+    String inputTensor,
+    PreprocessingSpec preprocessing,
+    int minInputSize,
+    List<String> featureLayers,
+    String outputTensor,
+    List<String> labels) {
+
+  /** Validates and copies the lists. */
+  public RosterModel {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(inputTensor, "inputTensor");
+    Objects.requireNonNull(preprocessing, "preprocessing");
+    featureLayers = List.copyOf(featureLayers);
+    labels = List.copyOf(labels);
+  }
+}
