@@ -1,0 +1,140 @@
+package org.argus.data.image;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lower;
+
+import java.io.IOException;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.ml.image.ImageSchema;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Reads a folder tree of images through Spark's {@code binaryFile} source (recursive) and decodes
+ * every file with {@link ImageDecoder} on the executors, exactly once.
+ *
+ * <p>Layout: {@code root/<label>/.../file}; the label is the first-level subfolder name (images may
+ * sit at any depth below it); files directly in {@code root} get a null label. Hadoop skips files
+ * whose names start with {@code _} or {@code .}. Each file is loaded whole into memory by {@code
+ * binaryFile} (Spark refuses files over 2 GiB, failing the job).
+ */
+public final class ImageFolder {
+  private ImageFolder() {}
+
+  /**
+   * @return the per-file schema {@code (path string not null, label string, image ImageSchema
+   *     struct, reason string)}
+   */
+  public static StructType schema() {
+    return new StructType()
+        .add("path", DataTypes.StringType, false)
+        .add("label", DataTypes.StringType, true)
+        .add("image", ImageSchema.columnSchema(), true)
+        .add("reason", DataTypes.StringType, true);
+  }
+
+  /** Reads with {@link ImageReadOptions#defaults()}. */
+  public static ImageReadResult read(SparkSession spark, String root) {
+    return read(spark, root, ImageReadOptions.defaults());
+  }
+
+  /**
+   * Reads and decodes every (filtered) file below {@code root}. The per-file decode is persisted
+   * ({@code MEMORY_AND_DISK}) lazily: the first action on any output computes it, later ones reuse
+   * it.
+   *
+   * @param root a local path or Hadoop FileSystem URI of the root folder
+   * @param options decoding and filtering options
+   * @return decoded and quarantined files
+   * @throws IllegalArgumentException when {@code root} does not exist or is not a directory
+   */
+  public static ImageReadResult read(SparkSession spark, String root, ImageReadOptions options) {
+    Objects.requireNonNull(spark, "spark");
+    Objects.requireNonNull(root, "root");
+    Objects.requireNonNull(options, "options");
+    String qualifiedRoot;
+    try {
+      Path p = new Path(root);
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(p) || !fs.getFileStatus(p).isDirectory()) {
+        throw new IllegalArgumentException(
+            "image folder root " + root + " does not exist or is not a directory");
+      }
+      qualifiedRoot = fs.makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot access image folder root " + root + ": " + e, e);
+    }
+    DataFrameReader reader =
+        spark.read().format("binaryFile").option("recursiveFileLookup", "true");
+    if (options.pathGlobFilter() != null) {
+      reader = reader.option("pathGlobFilter", options.pathGlobFilter());
+    }
+    Dataset<Row> files = reader.load(root).select("path", "content");
+    if (!options.extensions().isEmpty()) {
+      String regex =
+          ".*\\.("
+              + options.extensions().stream().map(Pattern::quote).collect(Collectors.joining("|"))
+              + ")$";
+      files = files.filter(lower(col("path")).rlike(regex));
+    }
+    Dataset<Row> all =
+        files
+            .map(
+                new DecodeRow(qualifiedRoot, options.maxPixels(), options.labelFromFolder()),
+                Encoders.row(schema()))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    return new ImageReadResult(all);
+  }
+
+  /**
+   * @param qualifiedRoot the root as a qualified Hadoop path string (e.g. {@code file:/data/imgs})
+   * @param path a file path below it as {@code binaryFile} reports it
+   * @return the first path segment below the root, or null when the file sits directly in the root
+   *     or outside it
+   */
+  static String labelOf(String qualifiedRoot, String path) {
+    String prefix = qualifiedRoot.endsWith("/") ? qualifiedRoot : qualifiedRoot + "/";
+    if (!path.startsWith(prefix)) {
+      return null;
+    }
+    String rest = path.substring(prefix.length());
+    int slash = rest.indexOf('/');
+    return slash > 0 ? rest.substring(0, slash) : null;
+  }
+
+  /** Executor-side: (path, content) → (path, label, image, reason). */
+  static final class DecodeRow implements MapFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final String root;
+    private final long maxPixels;
+    private final boolean labelFromFolder;
+
+    DecodeRow(String root, long maxPixels, boolean labelFromFolder) {
+      this.root = root;
+      this.maxPixels = maxPixels;
+      this.labelFromFolder = labelFromFolder;
+    }
+
+    @Override
+    public Row call(Row in) {
+      String path = in.getString(0);
+      byte[] content = in.isNullAt(1) ? new byte[0] : (byte[]) in.get(1);
+      String label = labelFromFolder ? labelOf(root, path) : null;
+      DecodeResult r = ImageDecoder.decode(content, maxPixels);
+      return RowFactory.create(
+          path, label, r.isDecoded() ? r.image().toRow(path) : null, r.reason());
+    }
+  }
+}

@@ -1,0 +1,523 @@
+package org.argus.model.onnx;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Set;
+import org.argus.model.ModelFormatException;
+import org.argus.provision.Sha256;
+
+/**
+ * An immutable, validated ONNX model: the {@link ModelProto}, its serialized bytes and sha256, and
+ * an index of its graph (who produces which tensor, topological order).
+ *
+ * <p>Validation on construction: the bytes parse as a {@code ModelProto} with a graph, at least
+ * one node and one opset import; every node input is a graph input, an initializer or another
+ * node's output; every graph output is produced; no tensor has two producers; the graph has no
+ * cycle. Initializers stored as <em>external data</em> are refused: one whose {@code location}
+ * leaves the model's folder ({@code ../x}, an absolute path) is reported as such, any other as
+ * unsupported (re-save the model with all tensors inside the {@code .onnx} file).
+ *
+ * <p>Activations are assumed to carry the batch (example) dimension first, e.g. {@code [N, C, H,
+ * W] float32}; that is what "per example" means in {@link #inferShapes}, {@link #nodeCosts} and
+ * {@link #describe}. Subgraphs of control-flow ops (If, Loop, Scan) are not analysed.
+ */
+public final class OnnxModel {
+  private final ModelProto proto;
+  private final byte[] bytes;
+  private final String sha256;
+  private final String sourceName;
+  private final Map<String, TensorProto> initializers;
+  private final Map<String, Integer> producerOf;
+  private final List<NodeProto> nodes;
+  private final List<String> inputNames;
+  private final List<String> outputNames;
+  private final List<String> tensorNames;
+
+  private OnnxModel(ModelProto proto, byte[] bytes, String sourceName, Path folder)
+      throws ModelFormatException {
+    this.proto = proto;
+    this.bytes = bytes;
+    this.sourceName = sourceName;
+    if (!proto.hasGraph()) {
+      throw new ModelFormatException(
+          "'" + sourceName + "' is not an ONNX model: the ModelProto has no graph"
+              + " (empty, truncated or not an .onnx file; " + bytes.length + " bytes)");
+    }
+    GraphProto g = proto.getGraph();
+    if (g.getNodeCount() == 0) {
+      throw new ModelFormatException(
+          "'" + sourceName + "' is not a usable ONNX model: its graph has no nodes"
+              + " (" + bytes.length + " bytes)");
+    }
+    if (proto.getOpsetImportCount() == 0) {
+      throw new ModelFormatException(
+          "'" + sourceName + "' is not a usable ONNX model: it declares no opset_import"
+              + " (truncated or not an .onnx file?)");
+    }
+    Map<String, TensorProto> inits = new LinkedHashMap<>();
+    for (TensorProto t : g.getInitializerList()) {
+      checkExternalData(t, sourceName, folder);
+      inits.put(t.getName(), t);
+    }
+    this.initializers = Collections.unmodifiableMap(inits);
+
+    Set<String> graphInputs = new LinkedHashSet<>();
+    List<String> ins = new ArrayList<>();
+    for (ValueInfoProto vi : g.getInputList()) {
+      graphInputs.add(vi.getName());
+      if (!inits.containsKey(vi.getName())) {
+        ins.add(vi.getName());
+      }
+    }
+    this.inputNames = List.copyOf(ins);
+
+    Map<String, Integer> producers = new HashMap<>();
+    for (int i = 0; i < g.getNodeCount(); i++) {
+      NodeProto n = g.getNode(i);
+      checkNodeAttributes(n, sourceName, folder);
+      for (String out : n.getOutputList()) {
+        if (out.isEmpty()) {
+          continue;
+        }
+        Integer prev = producers.put(out, i);
+        if (prev != null || graphInputs.contains(out) || inits.containsKey(out)) {
+          throw new ModelFormatException(
+              "'" + sourceName + "': tensor '" + out + "' is produced twice (by node "
+                  + label(n, i) + (prev != null ? " and " + label(g.getNode(prev), prev)
+                      : " and as a graph input or initializer") + "); ONNX tensors have one producer");
+        }
+      }
+    }
+    for (int i = 0; i < g.getNodeCount(); i++) {
+      NodeProto n = g.getNode(i);
+      for (String in : n.getInputList()) {
+        if (!in.isEmpty() && !producers.containsKey(in) && !graphInputs.contains(in)
+            && !inits.containsKey(in)) {
+          throw new ModelFormatException(
+              "'" + sourceName + "': missing initializer or producer for tensor '" + in
+                  + "' used by node " + label(n, i));
+        }
+      }
+    }
+    List<String> outs = new ArrayList<>();
+    for (ValueInfoProto vi : g.getOutputList()) {
+      String o = vi.getName();
+      if (!producers.containsKey(o) && !graphInputs.contains(o) && !inits.containsKey(o)) {
+        throw new ModelFormatException(
+            "'" + sourceName + "': graph output '" + o + "' is not produced by any node");
+      }
+      outs.add(o);
+    }
+    this.outputNames = List.copyOf(outs);
+
+    // Kahn's algorithm, ties broken by the original node order (a sorted graph stays as is).
+    int count = g.getNodeCount();
+    int[] pending = new int[count];
+    List<List<Integer>> consumers = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      consumers.add(new ArrayList<>());
+    }
+    for (int i = 0; i < count; i++) {
+      for (String in : g.getNode(i).getInputList()) {
+        Integer p = in.isEmpty() ? null : producers.get(in);
+        if (p != null) {
+          pending[i]++;
+          consumers.get(p).add(i);
+        }
+      }
+    }
+    PriorityQueue<Integer> ready = new PriorityQueue<>();
+    for (int i = 0; i < count; i++) {
+      if (pending[i] == 0) {
+        ready.add(i);
+      }
+    }
+    List<NodeProto> order = new ArrayList<>(count);
+    Map<String, Integer> producerPos = new HashMap<>();
+    while (!ready.isEmpty()) {
+      int i = ready.poll();
+      NodeProto n = g.getNode(i);
+      for (String out : n.getOutputList()) {
+        if (!out.isEmpty()) {
+          producerPos.put(out, order.size());
+        }
+      }
+      order.add(n);
+      for (int c : consumers.get(i)) {
+        if (--pending[c] == 0) {
+          ready.add(c);
+        }
+      }
+    }
+    if (order.size() < count) {
+      for (int i = 0; i < count; i++) {
+        if (pending[i] > 0) {
+          throw new ModelFormatException(
+              "'" + sourceName + "': the graph has a cycle through node " + label(g.getNode(i), i)
+                  + "; ONNX graphs must be acyclic");
+        }
+      }
+    }
+    this.nodes = List.copyOf(order);
+    this.producerOf = Collections.unmodifiableMap(producerPos);
+    List<String> names = new ArrayList<>(ins);
+    for (NodeProto n : order) {
+      for (String out : n.getOutputList()) {
+        if (!out.isEmpty()) {
+          names.add(out);
+        }
+      }
+    }
+    this.tensorNames = List.copyOf(names);
+    this.sha256 = Sha256.of(bytes);
+  }
+
+  /**
+   * Reads and validates an {@code .onnx} file.
+   *
+   * @param file the model file; external-data locations are resolved against its folder
+   * @return the validated model, {@link #sourceName()} = the file path
+   * @throws ModelFormatException if the file cannot be read, is empty, truncated, not ONNX, or
+   *     fails validation (see the class comment); the message names the file
+   */
+  public static OnnxModel load(Path file) throws ModelFormatException {
+    Objects.requireNonNull(file, "file");
+    byte[] b;
+    try {
+      b = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new ModelFormatException("cannot read ONNX model file '" + file + "': " + e, e);
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    return new OnnxModel(parse(b, file.toString()), b, file.toString(), folder);
+  }
+
+  /**
+   * Parses and validates serialized ONNX bytes.
+   *
+   * @param bytes a serialized {@code ModelProto}
+   * @param sourceName where the bytes came from, used in messages
+   * @return the validated model
+   * @throws ModelFormatException if the bytes are empty, truncated, not ONNX, or fail validation
+   */
+  public static OnnxModel fromBytes(byte[] bytes, String sourceName) throws ModelFormatException {
+    Objects.requireNonNull(bytes, "bytes");
+    Objects.requireNonNull(sourceName, "sourceName");
+    byte[] copy = bytes.clone();
+    return new OnnxModel(parse(copy, sourceName), copy, sourceName, null);
+  }
+
+  /**
+   * Validates an in-memory {@code ModelProto}.
+   *
+   * @param proto the model
+   * @param sourceName where it came from, used in messages
+   * @return the validated model
+   * @throws ModelFormatException if it fails validation (see the class comment)
+   */
+  public static OnnxModel of(ModelProto proto, String sourceName) throws ModelFormatException {
+    Objects.requireNonNull(proto, "proto");
+    Objects.requireNonNull(sourceName, "sourceName");
+    return new OnnxModel(proto, proto.toByteArray(), sourceName, null);
+  }
+
+  private static ModelProto parse(byte[] b, String sourceName) throws ModelFormatException {
+    if (b.length == 0) {
+      throw new ModelFormatException("ONNX model '" + sourceName + "' is empty (0 bytes)");
+    }
+    try {
+      return ModelProto.parseFrom(b);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ModelFormatException(
+          "'" + sourceName + "' is not a valid ONNX model (" + b.length + " bytes, starting "
+              + headHex(b) + "): truncated or not an .onnx file: " + e.getMessage(), e);
+    }
+  }
+
+  private static String headHex(byte[] b) {
+    StringBuilder sb = new StringBuilder("0x");
+    for (int i = 0; i < Math.min(8, b.length); i++) {
+      sb.append(String.format("%02x", b[i] & 0xff));
+    }
+    return sb.toString();
+  }
+
+  private static void checkNodeAttributes(NodeProto n, String sourceName, Path folder)
+      throws ModelFormatException {
+    for (var a : n.getAttributeList()) {
+      if (a.hasT()) {
+        checkExternalData(a.getT(), sourceName, folder);
+      }
+    }
+  }
+
+  private static void checkExternalData(TensorProto t, String sourceName, Path folder)
+      throws ModelFormatException {
+    if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL && t.getExternalDataCount() == 0) {
+      return;
+    }
+    String location = null;
+    for (StringStringEntryProto e : t.getExternalDataList()) {
+      if (e.getKey().equals("location")) {
+        location = e.getValue();
+      }
+    }
+    if (location == null) {
+      throw new ModelFormatException(
+          "'" + sourceName + "': initializer '" + t.getName()
+              + "' is marked as external data but has no 'location' entry");
+    }
+    boolean outside;
+    try {
+      Path loc = Paths.get(location);
+      if (loc.isAbsolute() || location.startsWith("/") || location.startsWith("\\")) {
+        outside = true;
+      } else {
+        Path base = folder != null ? folder.normalize() : Paths.get("/model-folder");
+        outside = !base.resolve(loc).normalize().startsWith(base);
+      }
+    } catch (InvalidPathException e) {
+      outside = true;
+    }
+    if (outside || location.contains("..")) {
+      throw new ModelFormatException(
+          "'" + sourceName + "': initializer '" + t.getName() + "' has external data location '"
+              + location + "' outside the model's folder"
+              + (folder != null ? " '" + folder + "'" : "")
+              + "; only relative paths inside the folder are valid");
+    }
+    throw new ModelFormatException(
+        "'" + sourceName + "': initializer '" + t.getName() + "' stores its data in external file '"
+            + location + "'; external data is not supported: re-save the model with all tensors"
+            + " inside the .onnx file (onnx.save(model, path, save_as_external_data=False))");
+  }
+
+  static String label(NodeProto n, int index) {
+    return "'" + nodeName(n, index) + "' (" + n.getOpType() + ")";
+  }
+
+  static String nodeName(NodeProto n, int index) {
+    return n.getName().isEmpty() ? n.getOpType() + "#" + index : n.getName();
+  }
+
+  /** @return the validated protobuf (immutable) */
+  public ModelProto proto() {
+    return proto;
+  }
+
+  /** @return a copy of the serialized model bytes */
+  public byte[] toBytes() {
+    return bytes.clone();
+  }
+
+  /** @return the lower-case hex sha256 of {@link #toBytes()} */
+  public String sha256() {
+    return sha256;
+  }
+
+  /** @return where the model came from (file path or the name given), used in messages */
+  public String sourceName() {
+    return sourceName;
+  }
+
+  /** @return names of the graph inputs that are not initializers, in declaration order */
+  public List<String> inputNames() {
+    return inputNames;
+  }
+
+  /** @return names of the graph outputs, in declaration order */
+  public List<String> outputNames() {
+    return outputNames;
+  }
+
+  /**
+   * @return every named activation: the graph inputs that are not initializers, then every node
+   *     output in topological order (initializers are not included)
+   */
+  public List<String> tensorNames() {
+    return tensorNames;
+  }
+
+  /** @return number of nodes in the graph */
+  public int nodeCount() {
+    return nodes.size();
+  }
+
+  /** Nodes in topological order. */
+  List<NodeProto> nodes() {
+    return nodes;
+  }
+
+  /** Initializers by name. */
+  Map<String, TensorProto> initializers() {
+    return initializers;
+  }
+
+  /** Topological position of the node producing {@code tensor}, or null for inputs/initializers. */
+  Integer producerPosition(String tensor) {
+    return producerOf.get(tensor);
+  }
+
+  /**
+   * Infers element type and shape of every activation (see {@link #tensorNames()}).
+   *
+   * <p>Supported ops (opset 13): Conv, BatchNormalization, Relu, LeakyRelu, Clip, Sigmoid, Tanh,
+   * Softmax and other unary elementwise ops, Add/Sub/Mul/Div/Pow/Max/Min/Sum with numpy
+   * broadcasting, Concat, MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool, Pad, Transpose,
+   * Flatten, Reshape (shape from an initializer or Constant, with 0 and -1), Gemm, MatMul,
+   * Identity, Dropout, Cast, Shape, Squeeze/Unsqueeze, Constant. Any other op yields an unknown
+   * shape (rank unknown), not an error. Channels stay known when only spatial dims are symbolic.
+   *
+   * @param inputShapes shape per graph input; an input not in the map uses its declared shape
+   *     ({@code dim_param} and missing dims become {@code -1}); {@code -1} marks an unknown dim
+   * @return type and shape by tensor name, in the order of {@link #tensorNames()}
+   * @throws IllegalArgumentException if a key is not a graph input, a shape's rank differs from the
+   *     declared rank, or two shapes cannot be broadcast / concatenated / multiplied
+   */
+  public Map<String, TensorInfo> inferShapes(Map<String, long[]> inputShapes) {
+    return ShapeInference.infer(this, inputShapes);
+  }
+
+  /**
+   * Approximate FLOPs of every node for one example, in topological order (see {@link NodeCost}
+   * for the formulas).
+   *
+   * @param inputShapes as for {@link #inferShapes}
+   * @return one cost per node; {@code flopsPerExample} is {@code -1} where a needed shape is unknown
+   * @throws IllegalArgumentException as for {@link #inferShapes}
+   */
+  public List<NodeCost> nodeCosts(Map<String, long[]> inputShapes) {
+    return Costs.nodeCosts(this, inferShapes(inputShapes));
+  }
+
+  /**
+   * Total FLOPs of the whole graph for one example.
+   *
+   * @param inputShapes as for {@link #inferShapes}
+   * @return the sum of {@link #nodeCosts}, or {@code -1} if any node's cost is unknown
+   * @throws IllegalArgumentException as for {@link #inferShapes}
+   */
+  public long flopsPerExample(Map<String, long[]> inputShapes) {
+    long total = 0;
+    for (NodeCost c : nodeCosts(inputShapes)) {
+      if (c.flopsPerExample() < 0) {
+        return -1;
+      }
+      total = Math.addExact(total, c.flopsPerExample());
+    }
+    return total;
+  }
+
+  /**
+   * A plain-text table for {@code models inspect}: one row per activation with its name, producing
+   * op, shape ({@code N} = batch, {@code ?} = unknown), element type, bytes per example and the
+   * cumulative FLOPs per example of every node needed to compute it (what a cut ending there costs).
+   *
+   * @param inputShapes as for {@link #inferShapes}
+   * @return the table, one line per tensor plus a header, {@code ?} for unknown values
+   * @throws IllegalArgumentException as for {@link #inferShapes}
+   */
+  public String describe(Map<String, long[]> inputShapes) {
+    Map<String, TensorInfo> infos = inferShapes(inputShapes);
+    List<NodeCost> costs = Costs.nodeCosts(this, infos);
+    Map<String, Long> cumulative = Costs.cumulativeFlops(this, costs);
+    int w = 6;
+    for (String t : tensorNames) {
+      w = Math.max(w, t.length());
+    }
+    StringBuilder sb = new StringBuilder();
+    String fmt = "%-" + w + "s  %-20s  %-22s  %-8s  %14s  %16s%n";
+    sb.append(String.format(fmt, "tensor", "op", "shape", "type", "bytes/example",
+        "cum FLOPs/example"));
+    for (String t : tensorNames) {
+      TensorInfo i = infos.get(t);
+      long b = i.bytesPerExample();
+      long f = cumulative.getOrDefault(t, 0L);
+      sb.append(String.format(fmt, t, i.producerOp(), i.shapeString(), i.elemTypeName(),
+          b < 0 ? "?" : Long.toString(b), f < 0 ? "?" : Long.toString(f)));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Extracts the minimal subgraph that computes {@code outputs} from {@code inputs}: only the
+   * nodes on a path from the inputs to the outputs (topological order), only the initializers
+   * they use; the inputs become graph inputs and the outputs graph outputs, declared with the
+   * element type and shape inferred from the declared graph inputs, the batch dimension (dim 0)
+   * and unknown dims as symbolic {@code dim_param}s. IR version, opset imports, producer and
+   * metadata are kept.
+   *
+   * <p>Example: cutting MobileNetV2 at {@code [block_5_add] -> [block_6_expand_relu]} gives a graph
+   * with input {@code block_5_add [N, 32, H, W] float32}.
+   *
+   * @param inputs tensors that become the graph inputs (from {@link #tensorNames()})
+   * @param outputs tensors that become the graph outputs (from {@link #tensorNames()})
+   * @return the cut model, named {@code sourceName [inputs] -> [outputs]}
+   * @throws IllegalArgumentException if a set is empty, a name is unknown (the message lists valid
+   *     names), an output is also an input, the inputs do not separate an output from an original
+   *     graph input (the message names both and the path), an input is not needed to compute the
+   *     outputs, or an input's element type cannot be inferred
+   */
+  public OnnxModel cut(Collection<String> inputs, Collection<String> outputs) {
+    return Cutter.cut(this, inputs, outputs);
+  }
+
+  /** Wraps a proto built by this package; it is valid by construction. */
+  static OnnxModel derived(ModelProto proto, String sourceName) {
+    try {
+      return of(proto, sourceName);
+    } catch (ModelFormatException e) {
+      throw new IllegalStateException("Argus built an invalid ONNX graph: " + e.getMessage(), e);
+    }
+  }
+
+  /** Builds a value info {@code name: elemType[shape]} with {@code N} for the batch dim. */
+  static ValueInfoProto valueInfo(String name, int elemType, long[] shape) {
+    TypeProto.Tensor.Builder tt = TypeProto.Tensor.newBuilder().setElemType(elemType);
+    if (shape != null) {
+      TensorShapeProto.Builder sp = TensorShapeProto.newBuilder();
+      for (int i = 0; i < shape.length; i++) {
+        TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
+        if (shape[i] >= 0) {
+          d.setDimValue(shape[i]);
+        } else {
+          d.setDimParam(i == 0 ? "N" : name + "_d" + i);
+        }
+        sp.addDim(d);
+      }
+      tt.setShape(sp);
+    }
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(TypeProto.newBuilder().setTensorType(tt))
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxModel[" + sourceName + ", " + nodes.size() + " nodes, inputs " + inputNames
+        + ", outputs " + outputNames + ", sha256 " + sha256.substring(0, 12) + "…]";
+  }
+}
