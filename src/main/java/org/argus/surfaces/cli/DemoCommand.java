@@ -128,6 +128,8 @@ final class DemoCommand implements Callable<Integer> {
       List<long[]> shapes = StageProbe.shapes(plan, 1);
       progress.step("[3/5] plan\n" + plan.explain().stripTrailing());
 
+      boolean ownSession =
+          SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
       SparkSession spark = SparkSessions.create(master, "argus-demo", verbose);
       int slots = spark.sparkContext().defaultParallelism();
       int threads = Math.max(1, cores / Math.max(1, slots));
@@ -181,7 +183,9 @@ final class DemoCommand implements Callable<Integer> {
       Files.createDirectories(out);
       report.write(out);
       System.out.print(report.table());
-      spark.stop();
+      if (ownSession) {
+        spark.stop();
+      }
     }
     return 0;
   }
