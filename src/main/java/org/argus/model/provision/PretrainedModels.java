@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -352,6 +353,11 @@ public final class PretrainedModels {
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + "-", ".tmp");
     try {
       Files.write(tmp, bytes);
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system: keep the default
+      }
       moveAtomically(tmp, target);
     } finally {
       Files.deleteIfExists(tmp);
