@@ -35,7 +35,14 @@ import org.argus.model.ModelFormatException;
 public final class TfjsLayersModel {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A dequantized weight tensor: Keras shape, row-major float32 values. */
+  /**
+   * A dequantized weight tensor.
+   *
+   * @param name manifest name, {@code <layer>/<weight>} (e.g. {@code Conv1/kernel})
+   * @param shape Keras shape, e.g. Conv2D kernel {@code [kh, kw, in, out]}, DepthwiseConv2D {@code
+   *     [kh, kw, in, mult]}, Dense {@code [in, out]}, BatchNormalization vectors {@code [C]}
+   * @param data float32 values, row-major over {@code shape}
+   */
   public record Weight(String name, int[] shape, float[] data) {
     /** Validates the element count against the shape. */
     public Weight {
