@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.Pooling;
 import org.argus.plan.StagedPlan;
 import org.argus.runtime.ImagePreprocessor;
@@ -161,7 +162,8 @@ public final class StagedFeatureExtraction {
               stage.layer(),
               stage.sha256(),
               graph,
-              plan,
+              plan.preprocessing(),
+              plan.pooling(),
               options,
               inSchema.fieldIndex(dropCol),
               keep.stream().mapToInt(Integer::intValue).toArray(),
@@ -209,7 +211,8 @@ public final class StagedFeatureExtraction {
     private final String layer;
     private final String sha256;
     private final Broadcast<byte[]> graph;
-    private final StagedPlan plan;
+    private final PreprocessingSpec preprocessing;
+    private final Pooling pooling;
     private final ExecutionOptions options;
     private final int sourceCol;
     private final int[] keep;
@@ -224,7 +227,8 @@ public final class StagedFeatureExtraction {
         String layer,
         String sha256,
         Broadcast<byte[]> graph,
-        StagedPlan plan,
+        PreprocessingSpec preprocessing,
+        Pooling pooling,
         ExecutionOptions options,
         int sourceCol,
         int[] keep,
@@ -237,7 +241,8 @@ public final class StagedFeatureExtraction {
       this.layer = layer;
       this.sha256 = sha256;
       this.graph = graph;
-      this.plan = plan;
+      this.preprocessing = preprocessing;
+      this.pooling = pooling;
       this.options = options;
       this.sourceCol = sourceCol;
       this.keep = keep;
@@ -250,13 +255,13 @@ public final class StagedFeatureExtraction {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws InferenceException {
       ModelSession session = SessionCache.get(sha256, graph::value, options.intraOpThreads());
-      ImagePreprocessor pre = new ImagePreprocessor(plan.preprocessing());
+      ImagePreprocessor pre = new ImagePreprocessor(preprocessing);
       int perIn =
           fromPixels
-              ? plan.preprocessing().floatsPerExample()
+              ? preprocessing.floatsPerExample()
               : (int) Arrays.stream(inShape).reduce(1, (a, b) -> a * b);
       int perOut = (int) Arrays.stream(outShape).reduce(1, (a, b) -> a * b);
-      int dim = featureDim(outShape, plan.pooling());
+      int dim = featureDim(outShape, pooling);
       int batch = options.batchSize();
       return new Iterator<>() {
         private final List<Row> buffer = new ArrayList<>(batch);
@@ -327,7 +332,7 @@ public final class StagedFeatureExtraction {
           long[] shape = new long[1 + (fromPixels ? 3 : inShape.length)];
           shape[0] = b;
           if (fromPixels) {
-            long[] s = plan.preprocessing().batchShape(b);
+            long[] s = preprocessing.batchShape(b);
             System.arraycopy(s, 1, shape, 1, 3);
           } else {
             System.arraycopy(inShape, 0, shape, 1, inShape.length);
@@ -347,8 +352,7 @@ public final class StagedFeatureExtraction {
               values[k] = r.get(keep[k]);
             }
             if (outShape.length == 3) {
-              plan.pooling()
-                  .apply(out.values(), i * perOut, (int) outShape[0], (int) outShape[1],
+              pooling.apply(out.values(), i * perOut, (int) outShape[0], (int) outShape[1],
                       (int) outShape[2], pooled, 0);
             } else {
               System.arraycopy(out.values(), i * perOut, pooled, 0, perOut);

@@ -22,7 +22,7 @@ import java.util.Locale;
  * @param mode reduction
  * @param grid grid side {@code K} (1 for global pooling, 0 for {@code none})
  */
-public record Pooling(Mode mode, int grid) {
+public record Pooling(Mode mode, int grid) implements java.io.Serializable {
 
   /** Reduction applied per bin. */
   public enum Mode {

@@ -33,7 +33,8 @@ import java.util.Objects;
  * @param layout tensor layout of one example
  */
 public record PreprocessingSpec(
-    int height, int width, ChannelOrder channelOrder, Scaling scaling, Layout layout) {
+    int height, int width, ChannelOrder channelOrder, Scaling scaling, Layout layout)
+    implements java.io.Serializable {
 
   /** Channel order of the produced tensor. */
   public enum ChannelOrder {

@@ -44,10 +44,17 @@ public final class ArgusCli implements Runnable {
     CommandLine cl = new CommandLine(new ArgusCli());
     cl.setExecutionExceptionHandler(
         (ex, cmd, parsed) -> {
-          Throwable t = ex;
-          cmd.getErr().println("argus: " + t.getMessage());
-          if (Boolean.getBoolean("argus.verbose") || parsed.hasMatchedOption("--verbose")) {
-            t.printStackTrace(cmd.getErr());
+          boolean verbose =
+              Boolean.getBoolean("argus.verbose") || parsed.hasMatchedOption("--verbose");
+          String msg = String.valueOf(ex.getMessage());
+          String[] lines = msg.split("\n");
+          if (!verbose && lines.length > 6) {
+            // Spark's job failures carry the whole physical plan; keep the reason only
+            msg = String.join("\n", java.util.Arrays.copyOf(lines, 6)) + "\n… (--verbose for the rest)";
+          }
+          cmd.getErr().println("argus: " + msg);
+          if (verbose) {
+            ex.printStackTrace(cmd.getErr());
           }
           return 1;
         });
