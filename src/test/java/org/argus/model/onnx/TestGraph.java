@@ -56,6 +56,21 @@ final class TestGraph {
     return name;
   }
 
+  /** Adds a float32 initializer filled with {@code value}. */
+  String filled(String name, float value, long... dims) {
+    long n = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name)
+        .setDataType(TensorProto.DataType.FLOAT_VALUE);
+    for (long d : dims) {
+      t.addDims(d);
+    }
+    for (long i = 0; i < n; i++) {
+      t.addFloatData(value);
+    }
+    g.addInitializer(t);
+    return name;
+  }
+
   /** Adds an int64 initializer. */
   String ints(String name, long... values) {
     TensorProto.Builder t = TensorProto.newBuilder().setName(name)
@@ -182,6 +197,47 @@ final class TestGraph {
     t.node("Conv", "head", new String[] {"rd", hw}, s("auto_pad", "VALID"));
     t.relu("out", "head");
     return t.output("out").build();
+  }
+
+  /**
+   * A net touching every op shape inference supports: Pad (pads initializer), grouped dilated
+   * strided Conv, BatchNormalization, Clip (min/max inputs), Conv SAME_LOWER stride 2, Sigmoid,
+   * Tanh, Mul/Sub/Div with broadcasting, AveragePool ceil_mode, GlobalMaxPool, Transpose, Reshape
+   * [0,-1], Softmax, Dropout, Identity, Flatten, MatMul, Gemm, Reshape [-1,3,1], MaxPool VALID.
+   * Input x [N,3,H,W]; outputs id, rs2, mpv.
+   */
+  static ModelProto zoo(long h, long w) {
+    TestGraph t = new TestGraph(5);
+    t.input("x", -1, 3, h, w);
+    t.node("Pad", "p", new String[] {"x", t.ints("pads", 0, 0, 1, 2, 0, 0, 2, 1)},
+        s("mode", "constant"));
+    t.node("Conv", "g", new String[] {"p", t.weights("g_w", 6, 1, 3, 3)}, i("group", 3),
+        intsAttr("strides", 2, 2), intsAttr("dilations", 2, 2), intsAttr("pads", 1, 0, 0, 1));
+    t.node("BatchNormalization", "bn", new String[] {"g", t.weights("bn_s", 6),
+        t.weights("bn_b", 6), t.weights("bn_m", 6), t.filled("bn_v", 1f, 6)});
+    t.node("Clip", "cl", new String[] {"bn", t.filled("lo", 0f), t.filled("hi", 6f)});
+    t.node("Conv", "sl", new String[] {"cl", t.weights("sl_w", 4, 6, 3, 3)},
+        s("auto_pad", "SAME_LOWER"), intsAttr("strides", 2, 2));
+    t.node("Sigmoid", "sg", new String[] {"sl"});
+    t.node("Tanh", "th", new String[] {"sg"});
+    t.node("Mul", "mulb", new String[] {"th", t.weights("mul_c", 4, 1, 1)});
+    t.node("Sub", "sub", new String[] {"mulb", t.weights("sub_c", 1)});
+    t.node("Div", "div", new String[] {"sub", t.filled("div_c", 2f, 1, 4, 1, 1)});
+    t.node("AveragePool", "ap", new String[] {"div"}, intsAttr("kernel_shape", 3, 3),
+        intsAttr("strides", 2, 2), intsAttr("pads", 1, 1, 1, 1), i("ceil_mode", 1));
+    t.node("GlobalMaxPool", "gmp", new String[] {"ap"});
+    t.node("Transpose", "tr", new String[] {"ap"}, intsAttr("perm", 0, 2, 3, 1));
+    t.node("Reshape", "rs", new String[] {"tr", t.ints("rs_shape", 0, -1)});
+    t.node("Softmax", "sm", new String[] {"rs"}, i("axis", -1));
+    t.node("Dropout", "dr", new String[] {"sm"});
+    t.node("Identity", "id", new String[] {"dr"});
+    t.node("Flatten", "fl", new String[] {"gmp"});
+    t.node("MatMul", "mm", new String[] {"fl", t.weights("mm_w", 4, 5)});
+    t.node("Gemm", "gm", new String[] {"mm", t.weights("gm_w", 3, 5)}, i("transB", 1));
+    t.node("Reshape", "rs2", new String[] {"gm", t.ints("rs2_shape", -1, 3, 1)});
+    t.node("MaxPool", "mpv", new String[] {"div"}, intsAttr("kernel_shape", 2, 2),
+        s("auto_pad", "VALID"));
+    return t.output("id", "rs2", "mpv").build();
   }
 
   static long[] dims(TensorShapeProto s) {
