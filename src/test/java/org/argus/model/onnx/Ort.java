@@ -18,8 +18,11 @@ import java.util.SplittableRandom;
 final class Ort {
   private Ort() {}
 
-  /** A float32 tensor read back from ORT. */
-  record Tensor(long[] shape, float[] data) {}
+  /**
+   * A tensor read back from ORT: its shape, ONNX element type number, and its data if float32
+   * (empty otherwise).
+   */
+  record Tensor(long[] shape, int elemType, float[] data) {}
 
   /** Seeded uniform [0, 1) float data for a shape. */
   static float[] random(long seed, long... shape) {
@@ -65,10 +68,16 @@ final class Ort {
         try (OrtSession.Result r = s.run(in, new LinkedHashSet<>(outputs))) {
           for (String o : outputs) {
             OnnxTensor t = (OnnxTensor) r.get(o).orElseThrow();
-            FloatBuffer fb = t.getFloatBuffer();
-            float[] f = new float[fb.remaining()];
-            fb.get(f);
-            result.put(o, new Tensor(t.getInfo().getShape(), f));
+            int type = ai.onnx.proto.OnnxMl.TensorProto.DataType.valueOf(
+                t.getInfo().onnxType.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", ""))
+                .getNumber();
+            float[] f = new float[0];
+            if (type == ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE) {
+              FloatBuffer fb = t.getFloatBuffer();
+              f = new float[fb.remaining()];
+              fb.get(f);
+            }
+            result.put(o, new Tensor(t.getInfo().getShape(), type, f));
           }
         }
       }

@@ -24,7 +24,8 @@ class ShapeInferenceTest {
   static Stream<Arguments> modelsAndSizes() {
     List<Arguments> args = new ArrayList<>();
     Map<String, BiFunction<Long, Long, ModelProto>> models = Map.of(
-        "residual", TestGraph::residual, "inception", TestGraph::inception, "zoo", TestGraph::zoo);
+        "residual", TestGraph::residual, "inception", TestGraph::inception, "zoo", TestGraph::zoo,
+        "plumbing", TestGraph::plumbing);
     for (var e : models.entrySet()) {
       for (long[] hw : new long[][] {{17, 19}, {9, 8}, {32, 32}}) {
         args.add(Arguments.of(e.getKey(), e.getValue(), hw[0], hw[1]));
@@ -44,8 +45,22 @@ class ShapeInferenceTest {
     var actual = Ort.runExposing(m.proto(), "x", x, Ort.random(1, x), all);
     for (String t : all) {
       assertArrayEquals(actual.get(t).shape(), inferred.get(t).shape(), t);
-      assertEquals(TensorProto.DataType.FLOAT_VALUE, inferred.get(t).elemType(), t);
+      assertEquals(actual.get(t).elemType(), inferred.get(t).elemType(), t);
     }
+  }
+
+  @Test
+  void shapePlumbingKeepsKnownDimsWhenSpatialDimsAreSymbolic() throws Exception {
+    OnnxModel m = OnnxModel.of(TestGraph.plumbing(-1, -1), "plumbing");
+    Map<String, TensorInfo> s = m.inferShapes(Map.of());
+    assertArrayEquals(new long[] {-1, 3}, s.get("sq").shape());
+    assertArrayEquals(new long[] {-1, 1, 3}, s.get("us").shape());
+    assertArrayEquals(new long[] {-1, 3}, s.get("rsc").shape());
+    assertArrayEquals(new long[] {4}, s.get("sh").shape());
+    assertEquals(TensorProto.DataType.INT64_VALUE, s.get("sh").elemType());
+    assertEquals(TensorProto.DataType.DOUBLE_VALUE, s.get("cast").elemType());
+    assertArrayEquals(new long[] {-1}, s.get("mv").shape());
+    assertArrayEquals(new long[] {-1, -1}, s.get("fl2").shape());
   }
 
   @Test

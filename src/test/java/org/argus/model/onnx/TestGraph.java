@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -238,6 +239,32 @@ final class TestGraph {
     t.node("MaxPool", "mpv", new String[] {"div"}, intsAttr("kernel_shape", 2, 2),
         s("auto_pad", "VALID"));
     return t.output("id", "rs2", "mpv").build();
+  }
+
+  /**
+   * Shape plumbing: GlobalAveragePool, Squeeze/Unsqueeze (axes inputs, opset 13), Reshape by a
+   * Constant node, Shape, Cast to float64, MatMul with a 1-D right side, Flatten axis 2.
+   * Input x [N,3,H,W].
+   */
+  static ModelProto plumbing(long h, long w) {
+    TestGraph t = new TestGraph(6);
+    t.input("x", -1, 3, h, w);
+    t.node("GlobalAveragePool", "gap", new String[] {"x"});
+    t.node("Squeeze", "sq", new String[] {"gap", t.ints("sq_axes", 2, 3)});
+    t.node("Unsqueeze", "us", new String[] {"sq", t.ints("us_axes", 1)});
+    t.node("Constant", "cst", new String[0], AttributeProto.newBuilder().setName("value")
+        .setType(AttributeProto.AttributeType.TENSOR).setT(TensorProto.newBuilder()
+            .setDataType(TensorProto.DataType.INT64_VALUE).addDims(2).addInt64Data(0)
+            .addInt64Data(-1)).build());
+    t.node("Reshape", "rsc", new String[] {"us", "cst"});
+    t.node("Shape", "sh", new String[] {"x"});
+    t.node("Cast", "cast", new String[] {"rsc"}, i("to", TensorProto.DataType.DOUBLE_VALUE));
+    t.node("MatMul", "mv", new String[] {"sq", t.weights("mv_w", 3)});
+    t.node("Flatten", "fl2", new String[] {"x"}, i("axis", 2));
+    for (String o : List.of("cast", "mv", "fl2")) {
+      t.g.addOutput(ValueInfoProto.newBuilder().setName(o)); // untyped: ORT infers the type
+    }
+    return t.build();
   }
 
   static long[] dims(TensorShapeProto s) {
