@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import java.nio.charset.StandardCharsets;
@@ -134,12 +133,10 @@ class OnnxModelTest {
 
   @Test
   void aGraphOutputNobodyProducesIsRejected() throws Exception {
-    ModelProto p = new TestGraph(1).input("x", -1, 3).output("y").build().toBuilder()
-        .setGraph(new TestGraph(1).input("x", -1, 3).output("y").graph()
-            .addNode(NodeProto.newBuilder().setOpType("Relu").setName("r").addInput("x")
-                .addOutput("r")))
-        .build();
-    var e = assertThrows(ModelFormatException.class, () -> OnnxModel.of(p, "m"));
+    TestGraph t = new TestGraph(1).input("x", -1, 3);
+    t.relu("r", "x");
+    var e = assertThrows(ModelFormatException.class,
+        () -> OnnxModel.of(t.output("y").build(), "m"));
     assertTrue(e.getMessage().contains("graph output 'y' is not produced by any node"),
         e.getMessage());
   }
@@ -192,6 +189,20 @@ class OnnxModelTest {
     var e = assertThrows(ModelFormatException.class,
         () -> OnnxModel.of(withExternalData("/etc/passwd"), "abs.onnx"));
     assertTrue(e.getMessage().contains("outside the model's folder"), e.getMessage());
+  }
+
+  @Test
+  void externalDataEscapingWithBackslashesIsRejected() {
+    var e = assertThrows(ModelFormatException.class,
+        () -> OnnxModel.of(withExternalData("..\\..\\secrets.bin"), "win.onnx"));
+    assertTrue(e.getMessage().contains("outside the model's folder"), e.getMessage());
+  }
+
+  @Test
+  void externalDataInASubfolderWithDotsInItsNameIsNotMistakenForTraversal() {
+    var e = assertThrows(ModelFormatException.class,
+        () -> OnnxModel.of(withExternalData("data/w..bin"), "dots.onnx"));
+    assertTrue(e.getMessage().contains("external data is not supported"), e.getMessage());
   }
 
   @Test
