@@ -8,7 +8,6 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -166,15 +165,9 @@ final class Cutter {
       msg = "tensor '" + root + "' also depends on graph input '" + graphInput + "'"
           + (via.equals(graphInput) ? "" : " via '" + via + "'")
           + " which is not among the cut inputs " + ins + "; path: "
-          + String.join(" -> ", reversed(path))
+          + String.join(" -> ", path)
           + "; add a tensor on that path to the cut inputs";
     }
     return new IllegalArgumentException(msg);
-  }
-
-  private static List<String> reversed(List<String> l) {
-    List<String> r = new ArrayList<>(l);
-    Collections.reverse(r);
-    return r;
   }
 }

@@ -17,7 +17,14 @@ import java.util.Objects;
  * @param flopsPerExample FLOPs per example; {@code -1} when a shape it depends on is unknown
  */
 public record NodeCost(String nodeName, String opType, String output, long flopsPerExample) {
-  /** Checks that the names are non-null. */
+  /**
+   * Checks that the names are non-null.
+   *
+   * @param nodeName the node's name, or {@code OpType#index}
+   * @param opType the node's op type
+   * @param output the node's first output tensor
+   * @param flopsPerExample FLOPs per example, {@code -1} if unknown
+   */
   public NodeCost {
     Objects.requireNonNull(nodeName, "nodeName");
     Objects.requireNonNull(opType, "opType");

@@ -291,8 +291,9 @@ public final class OnnxModel {
     }
     boolean outside;
     try {
-      Path loc = Paths.get(location);
-      if (loc.isAbsolute() || location.startsWith("/") || location.startsWith("\\")) {
+      String portable = location.replace('\\', '/');
+      Path loc = Paths.get(portable);
+      if (loc.isAbsolute() || portable.startsWith("/") || portable.matches("^[A-Za-z]:.*")) {
         outside = true;
       } else {
         Path base = folder != null ? folder.normalize() : Paths.get("/model-folder");
@@ -301,7 +302,7 @@ public final class OnnxModel {
     } catch (InvalidPathException e) {
       outside = true;
     }
-    if (outside || location.contains("..")) {
+    if (outside) {
       throw new ModelFormatException(
           "'" + sourceName + "': initializer '" + t.getName() + "' has external data location '"
               + location + "' outside the model's folder"
@@ -478,7 +479,8 @@ public final class OnnxModel {
    * @throws IllegalArgumentException if a set is empty, a name is unknown (the message lists valid
    *     names), an output is also an input, the inputs do not separate an output from an original
    *     graph input (the message names both and the path), an input is not needed to compute the
-   *     outputs, or an input's element type cannot be inferred
+   *     outputs (ONNX Runtime would accept such a dangling input, but it is always a mistake in
+   *     the cut), or an input's element type cannot be inferred
    */
   public OnnxModel cut(Collection<String> inputs, Collection<String> outputs) {
     return Cutter.cut(this, inputs, outputs);

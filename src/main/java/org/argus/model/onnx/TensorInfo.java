@@ -19,7 +19,14 @@ import java.util.Objects;
  */
 public record TensorInfo(String name, int elemType, long[] shape, String producerOp) {
 
-  /** Copies {@code shape} so the record stays immutable. */
+  /**
+   * Copies {@code shape} so the record stays immutable.
+   *
+   * @param name tensor name
+   * @param elemType ONNX {@code TensorProto.DataType} number, 0 if unknown
+   * @param shape dimensions, {@code -1} = unknown; {@code null} = unknown rank
+   * @param producerOp producing op type, or {@code "input"}
+   */
   public TensorInfo {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(producerOp, "producerOp");
