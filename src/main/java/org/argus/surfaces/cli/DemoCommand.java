@@ -154,8 +154,9 @@ final class DemoCommand implements Callable<Integer> {
                 Dataset<Row> d = stage.data();
                 DownstreamClassifier.Evaluation ev =
                     lr.fitAndEvaluate(
-                        d.filter(col("split").equalTo("train")),
-                        d.filter(col("split").equalTo("test")),
+                        // few partitions: L-BFGS runs one Spark job per iteration
+                        d.filter(col("split").equalTo("train")).coalesce(slots),
+                        d.filter(col("split").equalTo("test")).coalesce(slots),
                         StagedFeatureExtraction.FEATURES,
                         "label");
                 DemoReport.LayerRow row =

@@ -49,6 +49,9 @@ final class ModelsCommand implements Runnable {
     @Option(names = "--input-size", description = "square input size for shapes (default: the roster model's native size)")
     Integer inputSize;
 
+    @Option(names = "--until", paramLabel = "LAYER", description = "inspect only the graph cut from the input to LAYER (e.g. the conv body at a smaller input size)")
+    String until;
+
     @Override
     public Integer call() throws Exception {
       OnnxModel m;
@@ -69,14 +72,28 @@ final class ModelsCommand implements Runnable {
         input = m.inputNames().get(0);
         size = inputSize == null ? -1 : inputSize;
       }
+      if (until != null) {
+        if (!m.tensorNames().contains(until)) {
+          throw new IllegalArgumentException("unknown layer '" + until + "' in " + model
+              + "; see the tensor column of `argus models inspect " + model + "`");
+        }
+        m = m.cut(java.util.List.of(input), java.util.List.of(until));
+      }
       Map<String, long[]> shapes = size > 0 ? Map.of(input, new long[] {1, size, size, 3}) : Map.of();
+      String table;
+      try {
+        table = m.describe(shapes);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + " (at input " + size + "x" + size
+            + "; use the native size, or --until a conv-body layer such as out_relu / mixed10)", e);
+      }
       System.out.printf("%s: %d nodes, inputs %s, outputs %s, sha256 %s%n", m.sourceName(), m.nodeCount(),
           m.inputNames(), m.outputNames(), m.sha256());
       if (size > 0) {
         System.out.printf("shapes at input %dx%d (N = batch); total %.2f GFLOPs/image%n", size, size,
             m.flopsPerExample(shapes) / 1e9);
       }
-      System.out.print(m.describe(shapes));
+      System.out.print(table);
       return 0;
     }
   }
