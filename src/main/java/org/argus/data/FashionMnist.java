@@ -554,6 +554,17 @@ public final class FashionMnist {
       }
       try (FSDataInputStream in = fs.open(p)) {
         int magic = in.readInt();
+        if ((magic >>> 16) == 0x1f8b) {
+          throw new IllegalArgumentException(
+              String.format(
+                  Locale.ROOT,
+                  "IDX file %s: magic number 0x%08x is gzip's, expected 0x%08x; the file is still"
+                      + " gzip-compressed (decompress it with gunzip, or use"
+                      + " FashionMnist.provision())",
+                  p,
+                  magic,
+                  expectedMagic));
+        }
         if (magic != expectedMagic) {
           throw new IllegalArgumentException(
               String.format(
