@@ -60,7 +60,6 @@ public final class ImageDecoder {
   static {
     // Register plugins visible to this class loader too (Spark executors may load our jar and
     // TwelveMonkeys through a child class loader that the JVM-wide registry did not scan).
-    ImageIO.setUseCache(false);
     ImageIO.scanForPlugins();
   }
 

@@ -40,6 +40,7 @@ class ImageFolderTest {
     put("shoes/rgb.bmp", TestImages.write(TestImages.gradientRgb(), "bmp"));
     put("shoes/gray16.png", TestImages.write(TestImages.gray16(), "png"));
     put("shoes/cmyk.jpg", TestImages.cmykJpeg(0, 255, 255, 255));
+    put("ankle boot/100% wool/boot.png", TestImages.write(TestImages.gradientRgb(), "png"));
     put("loose.png", TestImages.write(TestImages.gradientGray(), "png"));
 
     bad("bad/zero.jpg", new byte[0], "zero-byte file");
@@ -105,8 +106,8 @@ class ImageFolderTest {
   @Test
   void readEqualsDecodedPlusQuarantined() {
     ImageReadResult.Counts c = result.counts();
-    assertEquals(15, c.read());
-    assertEquals(8, c.decoded());
+    assertEquals(16, c.read());
+    assertEquals(9, c.decoded());
     assertEquals(7, c.quarantined());
     assertEquals(c.read(), c.decoded() + c.quarantined());
     assertEquals(c.decoded(), result.decoded().count());
@@ -142,6 +143,7 @@ class ImageFolderTest {
     assertEquals("shirts", decodedRow("rgba.png").getString(1));
     assertEquals("shoes", decodedRow("gray.png").getString(1));
     assertNull(decodedRow("loose.png").getString(1), "file directly in root has no label");
+    assertEquals("ankle boot", decodedRow("boot.png").getString(1), "spaces and % survive");
   }
 
   @Test
@@ -185,7 +187,7 @@ class ImageFolderTest {
             root.toString(),
             ImageReadOptions.builder().optExtensions(Set.of(".PNG")).build())) {
       ImageReadResult.Counts c = pngs.counts();
-      assertEquals(new ImageReadResult.Counts(6, 4, 2), c); // 4 good PNGs; huge + truncated
+      assertEquals(new ImageReadResult.Counts(7, 5, 2), c); // 5 good PNGs; huge + truncated
     }
   }
 
