@@ -68,6 +68,8 @@ public final class ImageDecoder {
   /**
    * Decodes with {@link #DEFAULT_MAX_PIXELS}.
    *
+   * @param bytes the whole file
+   * @return the image or a rejection with its reason
    * @see #decode(byte[], long)
    */
   public static DecodeResult decode(byte[] bytes) {
@@ -182,6 +184,7 @@ public final class ImageDecoder {
   /**
    * Converts any {@link BufferedImage} to Spark's layout (see the class comment).
    *
+   * @param img a decoded image of any type
    * @return a new image; the input is not modified
    */
   public static DecodedImage convert(BufferedImage img) {

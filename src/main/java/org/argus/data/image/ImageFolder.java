@@ -52,7 +52,13 @@ public final class ImageFolder {
         .add("reason", DataTypes.StringType, true);
   }
 
-  /** Reads with {@link ImageReadOptions#defaults()}. */
+  /**
+   * Reads with {@link ImageReadOptions#defaults()}.
+   *
+   * @param spark the session
+   * @param root a local path or Hadoop FileSystem URI of the root folder
+   * @return decoded and quarantined files
+   */
   public static ImageReadResult read(SparkSession spark, String root) {
     return read(spark, root, ImageReadOptions.defaults());
   }
@@ -62,6 +68,7 @@ public final class ImageFolder {
    * ({@code MEMORY_AND_DISK}) lazily: the first action on any output computes it, later ones reuse
    * it.
    *
+   * @param spark the session
    * @param root a local path or Hadoop FileSystem URI of the root folder
    * @param options decoding and filtering options
    * @return decoded and quarantined files
