@@ -89,6 +89,36 @@ class ImageDecoderTest {
   }
 
   @Test
+  void gifWithTransparentPaletteEntryDecodesToBgra() {
+    byte[] r = {0, (byte) 255, 0, 0};
+    byte[] g = {0, 0, (byte) 255, 0};
+    byte[] b = {0, 0, 0, (byte) 255};
+    java.awt.image.IndexColorModel cm = new java.awt.image.IndexColorModel(2, 4, r, g, b, 0);
+    BufferedImage src =
+        new BufferedImage(TestImages.W, TestImages.H, BufferedImage.TYPE_BYTE_INDEXED, cm);
+    for (int y = 0; y < TestImages.H; y++) {
+      for (int x = 0; x < TestImages.W; x++) {
+        src.getRaster().setSample(x, y, 0, (x + y) % 4);
+      }
+    }
+    DecodedImage img = decoded(TestImages.write(src, "gif"));
+    assertEquals(4, img.nChannels());
+    assertEquals(DecodedImage.CV_8UC4, img.mode());
+    assertEquals(0, img.sample(0, 0, 3), "index 0 is transparent");
+    assertEquals(255, img.sample(1, 0, 3));
+    assertEquals(255, img.sample(1, 0, 2), "index 1 is red: R in channel 2");
+    assertEquals(255, img.sample(3, 0, 0), "index 3 is blue: B in channel 0");
+  }
+
+  @Test
+  void decodedImageRejectsInconsistentLayouts() {
+    assertThrows(IllegalArgumentException.class, () -> new DecodedImage(2, 2, 3, 0, new byte[12]));
+    assertThrows(IllegalArgumentException.class, () -> new DecodedImage(2, 2, 2, 0, new byte[8]));
+    assertThrows(IllegalArgumentException.class, () -> new DecodedImage(2, 2, 1, 0, new byte[5]));
+    assertThrows(IllegalArgumentException.class, () -> DecodeResult.rejected(null));
+  }
+
+  @Test
   void jpegRgbDecodesToBgrWithinJpegLoss() {
     DecodedImage img = decoded(TestImages.jpeg(TestImages.quadrantsRgb()));
     assertEquals(3, img.nChannels());
