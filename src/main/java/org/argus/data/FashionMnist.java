@@ -348,6 +348,8 @@ public final class FashionMnist {
    * Provisions (see {@link #provision()}) and reads a split with {@code
    * spark.sparkContext().defaultParallelism()} partitions.
    *
+   * @param spark the session
+   * @param split which split
    * @return rows with schema {@link #schema()}, in id order
    * @throws ProvisioningException when the files cannot be provisioned
    */
@@ -359,6 +361,8 @@ public final class FashionMnist {
    * Reads a split from a directory holding the uncompressed IDX files, with {@code
    * spark.sparkContext().defaultParallelism()} partitions.
    *
+   * @param spark the session
+   * @param split which split
    * @param dir a Hadoop FileSystem URI or local path of the directory (e.g. {@code
    *     hdfs://nn/data/fashion-mnist} or {@code /home/u/.cache/argus/datasets/fashion-mnist})
    * @return rows with schema {@link #schema()}, in id order
@@ -374,6 +378,9 @@ public final class FashionMnist {
    * (positioned reads); nothing is read on the driver except the two 16/8-byte headers, which are
    * validated here.
    *
+   * @param spark the session
+   * @param split which split
+   * @param dir a Hadoop FileSystem URI or local path of the directory holding the IDX files
    * @param numPartitions number of partitions, {@code >= 1}
    * @return rows with schema {@link #schema()}, in id order
    * @throws IllegalArgumentException when {@code numPartitions < 1}, a file is missing, or an IDX
@@ -393,6 +400,11 @@ public final class FashionMnist {
    * Provisions and draws a seeded sample; see {@link #sample(SparkSession, Split, String, int,
    * long)}.
    *
+   * @param spark the session
+   * @param split which split
+   * @param n sample size, {@code 0 <= n <= split.size()}
+   * @param seed the seed of the permutation
+   * @return rows with schema {@link #schema()}, in id order
    * @throws ProvisioningException when the files cannot be provisioned
    */
   public static Dataset<Row> sample(SparkSession spark, Split split, int n, long seed)
@@ -405,6 +417,10 @@ public final class FashionMnist {
    * only the ids ({@link #sampleIds}), the partitions read those rows by seeking. Same seed ⇒ same
    * rows on every run and machine.
    *
+   * @param spark the session
+   * @param split which split
+   * @param dir a Hadoop FileSystem URI or local path of the directory holding the IDX files
+   * @param seed the seed of the permutation
    * @param n sample size, {@code 0 <= n <= split.size()}
    * @return rows with schema {@link #schema()}, in id order
    * @throws IllegalArgumentException when {@code n} is out of range or the files are invalid
@@ -427,6 +443,10 @@ public final class FashionMnist {
    * the split's indices driven by {@code new SplittableRandom(seed)}, offset by {@link
    * Split#firstId()}, sorted ascending.
    *
+   * @param split which split
+   * @param n sample size, {@code 0 <= n <= split.size()}
+   * @param seed the seed of the permutation
+   * @return {@code n} distinct ids, ascending
    * @throws IllegalArgumentException when {@code n < 0} or {@code n > split.size()}
    */
   public static long[] sampleIds(Split split, int n, long seed) {
@@ -554,6 +574,17 @@ public final class FashionMnist {
       }
       try (FSDataInputStream in = fs.open(p)) {
         int magic = in.readInt();
+        if ((magic >>> 16) == 0x1f8b) {
+          throw new IllegalArgumentException(
+              String.format(
+                  Locale.ROOT,
+                  "IDX file %s: magic number 0x%08x is gzip's, expected 0x%08x; the file is still"
+                      + " gzip-compressed (decompress it with gunzip, or use"
+                      + " FashionMnist.provision())",
+                  p,
+                  magic,
+                  expectedMagic));
+        }
         if (magic != expectedMagic) {
           throw new IllegalArgumentException(
               String.format(
@@ -680,7 +711,7 @@ public final class FashionMnist {
               org.apache.spark.sql.RowFactory.create(
                   NAME + "/" + split + "/" + index, SIDE, SIDE, 1, 0, data);
           return org.apache.spark.sql.RowFactory.create(
-              firstId + index, (int) (labels[i] & 0xff), image);
+              firstId + index, labels[i] & 0xff, image);
         }
       };
     }

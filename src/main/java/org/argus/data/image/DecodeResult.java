@@ -20,12 +20,18 @@ public record DecodeResult(DecodedImage image, String reason) {
     }
   }
 
-  /** @return a successful result */
+  /**
+   * @param image the decoded image
+   * @return a successful result
+   */
   public static DecodeResult decoded(DecodedImage image) {
     return new DecodeResult(image, null);
   }
 
-  /** @return a rejection with its reason */
+  /**
+   * @param reason why the file was rejected
+   * @return a rejection
+   */
   public static DecodeResult rejected(String reason) {
     return new DecodeResult(null, reason);
   }

@@ -40,9 +40,13 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>{@code "not an image: no decoder recognises the content (first bytes: 25 50 44 46)"}
  *   <li>{@code "image 50000x50000 = 2500000000 pixels exceeds maxPixels 67108864"} — checked from
  *       the header before any pixel is decoded (decompression bombs)
- *   <li>{@code "truncated or corrupt JPEG: Premature end of JPEG file"} — any exception <em>or
- *       warning</em> of the reader (javax.imageio often only warns on truncated data and returns a
- *       gray-filled image; warnings are treated as corruption)
+ *   <li>{@code "truncated or corrupt JPEG: Truncated File - Missing EOI marker"}, {@code "truncated
+ *       or corrupt JPEG: Corrupt JPEG data: premature end of data segment"}, {@code "truncated or
+ *       corrupt PNG: Error reading PNG image data (Unexpected end of ZLIB input stream)"} — any
+ *       exception <em>or warning</em> of the reader (javax.imageio often only warns on truncated
+ *       data and returns a gray-filled image, so warnings count as corruption), except warnings
+ *       about metadata or colour management only ({@link #isBenign}: ICC profile, JFIF, EXIF,
+ *       APPn, thumbnail), which do not affect the pixels
  *   <li>{@code "truncated or corrupt PNG header: ..."} when even the dimensions cannot be read
  * </ul>
  */
@@ -56,7 +60,6 @@ public final class ImageDecoder {
   static {
     // Register plugins visible to this class loader too (Spark executors may load our jar and
     // TwelveMonkeys through a child class loader that the JVM-wide registry did not scan).
-    ImageIO.setUseCache(false);
     ImageIO.scanForPlugins();
   }
 
@@ -65,6 +68,8 @@ public final class ImageDecoder {
   /**
    * Decodes with {@link #DEFAULT_MAX_PIXELS}.
    *
+   * @param bytes the whole file
+   * @return the image or a rejection with its reason
    * @see #decode(byte[], long)
    */
   public static DecodeResult decode(byte[] bytes) {
@@ -101,7 +106,12 @@ public final class ImageDecoder {
       format = formatName(reader);
       reader.setInput(iis, true, true);
       List<String> warnings = new ArrayList<>();
-      reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+      reader.addIIOReadWarningListener(
+          (source, warning) -> {
+            if (!isBenign(warning)) {
+              warnings.add(warning);
+            }
+          });
       int width;
       int height;
       try {
@@ -143,6 +153,26 @@ public final class ImageDecoder {
     }
   }
 
+  /**
+   * Warnings about metadata and colour management only (missing/odd ICC profile, JFIF/EXIF/APPn
+   * segments, thumbnails) do not touch the pixel data; every other warning means corrupt or missing
+   * pixel data.
+   */
+  static boolean isBenign(String warning) {
+    if (warning == null) {
+      return false;
+    }
+    String w = warning.toLowerCase(Locale.ROOT);
+    return w.contains("icc")
+        || w.contains("color profile")
+        || w.contains("colour profile")
+        || w.contains("jfif")
+        || w.contains("exif")
+        || w.contains("thumbnail")
+        || w.contains("app segment")
+        || w.matches(".*\\bapp(1[0-5]|[0-9])\\b.*");
+  }
+
   /** @throws IllegalArgumentException when {@code maxPixels} is outside 1..MAX_MAX_PIXELS */
   static void checkMaxPixels(long maxPixels) {
     if (maxPixels < 1 || maxPixels > MAX_MAX_PIXELS) {
@@ -154,6 +184,7 @@ public final class ImageDecoder {
   /**
    * Converts any {@link BufferedImage} to Spark's layout (see the class comment).
    *
+   * @param img a decoded image of any type
    * @return a new image; the input is not modified
    */
   public static DecodedImage convert(BufferedImage img) {

@@ -4,10 +4,15 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lower;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.GlobFilter;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.ml.image.ImageSchema;
@@ -27,7 +32,9 @@ import org.apache.spark.storage.StorageLevel;
  *
  * <p>Layout: {@code root/<label>/.../file}; the label is the first-level subfolder name (images may
  * sit at any depth below it); files directly in {@code root} get a null label. Hadoop skips files
- * whose names start with {@code _} or {@code .}. Each file is loaded whole into memory by {@code
+ * whose names start with {@code _} or {@code .}. Spark's file index silently drops zero-byte files;
+ * this reader lists them separately on the driver (one metadata listing of the tree) and
+ * quarantines them as {@code "zero-byte file"}. Each file is loaded whole into memory by {@code
  * binaryFile} (Spark refuses files over 2 GiB, failing the job).
  */
 public final class ImageFolder {
@@ -45,7 +52,13 @@ public final class ImageFolder {
         .add("reason", DataTypes.StringType, true);
   }
 
-  /** Reads with {@link ImageReadOptions#defaults()}. */
+  /**
+   * Reads with {@link ImageReadOptions#defaults()}.
+   *
+   * @param spark the session
+   * @param root a local path or Hadoop FileSystem URI of the root folder
+   * @return decoded and quarantined files
+   */
   public static ImageReadResult read(SparkSession spark, String root) {
     return read(spark, root, ImageReadOptions.defaults());
   }
@@ -55,6 +68,7 @@ public final class ImageFolder {
    * ({@code MEMORY_AND_DISK}) lazily: the first action on any output computes it, later ones reuse
    * it.
    *
+   * @param spark the session
    * @param root a local path or Hadoop FileSystem URI of the root folder
    * @param options decoding and filtering options
    * @return decoded and quarantined files
@@ -65,6 +79,7 @@ public final class ImageFolder {
     Objects.requireNonNull(root, "root");
     Objects.requireNonNull(options, "options");
     String qualifiedRoot;
+    List<Row> emptyFiles;
     try {
       Path p = new Path(root);
       FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -73,6 +88,7 @@ public final class ImageFolder {
             "image folder root " + root + " does not exist or is not a directory");
       }
       qualifiedRoot = fs.makeQualified(p).toString();
+      emptyFiles = listEmptyFiles(fs, fs.makeQualified(p), options.pathGlobFilter());
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot access image folder root " + root + ": " + e, e);
     }
@@ -82,6 +98,15 @@ public final class ImageFolder {
       reader = reader.option("pathGlobFilter", options.pathGlobFilter());
     }
     Dataset<Row> files = reader.load(root).select("path", "content");
+    if (!emptyFiles.isEmpty()) {
+      // Spark's file index drops zero-byte files (SPARK-26161/SPARK-27291); add them back so
+      // they are counted and quarantined instead of vanishing.
+      StructType pathContent =
+          new StructType()
+              .add("path", DataTypes.StringType, false)
+              .add("content", DataTypes.BinaryType, true);
+      files = files.union(spark.createDataFrame(emptyFiles, pathContent));
+    }
     if (!options.extensions().isEmpty()) {
       String regex =
           ".*\\.("
@@ -96,6 +121,37 @@ public final class ImageFolder {
                 Encoders.row(schema()))
             .persist(StorageLevel.MEMORY_AND_DISK());
     return new ImageReadResult(all);
+  }
+
+  /**
+   * Lists zero-byte files below {@code root} on the driver (metadata only), skipping what Spark's
+   * file index skips (names starting with {@code _} or {@code .}, at any level below the root) and
+   * applying the same {@code pathGlobFilter}.
+   *
+   * @return rows {@code (path, empty content)}
+   */
+  static List<Row> listEmptyFiles(FileSystem fs, Path root, String glob) throws IOException {
+    GlobFilter filter = glob == null ? null : new GlobFilter(glob);
+    String prefix = root.toString().endsWith("/") ? root.toString() : root + "/";
+    List<Row> out = new ArrayList<>();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+    while (it.hasNext()) {
+      LocatedFileStatus st = it.next();
+      if (st.getLen() != 0 || !st.isFile()) {
+        continue;
+      }
+      String path = st.getPath().toString();
+      String rel = path.startsWith(prefix) ? path.substring(prefix.length()) : st.getPath().getName();
+      boolean hidden = false;
+      for (String part : rel.split("/")) {
+        hidden |= part.startsWith("_") || part.startsWith(".");
+      }
+      if (hidden || (filter != null && !filter.accept(st.getPath()))) {
+        continue;
+      }
+      out.add(RowFactory.create(path, new byte[0]));
+    }
+    return out;
   }
 
   /**

@@ -77,25 +77,37 @@ public record ImageReadOptions(
 
     private Builder() {}
 
-    /** @param maxPixels largest accepted width*height; default 67108864 */
+    /**
+     * @param maxPixels largest accepted width*height; default 67108864
+     * @return this builder
+     */
     public Builder optMaxPixels(long maxPixels) {
       this.maxPixels = maxPixels;
       return this;
     }
 
-    /** @param extensions extensions to read (case-insensitive, dot optional); empty = all */
+    /**
+     * @param extensions extensions to read (case-insensitive, dot optional); empty = all
+     * @return this builder
+     */
     public Builder optExtensions(Set<String> extensions) {
       this.extensions = Objects.requireNonNull(extensions, "extensions");
       return this;
     }
 
-    /** @param glob Spark {@code pathGlobFilter} on file names, or null */
+    /**
+     * @param glob Spark {@code pathGlobFilter} on file names, or null
+     * @return this builder
+     */
     public Builder optPathGlobFilter(String glob) {
       this.pathGlobFilter = glob;
       return this;
     }
 
-    /** @param on label = first-level folder name (default true) or null */
+    /**
+     * @param on label = first-level folder name (default true) or null
+     * @return this builder
+     */
     public Builder optLabelFromFolder(boolean on) {
       this.labelFromFolder = on;
       return this;
