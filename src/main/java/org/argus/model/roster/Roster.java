@@ -12,6 +12,12 @@ import org.argus.model.roster.PreprocessingSpec.Scaling;
  * nsfwjs@4.4.0} (MIT): Keras Applications networks whose lower blocks kept their frozen ImageNet
  * weights while the top was retrained to 5 classes (DESIGN.md §6). Any other ONNX file can be used
  * by path with a user-given {@link PreprocessingSpec}.
+ *
+ * <p>Preprocessing: the roster spec is Keras Applications' {@code x/127.5 − 1} (mode "tf"), what
+ * the frozen ImageNet body was trained with and what feature transfer uses. nsfwjs itself feeds its
+ * retrained 5-class head {@code x/255} in {@code [0, 1]} (recorded in the imported ONNX file's
+ * {@code argus.preprocessing} metadata); a predictor that wants nsfwjs's own head outputs should
+ * use {@link PreprocessingSpec.Scaling#UNIT}.
  */
 public final class Roster {
   /** Labels of the retrained 5-class head shared by both models (nsfwjs's class order). */
