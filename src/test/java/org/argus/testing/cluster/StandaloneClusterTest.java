@@ -1,0 +1,250 @@
+package org.argus.testing.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.argus.data.FashionMnist;
+import org.argus.execution.ProgressSink;
+import org.argus.execution.StageProbe;
+import org.argus.execution.StagedFeatureExtraction;
+import org.argus.model.onnx.OnnxModel;
+import org.argus.model.provision.PretrainedModels;
+import org.argus.model.roster.Roster;
+import org.argus.plan.Pooling;
+import org.argus.plan.StagedPlan;
+import org.argus.runtime.SessionCache;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real standalone cluster (master + 2 worker JVMs on 127.0.0.1, one 1-core executor each):
+ * tasks run on both executors, and the staged feature transfer of MobileNetV2 on Fashion-MNIST
+ * gives the same features there as in local mode, with one ORT session per stage per executor JVM.
+ */
+class StandaloneClusterTest {
+  private static final List<String> LAYERS = List.of("block_6_expand_relu", "out_relu");
+  private static final int IMAGES = 100;
+  private static final int PARTITIONS = 8;
+  private static StandaloneCluster cluster;
+
+  @BeforeAll
+  static void up() throws Exception {
+    FashionMnist.provision();
+    PretrainedModels.onnxFile("mobilenet_v2");
+    cluster = StandaloneCluster.start(2);
+  }
+
+  @AfterAll
+  static void down() {
+    if (cluster != null) {
+      cluster.close();
+      cluster.close(); // idempotent
+    }
+  }
+
+  @Test
+  void bothWorkersAreAliveAndTasksRunOnBothExecutorJvms() {
+    assertEquals(2, cluster.aliveWorkers());
+    long testPid = ProcessHandle.current().pid();
+    ArrayList<String> seen = cluster.run(new WhereTasksRun());
+    // "executorId pid" of every task, deduplicated; the last element is the driver's pid
+    long driverPid = Long.parseLong(seen.remove(seen.size() - 1));
+    Set<String> executorIds = seen.stream().map(s -> s.split(" ")[0]).collect(Collectors.toSet());
+    Set<Long> pids = seen.stream().map(s -> Long.parseLong(s.split(" ")[1])).collect(Collectors.toSet());
+    assertEquals(2, executorIds.size(), "executors that ran tasks: " + seen);
+    assertEquals(2, pids.size(), "executor JVMs that ran tasks: " + seen);
+    assertTrue(!pids.contains(driverPid) && !pids.contains(testPid), seen + " vs " + driverPid);
+    assertNotEquals(testPid, driverPid);
+  }
+
+  @Test
+  void stagedFeatureTransferOnTheClusterEqualsLocalMode() throws Exception {
+    ClusterFeatures onCluster = cluster.run(new StagedFeaturesJob());
+    Map<String, Map<Long, float[]>> local =
+        StagedFeaturesJob.extract(SparkTestSession.get());
+
+    assertEquals(LAYERS, new ArrayList<>(onCluster.byLayer().keySet()).stream().sorted().toList());
+    for (String layer : LAYERS) {
+      Map<Long, float[]> c = onCluster.byLayer().get(layer);
+      Map<Long, float[]> l = local.get(layer);
+      assertEquals(IMAGES, c.size(), layer);
+      assertEquals(l.keySet(), c.keySet(), layer);
+      for (Map.Entry<Long, float[]> e : l.entrySet()) {
+        float[] expected = e.getValue();
+        float[] actual = c.get(e.getKey());
+        assertEquals(expected.length, actual.length, layer + " row " + e.getKey());
+        float scale = 1e-6f;
+        float maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+          scale = Math.max(scale, Math.abs(expected[i]));
+          maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(maxDiff / scale <= 1e-5,
+            layer + " row " + e.getKey() + ": relative difference " + maxDiff / scale);
+      }
+    }
+
+    // every executor JVM holds exactly one session per stage, created by the stage tasks and
+    // found again (not re-created) by later tasks of other jobs
+    Map<String, ExecutorSessions> sessions = onCluster.sessionsByExecutor();
+    assertEquals(2, sessions.size(), "executors seen by the session probe: " + sessions);
+    for (ExecutorSessions s : sessions.values()) {
+      assertEquals(LAYERS.size(), s.cacheSize(), "sessions in executor JVM " + s);
+      assertEquals(LAYERS.size(), s.stageSessions().size(), s.toString());
+      assertEquals(1, s.distinctIdentitiesPerStage(), "one session object per stage: " + s);
+    }
+  }
+
+  /** Result of {@link StagedFeaturesJob}: features by layer and id, and the session probe. */
+  record ClusterFeatures(
+      HashMap<String, Map<Long, float[]>> byLayer, HashMap<String, ExecutorSessions> sessionsByExecutor)
+      implements Serializable {}
+
+  /**
+   * What one executor JVM's session cache held across probe tasks.
+   *
+   * @param executorId Spark's executor id
+   * @param cacheSize {@link SessionCache#size()}
+   * @param stageSessions stage sha256 → identity hashes of the session object seen by probe tasks
+   */
+  record ExecutorSessions(String executorId, int cacheSize, HashMap<String, HashSet<Integer>> stageSessions)
+      implements Serializable {
+    int distinctIdentitiesPerStage() {
+      return stageSessions.values().stream().mapToInt(Set::size).max().orElse(0);
+    }
+  }
+
+  /** Records which executor JVM runs each of 16 small tasks; the driver's pid last. */
+  static final class WhereTasksRun implements ClusterJob<ArrayList<String>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public ArrayList<String> run(SparkSession spark) {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      List<String> where =
+          jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
+              .mapPartitions(
+                  it -> {
+                    Thread.sleep(50);
+                    return List.of(
+                            SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())
+                        .iterator();
+                  })
+              .distinct()
+              .collect();
+      ArrayList<String> out = new ArrayList<>(where);
+      out.add(String.valueOf(ProcessHandle.current().pid()));
+      return out;
+    }
+  }
+
+  /** The staged MobileNetV2 feature transfer on 100 Fashion-MNIST images, then a session probe. */
+  static final class StagedFeaturesJob implements ClusterJob<ClusterFeatures> {
+    private static final long serialVersionUID = 1L;
+
+    static StagedPlan plan() throws Exception {
+      return StagedPlan.build(
+          OnnxModel.load(PretrainedModels.onnxFile("mobilenet_v2")),
+          "mobilenet_v2",
+          "input_1",
+          LAYERS,
+          Roster.get("mobilenet_v2").preprocessing().withSize(64, 64),
+          Pooling.parse("max:2"));
+    }
+
+    /** Features of every stage by layer and image id, computed on {@code spark}. */
+    static Map<String, Map<Long, float[]>> extract(SparkSession spark) throws Exception {
+      StagedPlan plan = plan();
+      Dataset<Row> images =
+          FashionMnist.sample(spark, FashionMnist.Split.TEST, IMAGES, 7).repartition(PARTITIONS);
+      HashMap<String, Map<Long, float[]>> byLayer = new HashMap<>();
+      new StagedFeatureExtraction(
+              spark,
+              plan,
+              new StagedFeatureExtraction.ExecutionOptions(8, 1, StorageLevel.MEMORY_AND_DISK()),
+              ProgressSink.SILENT)
+          .run(
+              images,
+              "image",
+              StageProbe.shapes(plan, 1),
+              out -> {
+                HashMap<Long, float[]> byId = new HashMap<>();
+                for (Row r :
+                    out.data().select("id", StagedFeatureExtraction.FEATURES).collectAsList()) {
+                  List<Float> f = r.getList(1);
+                  float[] v = new float[f.size()];
+                  for (int i = 0; i < v.length; i++) {
+                    v[i] = f.get(i);
+                  }
+                  byId.put(r.getLong(0), v);
+                }
+                byLayer.put(out.stage().layer(), byId);
+              });
+      return byLayer;
+    }
+
+    @Override
+    public ClusterFeatures run(SparkSession spark) throws Exception {
+      HashMap<String, Map<Long, float[]>> byLayer = new HashMap<>(extract(spark));
+      List<String> shas = plan().stages().stream().map(StagedPlan.Stage::sha256).toList();
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      HashMap<String, ExecutorSessions> byExecutor = new HashMap<>();
+      for (int round = 0; round < 2; round++) {
+        List<ExecutorSessions> seen =
+            jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
+                .mapPartitions(
+                    it -> {
+                      Thread.sleep(50);
+                      HashMap<String, HashSet<Integer>> ids = new HashMap<>();
+                      for (String sha : shas) {
+                        // a session that is not cached yet would be created: fail instead
+                        Object s =
+                            SessionCache.get(
+                                sha,
+                                () -> {
+                                  throw new IllegalStateException(
+                                      "executor " + SparkEnv.get().executorId()
+                                          + " holds no session for stage graph " + sha);
+                                },
+                                1);
+                        ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
+                      }
+                      return List.of(
+                              new ExecutorSessions(
+                                  SparkEnv.get().executorId(), SessionCache.size(), ids))
+                          .iterator();
+                    })
+                .collect();
+        for (ExecutorSessions s : seen) {
+          byExecutor.merge(
+              s.executorId(),
+              s,
+              (a, b) -> {
+                b.stageSessions().forEach((k, v) -> a.stageSessions().get(k).addAll(v));
+                return new ExecutorSessions(
+                    a.executorId(), Math.max(a.cacheSize(), b.cacheSize()), a.stageSessions());
+              });
+        }
+      }
+      return new ClusterFeatures(byLayer, byExecutor);
+    }
+  }
+}
