@@ -65,7 +65,14 @@ public final class ClusterDriver {
       spark = SparkSession.builder().appName("argus-cluster-" + job.getClass().getSimpleName())
           .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
+      long t0 = System.nanoTime();
       awaitExecutors(spark, executors, waitMillis);
+      System.err.printf(
+          "driver JVM up %.1f s; %d executors registered after %.1f s more%n",
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3
+              - (System.nanoTime() - t0) / 1e9,
+          executors,
+          (System.nanoTime() - t0) / 1e9);
       outcome = new Outcome(job.run(spark), null, null);
     } catch (Throwable t) {
       StringWriter sw = new StringWriter();

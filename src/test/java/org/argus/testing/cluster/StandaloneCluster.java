@@ -53,10 +53,12 @@ import java.util.stream.Stream;
  * DataFrame or a broadcast. So {@link #run(ClusterJob)} never touches the test JVM's Spark state:
  * it serializes the {@link ClusterJob} to a file and starts a fresh driver JVM ({@link
  * ClusterDriver}, same classpath) whose session's master is {@link #masterUrl()}; the driver waits
- * for all executors ({@code workers × coresPerWorker / coresPerWorker}, i.e. one per worker), runs
- * the job and writes the result back. Compute the local-mode reference in the test JVM with the
- * shared session and compare. The cost is one JVM plus one application start per {@code run} (a
- * few seconds).
+ * until every worker's executor (one per worker, with all of the worker's cores) has registered,
+ * runs the job and writes the result back. Compute the local-mode reference in the test JVM with
+ * the shared session and compare (meanwhile, if you like: {@code
+ * CompletableFuture.supplyAsync(() -> cluster.run(job))}). The cost is one JVM plus one
+ * application start per {@code run} (about 10 s on a busy 2-core machine), so put all of a test
+ * class's cluster-side work into one job where that reads well.
  *
  * <h2>Reuse from later tests</h2>
  *
@@ -97,6 +99,20 @@ public final class StandaloneCluster implements AutoCloseable {
           "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
           "-Djdk.reflect.useDirectMethodHandle=false",
           "-Dio.netty.tryReflectionSetAccessible=true");
+
+  /**
+   * Master and workers only schedule: small heap, C1 only and the serial collector keep their
+   * start cheap on a busy machine; INFO logs (registration, executor launches) for failure tails.
+   */
+  private static final List<String> DAEMON_JVM =
+      List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dargus.log.level=info");
+
+  /**
+   * Drivers and executors of test jobs are short-lived and small (tests keep data small; the
+   * heavy lifting is ONNX Runtime's native code): C1 only and the serial collector halve their
+   * JIT/GC CPU, which matters when the cluster's five JVMs share a few cores.
+   */
+  static final List<String> QUICK_START_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
   private static final String HOST = "127.0.0.1";
   private static StandaloneCluster shared;
@@ -228,7 +244,7 @@ public final class StandaloneCluster implements AutoCloseable {
     try {
       launch(
               "master",
-              List.of("-Xmx256m"),
+              DAEMON_JVM,
               "org.apache.spark.deploy.master.Master",
               List.of(
                   "--host", HOST, "--port", String.valueOf(masterPort),
@@ -242,7 +258,7 @@ public final class StandaloneCluster implements AutoCloseable {
         Files.createDirectories(wdir.resolve("local"));
         launch(
                 "worker-" + i,
-                List.of("-Xmx256m"),
+                DAEMON_JVM,
                 "org.apache.spark.deploy.worker.Worker",
                 List.of(
                     "--host", HOST,
@@ -320,7 +336,9 @@ public final class StandaloneCluster implements AutoCloseable {
     c.put("spark.ui.enabled", "false");
     c.put("spark.ui.showConsoleProgress", "false");
     c.put("spark.executor.extraClassPath", classpath);
-    c.put("spark.executor.extraJavaOptions", String.join(" ", childJvmOptions()));
+    List<String> executorJvm = new ArrayList<>(QUICK_START_JVM);
+    executorJvm.addAll(childJvmOptions());
+    c.put("spark.executor.extraJavaOptions", String.join(" ", executorJvm));
     c.put("spark.executor.cores", String.valueOf(coresPerWorker));
     c.put("spark.executor.memory", memoryPerWorker);
     c.put("spark.cores.max", String.valueOf(workers * coresPerWorker));
@@ -372,6 +390,7 @@ public final class StandaloneCluster implements AutoCloseable {
       }
       List<String> jvm = new ArrayList<>();
       jvm.add("-Xmx2g");
+      jvm.addAll(QUICK_START_JVM);
       driverConf().forEach((key, value) -> jvm.add("-D" + key + "=" + value));
       p =
           launch(

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkEnv;
@@ -44,16 +45,27 @@ class StandaloneClusterTest {
   private static final int IMAGES = 100;
   private static final int PARTITIONS = 8;
   private static StandaloneCluster cluster;
+  private static CompletableFuture<ClusterChecks.Result> onCluster;
+  private static Map<String, Map<Long, float[]>> local;
 
+  /**
+   * Starts the cluster and runs every cluster-side check in one driver JVM (one application
+   * start); the tests compute their local-mode references meanwhile and join.
+   */
   @BeforeAll
   static void up() throws Exception {
     FashionMnist.provision();
     PretrainedModels.onnxFile("mobilenet_v2");
     cluster = StandaloneCluster.start(2);
+    onCluster = CompletableFuture.supplyAsync(() -> cluster.run(new ClusterChecks()));
+    local = ClusterChecks.extract(SparkTestSession.get(), ClusterChecks.plan());
   }
 
   @AfterAll
   static void down() {
+    if (onCluster != null) {
+      onCluster.cancel(true);
+    }
     if (cluster != null) {
       cluster.close();
       cluster.close(); // idempotent
@@ -64,7 +76,7 @@ class StandaloneClusterTest {
   void bothWorkersAreAliveAndTasksRunOnBothExecutorJvms() {
     assertEquals(2, cluster.aliveWorkers());
     long testPid = ProcessHandle.current().pid();
-    ArrayList<String> seen = cluster.run(new WhereTasksRun());
+    ArrayList<String> seen = new ArrayList<>(onCluster.join().whereTasksRan());
     // "executorId pid" of every task, deduplicated; the last element is the driver's pid
     long driverPid = Long.parseLong(seen.remove(seen.size() - 1));
     Set<String> executorIds = seen.stream().map(s -> s.split(" ")[0]).collect(Collectors.toSet());
@@ -77,9 +89,7 @@ class StandaloneClusterTest {
 
   @Test
   void stagedFeatureTransferOnTheClusterEqualsLocalMode() throws Exception {
-    ClusterFeatures onCluster = cluster.run(new StagedFeaturesJob());
-    Map<String, Map<Long, float[]>> local =
-        StagedFeaturesJob.extract(SparkTestSession.get());
+    ClusterChecks.Result onCluster = StandaloneClusterTest.onCluster.join();
 
     assertEquals(LAYERS, new ArrayList<>(onCluster.byLayer().keySet()).stream().sorted().toList());
     for (String layer : LAYERS) {
@@ -113,11 +123,6 @@ class StandaloneClusterTest {
     }
   }
 
-  /** Result of {@link StagedFeaturesJob}: features by layer and id, and the session probe. */
-  record ClusterFeatures(
-      HashMap<String, Map<Long, float[]>> byLayer, HashMap<String, ExecutorSessions> sessionsByExecutor)
-      implements Serializable {}
-
   /**
    * What one executor JVM's session cache held across probe tasks.
    *
@@ -132,33 +137,23 @@ class StandaloneClusterTest {
     }
   }
 
-  /** Records which executor JVM runs each of 16 small tasks; the driver's pid last. */
-  static final class WhereTasksRun implements ClusterJob<ArrayList<String>> {
+  /**
+   * The cluster side of both tests, in one application: where 16 small tasks run, then the staged
+   * MobileNetV2 feature transfer on 100 Fashion-MNIST images, then two rounds of a session probe.
+   */
+  static final class ClusterChecks implements ClusterJob<ClusterChecks.Result> {
     private static final long serialVersionUID = 1L;
 
-    @Override
-    public ArrayList<String> run(SparkSession spark) {
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      List<String> where =
-          jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
-              .mapPartitions(
-                  it -> {
-                    Thread.sleep(50);
-                    return List.of(
-                            SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())
-                        .iterator();
-                  })
-              .distinct()
-              .collect();
-      ArrayList<String> out = new ArrayList<>(where);
-      out.add(String.valueOf(ProcessHandle.current().pid()));
-      return out;
-    }
-  }
-
-  /** The staged MobileNetV2 feature transfer on 100 Fashion-MNIST images, then a session probe. */
-  static final class StagedFeaturesJob implements ClusterJob<ClusterFeatures> {
-    private static final long serialVersionUID = 1L;
+    /**
+     * @param whereTasksRan "executorId pid" of every task (deduplicated), then the driver's pid
+     * @param byLayer features by layer and image id
+     * @param sessionsByExecutor the session probe by executor id
+     */
+    record Result(
+        ArrayList<String> whereTasksRan,
+        HashMap<String, Map<Long, float[]>> byLayer,
+        HashMap<String, ExecutorSessions> sessionsByExecutor)
+        implements Serializable {}
 
     static StagedPlan plan() throws Exception {
       return StagedPlan.build(
@@ -171,8 +166,8 @@ class StandaloneClusterTest {
     }
 
     /** Features of every stage by layer and image id, computed on {@code spark}. */
-    static Map<String, Map<Long, float[]>> extract(SparkSession spark) throws Exception {
-      StagedPlan plan = plan();
+    static HashMap<String, Map<Long, float[]>> extract(SparkSession spark, StagedPlan plan)
+        throws Exception {
       Dataset<Row> images =
           FashionMnist.sample(spark, FashionMnist.Split.TEST, IMAGES, 7).repartition(PARTITIONS);
       HashMap<String, Map<Long, float[]>> byLayer = new HashMap<>();
@@ -197,15 +192,35 @@ class StandaloneClusterTest {
                   byId.put(r.getLong(0), v);
                 }
                 byLayer.put(out.stage().layer(), byId);
+                System.err.printf("stage %s: %d rows in %.1f s%n",
+                    out.stage().layer(), out.rows(), out.seconds());
               });
       return byLayer;
     }
 
     @Override
-    public ClusterFeatures run(SparkSession spark) throws Exception {
-      HashMap<String, Map<Long, float[]>> byLayer = new HashMap<>(extract(spark));
-      List<String> shas = plan().stages().stream().map(StagedPlan.Stage::sha256).toList();
+    public Result run(SparkSession spark) throws Exception {
+      long t0 = System.nanoTime();
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      ArrayList<String> where =
+          new ArrayList<>(
+              jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
+                  .mapPartitions(
+                      it -> {
+                        Thread.sleep(50);
+                        return List.of(
+                                SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())
+                            .iterator();
+                      })
+                  .distinct()
+                  .collect());
+      where.add(String.valueOf(ProcessHandle.current().pid()));
+      System.err.printf("where tasks run: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+
+      StagedPlan plan = plan();
+      System.err.printf("plan built: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      HashMap<String, Map<Long, float[]>> byLayer = extract(spark, plan);
+      List<String> shas = plan.stages().stream().map(StagedPlan.Stage::sha256).toList();
       HashMap<String, ExecutorSessions> byExecutor = new HashMap<>();
       for (int round = 0; round < 2; round++) {
         List<ExecutorSessions> seen =
@@ -244,7 +259,8 @@ class StandaloneClusterTest {
               });
         }
       }
-      return new ClusterFeatures(byLayer, byExecutor);
+      System.err.printf("session probe done: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      return new Result(where, byLayer, byExecutor);
     }
   }
 }
