@@ -1,7 +1,9 @@
 package org.argus.testing.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.Serializable;
@@ -38,7 +40,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A real standalone cluster (master + 2 worker JVMs on 127.0.0.1, one 1-core executor each):
  * tasks run on both executors, and the staged feature transfer of MobileNetV2 on Fashion-MNIST
- * gives the same features there as in local mode, with one ORT session per stage per executor JVM.
+ * gives the same features there as in local mode, with one ORT session per stage per executor JVM;
+ * a failing job reports its exception back.
  */
 class StandaloneClusterTest {
   private static final List<String> LAYERS = List.of("block_6_expand_relu", "out_relu");
@@ -121,6 +124,24 @@ class StandaloneClusterTest {
       assertEquals(LAYERS.size(), s.stageSessions().size(), s.toString());
       assertEquals(1, s.distinctIdentitiesPerStage(), "one session object per stage: " + s);
     }
+  }
+
+  @Test
+  void aFailingJobComesBackWithItsExceptionAndTheClusterStaysUsable() {
+    onCluster.join(); // one application at a time: the first holds every core
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                cluster.run(
+                    spark -> {
+                      long n = spark.range(10).count();
+                      throw new IllegalArgumentException("counted " + n + ", then failed");
+                    }));
+    assertTrue(e.getMessage().contains("IllegalArgumentException: counted 10, then failed"),
+        e.getMessage());
+    assertInstanceOf(IllegalArgumentException.class, e.getCause());
+    assertEquals(2, cluster.aliveWorkers());
   }
 
   /**
