@@ -121,8 +121,8 @@ public final class StandaloneCluster implements AutoCloseable {
   private final int coresPerWorker;
   private final String memoryPerWorker;
   private final Path dir;
-  private final int masterPort;
-  private final int masterWebPort;
+  private int masterPort;
+  private int masterWebPort;
   private final String classpath;
   private final List<Process> processes = new ArrayList<>();
   private final AtomicInteger runs = new AtomicInteger();
@@ -233,8 +233,6 @@ public final class StandaloneCluster implements AutoCloseable {
     try {
       this.dir = Files.createTempDirectory("argus-cluster-");
       Files.createDirectories(dir.resolve("spark-home").resolve("jars"));
-      this.masterPort = freePort();
-      this.masterWebPort = freePort();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the cluster folder: " + e.getMessage(), e);
     }
@@ -242,16 +240,7 @@ public final class StandaloneCluster implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     long deadline = System.nanoTime() + b.startTimeout.toNanos();
     try {
-      launch(
-              "master",
-              DAEMON_JVM,
-              "org.apache.spark.deploy.master.Master",
-              List.of(
-                  "--host", HOST, "--port", String.valueOf(masterPort),
-                  "--webui-port", String.valueOf(masterWebPort)),
-              Map.of());
-      // workers retry registration only every 5-15 s, so start them once the master is up
-      awaitMaster(0, deadline);
+      startMaster(deadline);
       for (int i = 0; i < workers; i++) {
         Path wdir = dir.resolve("worker-" + i);
         Files.createDirectories(wdir.resolve("work"));
@@ -450,7 +439,7 @@ public final class StandaloneCluster implements AutoCloseable {
   public String logTails(int lines) {
     StringBuilder sb = new StringBuilder();
     try (Stream<Path> logs = Files.list(dir)) {
-      logs.filter(f -> f.getFileName().toString().matches("(master|worker-\\d+)\\.log"))
+      logs.filter(f -> f.getFileName().toString().matches("(master(-\\d+)?|worker-\\d+)\\.log"))
           .sorted()
           .forEach(f -> sb.append(tail(f, lines)));
     } catch (IOException e) {
@@ -575,6 +564,41 @@ public final class StandaloneCluster implements AutoCloseable {
       throw new IllegalStateException("java.class.path is empty: cannot start cluster JVMs");
     }
     return cp;
+  }
+
+  /**
+   * Starts the master on two free ports. Spark would silently move to the next port when one was
+   * taken between picking and binding; {@code spark.port.maxRetries=0} makes the master exit
+   * instead, and it is started again on new ports (3 tries).
+   */
+  private void startMaster(long deadline) throws IOException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      masterPort = freePort();
+      masterWebPort = freePort();
+      List<String> jvm = new ArrayList<>(DAEMON_JVM);
+      jvm.add("-Dspark.port.maxRetries=0");
+      Process master =
+          launch(
+              attempt == 1 ? "master" : "master-" + attempt,
+              jvm,
+              "org.apache.spark.deploy.master.Master",
+              List.of(
+                  "--host", HOST, "--port", String.valueOf(masterPort),
+                  "--webui-port", String.valueOf(masterWebPort)),
+              Map.of());
+      try {
+        // workers retry registration only every 5-15 s, so start them once the master is up
+        awaitMaster(0, deadline);
+        return;
+      } catch (IllegalStateException e) {
+        if (master.isAlive() || attempt == 3) {
+          throw e;
+        }
+        synchronized (processes) {
+          processes.remove(master);
+        }
+      }
+    }
   }
 
   private void awaitMaster(int aliveWanted, long deadline)
