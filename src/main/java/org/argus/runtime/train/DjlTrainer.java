@@ -1,7 +1,6 @@
 package org.argus.runtime.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -9,7 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import java.io.IOException;
@@ -155,8 +155,14 @@ final class DjlTrainer implements Trainer {
           NDArray y = sub.create(b.y());
           double loss;
           long correct;
-          try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-            gc.zeroGradients();
+          // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
+          // forbids concurrent unit queries in one executor; PyTorch's grad mode is thread-local,
+          // so drive autograd directly.
+          JniUtils.setGradMode(true);
+          try {
+            for (Parameter p : params) {
+              JniUtils.zeroGrad((PtNDArray) p.getArray());
+            }
             NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
             NDArray logp = logits.logSoftmax(1);
             NDArray nll = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg();
@@ -166,7 +172,9 @@ final class DjlTrainer implements Trainer {
             if (!Double.isFinite(loss)) {
               return acc.plus(new Metrics(b.size(), loss, correct, true));
             }
-            gc.backward(mean);
+            JniUtils.backward((PtNDArray) mean, (PtNDArray) sub.ones(mean.getShape()), false, false);
+          } finally {
+            JniUtils.setGradMode(false);
           }
           update();
           acc = acc.plus(new Metrics(b.size(), loss, correct, false));
@@ -213,6 +221,7 @@ final class DjlTrainer implements Trainer {
       while (batches.hasNext()) {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
+          JniUtils.setGradMode(false);
           NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
           NDArray y = sub.create(b.y());
           double loss =

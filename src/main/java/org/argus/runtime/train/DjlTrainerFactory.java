@@ -71,7 +71,7 @@ public final class DjlTrainerFactory implements TrainerFactory {
       }
       for (byte[] b : states) {
         DjlState s = DjlState.read(b);
-        if (s.arrays.length != sum.length || s.step != first.step) {
+        if (s.arrays.length != sum.length) {
           throw new TrainingException(
               "cannot average states: "
                   + s.arrays.length

@@ -17,7 +17,8 @@ public interface TrainerFactory extends Serializable {
   Trainer create(Config config, long seed) throws TrainingException;
 
   /**
-   * Averages states element-wise (weights and optimizer slots; step counters must agree): the
+   * Averages states element-wise (weights and optimizer slots; the step counter of the first state
+   * is kept — shards may differ by a batch): the
    * model averaging of the BSP baseline.
    *
    * @param states states of the same config, at least one
