@@ -46,9 +46,10 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>MOP (Cerebro, VLDB 2020 §4.2): each round of the per-epoch template, every listed config must
  * visit every shard once. A randomized driver-side scheduler repeatedly takes the free shards in a
- * random order (stream split from the seed and round) and gives each a random idle config that has
- * not yet visited it; so a config is in one place at a time, a shard runs one unit at a time, and
- * units are never preempted. A unit query is a Spark job over the single cached partition holding
+ * random order (stream split from the seed and round) and gives each a random idle config whose
+ * next shard it is in the config's seeded visit order (a Latin-square schedule, see {@code
+ * visitOrders}); so a config is in one place at a time, a shard runs one unit at a time, units are
+ * never preempted, and results do not depend on task timing. A unit query is a Spark job over the single cached partition holding
  * its shard ({@link PartitionPruningRDD}; Spark's locality puts the task on the executor caching
  * it). Its checkpoint is read from and written to the {@link CheckpointStore} under a new name;
  * a failed unit is re-submitted from its unchanged input checkpoint up to {@code maxAttempts}
@@ -446,6 +447,7 @@ public final class ModelSelection {
         return;
       }
       List<TrialState> todo = new ArrayList<>();
+      List<Integer> roundIds = r.train().stream().map(Trial::id).toList();
       List<EpochResult> next = new ArrayList<>();
       for (Trial t : r.train()) {
         TrialState st = states.computeIfAbsent(t.id(), id -> new TrialState(t, Seeds.split(b.seed, "trial", id)));
@@ -482,9 +484,9 @@ public final class ModelSelection {
           doneShards.put(st.trial.id(), d);
         }
         switch (b.execution) {
-          case MOP -> hop(todo, doneShards, round, slots, true);
-          case SEQUENTIAL -> hop(todo, doneShards, round, 1, true);
-          case TASK_PARALLEL -> hop(todo, doneShards, round, slots, false);
+          case MOP -> hop(todo, roundIds, doneShards, round, slots, true);
+          case SEQUENTIAL -> hop(todo, roundIds, doneShards, round, 1, true);
+          case TASK_PARALLEL -> hop(todo, roundIds, doneShards, round, slots, false);
           case BSP -> bsp(todo);
         }
         long makespan = System.currentTimeMillis() - t0;
@@ -597,8 +599,8 @@ public final class ModelSelection {
   }
 
   /** MOP / sequential (perShard) and task-parallel (one unit on any replica) scheduling. */
-  private void hop(List<TrialState> todo, Map<Integer, Set<Integer>> doneShards, int round, int concurrency,
-      boolean perShard) throws ArgusException {
+  private void hop(List<TrialState> todo, List<Integer> roundIds, Map<Integer, Set<Integer>> doneShards, int round,
+      int concurrency, boolean perShard) throws ArgusException {
     Map<Integer, Set<Integer>> remaining = new LinkedHashMap<>();
     for (TrialState st : todo) {
       Set<Integer> need = new HashSet<>();
@@ -617,7 +619,7 @@ public final class ModelSelection {
     }
     Set<Integer> idle = new HashSet<>(remaining.keySet());
     SplittableRandom rng = new SplittableRandom(Seeds.split(b.seed, "schedule", round));
-    Map<Integer, List<Integer>> order = visitOrders(todo, round);
+    Map<Integer, List<Integer>> order = visitOrders(todo, roundIds);
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     CompletionService<Done> cs = new ExecutorCompletionService<>(pool);
     int inflight = 0;
@@ -702,10 +704,9 @@ public final class ModelSelection {
    * the order makes results independent of task timing, retries and resumes (same seed ⇒ same
    * visit order ⇒ same results), while configs with different offsets never wait on each other.
    */
-  private Map<Integer, List<Integer>> visitOrders(List<TrialState> todo, int round) {
+  private Map<Integer, List<Integer>> visitOrders(List<TrialState> todo, List<Integer> roundIds) {
     Map<Integer, List<Integer>> out = new HashMap<>();
-    List<Integer> ids = new ArrayList<>();
-    todo.forEach(st -> ids.add(st.trial.id()));
+    List<Integer> ids = new ArrayList<>(roundIds);
     ids.sort(null);
     for (TrialState st : todo) {
       int e = st.epochs + 1;
