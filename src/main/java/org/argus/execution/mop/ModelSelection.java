@@ -282,6 +282,12 @@ public final class ModelSelection {
    * @throws IllegalArgumentException if there are fewer training rows than shards
    */
   public SelectionResult run() throws ArgusException {
+    try { // executors resolve relative paths against their own working directory: qualify here
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(b.runDir);
+      b.runDir = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new ArgusException("run directory " + b.runDir + ": " + e.getMessage(), e);
+    }
     dir = new RunDirectory(b.runDir);
     store = dir.checkpoints();
     Map<String, String> spec = new LinkedHashMap<>(b.spec);
