@@ -206,6 +206,31 @@ class ModelSelectionTest {
         .setRunDir(tmp.resolve("tiny").toString()).optWorkers(8).build().run());
   }
 
+  @Test
+  void aCorruptedCheckpointFailsItsConfigWithTheReason() throws Exception {
+    Path dir = tmp.resolve("corrupt");
+    SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
+        .setRunDir(dir.toString()).optWorkers(2).optSeed(SEED)
+        .optListener(u -> {
+          if (u.trial() == 0 && u.inCkpt() == null && u.error() == null) {
+            try { // flip one payload byte of trial 0's first checkpoint (and drop Hadoop's .crc)
+              Path f = dir.resolve(u.outCkpt());
+              Files.deleteIfExists(f.resolveSibling("." + f.getFileName() + ".crc"));
+              byte[] raw = Files.readAllBytes(f);
+              raw[raw.length / 2] ^= 1;
+              Files.write(f, raw);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        })
+        .build().run();
+    SelectionResult.Entry bad = r.leaderboard().stream().filter(e -> e.trial() == 0).findFirst().orElseThrow();
+    assertTrue(bad.status().contains("SHA-256 mismatch"), bad.status());
+    assertEquals(1, r.best().trial(), "the other config finished");
+  }
+
   static void copy(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : s.toList()) {
