@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       DatasetsCommand.class,
       ModelsCommand.class,
+      SelectCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ArgusCli implements Runnable {

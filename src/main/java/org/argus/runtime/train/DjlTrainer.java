@@ -1,0 +1,299 @@
+package org.argus.runtime.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.argus.select.space.Config;
+
+/** {@link Trainer} on DJL + PyTorch; see {@link DjlTrainerFactory} for the math. */
+final class DjlTrainer implements Trainer {
+  private static final double B1 = 0.9;
+  private static final double B2 = 0.999;
+  private static final double EPS = 1e-8;
+
+  private final Config config;
+  private final long seed;
+  private final BlockFactory blocks;
+  private final long[] inputShape;
+  private final int classes;
+  private final boolean adam;
+  private final float lr;
+  private final float wd;
+  private final float momentum;
+  private final int batch;
+
+  private NDManager manager;
+  private Block block;
+  private ParameterStore store;
+  private List<Parameter> params;
+  private List<NDArray> slots; // adam: m0, v0, m1, v1, ...; sgd: v0, v1, ...
+  private long step;
+
+  DjlTrainer(Config config, long seed, BlockFactory blocks, long[] inputShape, int classes)
+      throws TrainingException {
+    this.config = config;
+    this.seed = seed;
+    this.blocks = blocks;
+    this.inputShape = inputShape;
+    this.classes = classes;
+    String opt = config.getString("optimizer", "adam");
+    if (!opt.equals("adam") && !opt.equals("sgd")) {
+      throw new TrainingException(
+          "unknown optimizer '" + opt + "' in config " + config + "; valid: adam, sgd", null);
+    }
+    this.adam = opt.equals("adam");
+    this.lr = (float) config.getDouble("lr", 1e-3);
+    this.wd = (float) config.getDouble("wd", 0);
+    this.momentum = (float) config.getDouble("momentum", 0.9);
+    this.batch = config.getInt("batch", 32);
+    if (batch < 1) {
+      throw new TrainingException("batch must be >= 1; found " + batch + " in config " + config, null);
+    }
+    build(null);
+  }
+
+  /** (Re)builds block, parameters and slots; from a state when given, else seeded Glorot init. */
+  private void build(DjlFactoryState state) throws TrainingException {
+    close();
+    manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    try {
+      block = blocks.build(config, classes);
+      Deque<float[]> saved = state == null ? null : new ArrayDeque<>(state.weights);
+      SplittableRandom rng = new SplittableRandom(seed);
+      Initializer init =
+          (m, shape, dt) -> {
+            float[] v;
+            if (saved != null) {
+              v = saved.poll();
+              if (v == null || v.length != shape.size()) {
+                throw new IllegalStateException(
+                    "checkpoint does not match the architecture at a parameter of shape " + shape);
+              }
+            } else {
+              v = glorot(rng, shape);
+            }
+            return m.create(v, shape);
+          };
+      block.setInitializer(init, p -> true);
+      long[] s = new long[inputShape.length + 1];
+      s[0] = 1;
+      System.arraycopy(inputShape, 0, s, 1, inputShape.length);
+      block.initialize(manager, DataType.FLOAT32, new Shape(s));
+      params = new ArrayList<>();
+      block.getParameters().forEach(p -> params.add(p.getValue()));
+      store = new ParameterStore(manager, false);
+      slots = new ArrayList<>();
+      int per = adam ? 2 : 1;
+      for (int i = 0; i < params.size(); i++) {
+        for (int k = 0; k < per; k++) {
+          NDArray w = params.get(i).getArray();
+          NDArray slot =
+              state == null
+                  ? manager.zeros(w.getShape())
+                  : manager.create(state.slots.get(i * per + k), w.getShape());
+          slots.add(slot);
+        }
+      }
+      step = state == null ? 0 : state.step;
+    } catch (RuntimeException e) {
+      close();
+      throw new TrainingException("cannot build model for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static float[] glorot(SplittableRandom rng, Shape shape) {
+    float[] v = new float[(int) shape.size()];
+    if (shape.dimension() < 2) {
+      return v; // biases: zero
+    }
+    long receptive = shape.size() / (shape.get(0) * shape.get(1));
+    double fanIn = shape.get(1) * receptive;
+    double fanOut = shape.get(0) * receptive;
+    double bound = Math.sqrt(6.0 / (fanIn + fanOut));
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+    }
+    return v;
+  }
+
+  @Override
+  public int batchSize() {
+    return batch;
+  }
+
+  private NDArray input(NDManager m, Batch b) {
+    long[] s = new long[inputShape.length + 1];
+    s[0] = b.size();
+    System.arraycopy(inputShape, 0, s, 1, inputShape.length);
+    return m.create(b.x(), new Shape(s));
+  }
+
+  @Override
+  public Metrics train(Iterator<Batch> batches) throws TrainingException {
+    Metrics acc = Metrics.EMPTY;
+    try {
+      while (batches.hasNext()) {
+        Batch b = batches.next();
+        try (NDManager sub = manager.newSubManager()) {
+          NDArray x = input(sub, b);
+          NDArray y = sub.create(b.y());
+          double loss;
+          long correct;
+          // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
+          // forbids concurrent unit queries in one executor; PyTorch's grad mode is thread-local,
+          // so drive autograd directly.
+          JniUtils.setGradMode(true);
+          try {
+            for (Parameter p : params) {
+              JniUtils.zeroGrad((PtNDArray) p.getArray());
+            }
+            NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
+            NDArray logp = logits.logSoftmax(1);
+            NDArray nll = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg();
+            NDArray mean = nll.mean();
+            loss = mean.getFloat() * (double) b.size();
+            correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+            if (!Double.isFinite(loss)) {
+              return acc.plus(new Metrics(b.size(), loss, correct, true));
+            }
+            JniUtils.backward((PtNDArray) mean, (PtNDArray) sub.ones(mean.getShape()), false, false);
+          } finally {
+            JniUtils.setGradMode(false);
+          }
+          update();
+          acc = acc.plus(new Metrics(b.size(), loss, correct, false));
+        }
+      }
+      return acc;
+    } catch (RuntimeException e) {
+      throw new TrainingException("training failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void update() {
+    step++;
+    float c1 = (float) (1 - Math.pow(B1, step));
+    float c2 = (float) (1 - Math.pow(B2, step));
+    for (int i = 0; i < params.size(); i++) {
+      NDArray w = params.get(i).getArray();
+      try (NDManager tmp = manager.newSubManager()) {
+        NDArray g = w.getGradient();
+        g.attach(tmp);
+        if (wd != 0) {
+          g = g.add(w.mul(wd));
+        }
+        if (adam) {
+          NDArray m = slots.get(2 * i);
+          NDArray v = slots.get(2 * i + 1);
+          m.muli((float) B1).addi(g.mul((float) (1 - B1)));
+          v.muli((float) B2).addi(g.square().muli((float) (1 - B2)));
+          NDArray upd = m.div(c1).divi(v.div(c2).sqrt().addi((float) EPS)).muli(lr);
+          w.subi(upd);
+        } else {
+          NDArray v = slots.get(i);
+          v.muli(momentum).addi(g);
+          w.subi(v.mul(lr));
+        }
+      }
+    }
+  }
+
+  @Override
+  public Metrics evaluate(Iterator<Batch> batches) throws TrainingException {
+    Metrics acc = Metrics.EMPTY;
+    try {
+      while (batches.hasNext()) {
+        Batch b = batches.next();
+        try (NDManager sub = manager.newSubManager()) {
+          JniUtils.setGradMode(false);
+          NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
+          NDArray y = sub.create(b.y());
+          double loss =
+              logits.logSoftmax(1).mul(y.oneHot(classes)).sum().neg().getFloat();
+          long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+          acc = acc.plus(new Metrics(b.size(), loss, correct, !Double.isFinite(loss)));
+        }
+      }
+      return acc;
+    } catch (RuntimeException e) {
+      throw new TrainingException("evaluation failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public byte[] exportState() {
+    int n = params.size() + slots.size();
+    long[][] shapes = new long[n][];
+    float[][] arrays = new float[n][];
+    int k = 0;
+    for (Parameter p : params) {
+      shapes[k] = p.getArray().getShape().getShape();
+      arrays[k++] = p.getArray().toFloatArray();
+    }
+    for (NDArray s : slots) {
+      shapes[k] = s.getShape().getShape();
+      arrays[k++] = s.toFloatArray();
+    }
+    return new DjlTrainerFactory.DjlState(seed, step, shapes, arrays).write();
+  }
+
+  @Override
+  public void importState(byte[] bytes) throws TrainingException {
+    DjlTrainerFactory.DjlState s;
+    try {
+      s = DjlTrainerFactory.DjlState.read(bytes);
+    } catch (IOException e) {
+      throw new TrainingException("malformed trainer state for config " + config + ": " + e.getMessage(), e);
+    }
+    int per = adam ? 2 : 1;
+    if (s.arrays.length != params.size() * (1 + per)) {
+      throw new TrainingException(
+          "trainer state holds "
+              + s.arrays.length
+              + " arrays; config "
+              + config
+              + " needs "
+              + params.size() * (1 + per),
+          null);
+    }
+    DjlFactoryState st = new DjlFactoryState();
+    st.step = s.step;
+    for (int i = 0; i < params.size(); i++) {
+      st.weights.add(s.arrays[i]);
+    }
+    for (int i = params.size(); i < s.arrays.length; i++) {
+      st.slots.add(s.arrays[i]);
+    }
+    build(st);
+  }
+
+  @Override
+  public void close() {
+    if (manager != null) {
+      manager.close();
+      manager = null;
+    }
+  }
+
+  private static final class DjlFactoryState {
+    long step;
+    final List<float[]> weights = new ArrayList<>();
+    final List<float[]> slots = new ArrayList<>();
+  }
+}

@@ -1,0 +1,177 @@
+package org.argus.runtime.train;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.argus.select.space.Config;
+
+/**
+ * Trainers on DJL + PyTorch (CPU). Loss: softmax cross-entropy on logits. Optimizers, implemented
+ * here as NDArray updates so their state can be checkpointed exactly (DJL's savers store weights
+ * only): {@code optimizer=adam} (default; Kingma &amp; Ba, ICLR 2015, Alg. 1, β1 0.9, β2 0.999, ε
+ * 1e-8) or {@code sgd} (heavy-ball momentum {@code momentum} [0.9], PyTorch convention {@code v = μv
+ * + g; w -= lr·v}); {@code lr} [1e-3], {@code wd} (L2) [0], {@code batch} [32]. Weight init is
+ * Glorot-uniform from the trial seed (Java {@code SplittableRandom}, engine-independent), biases 0.
+ * Threads: the JVM's {@code ai.djl.pytorch.num_threads}.
+ */
+public final class DjlTrainerFactory implements TrainerFactory {
+  private static final long serialVersionUID = 1L;
+  private final String family;
+  private final BlockFactory blocks;
+  private final long[] inputShape;
+  private final int classes;
+
+  /**
+   * @param family family name for reports
+   * @param blocks builds the network
+   * @param inputShape per-example shape, e.g. {@code [1, 28, 28]} or {@code [features]}
+   * @param classes output classes, {@code >= 2}
+   */
+  public DjlTrainerFactory(String family, BlockFactory blocks, long[] inputShape, int classes) {
+    this.family = Objects.requireNonNull(family, "family");
+    this.blocks = Objects.requireNonNull(blocks, "blocks");
+    this.inputShape = inputShape.clone();
+    if (classes < 2) {
+      throw new IllegalArgumentException("classes must be >= 2; found " + classes);
+    }
+    this.classes = classes;
+  }
+
+  /**
+   * @param family a built-in family ({@link Families#NAMES})
+   * @param inputShape per-example shape
+   * @param classes output classes
+   * @return the factory
+   * @throws IllegalArgumentException for an unknown family
+   */
+  public static DjlTrainerFactory builtIn(String family, long[] inputShape, int classes) {
+    return new DjlTrainerFactory(family, Families.get(family), inputShape, classes);
+  }
+
+  @Override
+  public Trainer create(Config config, long seed) throws TrainingException {
+    return new DjlTrainer(config, seed, blocks, inputShape, classes);
+  }
+
+  @Override
+  public byte[] average(List<byte[]> states) throws TrainingException {
+    if (states.isEmpty()) {
+      throw new IllegalArgumentException("average needs at least one state");
+    }
+    try {
+      DjlState first = DjlState.read(states.get(0));
+      float[][] sum = new float[first.arrays.length][];
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] = new float[first.arrays[i].length];
+      }
+      for (byte[] b : states) {
+        DjlState s = DjlState.read(b);
+        if (s.arrays.length != sum.length) {
+          throw new TrainingException(
+              "cannot average states: "
+                  + s.arrays.length
+                  + " arrays at step "
+                  + s.step
+                  + " vs "
+                  + sum.length
+                  + " at step "
+                  + first.step,
+              null);
+        }
+        for (int i = 0; i < sum.length; i++) {
+          for (int j = 0; j < sum[i].length; j++) {
+            sum[i][j] += s.arrays[i][j];
+          }
+        }
+      }
+      for (float[] a : sum) {
+        for (int j = 0; j < a.length; j++) {
+          a[j] /= states.size();
+        }
+      }
+      return new DjlState(first.seed, first.step, first.shapes, sum).write();
+    } catch (IOException e) {
+      throw new TrainingException("malformed trainer state: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "djl-pytorch " + family + " " + Arrays.toString(inputShape) + " -> " + classes;
+  }
+
+  /** Serialized trainer state: seed, step, then parameter and optimizer-slot arrays. */
+  static final class DjlState {
+    static final int MAGIC = 0x41524754; // "ARGT"
+    static final int VERSION = 1;
+    final long seed;
+    final long step;
+    final long[][] shapes;
+    final float[][] arrays;
+
+    DjlState(long seed, long step, long[][] shapes, float[][] arrays) {
+      this.seed = seed;
+      this.step = step;
+      this.shapes = shapes;
+      this.arrays = arrays;
+    }
+
+    byte[] write() {
+      ByteArrayOutputStream bos = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bos)) {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(seed);
+        out.writeLong(step);
+        out.writeInt(arrays.length);
+        for (int i = 0; i < arrays.length; i++) {
+          out.writeInt(shapes[i].length);
+          for (long d : shapes[i]) {
+            out.writeLong(d);
+          }
+          out.writeInt(arrays[i].length);
+          java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(arrays[i].length * 4);
+          bb.asFloatBuffer().put(arrays[i]);
+          out.write(bb.array());
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return bos.toByteArray();
+    }
+
+    static DjlState read(byte[] b) throws IOException {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(b));
+      int magic = in.readInt();
+      if (magic != MAGIC) {
+        throw new IOException("not an Argus DJL trainer state (magic " + Integer.toHexString(magic) + ")");
+      }
+      int v = in.readInt();
+      if (v > VERSION) {
+        throw new IOException("trainer state version " + v + "; this Argus supports at most " + VERSION);
+      }
+      long seed = in.readLong();
+      long step = in.readLong();
+      int n = in.readInt();
+      long[][] shapes = new long[n][];
+      float[][] arrays = new float[n][];
+      for (int i = 0; i < n; i++) {
+        shapes[i] = new long[in.readInt()];
+        for (int d = 0; d < shapes[i].length; d++) {
+          shapes[i][d] = in.readLong();
+        }
+        int len = in.readInt();
+        byte[] raw = new byte[len * 4];
+        in.readFully(raw);
+        arrays[i] = new float[len];
+        java.nio.ByteBuffer.wrap(raw).asFloatBuffer().get(arrays[i]);
+      }
+      return new DjlState(seed, step, shapes, arrays);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package org.argus.runtime.train;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import java.util.List;
+import org.argus.select.space.Config;
+
+/**
+ * Built-in model families. Hyperparameters read from the config (defaults in brackets):
+ *
+ * <ul>
+ *   <li>{@code mlp}: flatten → {@code depth} [2] × (Linear({@code width} [128]) → ReLU) →
+ *       Linear(classes).
+ *   <li>{@code cnn} (Fashion-MNIST, input {@code [1, 28, 28]}): Conv 3×3 {@code filters} [16] pad 1
+ *       → ReLU → max-pool 2 → Conv 3×3 2·filters → ReLU → max-pool 2 → flatten → Linear({@code
+ *       width} [64]) → ReLU → Linear(classes).
+ *   <li>{@code head} (feature columns): Linear(classes), or Linear({@code width}) → ReLU →
+ *       Linear(classes) when {@code width} > 0 [0].
+ * </ul>
+ */
+public final class Families {
+  /** The built-in family names. */
+  public static final List<String> NAMES = List.of("mlp", "cnn", "head");
+
+  private Families() {}
+
+  /**
+   * @param name a built-in family
+   * @return its block factory
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public static BlockFactory get(String name) {
+    return switch (name) {
+      case "mlp" -> Families::mlp;
+      case "cnn" -> Families::cnn;
+      case "head" -> Families::head;
+      default ->
+          throw new IllegalArgumentException(
+              "unknown model family '" + name + "'; valid: " + String.join(", ", NAMES));
+    };
+  }
+
+  static Block mlp(Config c, int classes) {
+    SequentialBlock b = new SequentialBlock().add(Blocks.batchFlattenBlock());
+    int depth = c.getInt("depth", 2);
+    for (int i = 0; i < depth; i++) {
+      b.add(Linear.builder().setUnits(c.getInt("width", 128)).build()).add(Activation::relu);
+    }
+    return b.add(Linear.builder().setUnits(classes).build());
+  }
+
+  static Block cnn(Config c, int classes) {
+    int f = c.getInt("filters", 16);
+    return new SequentialBlock()
+        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(f).build())
+        .add(Activation::relu)
+        .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+        .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(2 * f).build())
+        .add(Activation::relu)
+        .add(Pool.maxPool2dBlock(new Shape(2, 2)))
+        .add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(c.getInt("width", 64)).build())
+        .add(Activation::relu)
+        .add(Linear.builder().setUnits(classes).build());
+  }
+
+  static Block head(Config c, int classes) {
+    SequentialBlock b = new SequentialBlock().add(Blocks.batchFlattenBlock());
+    int w = c.getInt("width", 0);
+    if (w > 0) {
+      b.add(Linear.builder().setUnits(w).build()).add(Activation::relu);
+    }
+    return b.add(Linear.builder().setUnits(classes).build());
+  }
+}

@@ -1,0 +1,151 @@
+package org.argus.store;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Checkpoints under a root URI (a local path, {@code file:///…} or {@code hdfs://…}; on a cluster it
+ * must be reachable from every executor). File layout: magic {@code ARGC}, int format version, 32
+ * bytes SHA-256 of the payload, long payload length, payload. Writes go to a temporary name and are
+ * renamed into place, so a reader never sees a partial checkpoint. Serializable: executors use it
+ * directly.
+ */
+public final class CheckpointStore implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final int MAGIC = 0x41524743;
+  private static final int VERSION = 1;
+  private final String root;
+
+  /** @param root root directory URI or path */
+  public CheckpointStore(String root) {
+    this.root = root;
+  }
+
+  /** @return the root */
+  public String root() {
+    return root;
+  }
+
+  private Path path(String name) {
+    return new Path(root, name);
+  }
+
+  private FileSystem fs() throws IOException {
+    return new Path(root).getFileSystem(new Configuration());
+  }
+
+  /**
+   * Writes atomically (temporary file + rename).
+   *
+   * @param name relative name, e.g. {@code ckpt/trial-3/e1-u2.ckpt}
+   * @param payload bytes
+   * @return bytes written to storage (payload + 48-byte header)
+   * @throws CheckpointException on an I/O error
+   */
+  public long write(String name, byte[] payload) throws CheckpointException {
+    Path dst = path(name);
+    Path tmp = new Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
+    try {
+      FileSystem fs = fs();
+      fs.mkdirs(dst.getParent());
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
+        out.writeInt(MAGIC);
+        out.writeInt(VERSION);
+        out.write(sha256(payload));
+        out.writeLong(payload.length);
+        out.write(payload);
+      }
+      if (fs.exists(dst)) {
+        fs.delete(dst, false);
+      }
+      if (!fs.rename(tmp, dst)) {
+        throw new IOException("rename " + tmp + " -> " + dst + " failed");
+      }
+      return payload.length + 48L;
+    } catch (IOException e) {
+      throw new CheckpointException("cannot write checkpoint " + dst + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param name relative name
+   * @return the payload, checksum verified
+   * @throws CheckpointException if missing, truncated, of another format, or the SHA-256 differs
+   */
+  public byte[] read(String name) throws CheckpointException {
+    Path p = path(name);
+    try {
+      FileSystem fs = fs();
+      if (!fs.exists(p)) {
+        throw new CheckpointException("checkpoint " + p + " is missing", null);
+      }
+      try (InputStream raw = fs.open(p);
+          DataInputStream in = new DataInputStream(raw)) {
+        if (in.readInt() != MAGIC) {
+          throw new CheckpointException("checkpoint " + p + " is corrupted: not an Argus checkpoint", null);
+        }
+        int v = in.readInt();
+        if (v > VERSION) {
+          throw new CheckpointException(
+              "checkpoint " + p + " has format version " + v + "; supported at most " + VERSION, null);
+        }
+        byte[] sum = new byte[32];
+        in.readFully(sum);
+        long len = in.readLong();
+        if (len < 0 || len > Integer.MAX_VALUE - 64) {
+          throw new CheckpointException("checkpoint " + p + " is corrupted: length " + len, null);
+        }
+        byte[] payload = new byte[(int) len];
+        in.readFully(payload);
+        if (!Arrays.equals(sum, sha256(payload))) {
+          throw new CheckpointException("checkpoint " + p + " is corrupted: SHA-256 mismatch", null);
+        }
+        return payload;
+      }
+    } catch (org.apache.hadoop.fs.ChecksumException e) {
+      throw new CheckpointException("checkpoint " + p + " is corrupted: filesystem checksum error", e);
+    } catch (java.io.EOFException e) {
+      throw new CheckpointException("checkpoint " + p + " is corrupted: truncated", e);
+    } catch (IOException e) {
+      throw new CheckpointException("cannot read checkpoint " + p + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param name relative name
+   * @return true if the file exists
+   * @throws CheckpointException on an I/O error
+   */
+  public boolean exists(String name) throws CheckpointException {
+    try {
+      return fs().exists(path(name));
+    } catch (IOException e) {
+      throw new CheckpointException("cannot stat " + path(name) + ": " + e.getMessage(), e);
+    }
+  }
+
+  static byte[] sha256(byte[] b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static byte[] readAll(InputStream in) throws IOException {
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    in.transferTo(bos);
+    return bos.toByteArray();
+  }
+}

@@ -1,0 +1,311 @@
+package org.argus.surfaces.cli;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.argus.data.FashionMnist;
+import org.argus.data.image.ImageFolder;
+import org.argus.execution.SparkSessions;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Examples;
+import org.argus.execution.mop.Execution;
+import org.argus.execution.mop.ModelSelection;
+import org.argus.execution.mop.Reports;
+import org.argus.execution.mop.SelectionResult;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.select.procedure.Asha;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.procedure.Hyperband;
+import org.argus.select.procedure.Procedure;
+import org.argus.select.space.SearchSpace;
+import org.argus.store.RunDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code argus select}: model selection with model hopper parallelism (Cerebro) on Spark. Prints a
+ * line per finished unit query and a final leaderboard; the run directory holds the spec,
+ * checkpoints, Parquet tables (units, epochs, trials), the best model and report.md/report.json.
+ * {@code --resume RUN_DIR} continues a run with the spec stored in it (flags given again must
+ * match).
+ */
+@Command(
+    name = "select",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Model selection on Spark: grid/random/Hyperband/ASHA over a search space, trained with",
+      "model hopper parallelism (MOP) or a baseline; checkpoints, retries, resume."
+    })
+final class SelectCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", defaultValue = "fashion-mnist", description = "fashion-mnist | folder:PATH (subfolders = classes, one image size) | parquet:PATH (default ${DEFAULT-VALUE})")
+  String data;
+
+  @Option(names = "--images", defaultValue = "2000", description = "Fashion-MNIST training images to sample (default ${DEFAULT-VALUE})")
+  int images;
+
+  @Option(names = "--features-col", defaultValue = "features", description = "Parquet: features column, vector or array (default ${DEFAULT-VALUE})")
+  String featuresCol;
+
+  @Option(names = "--label-col", defaultValue = "label", description = "Parquet: integer label column (default ${DEFAULT-VALUE})")
+  String labelCol;
+
+  @Option(names = "--family", description = "mlp | cnn | head (default: cnn for images, head for features)")
+  String family;
+
+  @Option(names = "--space", defaultValue = "lr=loguniform(1e-4,1e-2);batch=choice(32,128);width=choice(64,256)", description = "search space (default ${DEFAULT-VALUE})")
+  String space;
+
+  @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; default ${DEFAULT-VALUE})")
+  String procedure;
+
+  @Option(names = "--epochs", defaultValue = "3", description = "epochs per config for grid/random (default ${DEFAULT-VALUE})")
+  int epochs;
+
+  @Option(names = "--execution", defaultValue = "mop", description = "mop | task-parallel | bsp | sequential (default ${DEFAULT-VALUE})")
+  String execution;
+
+  @Option(names = "--workers", description = "worker slots = shards (default: Spark's default parallelism)")
+  Integer workers;
+
+  @Option(names = "--goal", defaultValue = "accuracy", description = "accuracy (maximized) | loss (minimized) (default ${DEFAULT-VALUE})")
+  String goal;
+
+  @Option(names = "--seed", defaultValue = "42", description = "run seed (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--threads", description = "PyTorch threads per unit query (default: cores / worker slots)")
+  Integer threads;
+
+  @Option(names = "--run-dir", description = "run directory (default argus-out/select/run-<time>)")
+  String runDir;
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR from its last completed unit queries")
+  String resume;
+
+  @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default ${DEFAULT-VALUE})")
+  String master;
+
+  @Option(names = "--verbose", description = "keep Spark's INFO logs and print stack traces")
+  boolean verbose;
+
+  private static final List<String> SPEC_KEYS =
+      List.of("data", "images", "features-col", "label-col", "family", "space", "procedure", "epochs", "execution", "workers", "goal", "seed");
+
+  private Map<String, String> cliSpec() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("data", data);
+    m.put("images", Integer.toString(images));
+    m.put("features-col", featuresCol);
+    m.put("label-col", labelCol);
+    m.put("family", family);
+    m.put("space", space);
+    m.put("procedure", procedure);
+    m.put("epochs", Integer.toString(epochs));
+    m.put("execution", execution);
+    m.put("workers", workers == null ? null : Integer.toString(workers));
+    m.put("goal", goal);
+    m.put("seed", Long.toString(seed));
+    return m;
+  }
+
+  /** On resume, adopt the stored values of flags not given again; refuse given flags that differ. */
+  private void adoptStored(Map<String, String> stored) {
+    List<String> diffs = new java.util.ArrayList<>();
+    for (String k : SPEC_KEYS) {
+      String v = stored.get("cli." + k);
+      boolean given = spec.commandLine().getParseResult().hasMatchedOption("--" + k);
+      String mine = cliSpec().get(k);
+      if (given && !java.util.Objects.equals(v, mine)) {
+        diffs.add("--" + k + ": run has '" + v + "', this command '" + mine + "'");
+      }
+      if (!given && v != null) {
+        switch (k) {
+          case "data" -> data = v;
+          case "images" -> images = Integer.parseInt(v);
+          case "features-col" -> featuresCol = v;
+          case "label-col" -> labelCol = v;
+          case "family" -> family = v;
+          case "space" -> space = v;
+          case "procedure" -> procedure = v;
+          case "epochs" -> epochs = Integer.parseInt(v);
+          case "execution" -> execution = v;
+          case "workers" -> workers = Integer.parseInt(v);
+          case "goal" -> goal = v;
+          case "seed" -> seed = Long.parseLong(v);
+          default -> { }
+        }
+      }
+    }
+    if (!diffs.isEmpty()) {
+      throw new IllegalArgumentException(
+          "cannot resume " + resume + " with a different spec:\n  " + String.join("\n  ", diffs));
+    }
+  }
+
+  static Procedure procedure(String p, SearchSpace s, int epochs, int slots, long seed, Goal g) {
+    String[] parts = p.split(":", 2);
+    int[] a;
+    try {
+      a = parts.length < 2 ? new int[0]
+          : java.util.Arrays.stream(parts[1].split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--procedure " + p + ": arguments must be integers");
+    }
+    switch (parts[0]) {
+      case "grid":
+        return FixedEpochs.grid(s, epochs, g);
+      case "random":
+        if (a.length != 1) {
+          throw new IllegalArgumentException("--procedure random:N needs N; found " + p);
+        }
+        return FixedEpochs.random(s, a[0], epochs, seed, g);
+      case "hyperband":
+        if (a.length != 2) {
+          throw new IllegalArgumentException("--procedure hyperband:R,ETA needs two integers; found " + p);
+        }
+        return new Hyperband(s, a[0], a[1], seed, g);
+      case "asha":
+        if (a.length != 3) {
+          throw new IllegalArgumentException("--procedure asha:R,ETA,MAX_TRIALS needs three integers; found " + p);
+        }
+        return new Asha(s, a[0], a[1], a[2], slots, seed, g);
+      default:
+        throw new IllegalArgumentException(
+            "unknown --procedure '" + p + "'; valid: grid, random:N, hyperband:R,ETA, asha:R,ETA,MAX_TRIALS");
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    if (resume != null) {
+      Map<String, String> stored = new RunDirectory(resume).readSpec();
+      if (stored == null) {
+        throw new IllegalArgumentException("--resume " + resume + ": not a run directory (spec.properties missing)");
+      }
+      adoptStored(stored);
+      runDir = resume;
+    }
+    // validate cheap things before Spark starts
+    SearchSpace s = SearchSpace.parse(space);
+    Execution ex = Execution.parse(execution);
+    if (!goal.equals("accuracy") && !goal.equals("loss")) {
+      throw new IllegalArgumentException("--goal " + goal + "; valid: accuracy, loss");
+    }
+    Goal g = goal.equals("accuracy") ? Goal.maximize("accuracy") : Goal.minimize("loss");
+    boolean imageData = !data.startsWith("parquet:");
+    String fam = family != null ? family : imageData ? "cnn" : "head";
+    org.argus.runtime.train.Families.get(fam); // unknown family fails here
+    if (runDir == null) {
+      runDir = "argus-out/select/run-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = SparkSessions.create(master, "argus-select", verbose);
+    try {
+      int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
+      int cores = Runtime.getRuntime().availableProcessors();
+      int th = threads != null ? threads : Math.max(1, cores / slots);
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(th));
+      Procedure proc = procedure(procedure, s, epochs, slots, seed, g);
+      JavaRDD<Example> rows = load(spark, out);
+      Example first = rows.first();
+      long[] shape = imageData ? imageShape(first, rows) : new long[] {first.x().length};
+      int classes = rows.map(Example::label).reduce(Math::max) + 1;
+      DjlTrainerFactory factory = DjlTrainerFactory.builtIn(fam, shape, Math.max(2, classes));
+      Map<String, String> specMap = new LinkedHashMap<>();
+      cliSpec().forEach((k, v) -> specMap.put("cli." + k, String.valueOf(v)));
+      specMap.put("cli.family", fam);
+      specMap.put("cli.workers", Integer.toString(slots));
+      if (resume == null) {
+        family = fam;
+        workers = slots;
+      }
+      out.printf("argus select: %s, %s, %s, %d worker slots x %d threads, run dir %s%n",
+          proc.name(), ex.cli(), factory.describe(), slots, th, runDir);
+      AtomicInteger n = new AtomicInteger();
+      long t0 = System.nanoTime();
+      SelectionResult r = ModelSelection.builder()
+          .setData(rows)
+          .setTrainerFactory(factory)
+          .setProcedure(proc)
+          .setRunDir(runDir)
+          .optSpec(specMap)
+          .optExecution(ex)
+          .optWorkers(slots)
+          .optSeed(seed)
+          .optResume(resume != null)
+          .optListener(u -> out.printf(Locale.ROOT,
+              "unit %4d  config %-3d epoch %d shard %d  exec %s  %5d ex  loss %s  %.1f s  ckpt %d KB%s%n",
+              n.incrementAndGet(), u.trial(), u.epoch(), u.shard(), u.executor(), u.metrics().examples(),
+              Double.isNaN(u.metrics().loss()) ? "  -   " : String.format(Locale.ROOT, "%.4f", u.metrics().loss()),
+              (u.endMs() - u.startMs()) / 1000.0, u.bytesWritten() / 1024,
+              u.error() == null ? "" : "  FAILED (attempt " + (u.attempt() + 1) + "): " + u.error()))
+          .build()
+          .run();
+      out.printf(Locale.ROOT, "%nleaderboard (%s, %d unit queries, %.1f s):%n", g, r.units().size(), (System.nanoTime() - t0) / 1e9);
+      out.print(Reports.leaderboard(r));
+      out.println(r.best() == null ? "no config finished" : "best: config " + r.best().trial() + " " + r.best().config()
+          + " -> " + runDir + "/best/model.ckpt");
+      out.println("report: " + runDir + "/report.md, " + runDir + "/report.json");
+      return 0;
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+
+  private long[] imageShape(Example first, JavaRDD<Example> rows) {
+    int side = (int) Math.round(Math.sqrt(first.x().length));
+    if (data.equals("fashion-mnist")) {
+      return new long[] {1, FashionMnist.SIDE, FashionMnist.SIDE};
+    }
+    if (side * side == first.x().length) {
+      return new long[] {1, side, side};
+    }
+    int s3 = (int) Math.round(Math.sqrt(first.x().length / 3.0));
+    if (3 * s3 * s3 == first.x().length) {
+      return new long[] {3, s3, s3};
+    }
+    throw new IllegalArgumentException("--data " + data + ": images must be square (found " + first.x().length + " values)");
+  }
+
+  private JavaRDD<Example> load(SparkSession spark, PrintStream out) throws Exception {
+    if (data.equals("fashion-mnist")) {
+      return Examples.fromImages(FashionMnist.sample(spark, FashionMnist.Split.TRAIN, images, seed), "image", "label");
+    }
+    if (data.startsWith("parquet:")) {
+      return Examples.fromFeatures(spark.read().parquet(data.substring(8)), featuresCol, labelCol);
+    }
+    if (data.startsWith("folder:")) {
+      Dataset<Row> dec = ImageFolder.read(spark, data.substring(7)).decoded();
+      List<String> labels = dec.select("label").distinct().orderBy("label").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      Row firstImg = dec.select("image.height", "image.width", "image.nChannels").first();
+      Dataset<Row> same = dec.filter(functions.col("image.height").equalTo(firstImg.getInt(0))
+          .and(functions.col("image.width").equalTo(firstImg.getInt(1)))
+          .and(functions.col("image.nChannels").equalTo(firstImg.getInt(2))));
+      long skipped = dec.count() - same.count();
+      if (skipped > 0) {
+        out.println("note: " + skipped + " images skipped: size differs from " + firstImg.getInt(0) + "x" + firstImg.getInt(1) + "x" + firstImg.getInt(2));
+      }
+      org.apache.spark.sql.Column idx = functions.array_position(functions.lit(labels.toArray()), functions.col("label")).minus(1).cast("int");
+      return Examples.fromImages(same.withColumn("label", idx), "image", "label");
+    }
+    throw new IllegalArgumentException("--data " + data + "; valid: fashion-mnist, folder:PATH, parquet:PATH");
+  }
+
+}

@@ -1,0 +1,263 @@
+package org.argus.execution.mop;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
+import org.argus.ArgusException;
+import org.argus.data.FashionMnist;
+import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.Families;
+import org.argus.runtime.train.Trainer;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.Config;
+import org.argus.select.space.SearchSpace;
+import org.argus.select.space.Seeds;
+import org.argus.store.CheckpointStore;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** MOP and baselines on 300 Fashion-MNIST images, local[2], a tiny MLP. */
+class ModelSelectionTest {
+  static JavaRDD<Example> data;
+  static final DjlTrainerFactory MLP = DjlTrainerFactory.builtIn("mlp", new long[] {1, 28, 28}, 10);
+  static final String SPACE = "lr=choice(0.01,0.003);width=choice(16);depth=choice(1)";
+  static final long SEED = 7;
+
+  @TempDir static Path tmp;
+  static SelectionResult fault_free;
+  static Path dirA;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    data = Examples.fromImages(
+        FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
+    dirA = tmp.resolve("a");
+    fault_free = run(dirA, SPACE, Execution.MOP, Set.of(), false);
+  }
+
+  static SelectionResult run(Path dir, String space, Execution ex, Set<String> faults, boolean resume)
+      throws ArgusException {
+    return ModelSelection.builder()
+        .setData(data)
+        .setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(space), 2, Goal.maximize("accuracy")))
+        .setRunDir(dir.toString())
+        .optSpec(Map.of("space", space, "data", "fashion-mnist:300"))
+        .optExecution(ex)
+        .optWorkers(2)
+        .optSeed(SEED)
+        .optInjectFailures(faults)
+        .optResume(resume)
+        .build()
+        .run();
+  }
+
+  static double[] metrics(SelectionResult r) {
+    return r.leaderboard().stream().sorted(Comparator.comparingInt(SelectionResult.Entry::trial))
+        .mapToDouble(e -> e.valLoss()).toArray();
+  }
+
+  @Test
+  void mopKeepsCerebrosInvariantsAndWritesTheRunDirectory() throws Exception {
+    SelectionResult r = fault_free;
+    assertEquals(2, r.leaderboard().size());
+    assertEquals(8, r.units().size(), "2 configs x 2 shards x 2 epochs");
+    for (int trial = 0; trial < 2; trial++) {
+      for (int epoch = 1; epoch <= 2; epoch++) {
+        final int t = trial, e = epoch;
+        List<Integer> shards = r.units().stream().filter(u -> u.trial() == t && u.epoch() == e)
+            .map(UnitRecord::shard).sorted().toList();
+        assertEquals(List.of(0, 1), shards, "each config visits every shard once per epoch");
+      }
+    }
+    // a config in one place at a time; a shard runs one unit at a time
+    for (UnitRecord a : r.units()) {
+      for (UnitRecord b : r.units()) {
+        if (a != b && (a.trial() == b.trial() || a.shard() == b.shard())) {
+          assertTrue(a.endMs() <= b.startMs() || b.endMs() <= a.startMs(), a + " overlaps " + b);
+        }
+      }
+    }
+    assertEquals(240, r.shardRows().stream().mapToLong(Long::longValue).sum(), 40, "~80% train");
+    assertTrue(Files.exists(dirA.resolve("report.json")));
+    assertTrue(Files.readString(dirA.resolve("report.md")).contains("| rank |"));
+    assertTrue(Files.exists(dirA.resolve("best/model.ckpt")));
+    assertTrue(Files.readString(dirA.resolve("best/config.txt")).contains(r.best().config()));
+    var units = new org.argus.store.RunDirectory(dirA.toString()).table("units").readAll();
+    assertEquals(8, units.size());
+    assertTrue(units.get(0).get("bytes_written") instanceof Long);
+    // Spark reads the tables too
+    assertEquals(4, SparkTestSession.get().read().parquet(dirA.resolve("tables/epochs").toString()).count());
+  }
+
+  @Test
+  void mopEqualsSequentialSgdOverTheLoggedVisitOrder() throws Exception {
+    List<List<Example>> shards = ModelSelection.layout(data, SEED, 0.2, 2, false).get(0).glom().collect();
+    for (int trial = 0; trial < 2; trial++) {
+      final int t = trial;
+      List<UnitRecord> visits = fault_free.units().stream().filter(u -> u.trial() == t && u.error() == null)
+          .sorted(Comparator.comparingLong(UnitRecord::startMs)).toList();
+      Config c = FixedEpochs.grid(SearchSpace.parse(SPACE), 2, Goal.maximize("accuracy"))
+          .next(List.of()).train().get(trial).config();
+      long seed = Seeds.split(SEED, "trial", trial);
+      float[] replay;
+      try (Trainer tr = MLP.create(c, seed)) {
+        for (UnitRecord u : visits) {
+          List<Batch> b = UnitQuery.batches(shards.get(u.shard()), tr.batchSize(), seed, u.epoch(), u.shard());
+          tr.train(b.iterator());
+        }
+        replay = floats(tr.exportState());
+      }
+      float[] mop = floats(new CheckpointStore(dirA.toString()).read(visits.get(visits.size() - 1).outCkpt()));
+      assertEquals(replay.length, mop.length);
+      for (int i = 0; i < mop.length; i++) {
+        assertEquals(replay[i], mop[i], 1e-6, "trial " + trial + " state element " + i);
+      }
+    }
+  }
+
+  static float[] floats(byte[] state) {
+    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(state);
+    float[] out = new float[(state.length - 28) / 4];
+    // compare the raw payload after the header as floats (layout is identical for equal shapes)
+    for (int i = 0; i < out.length; i++) {
+      out[i] = bb.getFloat(28 + 4 * i);
+    }
+    return out;
+  }
+
+  @Test
+  void failedUnitsAreRetriedFromTheirInputCheckpointWithEqualResults() throws Exception {
+    SelectionResult r = run(tmp.resolve("faults"), SPACE, Execution.MOP, Set.of("0/1/0", "1/2/1"), false);
+    List<UnitRecord> failed = r.units().stream().filter(u -> u.error() != null).toList();
+    assertEquals(2, failed.size());
+    assertTrue(failed.get(0).error().contains("injected failure"), failed.get(0).error());
+    assertEquals(10, r.units().size());
+    assertArrayEquals(metrics(fault_free), metrics(r), 1e-9, "same seed => same results, faults or not");
+  }
+
+  @Test
+  void resumeContinuesFromTheLastCompletedUnitsAndRefusesAnotherSpec() throws Exception {
+    Path c = tmp.resolve("resumed");
+    copy(dirA, c);
+    // simulate a driver death during epoch 2: drop the epoch-2 metrics, the last unit and the reports
+    deleteLastPart(c.resolve("tables/epochs"));
+    deleteLastPart(c.resolve("tables/units"));
+    deleteDir(c.resolve("tables/trials"));
+    Files.delete(c.resolve("report.json"));
+    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
+    assertEquals(1, r.units().size(), "only the lost unit query runs again");
+    assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
+    assertTrue(Files.exists(c.resolve("report.json")));
+    var ex = assertThrows(ArgusException.class,
+        () -> run(c, "lr=choice(0.1);width=choice(16);depth=choice(1)", Execution.MOP, Set.of(), true));
+    assertTrue(ex.getMessage().contains("space: run has 'lr=choice(0.01,0.003)"), ex.getMessage());
+    var ex2 = assertThrows(ArgusException.class, () -> run(c, SPACE, Execution.MOP, Set.of(), false));
+    assertTrue(ex2.getMessage().contains("--resume"), ex2.getMessage());
+  }
+
+  @Test
+  void baselinesRunThroughTheSameApi() throws Exception {
+    String one = "lr=choice(0.01);width=choice(16);depth=choice(1)";
+    SelectionResult mop = run(tmp.resolve("b-mop"), one, Execution.MOP, Set.of(), false);
+    SelectionResult seq = run(tmp.resolve("b-seq"), one, Execution.SEQUENTIAL, Set.of(), false);
+    SelectionResult tp = run(tmp.resolve("b-tp"), one, Execution.TASK_PARALLEL, Set.of(), false);
+    SelectionResult bsp = run(tmp.resolve("b-bsp"), one, Execution.BSP, Set.of(), false);
+    assertArrayEquals(metrics(mop), metrics(seq), 1e-9, "one config: MOP's visit order is sequential's");
+    assertEquals(2 * mop.bytesStored(), tp.bytesStored(), "task-parallel stores one copy per worker");
+    assertEquals(2, tp.units().size(), "one full-data unit per epoch");
+    assertEquals(4, bsp.units().size());
+    for (SelectionResult r : List.of(mop, seq, tp, bsp)) {
+      assertTrue(r.best().valAccuracy() > 0.2, r.execution() + " " + r.best());
+    }
+  }
+
+  @Test
+  void aThrowingTrainerFailsItsConfigAndTheRunContinues() throws Exception {
+    DjlTrainerFactory flaky = new DjlTrainerFactory("flaky", (cfg, classes) -> {
+      if (cfg.getInt("width", 0) == 13) {
+        throw new IllegalStateException("no model of width 13");
+      }
+      return Families.get("mlp").build(cfg, classes);
+    }, new long[] {1, 28, 28}, 10);
+    SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(flaky)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse("width=choice(13,16);depth=choice(1)"), 1, Goal.minimize("loss")))
+        .setRunDir(tmp.resolve("flaky").toString()).optWorkers(2).optMaxAttempts(2).build().run();
+    SelectionResult.Entry bad = r.leaderboard().stream().filter(e -> e.trial() == 0).findFirst().orElseThrow();
+    assertTrue(bad.status().contains("no model of width 13"), bad.status());
+    assertTrue(Double.isNaN(bad.metric()));
+    assertEquals(1, r.best().trial());
+    assertThrows(IllegalArgumentException.class, () -> ModelSelection.builder().setData(data.sample(false, 0.001, 1))
+        .setTrainerFactory(MLP).setProcedure(FixedEpochs.grid(SearchSpace.parse("width=choice(4)"), 1, Goal.minimize("loss")))
+        .setRunDir(tmp.resolve("tiny").toString()).optWorkers(8).build().run());
+  }
+
+  @Test
+  void aCorruptedCheckpointFailsItsConfigWithTheReason() throws Exception {
+    Path dir = tmp.resolve("corrupt");
+    SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
+        .setRunDir(dir.toString()).optWorkers(2).optSeed(SEED)
+        .optListener(u -> {
+          if (u.trial() == 0 && u.inCkpt() == null && u.error() == null) {
+            try { // flip one payload byte of trial 0's first checkpoint (and drop Hadoop's .crc)
+              Path f = dir.resolve(u.outCkpt());
+              Files.deleteIfExists(f.resolveSibling("." + f.getFileName() + ".crc"));
+              byte[] raw = Files.readAllBytes(f);
+              raw[raw.length / 2] ^= 1;
+              Files.write(f, raw);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        })
+        .build().run();
+    SelectionResult.Entry bad = r.leaderboard().stream().filter(e -> e.trial() == 0).findFirst().orElseThrow();
+    assertTrue(bad.status().contains("SHA-256 mismatch"), bad.status());
+    assertEquals(1, r.best().trial(), "the other config finished");
+  }
+
+  static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Path d = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(d);
+        } else {
+          Files.copy(p, d);
+        }
+      }
+    }
+  }
+
+  static void deleteLastPart(Path dir) throws IOException {
+    List<Path> parts = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(p -> p.getFileName().toString().startsWith("part-")).forEach(parts::add);
+    }
+    parts.sort(null);
+    Files.delete(parts.get(parts.size() - 1));
+  }
+
+  static void deleteDir(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

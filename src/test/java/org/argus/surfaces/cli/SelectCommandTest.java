@@ -1,0 +1,64 @@
+package org.argus.surfaces.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SelectCommandTest {
+  private static String[] run(int expectedExit, String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = ArgusCli.execute(args);
+      String so = o.toString(StandardCharsets.UTF_8);
+      String se = e.toString(StandardCharsets.UTF_8);
+      assertEquals(expectedExit, code, "exit code of " + String.join(" ", args) + "\n" + so + se);
+      return new String[] {so, se};
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void badInputFailsBeforeAnyWorkWithClearMessages() {
+    String err = run(1, "select", "--space", "lr=loguniform(1e-4,x)")[1];
+    assertTrue(err.contains("position 19"), err);
+    err = run(1, "select", "--space", "")[1];
+    assertTrue(err.contains("empty search space"), err);
+    err = run(1, "select", "--family", "resnet")[1];
+    assertTrue(err.contains("unknown model family 'resnet'"), err);
+    err = run(1, "select", "--execution", "horovod")[1];
+    assertTrue(err.contains("valid: mop, task-parallel, bsp, sequential"), err);
+  }
+
+  @Test
+  void ashaRunThenResumeOfADifferentSpecIsRefused(@TempDir Path dir) throws Exception {
+    SparkTestSession.get();
+    Path run = dir.resolve("run");
+    String[] o = run(0, "select", "--images", "200", "--family", "mlp", "--space", "lr=choice(0.01,0.003);width=choice(16);depth=choice(1)",
+        "--procedure", "asha:2,2,3", "--workers", "2", "--threads", "1", "--run-dir", run.toString());
+    assertTrue(o[0].contains("unit    1  config"), o[0]);
+    assertTrue(o[0].contains("| rank |"), o[0]);
+    assertTrue(Files.readString(run.resolve("report.json")).contains("\"procedure\":\"asha(R=2,eta=2,maxTrials=3)\""));
+    String err = run(1, "select", "--resume", run.toString(), "--seed", "9")[1];
+    assertTrue(err.contains("--seed: run has '42', this command '9'"), err);
+    err = run(1, "select", "--images", "200", "--run-dir", run.toString(), "--family", "mlp",
+        "--space", "lr=choice(0.01,0.003);width=choice(16);depth=choice(1)", "--procedure", "grid", "--epochs", "1", "--workers", "2")[1];
+    assertTrue(err.contains("already holds a run"), err);
+    err = run(1, "select", "--images", "200", "--run-dir", dir.resolve("zero").toString(), "--procedure", "random:0")[1];
+    assertTrue(err.contains("n must be >= 1"), err);
+  }
+}
