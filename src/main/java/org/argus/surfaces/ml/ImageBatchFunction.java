@@ -237,6 +237,11 @@ final class ImageBatchFunction implements MapPartitionsFunction<Row, Row> {
   }
 
   private Row[] topK(float[] p) {
+    return topK(p, topK, labels);
+  }
+
+  /** @return the {@code k} most probable classes of {@code p} as (label, probability) rows */
+  static Row[] topK(float[] p, int topK, List<String> labels) {
     Integer[] idx = new Integer[p.length];
     for (int k = 0; k < p.length; k++) {
       idx[k] = k;
@@ -254,15 +259,27 @@ final class ImageBatchFunction implements MapPartitionsFunction<Row, Row> {
 
   /** Fills the tensor slot at {@code offset}; returns null on success or the reason it is invalid. */
   private String fill(Row r, ImagePreprocessor pre, float[] dst, int offset) {
-    if (r.isNullAt(inputIndex)) {
-      return binaryInput ? "null content" : "null image";
+    return fillImage(r.isNullAt(inputIndex) ? null : r.get(inputIndex), binaryInput, pre, dst, offset);
+  }
+
+  /**
+   * Preprocesses one image value into {@code dst} from {@code offset} (the layout of {@code pre}'s
+   * spec).
+   *
+   * @param value a Spark image struct {@link Row}, encoded image bytes, or null
+   * @param binary whether {@code value} is encoded bytes
+   * @return null on success, else why the value is not a usable image
+   */
+  static String fillImage(Object value, boolean binary, ImagePreprocessor pre, float[] dst, int offset) {
+    if (value == null) {
+      return binary ? "null content" : "null image";
     }
     byte[] data;
     int h;
     int w;
     int c;
-    if (binaryInput) {
-      DecodeResult d = ImageDecoder.decode((byte[]) r.get(inputIndex));
+    if (binary) {
+      DecodeResult d = ImageDecoder.decode((byte[]) value);
       if (!d.isDecoded()) {
         return d.reason();
       }
@@ -271,7 +288,7 @@ final class ImageBatchFunction implements MapPartitionsFunction<Row, Row> {
       w = d.image().width();
       c = d.image().nChannels();
     } else {
-      Row img = r.getStruct(inputIndex);
+      Row img = (Row) value;
       h = img.isNullAt(1) ? -1 : img.getInt(1);
       w = img.isNullAt(2) ? -1 : img.getInt(2);
       c = img.isNullAt(3) ? -1 : img.getInt(3);
@@ -305,7 +322,7 @@ final class ImageBatchFunction implements MapPartitionsFunction<Row, Row> {
     return r.size() > 0 ? String.valueOf(r.get(0)) : "?";
   }
 
-  private static Float[] boxed(float[] f) {
+  static Float[] boxed(float[] f) {
     Float[] out = new Float[f.length];
     for (int i = 0; i < f.length; i++) {
       out[i] = f[i];
