@@ -34,7 +34,8 @@ import org.argus.plan.Pooling;
  * {@code intraOpThreads} threads, so task slots per executor × {@code intraOpThreads} should not
  * exceed the executor's cores (the default, 1, is always within budget).
  */
-public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Transformer implements MLWritable {
+public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Transformer
+    implements MLWritable, ModelBackedStage {
   private static final long serialVersionUID = 1L;
 
   /** {@code handleInvalid} values, as in Spark's own stages. */
@@ -155,11 +156,13 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   }
 
   /** @return the roster model name, or empty */
+  @Override
   public String getModelName() {
     return $(modelName);
   }
 
   /** @return the ONNX model path, or empty */
+  @Override
   public String getModelPath() {
     return $(modelPath);
   }
@@ -195,6 +198,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   }
 
   /** @return whether save embeds a modelPath model's bytes */
+  @Override
   public boolean getEmbedModel() {
     return (Boolean) $(embedModel);
   }
@@ -227,6 +231,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
    * @param value Hadoop-FS path of an ONNX file (one pixel input); needs {@link #setPreprocessing}
    * @return this stage
    */
+  @Override
   public S setModelPath(String value) {
     set(modelPath, value);
     return self();
@@ -403,6 +408,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   }
 
   /** @return the sha256 of the full model graph these params resolve to */
+  @Override
   public String modelSha256() {
     return StageModels.sha256(resolved());
   }

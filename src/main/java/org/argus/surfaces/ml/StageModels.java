@@ -121,6 +121,15 @@ final class StageModels {
   }
 
   /**
+   * @param path Hadoop-FS path of an ONNX file
+   * @return the graph, loaded once per path (driver-side cache)
+   * @throws IllegalArgumentException if the file cannot be read or is not valid ONNX
+   */
+  static OnnxModel loadModel(String path) {
+    return MODELS.computeIfAbsent("path:" + path, k -> loadPath(path));
+  }
+
+  /**
    * Checks layer names against the graph.
    *
    * @throws IllegalArgumentException naming the first unknown or duplicate layer and the valid ones

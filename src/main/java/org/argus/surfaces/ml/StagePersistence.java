@@ -29,9 +29,9 @@ final class StagePersistence {
 
   /** Writes params metadata, stage.json and (optionally) the ONNX bytes. */
   static final class Writer extends MLWriter {
-    private final ImageModelStage<?> stage;
+    private final ModelBackedStage stage;
 
-    Writer(ImageModelStage<?> stage) {
+    Writer(ModelBackedStage stage) {
       this.stage = stage;
     }
 
@@ -62,7 +62,7 @@ final class StagePersistence {
   }
 
   /** Loads a stage saved by {@link Writer}, checking class, format version and model sha256. */
-  static final class Reader<T extends ImageModelStage<T>> extends MLReader<T> {
+  static final class Reader<T extends ModelBackedStage> extends MLReader<T> {
     private final Class<T> type;
 
     Reader(Class<T> type) {
@@ -100,7 +100,7 @@ final class StagePersistence {
       return stage;
     }
 
-    private static String describe(ImageModelStage<?> s) {
+    private static String describe(ModelBackedStage s) {
       return s.getModelName().isEmpty() ? s.getModelPath() : "'" + s.getModelName() + "'";
     }
 
