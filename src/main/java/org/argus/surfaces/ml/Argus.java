@@ -3,6 +3,10 @@ package org.argus.surfaces.ml;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PredictionModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF3;
@@ -25,7 +29,9 @@ import org.argus.runtime.SessionCache;
  *       default input size and preprocessing;
  *   <li>{@code argus_predict(model STRING, image, k INT)} → {@code
  *       array<struct<label:string,probability:float>>}: the k most probable classes of the
- *       model's classifier head with the roster's labels.
+ *       model's classifier head with the roster's labels;
+ *   <li>a fitted featurizer + classifier pipeline under a name of your choice, through {@link
+ *       #registerPipeline}.
  * </ul>
  *
  * <p>Each executor JVM resolves (provisions) the roster model and cuts it once per (model, layer)
@@ -53,6 +59,101 @@ public final class Argus {
         .add("label", DataTypes.StringType, false)
         .add("probability", DataTypes.FloatType, false);
     spark.udf().register("argus_predict", new Predict(), DataTypes.createArrayType(entry, false));
+  }
+
+  /**
+   * Registers a fitted {@code [DeepImageFeaturizer, PredictionModel]} pipeline as the SQL function
+   * {@code name(image) → double} (the predicted label, as the pipeline's {@code prediction}
+   * column), e.g. {@code SELECT id, fmnist(image) FROM imgs}. The featurizer must compute one layer
+   * as a {@code vector}; its graph cut is broadcast once and run per row (batch 1) on the
+   * executor's cached session. A null image yields null; an invalid one fails the query.
+   *
+   * @param spark the session to register in
+   * @param name SQL function name
+   * @param model the fitted pipeline
+   * @throws IllegalArgumentException if the pipeline has another shape, naming its stages
+   */
+  public static void registerPipeline(SparkSession spark, String name, PipelineModel model) {
+    org.apache.spark.ml.Transformer[] stages = model.stages();
+    if (stages.length != 2 || !(stages[0] instanceof DeepImageFeaturizer f)
+        || !(stages[1] instanceof PredictionModel<?, ?> predictor)) {
+      StringBuilder kinds = new StringBuilder();
+      for (org.apache.spark.ml.Transformer t : stages) {
+        kinds.append(kinds.length() == 0 ? "" : ", ").append(t.getClass().getSimpleName());
+      }
+      throw new IllegalArgumentException("registerPipeline(" + name + "): supported pipelines are "
+          + "[DeepImageFeaturizer, a PredictionModel such as LogisticRegressionModel]; found ["
+          + kinds + "]");
+    }
+    if (f.getLayers().length != 1 || !f.getOutputType().equals("vector")) {
+      throw new IllegalArgumentException("registerPipeline(" + name + "): the featurizer must "
+          + "compute one layer as a vector, found layers " + java.util.Arrays.toString(f.getLayers())
+          + " as " + f.getOutputType());
+    }
+    StageModels.Resolved r = f.resolved();
+    List<String> layers = List.of(f.getLayers());
+    StageModels.checkLayers(r, layers);
+    StageModels.Cut cut = StageModels.cut(r, layers);
+    org.apache.spark.broadcast.Broadcast<byte[]> graph =
+        StageModels.broadcast(spark.sparkContext(), cut);
+    PipelineUdf udf = new PipelineUdf(cut.sha256(), graph, r.inputTensor(), r.spec(), layers,
+        Pooling.parse(f.getPooling()), f.getIntraOpThreads(), predictor);
+    spark.udf().register(name, udf, DataTypes.DoubleType);
+  }
+
+  private static final class PipelineUdf
+      implements org.apache.spark.sql.api.java.UDF1<Object, Double> {
+    private static final long serialVersionUID = 1L;
+    private final String sha256;
+    private final org.apache.spark.broadcast.Broadcast<byte[]> graph;
+    private final String input;
+    private final org.argus.model.roster.PreprocessingSpec spec;
+    private final List<String> layers;
+    private final Pooling pooling;
+    private final int threads;
+    private final PredictionModel<?, ?> predictor;
+
+    PipelineUdf(String sha256, org.apache.spark.broadcast.Broadcast<byte[]> graph, String input,
+        org.argus.model.roster.PreprocessingSpec spec, List<String> layers, Pooling pooling,
+        int threads, PredictionModel<?, ?> predictor) {
+      this.sha256 = sha256;
+      this.graph = graph;
+      this.input = input;
+      this.spec = spec;
+      this.layers = layers;
+      this.pooling = pooling;
+      this.threads = threads;
+      this.predictor = predictor;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Double call(Object image) throws InferenceException {
+      if (image == null) {
+        return null;
+      }
+      float[] in = new float[spec.floatsPerExample()];
+      String reason = ImageBatchFunction.fillImage(image, image instanceof byte[],
+          new ImagePreprocessor(spec), in, 0);
+      if (reason != null) {
+        throw new IllegalArgumentException("invalid image: " + reason);
+      }
+      ModelSession s = SessionCache.get(sha256, graph::value, threads);
+      ModelSession.Output out = s.run(input, in, spec.batchShape(1), layers).get(0);
+      long[] sh = out.shape();
+      float[] f;
+      if (sh.length == 4) {
+        f = new float[pooling.outputDim((int) sh[1], (int) sh[2], (int) sh[3])];
+        pooling.apply(out.values(), 0, (int) sh[1], (int) sh[2], (int) sh[3], f, 0);
+      } else {
+        f = out.values();
+      }
+      double[] d = new double[f.length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = f[i];
+      }
+      return ((PredictionModel<Vector, ?>) predictor).predict(Vectors.dense(d));
+    }
   }
 
   /** A roster model cut at one output, preprocessing ready (one per executor JVM). */

@@ -58,6 +58,23 @@ class ArgusSqlTest {
       assertTrue(Roster.NSFWJS_LABELS.contains(p.get(0).getString(0)));
       assertTrue(p.get(0).getFloat(1) >= p.get(2).getFloat(1));
     }
+    // a fitted pipeline called from SQL by name predicts what transform predicts
+    Dataset<Row> train = FashionMnist.sample(spark, FashionMnist.Split.TRAIN, 40, 2)
+        .withColumn("label", org.apache.spark.sql.functions.col("label").cast("double"));
+    org.apache.spark.ml.PipelineModel fitted = new org.apache.spark.ml.Pipeline().setStages(
+        new org.apache.spark.ml.PipelineStage[] {
+            new DeepImageFeaturizer().setModelName("mobilenet_v2").setImageSize(32)
+                .setLayers("block_3_expand_relu").setPooling("avg"),
+            new org.apache.spark.ml.classification.LogisticRegression().setMaxIter(5)})
+        .fit(train);
+    Argus.registerPipeline(spark, "fmnist_item", fitted);
+    train.createOrReplaceTempView("train_imgs");
+    List<Row> bySql = spark.sql("SELECT id, fmnist_item(image) FROM train_imgs ORDER BY id")
+        .collectAsList();
+    List<Row> byTransform = fitted.transform(train).select("id", "prediction").orderBy("id")
+        .collectAsList();
+    assertEquals(byTransform, bySql);
+
     assertEquals(0, spark.sql("SELECT argus_featurize('mobilenet_v2', 'out_relu', CAST(NULL AS BINARY)) AS f")
         .where("f IS NOT NULL").count());
   }
