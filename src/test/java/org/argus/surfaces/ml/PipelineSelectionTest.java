@@ -39,13 +39,13 @@ class PipelineSelectionTest {
       throws Exception {
     FashionMnist.provision();
     SparkSession spark = SparkTestSession.get();
-    Dataset<Row> data = FashionMnist.sample(spark, FashionMnist.Split.TRAIN, 160, 3)
+    Dataset<Row> data = FashionMnist.sample(spark, FashionMnist.Split.TRAIN, 120, 3)
         .withColumn("label", org.apache.spark.sql.functions.col("label").cast("double"))
         .repartition(2)
         .cache();
     DeepImageFeaturizer featurizer = new DeepImageFeaturizer().setModelName("mobilenet_v2")
         .setImageSize(32).setLayers("block_3_expand_relu").setBatchSize(16);
-    LogisticRegression lr = new LogisticRegression().setMaxIter(15).setRegParam(0.01);
+    LogisticRegression lr = new LogisticRegression().setMaxIter(10).setRegParam(0.01);
     Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {featurizer, lr});
     ParamMap[] grid = new ParamGridBuilder()
         .addGrid(featurizer.layers(), CollectionConverters.asScala(LAYERS))
