@@ -28,7 +28,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * Feature transfer as Spark ML model selection on real Fashion-MNIST through the real MobileNetV2:
  * a Pipeline (featurizer + logistic regression) tuned by CrossValidator over 2 layers × 2 pooling
  * modes picks a layer; the best PipelineModel saves, reloads in a new SparkSession and predicts
- * identically.
+ * identically. TrainValidationSplit over pooling modes picks one too.
  */
 class PipelineSelectionTest {
   private static final List<String[]> LAYERS =
@@ -81,6 +81,21 @@ class PipelineSelectionTest {
     DeepImageFeaturizer back = (DeepImageFeaturizer) loaded.stages()[0];
     assertEquals(Arrays.asList(picked.getLayers()), Arrays.asList(back.getLayers()));
     assertEquals(picked.getPooling(), back.getPooling());
+
+    // TrainValidationSplit over the pooling modes with the same pipeline
+    org.apache.spark.ml.tuning.TrainValidationSplitModel tvs =
+        new org.apache.spark.ml.tuning.TrainValidationSplit()
+            .setEstimator(pipeline)
+            .setEstimatorParamMaps(new ParamGridBuilder()
+                .addGrid(featurizer.pooling(), CollectionConverters.asScala(List.of("avg", "max")))
+                .build())
+            .setEvaluator(new MulticlassClassificationEvaluator().setMetricName("accuracy"))
+            .setTrainRatio(0.75)
+            .setSeed(42)
+            .fit(data);
+    assertEquals(2, tvs.validationMetrics().length);
+    String pooling = ((DeepImageFeaturizer) ((PipelineModel) tvs.bestModel()).stages()[0]).getPooling();
+    assertTrue(List.of("avg", "max").contains(pooling), pooling);
     data.unpersist();
   }
 }
