@@ -32,7 +32,8 @@ import org.argus.plan.Pooling;
  *
  * <p>Thread budget: each Spark task runs its batches on a JVM-wide ONNX Runtime session with
  * {@code intraOpThreads} threads, so task slots per executor × {@code intraOpThreads} should not
- * exceed the executor's cores (the default, 1, is always within budget).
+ * exceed the executor's cores (the default, 1, is always within budget); {@code transform} checks
+ * this with {@link ThreadBudget} against the driver's core count (executors are assumed alike).
  */
 public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Transformer
     implements MLWritable, ModelBackedStage {
@@ -373,6 +374,8 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     int idx = in.fieldIndex(getInputCol());
     boolean binary = in.apply(idx).dataType() instanceof BinaryType;
     int origin = Arrays.asList(in.fieldNames()).indexOf("path");
+    ThreadBudget.check(getClass().getSimpleName() + " " + uid, spark.sparkContext().getConf(),
+        getIntraOpThreads(), Runtime.getRuntime().availableProcessors());
     LongAccumulator images = spark.sparkContext().longAccumulator("argus." + uid + ".images");
     LongAccumulator invalid = spark.sparkContext().longAccumulator("argus." + uid + ".invalid");
     ImageBatchFunction fn =

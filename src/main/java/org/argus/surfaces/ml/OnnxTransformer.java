@@ -389,6 +389,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     StructType out = transformSchema(dataset.schema());
     OnnxModel m = model();
     Plan p = plan(m);
+    ThreadBudget.check("OnnxTransformer " + uid, dataset.sparkSession().sparkContext().getConf(),
+        (Integer) $(intraOpThreads), Runtime.getRuntime().availableProcessors());
     byte[] bytes = m.toBytes();
     StageModels.Cut whole = new StageModels.Cut(bytes, m.sha256(), p.outputs());
     Broadcast<byte[]> graph = StageModels.broadcast(dataset.sparkSession().sparkContext(), whole);
