@@ -215,6 +215,26 @@ class DeepImageFeaturizerTest {
   }
 
   @Test
+  void sparkImageSourceInvalidRowsAreKeptWithAReason(@TempDir Path dir) throws Exception {
+    BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
+    Files.write(dir.resolve("ok.png"), png(img));
+    Files.writeString(dir.resolve("readme.png"), "this is text, not a PNG");
+    Dataset<Row> df = spark.read().format("image").option("dropInvalid", false).load(dir.toString());
+    List<Row> out = featurizer().setLayers("block_3_expand_relu").setHandleInvalid("keep")
+        .setPooling("avg").transform(df).select("image.origin", "features", "invalid_reason")
+        .collectAsList();
+    assertEquals(2, out.size());
+    for (Row r : out) {
+      boolean ok = r.getString(0).endsWith("ok.png");
+      assertEquals(ok, r.isNullAt(2), r.toString());
+      assertEquals(ok, !r.isNullAt(1), r.toString());
+      if (!ok) {
+        assertTrue(r.getString(2).startsWith("undecodable image"), r.getString(2));
+      }
+    }
+  }
+
+  @Test
   void predictorGivesSortedTopKWithRosterLabels() {
     List<Row> rows = new DeepImagePredictor().setModelName("mobilenet_v2").setImageSize(96).setTopK(3)
         .transform(images.limit(6)).select("probability", "predictions").collectAsList();
