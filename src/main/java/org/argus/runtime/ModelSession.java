@@ -93,6 +93,69 @@ public final class ModelSession implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the graph on several float32 inputs at once (e.g. a model with two feature inputs).
+   *
+   * @param inputs input tensor names, in the order of {@code data} and {@code shapes}
+   * @param data one row-major float32 buffer per input, {@code product(shape)} values each
+   * @param shapes one shape per input, batch dimension first
+   * @param outputs output tensor names to fetch (float32)
+   * @return one {@link Output} per requested output, in the order asked
+   * @throws IllegalArgumentException for an unknown input/output name or mismatched list sizes
+   * @throws InferenceException when ONNX Runtime rejects the inputs or fails while running
+   */
+  public List<Output> run(
+      List<String> inputs, List<float[]> data, List<long[]> shapes, List<String> outputs)
+      throws InferenceException {
+    if (inputs.size() != data.size() || inputs.size() != shapes.size()) {
+      throw new IllegalArgumentException("graph " + key + ": " + inputs.size() + " input names, "
+          + data.size() + " buffers and " + shapes.size() + " shapes; they must match");
+    }
+    for (String in : inputs) {
+      if (!inputNames.contains(in)) {
+        throw new IllegalArgumentException(
+            "graph " + key + " has no input '" + in + "'; inputs: " + inputNames);
+      }
+    }
+    for (String o : outputs) {
+      if (!outputNames.contains(o)) {
+        throw new IllegalArgumentException(
+            "graph " + key + " has no output '" + o + "'; outputs: " + outputNames);
+      }
+    }
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    Map<String, OnnxTensor> feed = new LinkedHashMap<>();
+    try {
+      for (int i = 0; i < inputs.size(); i++) {
+        feed.put(inputs.get(i),
+            OnnxTensor.createTensor(env, FloatBuffer.wrap(data.get(i)), shapes.get(i)));
+      }
+      try (OrtSession.Result r = session.run(feed, new HashSet<>(outputs))) {
+        List<Output> result = new ArrayList<>(outputs.size());
+        for (String o : outputs) {
+          OnnxTensor ot = (OnnxTensor) r.get(o).orElseThrow();
+          FloatBuffer fb = ot.getFloatBuffer();
+          float[] values = new float[fb.remaining()];
+          fb.get(values);
+          result.add(new Output(o, values, ot.getInfo().getShape()));
+        }
+        return result;
+      }
+    } catch (OrtException e) {
+      StringBuilder sh = new StringBuilder();
+      for (int i = 0; i < inputs.size(); i++) {
+        sh.append(i == 0 ? "" : ", ").append(inputs.get(i)).append(' ')
+            .append(java.util.Arrays.toString(shapes.get(i)));
+      }
+      throw new InferenceException(
+          "ONNX Runtime failed on graph " + key + " with inputs " + sh + ": " + e.getMessage(), e);
+    } finally {
+      for (OnnxTensor t : feed.values()) {
+        t.close();
+      }
+    }
+  }
+
   /** @return input names and their ORT-declared shapes (−1 for symbolic dims) */
   public Map<String, String> describeInputs() {
     Map<String, String> m = new LinkedHashMap<>();

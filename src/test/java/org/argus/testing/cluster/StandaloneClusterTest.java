@@ -59,7 +59,7 @@ class StandaloneClusterTest {
   static void up() throws Exception {
     FashionMnist.provision();
     PretrainedModels.onnxFile("mobilenet_v2");
-    cluster = StandaloneCluster.start(2);
+    cluster = StandaloneCluster.shared();
     onCluster = CompletableFuture.supplyAsync(() -> cluster.run(new ClusterChecks()));
     local = ClusterChecks.extract(SparkTestSession.get(), ClusterChecks.plan());
   }
@@ -69,10 +69,7 @@ class StandaloneClusterTest {
     if (onCluster != null) {
       onCluster.cancel(true);
     }
-    if (cluster != null) {
-      cluster.close();
-      cluster.close(); // idempotent
-    }
+    // the shared cluster is closed by its JVM shutdown hook, after the other cluster tests
   }
 
   @Test

@@ -1,0 +1,224 @@
+package org.argus.surfaces.ml;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.argus.plan.Pooling;
+
+/**
+ * Spark ML transformer that appends a classifier's predictions for an image column: the class
+ * probabilities of the model's output tensor (roster: {@code dense_3}, softmax over the nsfwjs
+ * 5-class head) and the top-k classes as {@code array<struct<label:string, probability:float>>},
+ * most probable first (ties: lower class index first). Labels come from {@code labelsPath} (one
+ * per line, class index order), else the roster model's own; with {@code decodePredictions=false}
+ * or no labels a label is the class index in decimal. Input and invalid-row handling as in {@link
+ * DeepImageFeaturizer}.
+ */
+public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor> {
+  private static final long serialVersionUID = 1L;
+
+  private final Param<String> outputCol;
+  private final Param<String> probabilityCol;
+  private final IntParam topK;
+  private final BooleanParam decodePredictions;
+  private final Param<String> labelsPath;
+  private final Param<String> outputTensor;
+
+  /** Creates a predictor with a random uid. */
+  public DeepImagePredictor() {
+    this(Identifiable.randomUID("deepImagePredictor"));
+  }
+
+  /** @param uid the stage's unique id */
+  public DeepImagePredictor(String uid) {
+    super(uid);
+    outputCol = new Param<>(this, "outputCol",
+        "top-k predictions column, array<struct<label:string,probability:float>>");
+    probabilityCol = new Param<>(this, "probabilityCol",
+        "column of all class probabilities (array<float>); empty = do not add it");
+    topK = new IntParam(this, "topK", "number of top classes to keep", ParamValidators.gtEq(1));
+    decodePredictions = new BooleanParam(this, "decodePredictions",
+        "label predictions with class names (true) or class indices (false)");
+    labelsPath = new Param<>(this, "labelsPath",
+        "Hadoop-FS path of a labels file, one label per line in class order; empty = roster labels");
+    outputTensor = new Param<>(this, "outputTensor",
+        "probability tensor of the graph; empty = the roster's output or the graph's only output");
+    setDefault(outputCol, "predictions");
+    setDefault(probabilityCol, "probability");
+    setDefault(topK, 5);
+    setDefault(decodePredictions, true);
+    setDefault(labelsPath, "");
+    setDefault(outputTensor, "");
+  }
+
+  /** @return the predictions column param (default {@code predictions}) */
+  public Param<String> outputCol() {
+    return outputCol;
+  }
+
+  /** @return the probability column param (default {@code probability}) */
+  public Param<String> probabilityCol() {
+    return probabilityCol;
+  }
+
+  /** @return the top-k param (default 5) */
+  public IntParam topK() {
+    return topK;
+  }
+
+  /** @return the decodePredictions param (default true) */
+  public BooleanParam decodePredictions() {
+    return decodePredictions;
+  }
+
+  /** @return the labels file param (default empty) */
+  public Param<String> labelsPath() {
+    return labelsPath;
+  }
+
+  /** @return the output tensor param (default empty) */
+  public Param<String> outputTensor() {
+    return outputTensor;
+  }
+
+  /**
+   * @param value predictions column name
+   * @return this stage
+   */
+  public DeepImagePredictor setOutputCol(String value) {
+    set(outputCol, value);
+    return this;
+  }
+
+  /**
+   * @param value probability column name, empty for none
+   * @return this stage
+   */
+  public DeepImagePredictor setProbabilityCol(String value) {
+    set(probabilityCol, value);
+    return this;
+  }
+
+  /**
+   * @param value classes to keep, ≥ 1
+   * @return this stage
+   */
+  public DeepImagePredictor setTopK(int value) {
+    set(topK, value);
+    return this;
+  }
+
+  /**
+   * @param value label with names (true) or indices (false)
+   * @return this stage
+   */
+  public DeepImagePredictor setDecodePredictions(boolean value) {
+    set(decodePredictions, value);
+    return this;
+  }
+
+  /**
+   * @param value labels file path (one per line), empty for the roster's labels
+   * @return this stage
+   */
+  public DeepImagePredictor setLabelsPath(String value) {
+    set(labelsPath, value);
+    return this;
+  }
+
+  /**
+   * @param value probability tensor name
+   * @return this stage
+   */
+  public DeepImagePredictor setOutputTensor(String value) {
+    set(outputTensor, value);
+    return this;
+  }
+
+  @Override
+  List<String> outputTensors(StageModels.Resolved r) {
+    String t = $(outputTensor).isEmpty() ? r.outputTensor() : $(outputTensor);
+    if (t == null) {
+      throw new IllegalArgumentException(
+          "model " + r.name() + " has several outputs " + r.model().outputNames()
+              + "; set outputTensor to the probability tensor");
+    }
+    StageModels.checkLayers(r, List.of(t));
+    return List.of(t);
+  }
+
+  @Override
+  List<StructField> outputFields(StageModels.Resolved r) {
+    outputTensors(r);
+    List<StructField> f = new ArrayList<>();
+    if (!$(probabilityCol).isEmpty()) {
+      f.add(DataTypes.createStructField(
+          $(probabilityCol), DataTypes.createArrayType(DataTypes.FloatType, false), true));
+    }
+    StructType entry = new StructType()
+        .add("label", DataTypes.StringType, false)
+        .add("probability", DataTypes.FloatType, false);
+    f.add(DataTypes.createStructField($(outputCol), DataTypes.createArrayType(entry, false), true));
+    return f;
+  }
+
+  @Override
+  ImageBatchFunction.Emit emit() {
+    return $(probabilityCol).isEmpty()
+        ? ImageBatchFunction.Emit.PREDICT_TOPK_ONLY
+        : ImageBatchFunction.Emit.PREDICT;
+  }
+
+  @Override
+  Pooling poolingMode() {
+    return new Pooling(Pooling.Mode.NONE, 0);
+  }
+
+  @Override
+  int topKCount() {
+    return (Integer) $(topK);
+  }
+
+  @Override
+  List<String> labels(StageModels.Resolved r) {
+    if (!(Boolean) $(decodePredictions)) {
+      return List.of();
+    }
+    if ($(labelsPath).isEmpty()) {
+      return r.labels();
+    }
+    String text = new String(StageModels.readBytes($(labelsPath)), StandardCharsets.UTF_8);
+    List<String> out = new ArrayList<>();
+    for (String line : text.split("\r?\n")) {
+      if (!line.isBlank()) {
+        out.add(line.strip());
+      }
+    }
+    return out;
+  }
+
+  /** @return the reader used by {@code DeepImagePredictor.load} and {@code PipelineModel.load} */
+  public static MLReader<DeepImagePredictor> read() {
+    return new StagePersistence.Reader<>(DeepImagePredictor.class);
+  }
+
+  /**
+   * @param path directory written by {@code write().save(path)}
+   * @return the loaded stage
+   * @throws IllegalArgumentException if the directory is not a saved predictor or is too new
+   * @throws IllegalStateException if the referenced model's sha256 changed
+   */
+  public static DeepImagePredictor load(String path) {
+    return read().load(path);
+  }
+
+}

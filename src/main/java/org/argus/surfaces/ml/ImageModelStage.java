@@ -1,0 +1,432 @@
+package org.argus.surfaces.ml;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
+import org.argus.model.roster.PreprocessingSpec;
+import org.argus.plan.Pooling;
+
+/**
+ * Params and machinery shared by the image stages ({@link DeepImageFeaturizer}, {@link
+ * DeepImagePredictor}): which model (a roster name, or an ONNX file plus preprocessing spec), the
+ * input column (Spark image struct or {@code binaryFile} content), batching, the ORT thread budget
+ * and {@code handleInvalid}. Subclasses say which tensors to compute and how they become columns.
+ *
+ * <p>Thread budget: each Spark task runs its batches on a JVM-wide ONNX Runtime session with
+ * {@code intraOpThreads} threads, so task slots per executor × {@code intraOpThreads} should not
+ * exceed the executor's cores (the default, 1, is always within budget); {@code transform} checks
+ * this with {@link ThreadBudget} against the driver's core count (executors are assumed alike).
+ */
+public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Transformer
+    implements MLWritable, ModelBackedStage {
+  private static final long serialVersionUID = 1L;
+
+  /** {@code handleInvalid} values, as in Spark's own stages. */
+  public static final String[] HANDLE_INVALID = {"error", "skip", "keep"};
+
+  private final String uid;
+  private final Param<String> inputCol;
+  private final Param<String> modelName;
+  private final Param<String> modelPath;
+  private final Param<String> preprocessing;
+  private final IntParam imageSize;
+  private final IntParam batchSize;
+  private final IntParam intraOpThreads;
+  private final Param<String> handleInvalid;
+  private final Param<String> invalidReasonCol;
+  private final BooleanParam embedModel;
+
+  /** @param uid the stage's unique id */
+  protected ImageModelStage(String uid) {
+    this.uid = uid;
+    inputCol = new Param<>(this, "inputCol",
+        "input column: a Spark image struct (origin, height, width, nChannels, mode, data BGR) or "
+            + "binary encoded image bytes (the content column of the binaryFile source)");
+    modelName = new Param<>(this, "modelName",
+        "roster model name (e.g. mobilenet_v2, inception_v3); empty when modelPath is set");
+    modelPath = new Param<>(this, "modelPath",
+        "Hadoop-FS path of an ONNX model with one pixel input; needs preprocessing");
+    preprocessing = new Param<>(this, "preprocessing",
+        "preprocessing spec SIZE:ORDER:SCALING:LAYOUT (e.g. 224:rgb:tf:nhwc); empty = the roster "
+            + "model's own");
+    imageSize = new IntParam(this, "imageSize",
+        "input side in pixels the images are resized to; 0 = the model's default size",
+        ParamValidators.gtEq(0));
+    batchSize = new IntParam(this, "batchSize",
+        "images per ONNX Runtime call (bounds the memory held per task)", ParamValidators.gtEq(1));
+    intraOpThreads = new IntParam(this, "intraOpThreads",
+        "ONNX Runtime intra-op threads per session; task slots x this should be <= executor cores",
+        ParamValidators.gtEq(1));
+    handleInvalid = new Param<>(this, "handleInvalid",
+        "what to do with null, undecodable or malformed images: error (fail the job), skip (drop "
+            + "and count), keep (null outputs plus a reason in invalidReasonCol)",
+        ParamValidators.inArray(HANDLE_INVALID));
+    invalidReasonCol = new Param<>(this, "invalidReasonCol",
+        "string column added when handleInvalid=keep: null for valid rows, the reason otherwise");
+    embedModel = new BooleanParam(this, "embedModel",
+        "on save, copy the ONNX bytes of a modelPath model into the saved directory (roster models "
+            + "are referenced by name and sha256)");
+    setDefault(inputCol, "image");
+    setDefault(modelName, "");
+    setDefault(modelPath, "");
+    setDefault(preprocessing, "");
+    setDefault(imageSize, 0);
+    setDefault(batchSize, 32);
+    setDefault(intraOpThreads, 1);
+    setDefault(handleInvalid, "error");
+    setDefault(invalidReasonCol, "invalid_reason");
+    setDefault(embedModel, true);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  /** @return the input column param (default {@code image}) */
+  public Param<String> inputCol() {
+    return inputCol;
+  }
+
+  /** @return the roster model name param (default empty) */
+  public Param<String> modelName() {
+    return modelName;
+  }
+
+  /** @return the ONNX model path param (default empty) */
+  public Param<String> modelPath() {
+    return modelPath;
+  }
+
+  /** @return the preprocessing spec param (default empty: the roster model's) */
+  public Param<String> preprocessing() {
+    return preprocessing;
+  }
+
+  /** @return the image size param (pixels per side; default 0: the model's size) */
+  public IntParam imageSize() {
+    return imageSize;
+  }
+
+  /** @return the batch size param (images per ORT call; default 32) */
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  /** @return the ORT intra-op threads param (default 1) */
+  public IntParam intraOpThreads() {
+    return intraOpThreads;
+  }
+
+  /** @return the handleInvalid param ({@code error} | {@code skip} | {@code keep}; default error) */
+  public Param<String> handleInvalid() {
+    return handleInvalid;
+  }
+
+  /** @return the reason column param used by handleInvalid=keep (default {@code invalid_reason}) */
+  public Param<String> invalidReasonCol() {
+    return invalidReasonCol;
+  }
+
+  /** @return the embedModel param (default true) */
+  public BooleanParam embedModel() {
+    return embedModel;
+  }
+
+  /** @return the input column */
+  public String getInputCol() {
+    return $(inputCol);
+  }
+
+  /** @return the roster model name, or empty */
+  @Override
+  public String getModelName() {
+    return $(modelName);
+  }
+
+  /** @return the ONNX model path, or empty */
+  @Override
+  public String getModelPath() {
+    return $(modelPath);
+  }
+
+  /** @return the preprocessing spec text, or empty */
+  public String getPreprocessing() {
+    return $(preprocessing);
+  }
+
+  /** @return the image side in pixels, 0 for the model's default */
+  public int getImageSize() {
+    return (Integer) $(imageSize);
+  }
+
+  /** @return images per ORT call */
+  public int getBatchSize() {
+    return (Integer) $(batchSize);
+  }
+
+  /** @return ORT intra-op threads per session */
+  public int getIntraOpThreads() {
+    return (Integer) $(intraOpThreads);
+  }
+
+  /** @return error, skip or keep */
+  public String getHandleInvalid() {
+    return $(handleInvalid);
+  }
+
+  /** @return the reason column name used by handleInvalid=keep */
+  public String getInvalidReasonCol() {
+    return $(invalidReasonCol);
+  }
+
+  /** @return whether save embeds a modelPath model's bytes */
+  @Override
+  public boolean getEmbedModel() {
+    return (Boolean) $(embedModel);
+  }
+
+  /** @return this stage as its concrete type */
+  @SuppressWarnings("unchecked")
+  protected final S self() {
+    return (S) this;
+  }
+
+  /**
+   * @param value input column name (image struct or binary)
+   * @return this stage
+   */
+  public S setInputCol(String value) {
+    set(inputCol, value);
+    return self();
+  }
+
+  /**
+   * @param value roster model name; clears nothing else (set modelPath to "" when switching)
+   * @return this stage
+   */
+  public S setModelName(String value) {
+    set(modelName, value);
+    return self();
+  }
+
+  /**
+   * @param value Hadoop-FS path of an ONNX file (one pixel input); needs {@link #setPreprocessing}
+   * @return this stage
+   */
+  @Override
+  public S setModelPath(String value) {
+    set(modelPath, value);
+    return self();
+  }
+
+  /**
+   * @param value preprocessing spec {@code SIZE:ORDER:SCALING:LAYOUT}, e.g. {@code 224:rgb:tf:nhwc}
+   * @return this stage
+   * @throws IllegalArgumentException if the spec does not parse
+   */
+  public S setPreprocessing(String value) {
+    if (!value.isEmpty()) {
+      PreprocessingSpec.parse(value);
+    }
+    set(preprocessing, value);
+    return self();
+  }
+
+  /**
+   * @param value pixels per side the images are resized to (≥ the model's minimum), 0 = default
+   * @return this stage
+   */
+  public S setImageSize(int value) {
+    set(imageSize, value);
+    return self();
+  }
+
+  /**
+   * @param value images per ONNX Runtime call, ≥ 1
+   * @return this stage
+   */
+  public S setBatchSize(int value) {
+    set(batchSize, value);
+    return self();
+  }
+
+  /**
+   * @param value ORT intra-op threads per session, ≥ 1
+   * @return this stage
+   */
+  public S setIntraOpThreads(int value) {
+    set(intraOpThreads, value);
+    return self();
+  }
+
+  /**
+   * @param value {@code error}, {@code skip} or {@code keep}
+   * @return this stage
+   */
+  public S setHandleInvalid(String value) {
+    set(handleInvalid, value);
+    return self();
+  }
+
+  /**
+   * @param value reason column name for handleInvalid=keep
+   * @return this stage
+   */
+  public S setInvalidReasonCol(String value) {
+    set(invalidReasonCol, value);
+    return self();
+  }
+
+  /**
+   * @param value whether save copies a modelPath model's ONNX bytes into the saved directory
+   * @return this stage
+   */
+  public S setEmbedModel(boolean value) {
+    set(embedModel, value);
+    return self();
+  }
+
+  /** @return the resolved model (driver-side, cached) for the current params */
+  StageModels.Resolved resolved() {
+    return StageModels.resolve(getModelName(), getModelPath(), getPreprocessing(), getImageSize());
+  }
+
+  /** @return the tensors this stage computes, in the order of its output columns */
+  abstract List<String> outputTensors(StageModels.Resolved r);
+
+  /** @return the output columns appended after the input columns (without the reason column) */
+  abstract List<StructField> outputFields(StageModels.Resolved r);
+
+  /** @return how the function turns each output tensor into columns */
+  abstract ImageBatchFunction.Emit emit();
+
+  /** @return pooling for 4-D (NCHW) outputs */
+  abstract Pooling poolingMode();
+
+  /** @return top-k for predictions (ignored by features) */
+  int topKCount() {
+    return 0;
+  }
+
+  /** @return labels for predictions (ignored by features) */
+  List<String> labels(StageModels.Resolved r) {
+    return List.of();
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    String col = getInputCol();
+    if (!Arrays.asList(schema.fieldNames()).contains(col)) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName() + ": input column '" + col + "' not found; columns: "
+              + String.join(", ", schema.fieldNames()));
+    }
+    DataType t = schema.apply(col).dataType();
+    if (!(t instanceof BinaryType) && !isImageStruct(t)) {
+      throw new IllegalArgumentException(
+          getClass().getSimpleName() + ": input column '" + col + "' has type " + t.simpleString()
+              + "; expected a Spark image struct (origin, height, width, nChannels, mode, data) or "
+              + "binary image bytes");
+    }
+    StageModels.Resolved r = resolved();
+    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
+    List<StructField> add = new ArrayList<>(outputFields(r));
+    if (getHandleInvalid().equals("keep")) {
+      add.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
+    }
+    for (StructField f : add) {
+      if (Arrays.asList(schema.fieldNames()).contains(f.name())) {
+        throw new IllegalArgumentException(
+            getClass().getSimpleName() + ": output column '" + f.name()
+                + "' already exists; pick another output column name");
+      }
+      fields.add(f);
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType outSchema = transformSchema(dataset.schema());
+    StageModels.Resolved r = resolved();
+    StageModels.Cut cut = StageModels.cut(r, outputTensors(r));
+    SparkSession spark = dataset.sparkSession();
+    StructType in = dataset.schema();
+    int idx = in.fieldIndex(getInputCol());
+    boolean binary = in.apply(idx).dataType() instanceof BinaryType;
+    int origin = Arrays.asList(in.fieldNames()).indexOf("path");
+    ThreadBudget.check(getClass().getSimpleName() + " " + uid, spark.sparkContext().getConf(),
+        getIntraOpThreads(), Runtime.getRuntime().availableProcessors());
+    LongAccumulator images = spark.sparkContext().longAccumulator("argus." + uid + ".images");
+    LongAccumulator invalid = spark.sparkContext().longAccumulator("argus." + uid + ".invalid");
+    ImageBatchFunction fn =
+        new ImageBatchFunction(
+            getClass().getSimpleName() + " " + uid + " (" + r.name() + ")",
+            idx,
+            binary,
+            origin,
+            cut,
+            StageModels.broadcast(spark.sparkContext(), cut),
+            r.inputTensor(),
+            r.spec(),
+            poolingMode(),
+            emit(),
+            topKCount(),
+            labels(r),
+            getBatchSize(),
+            getIntraOpThreads(),
+            getHandleInvalid(),
+            images,
+            invalid);
+    return dataset.toDF().mapPartitions(fn, Encoders.row(outSchema));
+  }
+
+  @Override
+  public S copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new StagePersistence.Writer(this);
+  }
+
+  /** @return the sha256 of the full model graph these params resolve to */
+  @Override
+  public String modelSha256() {
+    return StageModels.sha256(resolved());
+  }
+
+  /** @return the preprocessing actually applied (after imageSize), e.g. {@code 64x64:rgb:tf:nhwc} */
+  public String effectivePreprocessing() {
+    PreprocessingSpec s = resolved().spec();
+    return s.compact();
+  }
+
+  private static boolean isImageStruct(DataType t) {
+    if (!(t instanceof StructType s)) {
+      return false;
+    }
+    List<String> names = Arrays.asList(s.fieldNames());
+    return names.equals(List.of("origin", "height", "width", "nChannels", "mode", "data"));
+  }
+}

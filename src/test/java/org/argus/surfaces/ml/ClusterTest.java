@@ -1,0 +1,61 @@
+package org.argus.surfaces.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.argus.testing.cluster.StandaloneCluster;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On a real Spark standalone cluster (master + 2 workers as separate JVMs on 127.0.0.1, one core
+ * each, driver in its own JVM; {@link StandaloneCluster#shared()}), the featurizer and a fitted pipeline give the same results as local
+ * mode.
+ */
+class ClusterTest {
+  @Test
+  void featuresAndPipelinePredictionsEqualLocalMode(@TempDir Path dir) throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    String local = dir.resolve("local").toString();
+    String cluster = dir.resolve("cluster").toString();
+    FeaturizeAndFitJob.run(spark, local);
+    StandaloneCluster.shared()
+        .run(
+            s -> {
+              FeaturizeAndFitJob.run(s, cluster);
+              return Boolean.TRUE;
+            },
+            java.time.Duration.ofMinutes(7));
+    Map<Long, float[]> lf = features(spark, local);
+    Map<Long, float[]> cf = features(spark, cluster);
+    assertEquals(24, lf.size());
+    assertEquals(lf.keySet(), cf.keySet());
+    for (Map.Entry<Long, float[]> e : lf.entrySet()) {
+      assertArrayEquals(e.getValue(), cf.get(e.getKey()), 1e-5f, "image " + e.getKey());
+    }
+    List<Row> lp = spark.read().parquet(local + "/predictions").orderBy("id").collectAsList();
+    List<Row> cp = spark.read().parquet(cluster + "/predictions").orderBy("id").collectAsList();
+    assertEquals(24, lp.size());
+    assertEquals(lp, cp);
+  }
+
+  private static Map<Long, float[]> features(SparkSession spark, String dir) {
+    Map<Long, float[]> m = new HashMap<>();
+    for (Row r : spark.read().parquet(dir + "/features").collectAsList()) {
+      List<Float> l = r.getList(1);
+      float[] f = new float[l.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = l.get(i);
+      }
+      m.put(r.getLong(0), f);
+    }
+    return m;
+  }
+}
