@@ -313,9 +313,9 @@ public final class FeatureTransfer {
       }
       nullTable = tbl.filter(bad).count();
       tbl = tbl.filter(org.apache.spark.sql.functions.not(bad));
-      Dataset<Row> dups = tbl.groupBy(ID).count().filter(col("count").gt(1)).select(ID);
+      Dataset<Row> dups = tbl.groupBy(ID).count().filter(col("count").gt(1)).select(col(ID).as("_dup"));
       long before = tableRows - nullTable;
-      tbl = tbl.join(dups, tbl.col(ID).equalTo(dups.col(ID)), "left_anti");
+      tbl = tbl.join(dups, col(ID).equalTo(col("_dup")), "left_anti");
       tbl = tbl.cache();
       dupTable = before - tbl.count();
     }
@@ -361,8 +361,8 @@ public final class FeatureTransfer {
       notes.add(nullImages + " image row(s) with a null image or id quarantined");
     }
     Dataset<Row> imgOk = img.filter(col(IMAGE).isNotNull().and(col(ID).isNotNull()));
-    Dataset<Row> imgDups = imgOk.groupBy(ID).count().filter(col("count").gt(1)).select(ID);
-    Dataset<Row> imgClean = imgOk.join(imgDups, imgOk.col(ID).equalTo(imgDups.col(ID)), "left_anti");
+    Dataset<Row> imgDups = imgOk.groupBy(ID).count().filter(col("count").gt(1)).select(col(ID).as("_dup"));
+    Dataset<Row> imgClean = imgOk.join(imgDups, col(ID).equalTo(col("_dup")), "left_anti");
     long imageRows = imgClean.count();
     long dupImages = imageRowsRead - nullImages - imageRows;
     if (dupImages > 0) {

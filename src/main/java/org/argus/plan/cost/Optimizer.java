@@ -69,8 +69,8 @@ public final class Optimizer {
         StageEstimate s = p.stages().get(i);
         sb.append(i == p.stages().size() - 1 ? "  └─ " : "  ├─ ").append(s.label()).append('\n');
         sb.append(i == p.stages().size() - 1 ? "       " : "  │    ")
-            .append(String.format("%.2f GFLOP/image, task heap %s, materializes %s, holds %s",
-                s.flopsPerImage() / 1e9, CostModel.bytes(s.taskHeapBytes()),
+            .append(String.format("%.1f MFLOP/image, task heap %s, materializes %s, holds %s",
+                s.flopsPerImage() / 1e6, CostModel.bytes(s.taskHeapBytes()),
                 CostModel.bytes(s.materializedBytes()), CostModel.bytes(s.heldBytes())));
         if (!s.note().isEmpty()) {
           sb.append(" — ").append(s.note());
