@@ -191,7 +191,7 @@ public final class TransferBench {
     md.append(String.format("| eager with Spark/ORT defaults (batch 32, 2 tasks, 10 000-row column batches) | %s | %d | %.1f |%n", heap, base.exit(), base.seconds()));
     md.append(String.format("| optimizer's plan | %s | %d | %.1f |%n", heap, opt.exit(), opt.seconds()));
     md.append(String.format("| optimizer's plan, uncapped reference | 6g | %d | %.1f |%n%n", ref.exit(), ref.seconds()));
-    md.append("Baseline output (last lines):\n\n```\n").append(tail(base.output(), 25)).append("\n```\n\n");
+    md.append("Baseline output:\n\n```\n").append(grep(base.output())).append("\n```\n\n");
     md.append("Optimizer (capped):\n\n```\n").append(grep(opt.output())).append("\n```\n\n");
     md.append("Optimizer (uncapped reference):\n\n```\n").append(grep(ref.output())).append("\n```\n\n");
     boolean same = results(opt.output()).equals(results(ref.output())) && !results(ref.output()).isEmpty();
@@ -206,6 +206,9 @@ public final class TransferBench {
   }
 
   static String grep(String s) {
+    if (!s.contains("DONE ")) {
+      return tail(s.replaceAll("(?m)^\\s+at .*\\n", ""), 20);
+    }
     StringBuilder sb = new StringBuilder();
     for (String l : s.split("\n")) {
       if (l.startsWith("PLAN") || l.startsWith("RESULT") || l.startsWith("DONE")) {

@@ -564,7 +564,7 @@ public final class FeatureTransfer {
     try {
       Dataset<Row> base = images;
       if (p.joinPlacement() == JoinPlacement.BEFORE_INFERENCE) {
-        base = base.drop(LABEL).join(hinted(table, p.joinStrategy()), ID);
+        base = dropLabelIfTableHasIt(base).join(hinted(table, p.joinStrategy()), ID);
       }
       base = base.repartition(p.partitions(), col(ID));
       long total = p.joinPlacement() == JoinPlacement.BEFORE_INFERENCE ? counts.joinedRows()
@@ -650,6 +650,11 @@ public final class FeatureTransfer {
     List<String> allNotes = new ArrayList<>(notes);
     allNotes.addAll(p.notes());
     return new TransferResult(results, decision, counts, m, allNotes, seconds);
+  }
+
+  /** The label comes from the structured table when it has one, else from the images. */
+  private Dataset<Row> dropLabelIfTableHasIt(Dataset<Row> d) {
+    return Arrays.asList(table.columns()).contains(LABEL) ? d.drop(LABEL) : d;
   }
 
   private static Dataset<Row> hinted(Dataset<Row> t, JoinStrategy s) {
@@ -759,7 +764,7 @@ public final class FeatureTransfer {
     }
     Dataset<Row> persisted = null;
     if (p.joinPlacement() == JoinPlacement.AFTER_INFERENCE) {
-      d = d.drop(LABEL).join(hinted(table, p.joinStrategy()), ID)
+      d = dropLabelIfTableHasIt(d).join(hinted(table, p.joinStrategy()), ID)
           .persist(StorageLevel.fromString(p.persistence().name()));
       d.count();
       persisted = d;

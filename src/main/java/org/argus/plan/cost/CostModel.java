@@ -38,7 +38,12 @@ import java.util.Locale;
  *   <li>held bytes: lazy — one layer's features; eager — all layers' features; staged — two
  *       consecutive stages' outputs (features plus the activation the next stage reads).
  *   <li>persistence: {@code MEMORY_AND_DISK} when held·DESERIALIZED_EXPANSION ≤ S, else {@code
- *       MEMORY_AND_DISK_SER} when held ≤ M, else {@code DISK_ONLY}.
+ *       MEMORY_AND_DISK_SER} when held ≤ S, else {@code DISK_ONLY}. A cached DataFrame's column
+ *       batches are already byte arrays, so serializing them saves only the object overhead and
+ *       needs a second copy of the partition while it is unrolled; measured here, a 1 GiB heap
+ *       that survived {@code MEMORY_AND_DISK} (spilling) died of {@code OutOfMemoryError} with
+ *       {@code MEMORY_AND_DISK_SER} for unpooled MobileNetV2 features. So data larger than the
+ *       storage region goes straight to {@code DISK_ONLY}.
  *   <li>partitions: {@code max(2·cores, ⌈rows · rowBytes / PARTITION_TARGET_BYTES⌉)}, capped at rows.
  *   <li>cost: {@code Σ stages FLOPs/image · rows + BYTE_FLOPS · (bytes written + bytes read back)
  *       (+ DISK_BYTE_FLOPS per byte for DISK_ONLY)}; joins add {@code BYTE_FLOPS} per byte shuffled.
@@ -145,7 +150,8 @@ public final class CostModel {
     if (perExec * DESERIALIZED_EXPANSION <= storageRegion(r)) {
       return Persistence.MEMORY_AND_DISK;
     }
-    if (perExec <= unifiedRegion(r)) {
+    if (perExec <= storageRegion(r)) {
+      // fits only without the deserialized objects' overhead
       return Persistence.MEMORY_AND_DISK_SER;
     }
     return Persistence.DISK_ONLY;
@@ -161,7 +167,7 @@ public final class CostModel {
     double perExec = (double) held / r.executors();
     return switch (p) {
       case MEMORY_AND_DISK -> (long) Math.min(perExec * DESERIALIZED_EXPANSION, unifiedRegion(r));
-      case MEMORY_AND_DISK_SER -> (long) Math.min(perExec, unifiedRegion(r));
+      case MEMORY_AND_DISK_SER -> (long) Math.min(perExec, storageRegion(r));
       case DISK_ONLY -> 0;
     };
   }

@@ -47,13 +47,14 @@ public record Overrides(
 
   /**
    * Spark's and ONNX Runtime's defaults, as a hand-written job would run: batch 32, one task per
-   * core with one ORT thread, 10 000-row column batches, {@code MEMORY_AND_DISK}.
+   * core with one ORT thread, one partition per core, 10 000-row column batches, {@code
+   * MEMORY_AND_DISK}.
    *
    * @param plan the logical plan to force
    * @param cores cores per executor
    * @return the overrides
    */
   public static Overrides sparkDefaults(LogicalPlan plan, int cores) {
-    return new Overrides(plan, Persistence.MEMORY_AND_DISK, null, cores, 1, 32, null, null, 10_000);
+    return new Overrides(plan, Persistence.MEMORY_AND_DISK, cores, cores, 1, 32, null, null, 10_000);
   }
 }

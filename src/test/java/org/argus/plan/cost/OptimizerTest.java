@@ -102,7 +102,8 @@ class OptimizerTest {
     Resources r = resources(4 * GIB, 2);
     long storage = CostModel.storageRegion(r);
     assertEquals(Persistence.MEMORY_AND_DISK, CostModel.persistenceFor(storage / 2, r));
-    assertEquals(Persistence.MEMORY_AND_DISK_SER, CostModel.persistenceFor(storage * 19 / 10, r));
+    assertEquals(Persistence.MEMORY_AND_DISK_SER, CostModel.persistenceFor(storage * 95 / 100, r));
+    assertEquals(Persistence.DISK_ONLY, CostModel.persistenceFor(storage * 19 / 10, r));
     assertEquals(Persistence.DISK_ONLY, CostModel.persistenceFor(CostModel.unifiedRegion(r) * 2, r));
     assertEquals((long) ((4 * GIB - 300 * MIB) * 0.3), storage);
   }
