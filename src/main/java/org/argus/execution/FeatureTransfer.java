@@ -5,8 +5,6 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -547,13 +545,18 @@ public final class FeatureTransfer {
     long t0 = System.nanoTime();
     Metrics metrics = new Metrics();
     spark.sparkContext().addSparkListener(metrics);
-    List<MemoryPoolMXBean> heapPools = new ArrayList<>();
-    for (MemoryPoolMXBean b : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (b.getType() == MemoryType.HEAP) {
-        b.resetPeakUsage();
-        heapPools.add(b);
-      }
-    }
+    // peak used heap, sampled every 50 ms (includes garbage not yet collected)
+    AtomicLong heapPeak = new AtomicLong();
+    java.util.concurrent.ScheduledExecutorService sampler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(rn -> {
+          Thread th = new Thread(rn, "argus-heap-sampler");
+          th.setDaemon(true);
+          return th;
+        });
+    sampler.scheduleAtFixedRate(
+        () -> heapPeak.accumulateAndGet(
+            ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max),
+        0, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
     String confKey = "spark.sql.inMemoryColumnarStorage.batchSize";
     String oldBatch = spark.conf().get(confKey, null);
     spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
@@ -633,16 +636,14 @@ public final class FeatureTransfer {
       }
     } finally {
       spark.sparkContext().removeSparkListener(metrics);
+      sampler.shutdownNow();
       if (oldBatch == null) {
         spark.conf().unset(confKey);
       } else {
         spark.conf().set(confKey, oldBatch);
       }
     }
-    long peakHeap = 0;
-    for (MemoryPoolMXBean b : heapPools) {
-      peakHeap += b.getPeakUsage().getUsed();
-    }
+    long peakHeap = heapPeak.get();
     double seconds = (System.nanoTime() - t0) / 1e9;
     TransferResult.Measured m = new TransferResult.Measured(seconds,
         spark.sparkContext().isLocal() ? peakHeap : -1, metrics.memSpilled.get(), metrics.diskSpilled.get(),

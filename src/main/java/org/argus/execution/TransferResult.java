@@ -88,8 +88,8 @@ public record TransferResult(
    * Measured values of the run (local mode: the driver is the executor).
    *
    * @param seconds wall seconds of the feature-transfer queries and training
-   * @param peakHeapBytes sum of the JVM heap pools' peak usage during the run (an upper bound;
-   *     -1 when not measurable, e.g. on a cluster)
+   * @param peakHeapBytes the driver JVM's used heap, sampled every 50 ms during the run (includes
+   *     garbage not yet collected; in local mode the driver is the executor; -1 on a cluster)
    * @param memoryBytesSpilled Spark task metric, summed over tasks
    * @param diskBytesSpilled Spark task metric, summed over tasks
    * @param peakExecutionMemoryBytes the largest Spark task peak execution memory

@@ -111,6 +111,10 @@ class FeatureTransferBadInputTest {
     assertEquals(a.trainRows(), b.trainRows());
     assertEquals(a.accuracy(), b.accuracy(), 1e-12);
     assertEquals(a.macroF1(), b.macroF1(), 1e-12);
+    // estimates next to measurements
+    TransferResult.Measured m = rs.get(0).measured();
+    assertTrue(m.seconds() > 0 && m.peakHeapBytes() > 0 && m.materializedBytes() > 0, m.toString());
+    assertTrue(rs.get(0).decision().chosen().peakHeapBytesPerExecutor() > 0);
   }
 
   @Test
