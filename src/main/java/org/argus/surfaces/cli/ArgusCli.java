@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code argus} command line: {@code demo}, {@code datasets list|fetch}, {@code models
+ * The {@code argus} command line: {@code demo}, {@code transfer}, {@code datasets list|fetch}, {@code models
  * list|inspect|import}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
  * needs. Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage.
  */
@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
     description = "Model selection first: deep learning on Apache Spark.",
     subcommands = {
       DemoCommand.class,
+      TransferCommand.class,
       DatasetsCommand.class,
       ModelsCommand.class,
       SelectCommand.class,

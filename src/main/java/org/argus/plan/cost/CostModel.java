@@ -1,0 +1,255 @@
+package org.argus.plan.cost;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The memory and time model of feature-transfer plans, pure Java (no Spark): given a {@link
+ * Workload}, {@link Resources} and a complete set of physical choices it estimates, per stage and
+ * per executor, peak JVM heap, ONNX Runtime memory, bytes materialized and a relative cost.
+ *
+ * <p>Structure after Vista (Nakandala &amp; Kumar, "Vista: Optimized System for Declarative Feature
+ * Transfer from Deep CNNs at Scale", SIGMOD 2020, §4.2 "memory model" and §4.3 "optimizer"): the
+ * executor heap is split into Spark's reserved memory, user memory (where the CNN inference and
+ * the rows it builds live) and the unified execution/storage region (where materialized layers
+ * live); crashes come from user memory overflowing (too many concurrent tasks × too large
+ * in-flight batches) and from a materialized partition that cannot be unrolled, so the optimizer
+ * bounds tasks, batch and partition size, and picks a persistence format that keeps what is held
+ * within the storage region. The constants below are Spark's documented defaults or Argus's own
+ * calibration (said where); the paper's constants were for its TensorFlow/Caffe runtime, not ONNX
+ * Runtime.
+ *
+ * <p>Pooling: feature sizes come from {@code org.argus.plan.Pooling#outputDim}; Vista's published
+ * code computed each 2×2 max-pool bin over its last row only, Argus's {@code Pooling} takes every
+ * row and column of the bin, so feature values (not sizes) differ from the published code.
+ *
+ * <h2>Formulas (per executor; {@code t} tasks, {@code b} batch, {@code r} column-batch rows)</h2>
+ *
+ * <ul>
+ *   <li>usable heap {@code U = heap − RESERVED_BYTES}; storage region {@code S = U ·
+ *       MEMORY_FRACTION · STORAGE_FRACTION}; unified region {@code M = U · MEMORY_FRACTION}.
+ *   <li>task heap of a stage reading {@code in} floats and emitting {@code e} floats per image, ORT
+ *       returning {@code o} floats per image: {@code b·(in·(4 + β_in) + o·4 + e·(4 + BOXED_FLOAT_BYTES))
+ *       + r·e·4·COLUMN_BUILDER_GROWTH}, where {@code β_in = BOXED_FLOAT_BYTES} when the input is a
+ *       materialized activation (read back as boxed floats) and 0 for pixels.
+ *   <li>fits when {@code t · taskHeap ≤ TASK_HEAP_SHARE · (U − held in memory)} and ORT memory
+ *       {@code sessions + t·b·peakTensor·4·ORT_WORKSPACE_FACTOR ≤ native budget}.
+ *   <li>held bytes: lazy — one layer's features; eager — all layers' features; staged — two
+ *       consecutive stages' outputs (features plus the activation the next stage reads).
+ *   <li>persistence: {@code MEMORY_AND_DISK} when held·DESERIALIZED_EXPANSION ≤ S, else {@code
+ *       MEMORY_AND_DISK_SER} when held ≤ S, else {@code DISK_ONLY}. A cached DataFrame's column
+ *       batches are already byte arrays, so serializing them saves only the object overhead and
+ *       needs a second copy of the partition while it is unrolled; measured here, a 1 GiB heap
+ *       that survived {@code MEMORY_AND_DISK} (spilling) died of {@code OutOfMemoryError} with
+ *       {@code MEMORY_AND_DISK_SER} for unpooled MobileNetV2 features. So data larger than the
+ *       storage region goes straight to {@code DISK_ONLY}.
+ *   <li>partitions: {@code max(2·cores, ⌈rows · rowBytes / PARTITION_TARGET_BYTES⌉)}, capped at rows.
+ *   <li>cost: {@code Σ stages FLOPs/image · rows + BYTE_FLOPS · (bytes written + bytes read back)
+ *       (+ DISK_BYTE_FLOPS per byte for DISK_ONLY)}; joins add {@code BYTE_FLOPS} per byte shuffled.
+ * </ul>
+ */
+public final class CostModel {
+  private CostModel() {}
+
+  /** Spark's reserved system memory, 300 MiB ({@code RESERVED_SYSTEM_MEMORY_BYTES}, UnifiedMemoryManager). */
+  public static final long RESERVED_BYTES = 300L << 20;
+
+  /** {@code spark.memory.fraction} default: share of usable heap for execution + storage. */
+  public static final double MEMORY_FRACTION = 0.6;
+
+  /** {@code spark.memory.storageFraction} default: share of the unified region protected for storage. */
+  public static final double STORAGE_FRACTION = 0.5;
+
+  /**
+   * Heap bytes per float held as a boxed {@code java.lang.Float} in a row (16-byte object + 4-byte
+   * compressed reference); Argus's rows carry features as {@code Float[]} before encoding.
+   */
+  public static final long BOXED_FLOAT_BYTES = 20;
+
+  /** Column builders of a cached relation grow by doubling: up to 2× the batch's bytes at once. */
+  public static final double COLUMN_BUILDER_GROWTH = 2.0;
+
+  /** Share of the heap left to tasks that the optimizer lets them use (headroom for GC and Spark). */
+  public static final double TASK_HEAP_SHARE = 0.7;
+
+  /** ORT working memory per image as a multiple of the largest activation (input, output, scratch). */
+  public static final double ORT_WORKSPACE_FACTOR = 3.0;
+
+  /** Deserialized cached column batches take ~20 % more than their raw floats (object headers, stats). */
+  public static final double DESERIALIZED_EXPANSION = 1.2;
+
+  /** Target bytes of one materialized partition (Vista §4.3 bounds partition size; Argus's value). */
+  public static final long PARTITION_TARGET_BYTES = 64L << 20;
+
+  /** Target bytes of one in-memory column batch, so building it never needs more than ~2× this. */
+  public static final long COLUMN_BATCH_TARGET_BYTES = 8L << 20;
+
+  /** Spark's default {@code spark.sql.inMemoryColumnarStorage.batchSize}. */
+  public static final int SPARK_COLUMN_BATCH_ROWS = 10_000;
+
+  /**
+   * FLOP-equivalents per byte materialized or read back through Spark rows (Argus's calibration on
+   * a 2-core x86 machine: ORT ≈ 30 GFLOP/s vs ≈ 300 MB/s for boxing, encoding and caching floats).
+   */
+  public static final double BYTE_FLOPS = 100;
+
+  /** Extra FLOP-equivalents per byte when it goes through the disk ({@code DISK_ONLY} or spills). */
+  public static final double DISK_BYTE_FLOPS = 50;
+
+  /** @return usable heap {@code heap − RESERVED_BYTES} */
+  public static long usableHeap(Resources r) {
+    return r.heapBytesPerExecutor() - RESERVED_BYTES;
+  }
+
+  /** @return the protected storage region {@code U·MEMORY_FRACTION·STORAGE_FRACTION} */
+  public static long storageRegion(Resources r) {
+    return (long) (usableHeap(r) * MEMORY_FRACTION * STORAGE_FRACTION);
+  }
+
+  /** @return the unified execution+storage region {@code U·MEMORY_FRACTION} */
+  public static long unifiedRegion(Resources r) {
+    return (long) (usableHeap(r) * MEMORY_FRACTION);
+  }
+
+  /**
+   * Transient heap of one inference task (see the class formulas).
+   *
+   * @param inFloats floats read per image (pixels or the previous activation)
+   * @param boxedInput whether the input arrives as boxed floats (a materialized activation)
+   * @param ortOutFloats floats ORT returns per image (every requested output's activation)
+   * @param emittedFloats floats the stage emits per image (features, plus the activation for the next stage)
+   * @param batch images per ORT call
+   * @param columnBatchRows rows per cached column batch (0 when the output is not cached)
+   * @return bytes
+   */
+  public static long taskHeap(long inFloats, boolean boxedInput, long ortOutFloats,
+      long emittedFloats, int batch, int columnBatchRows) {
+    double perImage = inFloats * (4.0 + (boxedInput ? BOXED_FLOAT_BYTES : 0)) + ortOutFloats * 4.0
+        + emittedFloats * (4.0 + BOXED_FLOAT_BYTES);
+    return (long) (batch * perImage + columnBatchRows * emittedFloats * 4.0 * COLUMN_BUILDER_GROWTH);
+  }
+
+  /**
+   * @param rowBytes bytes of one cached row
+   * @return rows per column batch so one batch holds about {@link #COLUMN_BATCH_TARGET_BYTES}
+   *     (between 1 and Spark's default 10 000)
+   */
+  public static int columnBatchRows(long rowBytes) {
+    long rows = COLUMN_BATCH_TARGET_BYTES / Math.max(1, rowBytes);
+    return (int) Math.max(1, Math.min(SPARK_COLUMN_BATCH_ROWS, rows));
+  }
+
+  /**
+   * @param held bytes held across the cluster
+   * @param r resources
+   * @return the cheapest persistence whose in-memory footprint fits (see the class formulas)
+   */
+  public static Persistence persistenceFor(long held, Resources r) {
+    double perExec = (double) held / r.executors();
+    if (perExec * DESERIALIZED_EXPANSION <= storageRegion(r)) {
+      return Persistence.MEMORY_AND_DISK;
+    }
+    if (perExec <= storageRegion(r)) {
+      // fits only without the deserialized objects' overhead
+      return Persistence.MEMORY_AND_DISK_SER;
+    }
+    return Persistence.DISK_ONLY;
+  }
+
+  /**
+   * @param held bytes held across the cluster
+   * @param p persistence
+   * @param r resources
+   * @return bytes of that held data on one executor's heap
+   */
+  public static long heldOnHeap(long held, Persistence p, Resources r) {
+    double perExec = (double) held / r.executors();
+    return switch (p) {
+      case MEMORY_AND_DISK -> (long) Math.min(perExec * DESERIALIZED_EXPANSION, unifiedRegion(r));
+      case MEMORY_AND_DISK_SER -> (long) Math.min(perExec, storageRegion(r));
+      case DISK_ONLY -> 0;
+    };
+  }
+
+  /**
+   * @param rows rows to materialize
+   * @param rowBytes bytes per row of the largest materialized layer
+   * @param r resources
+   * @return {@code max(2·cores, ⌈rows·rowBytes/PARTITION_TARGET_BYTES⌉)}, at most {@code rows}, at least 1
+   */
+  public static int partitions(long rows, long rowBytes, Resources r) {
+    long bySize = (long) Math.ceil((double) rows * rowBytes / PARTITION_TARGET_BYTES);
+    long n = Math.max(2L * r.totalCores(), bySize);
+    return (int) Math.max(1, Math.min(n, Math.max(1, rows)));
+  }
+
+  /** @return {@code bytes} as {@code 12.3 MiB} */
+  public static String bytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+
+  /**
+   * Shape of a plan's stages: for each Spark query, its input, the layers it emits and what it
+   * reads/emits per image.
+   */
+  record StageShape(String input, List<LayerCost> outputs, boolean fromPixels, boolean emitsActivation,
+      long inFloats, long ortOutFloats, long emittedFloats, long flops, long peakTensorFloats, String note) {}
+
+  /** @return the queries a logical plan runs, in order */
+  static List<StageShape> shapes(LogicalPlan plan, Workload w) {
+    List<StageShape> out = new ArrayList<>();
+    List<LayerCost> ls = w.layers();
+    switch (plan) {
+      case LAZY -> {
+        for (LayerCost l : ls) {
+          out.add(new StageShape(w.pixelInput(), List.of(l), true, false, w.pixelFloats(),
+              l.activationFloats(), l.featureFloats(), l.flopsFromPixels(), l.peakTensorFloats(), ""));
+        }
+      }
+      case EAGER -> {
+        LayerCost top = ls.get(ls.size() - 1);
+        long act = 0;
+        long feat = 0;
+        long peak = 0;
+        for (LayerCost l : ls) {
+          act += l.activationFloats();
+          feat += l.featureFloats();
+          peak = Math.max(peak, l.peakTensorFloats());
+        }
+        out.add(new StageShape(w.pixelInput(), ls, true, false, w.pixelFloats(), act, feat,
+            top.flopsFromPixels(), peak, ""));
+      }
+      case STAGED -> {
+        for (int i = 0; i < ls.size(); i++) {
+          LayerCost l = ls.get(i);
+          boolean last = i == ls.size() - 1;
+          boolean fromPixels = l.stagedInput().equals(w.pixelInput());
+          boolean nextNeedsActivation =
+              !last && !ls.get(i + 1).stagedInput().equals(w.pixelInput());
+          long in = fromPixels ? w.pixelFloats() : ls.get(i - 1).activationFloats();
+          String note = fromPixels && i > 0
+              ? "fallback: '" + l.layer() + "' is not computable from '" + ls.get(i - 1).layer()
+                  + "' alone, cut from the pixels"
+              : "";
+          out.add(new StageShape(l.stagedInput(), List.of(l), fromPixels, nextNeedsActivation, in,
+              l.activationFloats(),
+              l.featureFloats() + (nextNeedsActivation ? l.activationFloats() : 0),
+              fromPixels ? l.flopsFromPixels() : l.flopsStaged(), l.peakTensorFloats(), note));
+        }
+      }
+      default -> throw new IllegalStateException("unreachable");
+    }
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+package org.argus.surfaces.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.argus.data.FashionMnist;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code argus transfer}: --explain, a small run joined with a CSV table, usage errors. */
+class TransferCommandTest {
+  private static String[] run(int expectedExit, String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = ArgusCli.execute(args);
+      String so = o.toString(StandardCharsets.UTF_8);
+      String se = e.toString(StandardCharsets.UTF_8);
+      assertEquals(expectedExit, code, "exit code of " + String.join(" ", args) + "\n" + so + se);
+      return new String[] {so, se};
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void explainPrintsTheChosenPlanAndTheRejectedOnes() {
+    SparkTestSession.get();
+    String[] o = run(0, "transfer", "--train", "20", "--test", "10", "--input-size", "64",
+        "--layers", "block_6_expand_relu,block_3_expand_relu", "--explain");
+    assertTrue(o[0].contains("chosen: ") && o[0].contains("rejected: lazy") || o[0].contains("rejected: staged"), o[0]);
+    assertTrue(o[0].contains("est. peak heap/executor") && o[0].contains("relative cost"), o[0]);
+    assertTrue(o[0].contains("layers sorted to topological order"), o[0]);
+  }
+
+  @Test
+  void aRunJoinedWithACsvTableWritesTheReport(@TempDir Path dir) throws Exception {
+    SparkTestSession.get();
+    // a structured table for the first 40 test images: x1 = label parity, label from Fashion-MNIST
+    List<Row> rows = FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TEST, 10, 42)
+        .select("id", "label").collectAsList();
+    List<Row> train = FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 30, 42)
+        .select("id", "label").collectAsList();
+    StringBuilder csv = new StringBuilder("id,label,x1\n");
+    for (Row r : train) {
+      csv.append(r.getLong(0)).append(',').append(r.getInt(1)).append(',').append(r.getInt(1) % 2).append('\n');
+    }
+    for (Row r : rows) {
+      csv.append(r.getLong(0)).append(',').append(r.getInt(1)).append(',').append(r.getInt(1) % 2).append('\n');
+    }
+    csv.append("99999999,3,1\n"); // no image with this id
+    Path table = dir.resolve("t.csv");
+    Files.writeString(table, csv);
+    Path out = dir.resolve("out");
+    String[] o = run(0, "transfer", "--train", "30", "--test", "10", "--input-size", "64",
+        "--layers", "block_3_expand_relu", "--pooling", "avg", "--table", table.toString(),
+        "--features", "x1", "--plan", "staged", "--max-iter", "5", "--out", out.toString(),
+        "--save-models", dir.resolve("models").toString());
+    assertTrue(o[0].contains("block_3_expand_relu") && o[0].contains("plan: staged"), o[0]);
+    assertTrue(o[1].contains("stage 1/1"), o[1]);
+    JsonNode r = new ObjectMapper().readTree(Files.readString(out.resolve("report.json")));
+    assertEquals(145, r.get("layers").get(0).get("feature_dim").asInt());
+    assertEquals(40, r.get("counts").get("joined_rows").asInt());
+    assertEquals(1, r.get("counts").get("table_rows_dropped_by_join").asInt());
+    assertEquals("staged", r.get("plan").get("logical").asText());
+    assertTrue(r.get("explain").asText().contains("chosen: staged"));
+    assertTrue(Files.isDirectory(dir.resolve("models").resolve("block_3_expand_relu")));
+  }
+
+  @Test
+  void aBadPlanNameFailsNamingTheValidOnes() {
+    String[] o = run(1, "transfer", "--plan", "greedy", "--explain");
+    assertTrue(o[1].contains("unknown plan 'greedy'") && o[1].contains("staged"), o[1]);
+  }
+}
