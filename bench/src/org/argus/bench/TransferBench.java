@@ -114,7 +114,7 @@ public final class TransferBench {
       }
       md.append('\n');
     }
-    md.append("Shared 2-core machine (other jobs running): absolute seconds are noisy; ratios come from one run.\n");
+    md.append("Absolute seconds vary from run to run on a 2-core machine; the ratios come from one run.\n");
     System.out.println(md);
     BenchReport.append("transfer", "bench/run transfer " + String.join(" ", args), md.toString());
     spark.stop();

@@ -130,11 +130,7 @@ final class EagerFunction implements MapPartitionsFunction<Row, Row> {
             } else {
               System.arraycopy(o.values(), i * perOut[l], pooled, 0, perOut[l]);
             }
-            Float[] boxed = new Float[dims[l]];
-            for (int j = 0; j < dims[l]; j++) {
-              boxed[j] = pooled[j];
-            }
-            values[keep.length + l] = boxed;
+            values[keep.length + l] = pooled; // a fresh array per row: Spark takes float[] unboxed
           }
           result.add(RowFactory.create(values));
         }

@@ -39,7 +39,8 @@ import org.argus.runtime.SessionCache;
  *
  * <p>Output columns of each stage: every input column except the image column, then {@code
  * features array<float>} (pooled, see {@link Pooling}) and, when a later stage needs it, {@code
- * activation array<float>} ({@code [C, H, W]} flattened channel-major).
+ * activation array<float>} ({@code [C, H, W]} flattened channel-major). Both are written and read
+ * as primitive {@code float[]} (Spark's row encoder accepts and returns them unboxed).
  */
 public final class StagedFeatureExtraction {
   /** Name of the pooled feature column, {@code array<float>}. */
@@ -317,16 +318,13 @@ public final class StagedFeatureExtraction {
                   in,
                   i * perIn);
             } else {
-              List<Float> act = r.getList(sourceCol);
-              if (act.size() != perIn) {
+              float[] act = floats(r.get(sourceCol));
+              if (act.length != perIn) {
                 throw new IllegalArgumentException(
-                    "activation of row " + describe(r) + " has " + act.size()
+                    "activation of row " + describe(r) + " has " + act.length
                         + " floats; stage " + layer + " expects " + Arrays.toString(inShape));
               }
-              int o = i * perIn;
-              for (Float v : act) {
-                in[o++] = v;
-              }
+              System.arraycopy(act, 0, in, i * perIn, perIn);
             }
           }
           long[] shape = new long[1 + (fromPixels ? 3 : inShape.length)];
@@ -357,9 +355,10 @@ public final class StagedFeatureExtraction {
             } else {
               System.arraycopy(out.values(), i * perOut, pooled, 0, perOut);
             }
-            values[keep.length] = boxed(pooled, 0, dim);
+            values[keep.length] = pooled.clone();
             if (emitActivation) {
-              values[keep.length + 1] = boxed(out.values(), i * perOut, perOut);
+              values[keep.length + 1] =
+                  Arrays.copyOfRange(out.values(), i * perOut, (i + 1) * perOut);
             }
             result.add(RowFactory.create(values));
           }
@@ -373,10 +372,21 @@ public final class StagedFeatureExtraction {
       };
     }
 
-    private static Float[] boxed(float[] src, int offset, int n) {
-      Float[] out = new Float[n];
-      for (int i = 0; i < n; i++) {
-        out[i] = src[offset + i];
+    /**
+     * An {@code array<float>} cell as a primitive array: Spark's row deserializer hands
+     * non-nullable float arrays over as {@code float[]} (no boxing); other forms are converted.
+     */
+    static float[] floats(Object cell) {
+      if (cell instanceof float[] f) {
+        return f;
+      }
+      List<?> list =
+          cell instanceof List<?> l
+              ? l
+              : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) cell);
+      float[] out = new float[list.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = ((Number) list.get(i)).floatValue();
       }
       return out;
     }
