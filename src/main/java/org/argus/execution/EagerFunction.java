@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -12,6 +11,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.Pooling;
+import org.argus.runtime.BatchedIterator;
 import org.argus.runtime.ImagePreprocessor;
 import org.argus.runtime.InferenceException;
 import org.argus.runtime.ModelSession;
@@ -66,77 +66,46 @@ final class EagerFunction implements MapPartitionsFunction<Row, Row> {
       perOut[l] = (int) Arrays.stream(outShapes.get(l)).reduce(1, (a, b) -> a * b);
       dims[l] = StagedFeatureExtraction.featureDim(outShapes.get(l), pooling);
     }
-    return new Iterator<>() {
-      private final List<Row> buffer = new ArrayList<>(batch);
-      private List<Row> ready = List.of();
-      private int next;
-
-      @Override
-      public boolean hasNext() {
-        if (next < ready.size()) {
-          return true;
-        }
-        if (!rows.hasNext()) {
-          return false;
-        }
-        try {
-          ready = runBatch();
-        } catch (InferenceException e) {
-          throw new IllegalStateException(e.getMessage(), e);
-        }
-        next = 0;
-        return !ready.isEmpty();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.get(next++);
-      }
-
-      private List<Row> runBatch() throws InferenceException {
-        buffer.clear();
-        while (buffer.size() < batch && rows.hasNext()) {
-          buffer.add(rows.next());
-        }
-        int b = buffer.size();
-        float[] in = new float[b * perIn];
-        for (int i = 0; i < b; i++) {
-          Row img = buffer.get(i).getStruct(imageCol);
-          pre.fill((byte[]) img.getAs("data"), img.<Integer>getAs("height"), img.<Integer>getAs("width"),
-              img.<Integer>getAs("nChannels"), in, i * perIn);
-        }
-        List<ModelSession.Output> outs = session.run(inputName, in, preprocessing.batchShape(b), layers);
-        List<Row> result = new ArrayList<>(b);
-        for (int i = 0; i < b; i++) {
-          Row r = buffer.get(i);
-          Object[] values = new Object[keep.length + k];
-          for (int c = 0; c < keep.length; c++) {
-            values[c] = r.get(keep[c]);
+    return new BatchedIterator<Row, Row>(
+        rows,
+        batch,
+        buffer -> {
+          int b = buffer.size();
+          float[] in = new float[b * perIn];
+          for (int i = 0; i < b; i++) {
+            Row img = buffer.get(i).getStruct(imageCol);
+            pre.fill((byte[]) img.getAs("data"), img.<Integer>getAs("height"), img.<Integer>getAs("width"),
+                img.<Integer>getAs("nChannels"), in, i * perIn);
           }
-          for (int l = 0; l < k; l++) {
-            ModelSession.Output o = outs.get(l);
-            if (o.perExample() != perOut[l]) {
-              throw new IllegalStateException("eager pass: layer " + layers.get(l) + " produced "
-                  + Arrays.toString(o.shape()) + " but the plan expected [N, "
-                  + Arrays.toString(outShapes.get(l)) + "]");
+          List<ModelSession.Output> outs = session.run(inputName, in, preprocessing.batchShape(b), layers);
+          List<Row> result = new ArrayList<>(b);
+          for (int i = 0; i < b; i++) {
+            Row r = buffer.get(i);
+            Object[] values = new Object[keep.length + k];
+            for (int c = 0; c < keep.length; c++) {
+              values[c] = r.get(keep[c]);
             }
-            float[] pooled = new float[dims[l]];
-            long[] s = outShapes.get(l);
-            if (s.length == 3) {
-              pooling.apply(o.values(), i * perOut[l], (int) s[0], (int) s[1], (int) s[2], pooled, 0);
-            } else {
-              System.arraycopy(o.values(), i * perOut[l], pooled, 0, perOut[l]);
+            for (int l = 0; l < k; l++) {
+              ModelSession.Output o = outs.get(l);
+              if (o.perExample() != perOut[l]) {
+                throw new IllegalStateException("eager pass: layer " + layers.get(l) + " produced "
+                    + Arrays.toString(o.shape()) + " but the plan expected [N, "
+                    + Arrays.toString(outShapes.get(l)) + "]");
+              }
+              float[] pooled = new float[dims[l]];
+              long[] s = outShapes.get(l);
+              if (s.length == 3) {
+                pooling.apply(o.values(), i * perOut[l], (int) s[0], (int) s[1], (int) s[2], pooled, 0);
+              } else {
+                System.arraycopy(o.values(), i * perOut[l], pooled, 0, perOut[l]);
+              }
+              values[keep.length + l] = pooled; // a fresh array per row: Spark takes float[] unboxed
             }
-            values[keep.length + l] = pooled; // a fresh array per row: Spark takes float[] unboxed
+            result.add(RowFactory.create(values));
           }
-          result.add(RowFactory.create(values));
-        }
-        done.add(b);
-        return result;
-      }
-    };
+          done.add(b);
+          return result;
+        },
+        "eager pass to " + layers.get(layers.size() - 1));
   }
 }

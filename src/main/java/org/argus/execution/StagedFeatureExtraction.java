@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -21,6 +20,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.Pooling;
 import org.argus.plan.StagedPlan;
+import org.argus.runtime.BatchedIterator;
 import org.argus.runtime.ImagePreprocessor;
 import org.argus.runtime.InferenceException;
 import org.argus.runtime.ModelSession;
@@ -264,112 +264,81 @@ public final class StagedFeatureExtraction {
       int perOut = (int) Arrays.stream(outShape).reduce(1, (a, b) -> a * b);
       int dim = featureDim(outShape, pooling);
       int batch = options.batchSize();
-      return new Iterator<>() {
-        private final List<Row> buffer = new ArrayList<>(batch);
-        private List<Row> ready = List.of();
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          if (next < ready.size()) {
-            return true;
-          }
-          if (!rows.hasNext()) {
-            return false;
-          }
-          try {
-            ready = runBatch();
-          } catch (InferenceException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-          }
-          next = 0;
-          return !ready.isEmpty();
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-
-        private List<Row> runBatch() throws InferenceException {
-          buffer.clear();
-          while (buffer.size() < batch && rows.hasNext()) {
-            buffer.add(rows.next());
-          }
-          int b = buffer.size();
-          float[] in = new float[b * perIn];
-          for (int i = 0; i < b; i++) {
-            Row r = buffer.get(i);
-            if (r.isNullAt(sourceCol)) {
-              throw new IllegalArgumentException(
-                  "row " + describe(r) + " has a null input column at stage " + layer
-                      + "; quarantine bad images before feature transfer");
-            }
-            if (fromPixels) {
-              Row img = r.getStruct(sourceCol);
-              pre.fill(
-                  (byte[]) img.getAs("data"),
-                  img.<Integer>getAs("height"),
-                  img.<Integer>getAs("width"),
-                  img.<Integer>getAs("nChannels"),
-                  in,
-                  i * perIn);
-            } else {
-              float[] act = floats(r.get(sourceCol));
-              if (act.length != perIn) {
+      return new BatchedIterator<Row, Row>(
+          rows,
+          batch,
+          buffer -> {
+            int b = buffer.size();
+            float[] in = new float[b * perIn];
+            for (int i = 0; i < b; i++) {
+              Row r = buffer.get(i);
+              if (r.isNullAt(sourceCol)) {
                 throw new IllegalArgumentException(
-                    "activation of row " + describe(r) + " has " + act.length
-                        + " floats; stage " + layer + " expects " + Arrays.toString(inShape));
+                    "row " + describe(r) + " has a null input column at stage " + layer
+                        + "; quarantine bad images before feature transfer");
               }
-              System.arraycopy(act, 0, in, i * perIn, perIn);
+              if (fromPixels) {
+                Row img = r.getStruct(sourceCol);
+                pre.fill(
+                    (byte[]) img.getAs("data"),
+                    img.<Integer>getAs("height"),
+                    img.<Integer>getAs("width"),
+                    img.<Integer>getAs("nChannels"),
+                    in,
+                    i * perIn);
+              } else {
+                float[] act = floats(r.get(sourceCol));
+                if (act.length != perIn) {
+                  throw new IllegalArgumentException(
+                      "activation of row " + describe(r) + " has " + act.length
+                          + " floats; stage " + layer + " expects " + Arrays.toString(inShape));
+                }
+                System.arraycopy(act, 0, in, i * perIn, perIn);
+              }
             }
-          }
-          long[] shape = new long[1 + (fromPixels ? 3 : inShape.length)];
-          shape[0] = b;
-          if (fromPixels) {
-            long[] s = preprocessing.batchShape(b);
-            System.arraycopy(s, 1, shape, 1, 3);
-          } else {
-            System.arraycopy(inShape, 0, shape, 1, inShape.length);
-          }
-          ModelSession.Output out = session.run(inputName, in, shape, List.of(layer)).get(0);
-          if (out.perExample() != perOut) {
-            throw new IllegalStateException(
-                "stage " + layer + " produced " + Arrays.toString(out.shape())
-                    + " but the plan expected [N, " + Arrays.toString(outShape) + "]");
-          }
-          List<Row> result = new ArrayList<>(b);
-          float[] pooled = new float[dim];
-          for (int i = 0; i < b; i++) {
-            Row r = buffer.get(i);
-            Object[] values = new Object[keep.length + (emitActivation ? 2 : 1)];
-            for (int k = 0; k < keep.length; k++) {
-              values[k] = r.get(keep[k]);
-            }
-            if (outShape.length == 3) {
-              pooling.apply(out.values(), i * perOut, (int) outShape[0], (int) outShape[1],
-                      (int) outShape[2], pooled, 0);
+            long[] shape = new long[1 + (fromPixels ? 3 : inShape.length)];
+            shape[0] = b;
+            if (fromPixels) {
+              long[] s = preprocessing.batchShape(b);
+              System.arraycopy(s, 1, shape, 1, 3);
             } else {
-              System.arraycopy(out.values(), i * perOut, pooled, 0, perOut);
+              System.arraycopy(inShape, 0, shape, 1, inShape.length);
             }
-            values[keep.length] = pooled.clone();
-            if (emitActivation) {
-              values[keep.length + 1] =
-                  Arrays.copyOfRange(out.values(), i * perOut, (i + 1) * perOut);
+            ModelSession.Output out = session.run(inputName, in, shape, List.of(layer)).get(0);
+            if (out.perExample() != perOut) {
+              throw new IllegalStateException(
+                  "stage " + layer + " produced " + Arrays.toString(out.shape())
+                      + " but the plan expected [N, " + Arrays.toString(outShape) + "]");
             }
-            result.add(RowFactory.create(values));
-          }
-          done.add(b);
-          return result;
-        }
+            List<Row> result = new ArrayList<>(b);
+            float[] pooled = new float[dim];
+            for (int i = 0; i < b; i++) {
+              Row r = buffer.get(i);
+              Object[] values = new Object[keep.length + (emitActivation ? 2 : 1)];
+              for (int k = 0; k < keep.length; k++) {
+                values[k] = r.get(keep[k]);
+              }
+              if (outShape.length == 3) {
+                pooling.apply(out.values(), i * perOut, (int) outShape[0], (int) outShape[1],
+                        (int) outShape[2], pooled, 0);
+              } else {
+                System.arraycopy(out.values(), i * perOut, pooled, 0, perOut);
+              }
+              values[keep.length] = pooled.clone();
+              if (emitActivation) {
+                values[keep.length + 1] =
+                    Arrays.copyOfRange(out.values(), i * perOut, (i + 1) * perOut);
+              }
+              result.add(RowFactory.create(values));
+            }
+            done.add(b);
+            return result;
+          },
+          "stage " + layer);
+    }
 
-        private String describe(Row r) {
-          return keep.length > 0 ? String.valueOf(r.get(keep[0])) : "?";
-        }
-      };
+    private String describe(Row r) {
+      return keep.length > 0 ? String.valueOf(r.get(keep[0])) : "?";
     }
 
     /**

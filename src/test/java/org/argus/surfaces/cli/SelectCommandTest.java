@@ -3,9 +3,6 @@ package org.argus.surfaces.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.argus.testing.SparkTestSession;
@@ -14,22 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SelectCommandTest {
   private static String[] run(int expectedExit, String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = ArgusCli.execute(args);
-      String so = o.toString(StandardCharsets.UTF_8);
-      String se = e.toString(StandardCharsets.UTF_8);
-      assertEquals(expectedExit, code, "exit code of " + String.join(" ", args) + "\n" + so + se);
-      return new String[] {so, se};
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.run(expectedExit, args);
   }
 
   @Test

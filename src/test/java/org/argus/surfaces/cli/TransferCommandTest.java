@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,22 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code argus transfer}: --explain, a small run joined with a CSV table, usage errors. */
 class TransferCommandTest {
   private static String[] run(int expectedExit, String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = ArgusCli.execute(args);
-      String so = o.toString(StandardCharsets.UTF_8);
-      String se = e.toString(StandardCharsets.UTF_8);
-      assertEquals(expectedExit, code, "exit code of " + String.join(" ", args) + "\n" + so + se);
-      return new String[] {so, se};
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+    return CliRun.run(expectedExit, args);
   }
 
   @Test
