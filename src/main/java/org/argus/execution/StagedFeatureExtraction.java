@@ -349,6 +349,18 @@ public final class StagedFeatureExtraction {
       if (cell instanceof float[] f) {
         return f;
       }
+      Object[] boxed =
+          cell instanceof Object[] arr
+              ? arr
+              : cell instanceof scala.collection.mutable.ArraySeq.ofRef<?> seq ? seq.array() : null;
+      if (boxed != null) {
+        // what Spark hands back for array<float> read from a persisted or cached DataFrame
+        float[] out = new float[boxed.length];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = ((Number) boxed[i]).floatValue();
+        }
+        return out;
+      }
       List<?> list =
           cell instanceof List<?> l
               ? l

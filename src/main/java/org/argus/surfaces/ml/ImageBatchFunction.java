@@ -226,9 +226,9 @@ final class ImageBatchFunction implements MapPartitionsFunction<Row, Row> {
         }
         values[o++] = Vectors.dense(d);
       }
-      case ARRAY -> values[o++] = boxed(f);
+      case ARRAY -> values[o++] = f; // fresh per row; Spark's encoder takes float[] unboxed
       case PREDICT -> {
-        values[o++] = boxed(f);
+        values[o++] = f;
         values[o++] = topK(f);
       }
       case PREDICT_TOPK_ONLY -> values[o++] = topK(f);

@@ -520,6 +520,10 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
             for (int q = 0; q < n; q++) {
               dst[off + q] = (float) vec.apply(q);
             }
+          } else if (value instanceof float[] fa) {
+            // an adjacent Argus stage hands its float[] over without re-encoding
+            check(fa.length, n, k, r);
+            System.arraycopy(fa, 0, dst, off, n);
           } else if (value instanceof Object[] arr) {
             // consecutive mapPartitions stages hand over their objects without re-encoding
             check(arr.length, n, k, r);
