@@ -2,11 +2,7 @@ package org.argus.execution;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.functions;
@@ -81,40 +77,13 @@ public record DownstreamClassifier(int maxIter, double regParam) {
     List<Row> confusion =
         model.transform(te).groupBy("y", "prediction").count().collectAsList();
     long trainRows = tr.count();
-    Map<Double, Long> tp = new HashMap<>();
-    Map<Double, Long> predicted = new HashMap<>();
-    Map<Double, Long> actual = new HashMap<>();
-    Set<Double> labels = new HashSet<>();
-    long total = 0;
-    long correct = 0;
-    for (Row r : confusion) {
-      double y = r.getDouble(0);
-      double p = r.getDouble(1);
-      long n = r.getLong(2);
-      total += n;
-      labels.add(y);
-      actual.merge(y, n, Long::sum);
-      predicted.merge(p, n, Long::sum);
-      if (y == p) {
-        correct += n;
-        tp.merge(y, n, Long::sum);
-      }
-    }
-    double f1sum = 0;
-    for (double y : labels) {
-      long t = tp.getOrDefault(y, 0L);
-      long pr = predicted.getOrDefault(y, 0L);
-      long ac = actual.getOrDefault(y, 0L);
-      double precision = pr == 0 ? 0 : (double) t / pr;
-      double recall = ac == 0 ? 0 : (double) t / ac;
-      f1sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-    }
+    double[] m = FeatureTransfer.confusionMetrics(confusion);
     double seconds = (System.nanoTime() - t0) / 1e9;
     return new Evaluation(
-        total == 0 ? 0 : (double) correct / total,
-        labels.isEmpty() ? 0 : f1sum / labels.size(),
+        m[0],
+        m[1],
         trainRows,
-        total,
+        (long) m[2],
         seconds,
         model);
   }

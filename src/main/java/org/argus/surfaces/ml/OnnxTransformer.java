@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Transformer;
@@ -34,6 +33,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.argus.model.onnx.OnnxModel;
+import org.argus.runtime.BatchedIterator;
 import org.argus.runtime.InferenceException;
 import org.argus.runtime.ModelSession;
 import org.argus.runtime.SessionCache;
@@ -433,122 +433,93 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
       ModelSession session = SessionCache.get(sha256, graph::value, threads);
       int[] per = shapes.stream().mapToInt(s -> (int) Arrays.stream(s).reduce(1, (a, b) -> a * b))
           .toArray();
-      return new Iterator<>() {
-        private List<Row> ready = List.of();
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          while (next >= ready.size()) {
-            if (!rows.hasNext()) {
-              return false;
-            }
-            try {
-              ready = runBatch();
-            } catch (InferenceException e) {
-              throw new IllegalStateException("OnnxTransformer: " + e.getMessage(), e);
-            }
-            next = 0;
-          }
-          return true;
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-
-        private List<Row> runBatch() throws InferenceException {
-          List<Row> buf = new ArrayList<>(batch);
-          while (buf.size() < batch && rows.hasNext()) {
-            buf.add(rows.next());
-          }
-          int b = buf.size();
-          List<float[]> data = new ArrayList<>();
-          List<long[]> batchShapes = new ArrayList<>();
-          for (int k = 0; k < inputs.size(); k++) {
-            float[] d = new float[b * per[k]];
-            for (int i = 0; i < b; i++) {
-              copy(buf.get(i), k, d, i * per[k], per[k]);
-            }
-            data.add(d);
-            long[] s = new long[shapes.get(k).length + 1];
-            s[0] = b;
-            System.arraycopy(shapes.get(k), 0, s, 1, shapes.get(k).length);
-            batchShapes.add(s);
-          }
-          List<ModelSession.Output> outs = session.run(inputs, data, batchShapes, outputs);
-          List<Row> result = new ArrayList<>(b);
-          for (int i = 0; i < b; i++) {
-            Row r = buf.get(i);
-            Object[] v = new Object[r.size() + outs.size()];
-            for (int c = 0; c < r.size(); c++) {
-              v[c] = r.get(c);
-            }
-            for (int o = 0; o < outs.size(); o++) {
-              ModelSession.Output out = outs.get(o);
-              int n = out.perExample();
-              float[] f = Arrays.copyOfRange(out.values(), i * n, (i + 1) * n);
-              if (vector) {
-                double[] dd = new double[n];
-                for (int q = 0; q < n; q++) {
-                  dd[q] = f[q];
-                }
-                v[r.size() + o] = Vectors.dense(dd);
-              } else {
-                v[r.size() + o] = ImageBatchFunction.boxed(f);
+      return new BatchedIterator<Row, Row>(
+          rows,
+          batch,
+          buf -> {
+            int b = buf.size();
+            List<float[]> data = new ArrayList<>();
+            List<long[]> batchShapes = new ArrayList<>();
+            for (int k = 0; k < inputs.size(); k++) {
+              float[] d = new float[b * per[k]];
+              for (int i = 0; i < b; i++) {
+                copy(buf.get(i), k, d, i * per[k], per[k]);
               }
+              data.add(d);
+              long[] s = new long[shapes.get(k).length + 1];
+              s[0] = b;
+              System.arraycopy(shapes.get(k), 0, s, 1, shapes.get(k).length);
+              batchShapes.add(s);
             }
-            result.add(RowFactory.create(v));
-          }
-          return result;
-        }
+            List<ModelSession.Output> outs = session.run(inputs, data, batchShapes, outputs);
+            List<Row> result = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+              Row r = buf.get(i);
+              Object[] v = new Object[r.size() + outs.size()];
+              for (int c = 0; c < r.size(); c++) {
+                v[c] = r.get(c);
+              }
+              for (int o = 0; o < outs.size(); o++) {
+                ModelSession.Output out = outs.get(o);
+                int n = out.perExample();
+                float[] f = Arrays.copyOfRange(out.values(), i * n, (i + 1) * n);
+                if (vector) {
+                  double[] dd = new double[n];
+                  for (int q = 0; q < n; q++) {
+                    dd[q] = f[q];
+                  }
+                  v[r.size() + o] = Vectors.dense(dd);
+                } else {
+                  v[r.size() + o] = ImageBatchFunction.boxed(f);
+                }
+              }
+              result.add(RowFactory.create(v));
+            }
+            return result;
+          },
+          "OnnxTransformer");
+    }
 
-        private void copy(Row r, int k, float[] dst, int off, int n) {
-          int c = idx[k];
-          Object value = r.isNullAt(c) ? null : r.get(c);
-          int len;
-          if (value == null) {
-            throw new IllegalArgumentException("OnnxTransformer: null in column '" + cols[k]
-                + "' of row " + r);
-          } else if (value instanceof Vector vec) {
-            len = vec.size();
-            check(len, n, k, r);
-            for (int q = 0; q < n; q++) {
-              dst[off + q] = (float) vec.apply(q);
-            }
-          } else if (value instanceof float[] fa) {
-            // an adjacent Argus stage hands its float[] over without re-encoding
-            check(fa.length, n, k, r);
-            System.arraycopy(fa, 0, dst, off, n);
-          } else if (value instanceof Object[] arr) {
-            // consecutive mapPartitions stages hand over their objects without re-encoding
-            check(arr.length, n, k, r);
-            for (int q = 0; q < n; q++) {
-              dst[off + q] = ((Number) arr[q]).floatValue();
-            }
-          } else {
-            List<Object> l = r.getList(c);
-            len = l.size();
-            check(len, n, k, r);
-            for (int q = 0; q < n; q++) {
-              dst[off + q] = ((Number) l.get(q)).floatValue();
-            }
-          }
+    private void copy(Row r, int k, float[] dst, int off, int n) {
+      int c = idx[k];
+      Object value = r.isNullAt(c) ? null : r.get(c);
+      int len;
+      if (value == null) {
+        throw new IllegalArgumentException("OnnxTransformer: null in column '" + cols[k]
+            + "' of row " + r);
+      } else if (value instanceof Vector vec) {
+        len = vec.size();
+        check(len, n, k, r);
+        for (int q = 0; q < n; q++) {
+          dst[off + q] = (float) vec.apply(q);
         }
+      } else if (value instanceof float[] fa) {
+        // an adjacent Argus stage hands its float[] over without re-encoding
+        check(fa.length, n, k, r);
+        System.arraycopy(fa, 0, dst, off, n);
+      } else if (value instanceof Object[] arr) {
+        // consecutive mapPartitions stages hand over their objects without re-encoding
+        check(arr.length, n, k, r);
+        for (int q = 0; q < n; q++) {
+          dst[off + q] = ((Number) arr[q]).floatValue();
+        }
+      } else {
+        List<Object> l = r.getList(c);
+        len = l.size();
+        check(len, n, k, r);
+        for (int q = 0; q < n; q++) {
+          dst[off + q] = ((Number) l.get(q)).floatValue();
+        }
+      }
+    }
 
-        private void check(int len, int n, int k, Row r) {
-          if (len != n) {
-            throw new IllegalArgumentException("OnnxTransformer: column '" + cols[k] + "' has "
-                + len + " values in a row but input '" + inputs.get(k) + "' has per-example shape "
-                + Arrays.toString(shapes.get(k)) + " = " + n + " values (row starts "
-                + (r.size() > 0 ? r.get(0) : "?") + ")");
-          }
-        }
-      };
+    private void check(int len, int n, int k, Row r) {
+      if (len != n) {
+        throw new IllegalArgumentException("OnnxTransformer: column '" + cols[k] + "' has "
+            + len + " values in a row but input '" + inputs.get(k) + "' has per-example shape "
+            + Arrays.toString(shapes.get(k)) + " = " + n + " values (row starts "
+            + (r.size() > 0 ? r.get(0) : "?") + ")");
+      }
     }
   }
 
