@@ -46,10 +46,12 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>MOP (Cerebro, VLDB 2020 §4.2): each round of the per-epoch template, every listed config must
  * visit every shard once. A randomized driver-side scheduler repeatedly takes the free shards in a
- * random order (stream split from the seed and round) and gives each a random idle config whose
- * next shard it is in the config's seeded visit order (a Latin-square schedule, see {@code
- * visitOrders}); so a config is in one place at a time, a shard runs one unit at a time, units are
- * never preempted, and results do not depend on task timing. A unit query is a Spark job over the single cached partition holding
+ * random order (stream split from the seed and round) and gives each an idle config whose next
+ * shard it is in the config's seeded visit order (a Latin-square schedule, see {@code
+ * visitOrders}): among those, the one with the most remaining work in the round, ties at random
+ * (see {@code pick}). So a config is in one place at a time, a shard runs one unit at a time,
+ * units are never preempted, and results do not depend on task timing (the scheduler decides when
+ * a unit runs, never a config's visit order). A unit query is a Spark job over the single cached partition holding
  * its shard ({@link PartitionPruningRDD}; Spark's locality puts the task on the executor caching
  * it). Its checkpoint is read from and written to the {@link CheckpointStore} under a new name;
  * a failed unit is re-submitted from its unchanged input checkpoint up to {@code maxAttempts}
@@ -628,6 +630,7 @@ public final class ModelSelection {
     Map<Integer, List<Integer>> order = visitOrders(todo, roundIds);
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     CompletionService<Done> cs = new ExecutorCompletionService<>(pool);
+    List<UnitRecord> pending = new ArrayList<>();
     int inflight = 0;
     try {
       while (true) {
@@ -648,7 +651,7 @@ public final class ModelSelection {
             continue;
           }
           cands.sort(null);
-          int id = cands.get(rng.nextInt(cands.size()));
+          int id = pick(cands, remaining, perShard, rng);
           TrialState st = byId.get(id);
           String out = String.format("ckpt/trial-%d/e%d-s%d.ckpt", id, st.epochs + 1, s);
           UnitQuery q = query(st, s, 0, out);
@@ -657,6 +660,12 @@ public final class ModelSelection {
           inflight++;
           cs.submit(() -> call(q));
         }
+        // log what finished only after the free slots have new work: the Parquet append is off
+        // the critical path (a driver that dies before it re-runs those units on resume)
+        for (UnitRecord rec : pending) {
+          log(rec);
+        }
+        pending.clear();
         if (inflight == 0) {
           return;
         }
@@ -669,8 +678,8 @@ public final class ModelSelection {
         inflight--;
         UnitQuery q = d.q();
         TrialState st = byId.get(q.trial());
+        pending.add(d.rec());
         if (d.error() != null) {
-          log(d.rec());
           if (q.attempt() + 1 < b.maxAttempts) {
             UnitQuery retry = new UnitQuery(q.trial(), q.config(), q.seed(), q.epoch(), q.shard(), q.orderKey(), q.attempt() + 1,
                 q.inCkpt(), q.outCkpt(), q.injectFailure(), q.factory(), q.store());
@@ -682,8 +691,9 @@ public final class ModelSelection {
               + " times: " + d.rec().error();
           remaining.get(q.trial()).clear();
         } else {
-          log(d.rec());
           st.ckpt = q.outCkpt();
+          unitMs.merge(q.trial(), new long[] {d.rec().endMs() - d.rec().startMs(), 1},
+              (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
           st.trainMetrics = st.trainMetrics.plus(d.rec().metrics());
           if (perShard) {
             remaining.get(q.trial()).remove(q.shard());
@@ -701,6 +711,42 @@ public final class ModelSelection {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** Measured unit-query milliseconds per trial in this run: {sum, count}; scheduling only. */
+  private final Map<Integer, long[]> unitMs = new HashMap<>();
+
+  /**
+   * Chooses which idle config a free shard runs next: the one with the most remaining work
+   * (remaining units of this round × its mean measured unit time so far; configs not yet measured
+   * count the mean over all measured configs), ties broken at random. Longest-remaining-work
+   * first keeps the round's tail short (list scheduling, Graham 1969); it changes only when a unit
+   * runs, never a config's visit order, so results do not depend on it.
+   */
+  private int pick(List<Integer> cands, Map<Integer, Set<Integer>> remaining, boolean perShard,
+      SplittableRandom rng) {
+    double all = 0;
+    long n = 0;
+    for (long[] v : unitMs.values()) {
+      all += v[0];
+      n += v[1];
+    }
+    double fallback = n == 0 ? 1 : all / n;
+    double best = -1;
+    List<Integer> top = new ArrayList<>();
+    for (int id : cands) {
+      long[] v = unitMs.get(id);
+      double mean = v == null ? fallback : (double) v[0] / v[1];
+      double work = (perShard ? remaining.get(id).size() : 1) * mean;
+      if (work > best * (1 + 1e-9)) {
+        best = work;
+        top.clear();
+        top.add(id);
+      } else if (work >= best * (1 - 1e-9)) {
+        top.add(id);
+      }
+    }
+    return top.get(rng.nextInt(top.size()));
   }
 
   /**
