@@ -36,12 +36,14 @@ import org.argus.select.space.Seeds;
 public final class SelectBench {
   public static void main(String[] args) throws Exception {
     int images = 10_000, configs = 8, epochs = 3, workers = 2;
+    List<Execution> executions = List.of(Execution.MOP, Execution.TASK_PARALLEL, Execution.BSP, Execution.SEQUENTIAL);
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--images" -> images = Integer.parseInt(args[i + 1]);
         case "--configs" -> configs = Integer.parseInt(args[i + 1]);
         case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
         case "--workers" -> workers = Integer.parseInt(args[i + 1]);
+        case "--executions" -> executions = java.util.Arrays.stream(args[i + 1].split(",")).map(Execution::parse).toList();
         default -> throw new IllegalArgumentException("unknown flag " + args[i]);
       }
     }
@@ -64,7 +66,7 @@ public final class SelectBench {
         .setRunDir(tmp.resolve("warmup").toString()).optWorkers(workers).optSeed(seed).build().run();
     Map<Execution, SelectionResult> res = new LinkedHashMap<>();
     Map<Execution, Long> total = new LinkedHashMap<>();
-    for (Execution ex : List.of(Execution.MOP, Execution.TASK_PARALLEL, Execution.BSP, Execution.SEQUENTIAL)) {
+    for (Execution ex : executions) {
       long t0 = System.nanoTime();
       SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(cnn)
           .setProcedure(FixedEpochs.random(space, configs, epochs, seed, Goal.maximize("accuracy")))
@@ -75,7 +77,7 @@ public final class SelectBench {
       System.out.printf(Locale.ROOT, "%s: %.1f s, best %.4f%n", ex.cli(), total.get(ex) / 1000.0, r.best().valAccuracy());
     }
     // one config's throughput inside MOP vs a raw loop on the same rows and threads
-    SelectionResult mop = res.get(Execution.MOP);
+    SelectionResult mop = res.getOrDefault(Execution.MOP, res.values().iterator().next());
     List<UnitRecord> us = mop.units().stream().filter(u -> u.trial() == 0 && u.error() == null).toList();
     long ex0 = us.stream().mapToLong(u -> u.metrics().examples()).sum();
     long ms0 = us.stream().mapToLong(u -> u.endMs() - u.startMs()).sum();
@@ -98,7 +100,7 @@ public final class SelectBench {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "Random search, %d CNN configs (%s) x %d epochs, %d Fashion-MNIST train images (80%% train / 20%% validation), %d worker slots x %d PyTorch threads, local[%d].%n%n",
         configs, space, epochs, images, workers, threads, workers));
-    sb.append("| execution | total s | makespan per epoch (s) | data bytes stored | bytes moved per epoch | best val acc |\n|---|---|---|---|---|---|\n");
+    sb.append("| execution | total s | makespan per epoch (s) | slot utilization | data bytes stored | bytes moved per epoch | best val acc |\n|---|---|---|---|---|---|---|\n");
     for (var e : res.entrySet()) {
       SelectionResult r = e.getValue();
       List<String> ms = new ArrayList<>();
@@ -107,15 +109,22 @@ public final class SelectBench {
         ms.add(String.format(Locale.ROOT, "%.1f", s.makespanMs() / 1000.0));
         moved += s.bytesMoved();
       }
-      sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %,d | %,d | %.4f |%n", e.getKey().cli(), total.get(e.getKey()) / 1000.0,
-          String.join(" / ", ms), r.bytesStored(), moved / Math.max(1, r.rounds().size()), r.best().valAccuracy()));
+      long busy = r.units().stream().mapToLong(u -> u.endMs() - u.startMs()).sum();
+      long span = r.rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
+      int used = e.getKey() == Execution.SEQUENTIAL ? 1 : workers;
+      sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %.2f | %,d | %,d | %.4f |%n", e.getKey().cli(), total.get(e.getKey()) / 1000.0,
+          String.join(" / ", ms), busy / (double) (used * span), r.bytesStored(), moved / Math.max(1, r.rounds().size()), r.best().valAccuracy()));
     }
-    double mopMs = res.get(Execution.MOP).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
-    double tpMs = res.get(Execution.TASK_PARALLEL).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
-    double seqMs = res.get(Execution.SEQUENTIAL).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
-    sb.append(String.format(Locale.ROOT, "%nMOP training makespan / task-parallel: **%.2f** (target <= 1.1); / sequential: **%.2f** (target <= 0.6). "
-        + "Stored data: task-parallel / MOP = %.1fx.%n", mopMs / tpMs, mopMs / seqMs,
-        (double) res.get(Execution.TASK_PARALLEL).bytesStored() / res.get(Execution.MOP).bytesStored()));
+    if (res.size() < 4) {
+      sb.append("\n(partial run: ratios need all four executions)\n");
+    } else {
+      double mopMs = res.get(Execution.MOP).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
+      double tpMs = res.get(Execution.TASK_PARALLEL).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
+      double seqMs = res.get(Execution.SEQUENTIAL).rounds().stream().mapToLong(SelectionResult.RoundStats::makespanMs).sum();
+      sb.append(String.format(Locale.ROOT, "%nMOP training makespan / task-parallel: **%.2f** (target <= 1.1); / sequential: **%.2f** (target <= 0.6). "
+          + "Stored data: task-parallel / MOP = %.1fx.%n", mopMs / tpMs, mopMs / seqMs,
+          (double) res.get(Execution.TASK_PARALLEL).bytesStored() / res.get(Execution.MOP).bytesStored()));
+    }
     sb.append(String.format(Locale.ROOT, "%nOne config (%s) inside MOP: %.0f examples/s (unit queries incl. checkpoint restore/write); raw DJL loop on the same %d rows x %d epochs, %d threads: %.0f examples/s; ratio **%.2f** (target >= 0.9).%n",
         c0, inMop, rows.size(), epochs, threads, raw, inMop / raw));
     System.out.println(sb);
