@@ -422,7 +422,8 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     return s.compact();
   }
 
-  private static boolean isImageStruct(DataType t) {
+  /** @return whether {@code t} is Spark's image struct (origin, height, width, nChannels, mode, data) */
+  static boolean isImageStruct(DataType t) {
     if (!(t instanceof StructType s)) {
       return false;
     }
