@@ -2,6 +2,7 @@ package org.argus.surfaces.ml;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -44,11 +45,20 @@ class ClusterTest {
     List<Row> cp = spark.read().parquet(cluster + "/predictions").orderBy("id").collectAsList();
     assertEquals(24, lp.size());
     assertEquals(lp, cp);
+    Map<Long, float[]> ls = features(spark, local + "/sql");
+    Map<Long, float[]> cs = features(spark, cluster + "/sql");
+    assertEquals(24, cs.size());
+    assertEquals(ls.keySet(), cs.keySet());
+    for (Map.Entry<Long, float[]> e : ls.entrySet()) {
+      assertArrayEquals(e.getValue(), cs.get(e.getKey()), 1e-5f, "SQL, image " + e.getKey());
+    }
+    String plan = java.nio.file.Files.readString(Path.of(cluster, "sql-plan.txt"));
+    assertTrue(plan.contains("ArgusBatchEval"), "the cluster ran SQL batched; plan:\n" + plan);
   }
 
   private static Map<Long, float[]> features(SparkSession spark, String dir) {
     Map<Long, float[]> m = new HashMap<>();
-    for (Row r : spark.read().parquet(dir + "/features").collectAsList()) {
+    for (Row r : spark.read().parquet(dir.endsWith("/sql") ? dir : dir + "/features").collectAsList()) {
       List<Float> l = r.getList(1);
       float[] f = new float[l.size()];
       for (int i = 0; i < f.length; i++) {

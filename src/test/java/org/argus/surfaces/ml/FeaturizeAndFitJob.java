@@ -14,8 +14,9 @@ import org.argus.data.FashionMnist;
 /**
  * The work {@link ClusterTest} runs twice — in local mode and in a driver JVM on the standalone
  * cluster ({@link org.argus.testing.cluster.StandaloneCluster}): featurize real Fashion-MNIST images
- * through MobileNetV2, and fit + apply a pipeline (featurizer + logistic regression); both results
- * are written as Parquet under the output dir.
+ * through MobileNetV2, fit + apply a pipeline (featurizer + logistic regression), and featurize
+ * through the batched SQL function {@code argus_featurize}; the results are written as Parquet under
+ * the output dir, with the SQL query's executed plan in {@code sql-plan.txt}.
  */
 final class FeaturizeAndFitJob {
   private FeaturizeAndFitJob() {}
@@ -38,5 +39,13 @@ final class FeaturizeAndFitJob {
         featurizer, new LogisticRegression().setMaxIter(6).setRegParam(0.01)}).fit(train);
     model.transform(test).select("id", "prediction")
         .write().mode("overwrite").parquet(out + "/predictions");
+    // SQL, batched (ArgusBatchEval): the executed plan is written next to the features
+    Argus.registerFunctions(spark);
+    test.createOrReplaceTempView("cluster_imgs");
+    Dataset<Row> sql = spark.sql("SELECT id, argus_featurize('mobilenet_v2', 'block_6_expand_relu', image) AS "
+        + "features FROM cluster_imgs");
+    sql.write().mode("overwrite").parquet(out + "/sql");
+    java.nio.file.Files.writeString(java.nio.file.Path.of(out, "sql-plan.txt"),
+        sql.queryExecution().executedPlan().toString());
   }
 }
