@@ -21,12 +21,16 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.PredictionModel;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
 import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -78,8 +82,9 @@ import org.argus.runtime.InferenceException;
  * pixels in the staged plan, and EXPLAIN says so; layers given out of order are sorted, and the
  * result's notes say so.
  *
- * <p>Results are identical across plans for the same seeds: the split is a hash of the id and the
- * seed, and training rows are sorted by id within a fixed partitioning.
+ * <p>Results are identical across plans for the same seeds: the split (and the cross-validation
+ * folds) are hashes of the id and the seed, and rows are sorted by id within each inference
+ * partition, an order every stage keeps, so training reads them in a fixed order.
  */
 public final class FeatureTransfer {
   static final String ID = "_id";
@@ -103,11 +108,19 @@ public final class FeatureTransfer {
   private final List<String> xCols;
   private final TransferResult.Counts counts;
   private final Optimizer.Decision decision;
+  /** rows of the training split (joined, clean): known from the labels, no pass over features */
+  private final long trainRows;
+  /**
+   * The label column's ML metadata: nominal with max label + 1 values, so that classifiers take
+   * their number of classes from it instead of a pass over the features to find the max label.
+   */
+  private final org.apache.spark.sql.types.Metadata labelMetadata;
 
   private FeatureTransfer(SparkSession spark, TransferSpec spec, ProgressSink progress, OnnxModel model,
       String pixelInput, PreprocessingSpec pre, List<String> layers, List<String> stagedInputs,
       Map<String, long[]> shapes, List<String> notes, Dataset<Row> images, Dataset<Row> table,
-      List<String> xCols, TransferResult.Counts counts, Optimizer.Decision decision) {
+      List<String> xCols, TransferResult.Counts counts, Optimizer.Decision decision, long trainRows,
+      int numClasses) {
     this.spark = spark;
     this.spec = spec;
     this.progress = progress;
@@ -123,6 +136,9 @@ public final class FeatureTransfer {
     this.xCols = xCols;
     this.counts = counts;
     this.decision = decision;
+    this.trainRows = trainRows;
+    this.labelMetadata = org.apache.spark.ml.attribute.NominalAttribute.defaultAttr().withName(LABEL)
+        .withNumValues(numClasses).toMetadata();
   }
 
   /** @return the optimizer's decision (chosen plan, rejected alternatives, estimates) */
@@ -406,10 +422,22 @@ public final class FeatureTransfer {
     }
     Dataset<Row> labelsOfJoined = tbl == null ? imgClean
         : imgClean.select(ID, SPLIT).join(tbl.select(ID, LABEL), ID);
-    List<Row> classes = labelsOfJoined.groupBy(LABEL).count().limit(3).collectAsList();
+    // (split, label) → rows: at most 2 × labels rows, safe to bring to the driver
+    Set<Double> classes = new java.util.TreeSet<>();
+    long trainRows = 0;
+    double maxLabel = 0;
+    for (Row r : labelsOfJoined.groupBy(SPLIT, LABEL).count().collectAsList()) {
+      if (!r.isNullAt(1)) {
+        classes.add(r.getDouble(1));
+        maxLabel = Math.max(maxLabel, r.getDouble(1));
+      }
+      if ("train".equals(r.getString(0))) {
+        trainRows += r.getLong(2);
+      }
+    }
     if (classes.size() < 2) {
       throw new IllegalArgumentException("label column '" + spec.labelCol() + "' has one class ("
-          + (classes.isEmpty() ? "none" : String.valueOf(classes.get(0).get(0))) + ") over " + joined
+          + (classes.isEmpty() ? "none" : String.valueOf(classes.iterator().next())) + ") over " + joined
           + " rows; a classifier needs at least two classes");
     }
     TransferResult.Counts counts = new TransferResult.Counts(imageRowsRead,
@@ -431,7 +459,8 @@ public final class FeatureTransfer {
     Resources r = spec.resources() != null ? spec.resources() : detect(spark);
     Optimizer.Decision d = Optimizer.optimize(w, r, spec.overrides());
     return new FeatureTransfer(spark, spec, progress, model, pixelInput, pre, List.copyOf(layers),
-        List.copyOf(stagedInputs), shapes, notes, imgClean, tbl, xCols, counts, d);
+        List.copyOf(stagedInputs), shapes, notes, imgClean, tbl, xCols, counts, d, trainRows,
+        (int) maxLabel + 1);
   }
 
   private static Column functions_isnan(Column c) {
@@ -509,19 +538,97 @@ public final class FeatureTransfer {
     return new Resources(executors, cores, heap, overhead, broadcast);
   }
 
-  /** Measures spills and peak execution memory of tasks while registered. */
+  /** The local property naming the run's phase on the jobs the driver thread starts. */
+  static final String PHASE_PROPERTY = "argus.transfer.phase";
+
+  /**
+   * Measures spills and peak execution memory of tasks while registered: over the whole run, and
+   * per phase (a stage's phase is the {@link #PHASE_PROPERTY} of the job that submitted it).
+   * Listener events arrive asynchronously: {@link #drain} before reading.
+   */
   private static final class Metrics extends SparkListener {
     final AtomicLong memSpilled = new AtomicLong();
     final AtomicLong diskSpilled = new AtomicLong();
     final AtomicLong peakExec = new AtomicLong();
+    final Map<Integer, String> stagePhase = new java.util.concurrent.ConcurrentHashMap<>();
+    /** phase → {tasks, peak execution memory, memory spilled, disk spilled} */
+    final Map<String, long[]> byPhase = new java.util.concurrent.ConcurrentHashMap<>();
+    volatile boolean complete = true;
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted e) {
+      String phase = e.properties() == null ? null : e.properties().getProperty(PHASE_PROPERTY);
+      if (phase != null) {
+        stagePhase.put(e.stageInfo().stageId(), phase);
+      }
+    }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd e) {
       if (e.taskMetrics() != null) {
-        memSpilled.addAndGet(e.taskMetrics().memoryBytesSpilled());
-        diskSpilled.addAndGet(e.taskMetrics().diskBytesSpilled());
-        peakExec.accumulateAndGet(e.taskMetrics().peakExecutionMemory(), Math::max);
+        long mem = e.taskMetrics().memoryBytesSpilled();
+        long disk = e.taskMetrics().diskBytesSpilled();
+        long peak = e.taskMetrics().peakExecutionMemory();
+        memSpilled.addAndGet(mem);
+        diskSpilled.addAndGet(disk);
+        peakExec.accumulateAndGet(peak, Math::max);
+        String phase = stagePhase.get(e.stageId());
+        if (phase != null) {
+          byPhase.compute(phase, (k, v) -> {
+            long[] a = v == null ? new long[4] : v;
+            a[0]++;
+            a[1] = Math.max(a[1], peak);
+            a[2] += mem;
+            a[3] += disk;
+            return a;
+          });
+        }
       }
+    }
+
+    /** Waits (at most 10 s) until the listener bus has delivered the events of finished jobs. */
+    void drain(SparkSession spark) {
+      try {
+        // LiveListenerBus.waitUntilEmpty is Spark-internal (private[spark]) but public in bytecode
+        spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+      } catch (java.util.concurrent.TimeoutException e) {
+        complete = false;
+      }
+    }
+  }
+
+  /** The phases of one run, in order, with what the driver measured itself. */
+  private static final class Phases {
+    private final SparkSession spark;
+    private final List<Object[]> ended = new ArrayList<>();
+
+    Phases(SparkSession spark) {
+      this.spark = spark;
+    }
+
+    /** Tags the jobs the calling thread starts from now on with {@code label}. */
+    void begin(String label) {
+      spark.sparkContext().setLocalProperty(PHASE_PROPERTY, label);
+    }
+
+    /** Ends the phase: its wall seconds and the storage held at its end (-1: not measured). */
+    void end(String label, boolean inference, double seconds, long held) {
+      ended.add(new Object[] {label, inference, seconds, held});
+      clear();
+    }
+
+    void clear() {
+      spark.sparkContext().setLocalProperty(PHASE_PROPERTY, null);
+    }
+
+    List<TransferResult.PhaseMetrics> measured(Metrics m) {
+      List<TransferResult.PhaseMetrics> out = new ArrayList<>();
+      for (Object[] e : ended) {
+        long[] a = m.byPhase.getOrDefault((String) e[0], new long[4]);
+        out.add(new TransferResult.PhaseMetrics((String) e[0], (boolean) e[1], (double) e[2], a[0], a[1], a[2],
+            a[3], (long) e[3]));
+      }
+      return out;
     }
   }
 
@@ -545,6 +652,7 @@ public final class FeatureTransfer {
     long t0 = System.nanoTime();
     Metrics metrics = new Metrics();
     spark.sparkContext().addSparkListener(metrics);
+    Phases phases = new Phases(spark);
     // peak used heap, sampled every 50 ms (includes garbage not yet collected)
     AtomicLong heapPeak = new AtomicLong();
     java.util.concurrent.ScheduledExecutorService sampler =
@@ -569,7 +677,9 @@ public final class FeatureTransfer {
       if (p.joinPlacement() == JoinPlacement.BEFORE_INFERENCE) {
         base = dropLabelIfTableHasIt(base).join(hinted(table, p.joinStrategy()), ID);
       }
-      base = base.repartition(p.partitions(), col(ID));
+      // rows sorted by id within each partition before inference: every stage keeps its input's
+      // order, so training reads each layer in a fixed order without sorting the features
+      base = base.repartition(p.partitions(), col(ID)).sortWithinPartitions(ID);
       long total = p.joinPlacement() == JoinPlacement.BEFORE_INFERENCE ? counts.joinedRows()
           : images.count();
       switch (p.logical()) {
@@ -578,24 +688,32 @@ public final class FeatureTransfer {
             String l = layers.get(i);
             OnnxModel cut = model.cut(List.of(pixelInput), List.of(l));
             long s0 = System.nanoTime();
-            Dataset<Row> out = stage(base, "query " + (i + 1) + "/" + layers.size() + " " + l, cut, pixelInput, l,
+            String label = "query " + (i + 1) + "/" + layers.size() + " " + l;
+            Dataset<Row> out = stage(base, label, cut, pixelInput, l,
                 true, null, shapes.get(l), false, Set.of(IMAGE), total, p).persist(level);
+            phases.begin(label);
             out.count();
             double inf = (System.nanoTime() - s0) / 1e9;
-            maxStored[0] = Math.max(maxStored[0], storedBytes() - storedBefore);
-            results.add(train(out, l, StagedFeatureExtraction.FEATURES, inf, p));
+            long held = storedBytes() - storedBefore;
+            maxStored[0] = Math.max(maxStored[0], held);
+            phases.end(label, true, inf, held);
+            results.add(train(out, l, StagedFeatureExtraction.FEATURES, inf, p, phases));
             out.unpersist(true);
           }
         }
         case EAGER -> {
           OnnxModel cut = model.cut(List.of(pixelInput), layers);
           long s0 = System.nanoTime();
-          Dataset<Row> out = eager(base, cut, total, p).persist(level);
+          String label = "eager pass → " + String.join(", ", layers);
+          Dataset<Row> out = eager(base, cut, label, total, p).persist(level);
+          phases.begin(label);
           out.count();
           double inf = (System.nanoTime() - s0) / 1e9;
-          maxStored[0] = Math.max(maxStored[0], storedBytes() - storedBefore);
+          long held = storedBytes() - storedBefore;
+          maxStored[0] = Math.max(maxStored[0], held);
+          phases.end(label, true, inf, held);
           for (int i = 0; i < layers.size(); i++) {
-            results.add(train(out, layers.get(i), "_f" + i, i == 0 ? inf : 0, p));
+            results.add(train(out, layers.get(i), "_f" + i, i == 0 ? inf : 0, p, phases));
           }
           out.unpersist(true);
         }
@@ -615,16 +733,20 @@ public final class FeatureTransfer {
             }
             OnnxModel cut = model.cut(List.of(in), List.of(l));
             long s0 = System.nanoTime();
-            Dataset<Row> out = stage(input, "stage " + (i + 1) + "/" + layers.size() + " " + in + " → " + l, cut,
+            String label = "stage " + (i + 1) + "/" + layers.size() + " " + in + " → " + l;
+            Dataset<Row> out = stage(input, label, cut,
                 in, l, fromPixels, fromPixels ? null : shapes.get(in), shapes.get(l), nextFromActivation, drop,
                 total, p).persist(level);
+            phases.begin(label);
             out.count();
             double inf = (System.nanoTime() - s0) / 1e9;
-            maxStored[0] = Math.max(maxStored[0], storedBytes() - storedBefore);
+            long held = storedBytes() - storedBefore;
+            maxStored[0] = Math.max(maxStored[0], held);
+            phases.end(label, true, inf, held);
             if (previous != null) {
               previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
             }
-            results.add(train(out, l, StagedFeatureExtraction.FEATURES, inf, p));
+            results.add(train(out, l, StagedFeatureExtraction.FEATURES, inf, p, phases));
             previous = out;
             input = out;
           }
@@ -635,6 +757,8 @@ public final class FeatureTransfer {
         default -> throw new IllegalStateException("unreachable");
       }
     } finally {
+      phases.clear();
+      metrics.drain(spark);
       spark.sparkContext().removeSparkListener(metrics);
       sampler.shutdownNow();
       if (oldBatch == null) {
@@ -647,9 +771,12 @@ public final class FeatureTransfer {
     double seconds = (System.nanoTime() - t0) / 1e9;
     TransferResult.Measured m = new TransferResult.Measured(seconds,
         spark.sparkContext().isLocal() ? peakHeap : -1, metrics.memSpilled.get(), metrics.diskSpilled.get(),
-        metrics.peakExec.get(), maxStored[0]);
+        metrics.peakExec.get(), maxStored[0], phases.measured(metrics));
     List<String> allNotes = new ArrayList<>(notes);
     allNotes.addAll(p.notes());
+    if (!metrics.complete) {
+      allNotes.add("Spark's listener bus did not drain within 10 s: the measured task metrics may miss the last tasks");
+    }
     return new TransferResult(results, decision, counts, m, allNotes, seconds);
   }
 
@@ -694,7 +821,7 @@ public final class FeatureTransfer {
         Encoders.row(DataTypes.createStructType(fields))), label, total, done);
   }
 
-  private Dataset<Row> eager(Dataset<Row> input, OnnxModel cut, long total, PhysicalPlan p) {
+  private Dataset<Row> eager(Dataset<Row> input, OnnxModel cut, String label, long total, PhysicalPlan p) {
     StructType inSchema = input.schema();
     List<StructField> fields = new ArrayList<>();
     List<Integer> keep = new ArrayList<>();
@@ -715,7 +842,7 @@ public final class FeatureTransfer {
         p.batchSize(), p.ortThreads(), inSchema.fieldIndex(IMAGE),
         keep.stream().mapToInt(Integer::intValue).toArray(), outShapes, done);
     return tracked(input.mapPartitions(new ConcurrencyLimit(fn, p.tasksPerExecutor()),
-        Encoders.row(DataTypes.createStructType(fields))), "eager pass → " + String.join(", ", layers), total, done);
+        Encoders.row(DataTypes.createStructType(fields))), label, total, done);
   }
 
   /** Reports progress of the next action on {@code df}: started lazily by the caller's count. */
@@ -747,22 +874,22 @@ public final class FeatureTransfer {
   }
 
   private TransferResult.LayerResult train(Dataset<Row> stageOut, String layer, String featuresCol,
-      double inferenceSeconds, PhysicalPlan p) {
+      double inferenceSeconds, PhysicalPlan p, Phases phases) {
     endProgress();
+    String phase = "train " + layer;
+    phases.begin(phase);
     long m0 = System.nanoTime();
-    Dataset<Row> d = stageOut.select(col(ID), col(SPLIT), col(featuresCol).as("_cnn"),
-        Arrays.asList(stageOut.columns()).contains(LABEL) ? col(LABEL) : lit(null).cast("double").as(LABEL));
-    List<Column> extra = new ArrayList<>();
+    List<String> have = Arrays.asList(stageOut.columns());
+    List<Column> cols = new ArrayList<>(List.of(col(ID), col(SPLIT), col(featuresCol).as("_cnn"),
+        have.contains(LABEL) ? col(LABEL) : lit(null).cast("double").as(LABEL)));
+    List<String> extra = new ArrayList<>();
     for (String x : xCols) {
-      if (Arrays.asList(stageOut.columns()).contains(x)) {
-        extra.add(col(x));
+      if (have.contains(x)) {
+        cols.add(col(x));
+        extra.add(x);
       }
     }
-    if (!extra.isEmpty()) {
-      List<Column> all = new ArrayList<>(List.of(col(ID), col(SPLIT), col(featuresCol).as("_cnn"), col(LABEL)));
-      all.addAll(extra);
-      d = stageOut.select(all.toArray(new Column[0]));
-    }
+    Dataset<Row> d = stageOut.select(cols.toArray(new Column[0]));
     Dataset<Row> persisted = null;
     if (p.joinPlacement() == JoinPlacement.AFTER_INFERENCE) {
       d = dropLabelIfTableHasIt(d).join(hinted(table, p.joinStrategy()), ID)
@@ -771,19 +898,20 @@ public final class FeatureTransfer {
       persisted = d;
     }
     double mat = (System.nanoTime() - m0) / 1e9;
-    d = d.withColumn("_cnn_v", functions.array_to_vector(col("_cnn")));
     int cnnDim = StagedFeatureExtraction.featureDim(shapes.get(layer), spec.pooling());
-    if (!xCols.isEmpty()) {
-      List<String> in = new ArrayList<>(List.of("_cnn_v"));
-      in.addAll(xCols);
-      d = new VectorAssembler().setInputCols(in.toArray(new String[0])).setOutputCol(FV).transform(d);
-    } else {
-      d = d.withColumnRenamed("_cnn_v", FV);
-    }
     int dim = cnnDim + xCols.size();
     int slots = spark.sparkContext().defaultParallelism();
-    Dataset<Row> tr = d.filter(col(SPLIT).equalTo("train")).select(ID, FV, LABEL).coalesce(slots).sortWithinPartitions(ID);
-    Dataset<Row> te = d.filter(col(SPLIT).equalTo("test")).select(ID, FV, LABEL).coalesce(slots).sortWithinPartitions(ID);
+    // rows come in id order within each inference partition (see run); a join after inference
+    // keeps a fixed order too (broadcast: the stream side's; shuffled: sort-merge by id)
+    Column[] keep = new Column[3 + xCols.size()];
+    keep[0] = col(ID);
+    keep[1] = col("_cnn");
+    keep[2] = col(LABEL);
+    for (int i = 0; i < xCols.size(); i++) {
+      keep[3 + i] = col(xCols.get(i));
+    }
+    Dataset<Row> tr = vectors(d.filter(col(SPLIT).equalTo("train")).select(keep).coalesce(slots));
+    Dataset<Row> te = vectors(d.filter(col(SPLIT).equalTo("test")).select(keep).coalesce(slots));
     long t0 = System.nanoTime();
     progress.begin("train " + layer, -1, "rows", () -> 0);
     @SuppressWarnings({"rawtypes", "unchecked"})
@@ -791,15 +919,21 @@ public final class FeatureTransfer {
     learner.setFeaturesCol(FV);
     learner.setLabelCol(LABEL);
     PredictionModel<?, ?> fitted;
+    TransferResult.CrossValidation cv = null;
     try {
-      fitted = (PredictionModel<?, ?>) learner.fit(tr);
+      if (spec.crossValidates()) {
+        Object[] out = crossValidate(learner, tr);
+        fitted = (PredictionModel<?, ?>) out[0];
+        cv = (TransferResult.CrossValidation) out[1];
+      } else {
+        fitted = (PredictionModel<?, ?>) learner.fit(tr);
+      }
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("downstream learner " + spec.learner().getClass().getSimpleName()
           + " failed on layer '" + layer + "' with feature dimension " + dim + ": " + firstLine(e.getMessage()), e);
     }
     Dataset<Row> scored = fitted.transform(te);
     List<Row> confusion = scored.groupBy(LABEL, fitted.getPredictionCol()).count().collectAsList();
-    long trainRows = tr.count();
     double[] metrics = confusionMetrics(confusion);
     double auc = Double.NaN;
     long classes = labelCount(confusion);
@@ -809,12 +943,75 @@ public final class FeatureTransfer {
           .setMetricName("areaUnderROC").evaluate(scored);
     }
     double ts = (System.nanoTime() - t0) / 1e9;
-    progress.end("train " + layer, String.format("dim %d, accuracy %.4f, macro-F1 %.4f in %.1f s", dim, metrics[0], metrics[1], ts));
+    progress.end("train " + layer, String.format("dim %d, accuracy %.4f, macro-F1 %.4f%s in %.1f s", dim, metrics[0],
+        metrics[1], cv == null ? "" : String.format(", chosen %s (%d-fold %s %.4f)", cv.chosenParams(), cv.folds(),
+            cv.metric(), cv.meanMetric()), ts));
     if (persisted != null) {
       persisted.unpersist(true);
     }
+    phases.end(phase, false, (System.nanoTime() - m0) / 1e9, -1);
     return new TransferResult.LayerResult(layer, dim, shapes.get(layer), metrics[0], metrics[1], auc,
-        trainRows, (long) metrics[2], inferenceSeconds, mat, ts, fitted);
+        trainRows, (long) metrics[2], inferenceSeconds, mat, ts, fitted, cv);
+  }
+
+  /** Adds the feature vector {@link #FV} (CNN features, then the structured columns): id, FV, label. */
+  private Dataset<Row> vectors(Dataset<Row> d) {
+    d = d.withColumn("_cnn_v", functions.array_to_vector(col("_cnn")));
+    if (!xCols.isEmpty()) {
+      List<String> in = new ArrayList<>(List.of("_cnn_v"));
+      in.addAll(xCols);
+      d = new VectorAssembler().setInputCols(in.toArray(new String[0])).setOutputCol(FV).transform(d);
+    } else {
+      d = d.withColumnRenamed("_cnn_v", FV);
+    }
+    return d.select(col(ID), col(FV), col(LABEL).as(LABEL, labelMetadata));
+  }
+
+  /** The fold column of cross-validation. */
+  static final String FOLD = "_fold";
+
+  /**
+   * k-fold cross-validation of {@code learner} over the spec's grid with Spark ML's {@link
+   * CrossValidator} (parallelism 1: one model in memory at a time). Folds come from a column,
+   * {@code pmod(xxhash64(string(id), seed, "fold"), k)} — a stream split from the spec's seed apart
+   * from the test split's {@code xxhash64(string(id), seed)} — so they are the same whatever the
+   * plan and the partitioning.
+   *
+   * @return {the best model refitted on all of {@code train}, the {@link TransferResult.CrossValidation}}
+   */
+  @SuppressWarnings({"rawtypes"})
+  private Object[] crossValidate(Predictor learner, Dataset<Row> train) {
+    int k = spec.folds();
+    ParamMap[] grid = spec.paramGrid().isEmpty()
+        ? new ParamMap[] {ParamMap.empty()}
+        : spec.paramGrid().toArray(new ParamMap[0]);
+    Column fold = org.apache.spark.sql.functions.pmod(
+        org.apache.spark.sql.functions.xxhash64(col(ID).cast("string"), lit(spec.seed()), lit("fold")),
+        lit((long) k)).cast("int");
+    CrossValidator validator = new CrossValidator()
+        .setEstimator(learner)
+        .setEstimatorParamMaps(grid)
+        .setEvaluator(new MulticlassClassificationEvaluator().setLabelCol(LABEL)
+            .setPredictionCol(learner.getPredictionCol()).setMetricName(spec.cvMetric()))
+        .setNumFolds(k)
+        .setFoldCol(FOLD)
+        .setSeed(spec.seed())
+        .setParallelism(1);
+    CrossValidatorModel m = validator.fit(train.withColumn(FOLD, fold));
+    double[] avg = m.avgMetrics();
+    int best = 0;
+    for (int i = 1; i < avg.length; i++) {
+      if (avg[i] > avg[best]) { // the first of equal maxima, as CrossValidator picks
+        best = i;
+      }
+    }
+    Map<String, String> chosen = new java.util.TreeMap<>();
+    for (org.apache.spark.ml.param.ParamPair<?> pair : grid[best].toList()) {
+      chosen.put(pair.param().name(), TransferSpec.valueString(pair.value()));
+    }
+    List<Double> gridMetrics = Arrays.stream(avg).boxed().toList();
+    return new Object[] {m.bestModel(),
+        new TransferResult.CrossValidation(k, spec.cvMetric(), chosen, avg[best], gridMetrics)};
   }
 
   private static long labelCount(List<Row> confusion) {

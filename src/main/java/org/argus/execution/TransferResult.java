@@ -1,8 +1,12 @@
 package org.argus.execution;
 
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.PredictionModel;
+import org.argus.plan.cost.CostModel;
 import org.argus.plan.cost.Optimizer;
+import org.argus.plan.cost.PhysicalPlan;
+import org.argus.plan.cost.StageEstimate;
 
 /**
  * What a feature-transfer run produced: per layer the metrics, dimension, fitted downstream model
@@ -44,8 +48,12 @@ public record TransferResult(
    * @param inferenceSeconds wall seconds of the query that computed and persisted the layer (for
    *     eager, the one shared pass is attributed to the first layer)
    * @param materializationSeconds wall seconds to build the layer's training table (join after inference)
-   * @param trainingSeconds wall seconds to fit and score the downstream model
-   * @param model the fitted downstream model (saveable: {@code ((MLWritable) model).write().save(dir)})
+   * @param trainingSeconds wall seconds to fit and score the downstream model (with
+   *     cross-validation: all fold fits and the refit)
+   * @param model the fitted downstream model (saveable: {@code ((MLWritable) model).write().save(dir)});
+   *     with cross-validation, the best grid point refitted on the whole training split (Spark's
+   *     {@code CrossValidatorModel.bestModel}), which the test metrics above score
+   * @param crossValidation what cross-validation chose, or null when the spec has no folds
    */
   public record LayerResult(
       String layer,
@@ -59,7 +67,30 @@ public record TransferResult(
       double inferenceSeconds,
       double materializationSeconds,
       double trainingSeconds,
-      PredictionModel<?, ?> model) {}
+      PredictionModel<?, ?> model,
+      CrossValidation crossValidation) {}
+
+  /**
+   * The outcome of k-fold cross-validation of the downstream learner on one layer (Spark ML {@code
+   * CrossValidator}: every grid point fitted on k−1 folds and scored on the held-out fold; the
+   * metric averaged over the folds; the best point refitted on the whole training split).
+   *
+   * @param folds k
+   * @param metric the {@code MulticlassClassificationEvaluator} metric: {@code accuracy} or {@code f1}
+   *     (label-weighted F1)
+   * @param chosenParams the best grid point, param name → value, sorted by name (printable, e.g.
+   *     {@code {regParam=0.1}}; empty when the grid was the learner as configured)
+   * @param meanMetric the best point's metric, averaged over the k held-out folds
+   * @param gridMetrics every grid point's averaged metric, in grid order
+   */
+  public record CrossValidation(
+      int folds, String metric, Map<String, String> chosenParams, double meanMetric, List<Double> gridMetrics) {
+    /** Copies the map (keeping its order) and the list. */
+    public CrossValidation {
+      chosenParams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chosenParams));
+      gridMetrics = List.copyOf(gridMetrics);
+    }
+  }
 
   /**
    * Row counts. Rows are never silently dropped: every image row is either used, dropped by the
@@ -94,6 +125,8 @@ public record TransferResult(
    * @param diskBytesSpilled Spark task metric, summed over tasks
    * @param peakExecutionMemoryBytes the largest Spark task peak execution memory
    * @param materializedBytes the largest storage (memory + disk) held by persisted layers at once
+   * @param phases per phase of the run, in execution order: each inference query of the plan
+   *     (matching {@link PhysicalPlan#stages()} one to one) and each layer's training
    */
   public record Measured(
       double seconds,
@@ -101,5 +134,70 @@ public record TransferResult(
       long memoryBytesSpilled,
       long diskBytesSpilled,
       long peakExecutionMemoryBytes,
-      long materializedBytes) {}
+      long materializedBytes,
+      List<PhaseMetrics> phases) {
+    /** Copies the list. */
+    public Measured {
+      phases = List.copyOf(phases);
+    }
+  }
+
+  /**
+   * Spark task metrics of one phase of the run, summed (spills) or maximized (peak execution
+   * memory) over the tasks of the Spark jobs the phase started ({@code SparkListenerTaskEnd}).
+   *
+   * @param label the phase, e.g. {@code stage 2/3 block_3_expand_relu → block_6_expand_relu} or
+   *     {@code train block_6_expand_relu}
+   * @param inference true for an inference query (a stage of the plan), false for training
+   * @param seconds wall seconds of the phase
+   * @param tasks Spark tasks that ended in the phase
+   * @param peakExecutionMemoryBytes the largest {@code peakExecutionMemory} of one task (bytes of
+   *     Spark execution memory: sort, aggregation and join buffers)
+   * @param memoryBytesSpilled bytes spilled, in their in-memory (deserialized) size
+   * @param diskBytesSpilled bytes spilled, in their on-disk (serialized) size
+   * @param heldBytes storage (memory + disk) held by persisted layers when the phase ended (-1 for
+   *     a training phase)
+   */
+  public record PhaseMetrics(
+      String label,
+      boolean inference,
+      double seconds,
+      long tasks,
+      long peakExecutionMemoryBytes,
+      long memoryBytesSpilled,
+      long diskBytesSpilled,
+      long heldBytes) {}
+
+  /**
+   * The run checked against the cost model (EXPLAIN ANALYZE): per stage of the chosen plan the
+   * estimated task heap and bytes held next to the measured bytes held, task peak execution
+   * memory and spill; then each training phase; then the run's peak heap and spill.
+   *
+   * @return multi-line text, each line ending in a newline
+   */
+  public String estimatedVsMeasured() {
+    PhysicalPlan p = decision.chosen();
+    StringBuilder sb = new StringBuilder("ESTIMATED vs MEASURED: ").append(p.summary()).append('\n');
+    int stage = 0;
+    for (PhaseMetrics m : measured.phases()) {
+      sb.append("  ").append(m.label()).append('\n');
+      if (m.inference() && stage < p.stages().size()) {
+        StageEstimate e = p.stages().get(stage++);
+        sb.append(String.format("    est.  task heap %s, holds %s%n", CostModel.bytes(e.taskHeapBytes()),
+            CostModel.bytes(e.heldBytes())));
+      }
+      sb.append(String.format("    meas. %s%speak execution memory/task %s, spilled %s memory / %s disk, %d tasks, %.1f s%n",
+          m.heldBytes() >= 0 ? "holds " + CostModel.bytes(m.heldBytes()) : "",
+          m.heldBytes() >= 0 ? ", " : "",
+          CostModel.bytes(m.peakExecutionMemoryBytes()), CostModel.bytes(m.memoryBytesSpilled()),
+          CostModel.bytes(m.diskBytesSpilled()), m.tasks(), m.seconds()));
+    }
+    sb.append(String.format("  run: est. peak heap/executor %s, measured %s; est. materialized %s, measured max held %s; "
+            + "spilled %s memory / %s disk%n",
+        CostModel.bytes(p.peakHeapBytesPerExecutor()),
+        measured.peakHeapBytes() < 0 ? "? (not local)" : CostModel.bytes(measured.peakHeapBytes()),
+        CostModel.bytes(p.materializedBytes()), CostModel.bytes(measured.materializedBytes()),
+        CostModel.bytes(measured.memoryBytesSpilled()), CostModel.bytes(measured.diskBytesSpilled())));
+    return sb.toString();
+  }
 }

@@ -1,9 +1,16 @@
 package org.argus.execution;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.argus.model.roster.PreprocessingSpec;
@@ -41,6 +48,12 @@ import org.argus.plan.cost.Resources;
  * @param topK the top {@code k} of the roster's feature layers (when {@code layers} is empty)
  * @param pooling reduction of each conv activation (Vista default {@code max:2})
  * @param learner the downstream MLlib learner (copied per layer; its features/label columns are set)
+ * @param paramGrid points of the learner's params to cross-validate (each bound to {@code
+ *     learner}'s own params by name), or empty to use the learner as configured
+ * @param folds k of k-fold cross-validation (Spark ML {@code CrossValidator}) on the training
+ *     split, ≥ 2; 0 = no cross-validation (the learner is fitted once on the training split)
+ * @param cvMetric the cross-validation metric, a {@code MulticlassClassificationEvaluator} metric
+ *     name: {@code accuracy} or {@code f1} (Spark's label-weighted F1)
  * @param testFraction fraction of rows held out when there is no split column, in (0, 1)
  * @param seed seed of the hash split
  * @param resources the cluster budget, or null to detect it from the SparkContext
@@ -64,15 +77,30 @@ public record TransferSpec(
     int topK,
     Pooling pooling,
     Predictor<?, ?, ?> learner,
+    List<ParamMap> paramGrid,
+    int folds,
+    String cvMetric,
     double testFraction,
     long seed,
     Resources resources,
     Overrides overrides) {
 
-  /** Copies the lists. */
+  /** The cross-validation metrics {@link Builder#optCvMetric} accepts. */
+  public static final List<String> CV_METRICS = List.of("accuracy", "f1");
+
+  /** Params Argus sets on the learner itself; a param grid must not vary them. */
+  static final Set<String> WIRED_PARAMS = Set.of("featuresCol", "labelCol", "predictionCol");
+
+  /** Copies the lists (and each param map of the grid). */
   public TransferSpec {
     featureCols = List.copyOf(featureCols);
     layers = List.copyOf(layers);
+    paramGrid = paramGrid.stream().map(ParamMap::copy).toList();
+  }
+
+  /** @return true when the downstream learner is chosen by k-fold cross-validation */
+  public boolean crossValidates() {
+    return folds >= 2;
   }
 
   /** @return a builder with the defaults (pooling max:2, LR, 20 % test, seed 42, no overrides) */
@@ -104,6 +132,9 @@ public record TransferSpec(
     private int topK;
     private Pooling pooling = Pooling.VISTA_DEFAULT;
     private Predictor<?, ?, ?> learner;
+    private List<ParamMap> paramGrid = List.of();
+    private int folds;
+    private String cvMetric = "accuracy";
     private double testFraction = 0.2;
     private long seed = 42;
     private Resources resources;
@@ -211,6 +242,35 @@ public record TransferSpec(
       return this;
     }
 
+    /**
+     * Cross-validates the downstream learner over a grid of its params (Spark ML {@code
+     * CrossValidator}; e.g. built with {@code ParamGridBuilder}). Each param is matched to the
+     * learner's own param by name, so the grid may be built on another instance of the same
+     * learner class. Without {@link #optFolds} the folds default to Spark's 3.
+     *
+     * @param grid the points to try (at least one; a point may be an empty map)
+     */
+    public Builder optParamGrid(ParamMap... grid) {
+      this.paramGrid = List.of(grid.clone());
+      return this;
+    }
+
+    /**
+     * @param k folds of k-fold cross-validation on the training split (≥ 2), or 0 for none (the
+     *     default). Fold {@code f} holds the training rows whose {@code xxhash64(id, seed, "fold")}
+     *     is {@code f} modulo k, so folds do not depend on the plan or the partitioning.
+     */
+    public Builder optFolds(int k) {
+      this.folds = k;
+      return this;
+    }
+
+    /** @param metric the cross-validation metric: {@code accuracy} (default) or {@code f1} */
+    public Builder optCvMetric(String metric) {
+      this.cvMetric = Objects.requireNonNull(metric, "metric");
+      return this;
+    }
+
     /** @param f held-out fraction in (0, 1) when there is no split column (default 0.2) */
     public Builder optTestFraction(double f) {
       this.testFraction = f;
@@ -239,7 +299,10 @@ public record TransferSpec(
      * @return the spec
      * @throws IllegalArgumentException when there is not exactly one image source, no model, both
      *     or neither of explicit layers and top-k, a test fraction outside (0, 1), Fashion-MNIST
-     *     counts below 10, an ONNX path without preprocessing, or a negative input size
+     *     counts below 10, an ONNX path without preprocessing, a negative input size, folds of 1 or
+     *     below 0, an unknown cross-validation metric, or a param grid point naming a param the
+     *     learner does not have (or one Argus sets: features, label, prediction column) or holding a
+     *     value the param rejects
      */
     public TransferSpec build() {
       int sources = (images != null ? 1 : 0) + (imageFolder != null ? 1 : 0) + (fmTrain > 0 || fmTest > 0 ? 1 : 0);
@@ -275,9 +338,108 @@ public record TransferSpec(
       }
       Predictor<?, ?, ?> l = learner != null ? learner
           : new LogisticRegression().setMaxIter(100).setRegParam(1e-3).setFamily("multinomial");
+      if (folds < 0 || folds == 1) {
+        throw new IllegalArgumentException(
+            "cross-validation folds must be ≥ 2 (or 0 for no cross-validation), found " + folds);
+      }
+      if (!CV_METRICS.contains(cvMetric)) {
+        throw new IllegalArgumentException(
+            "unknown cross-validation metric '" + cvMetric + "'; valid: " + String.join(", ", CV_METRICS));
+      }
+      List<ParamMap> grid = new ArrayList<>();
+      for (ParamMap point : paramGrid) {
+        grid.add(bind(Objects.requireNonNull(point, "a param grid point"), l));
+      }
+      int k = folds == 0 && !grid.isEmpty() ? 3 : folds;
       return new TransferSpec(images, imageFolder, fmTrain, fmTest, table, tablePath, idCol, imageCol,
-          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, l, testFraction,
-          seed, resources, overrides);
+          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, l, grid, k,
+          cvMetric, testFraction, seed, resources, overrides);
     }
+
+    /** Re-keys {@code point} to {@code learner}'s own params (by name) and checks each value. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static ParamMap bind(ParamMap point, Predictor<?, ?, ?> learner) {
+      ParamMap bound = ParamMap.empty();
+      for (ParamPair<?> pair : point.toList()) {
+        String name = pair.param().name();
+        String learnerName = learner.getClass().getSimpleName();
+        if (!learner.hasParam(name)) {
+          throw new IllegalArgumentException("param grid: " + learnerName + " has no param '" + name
+              + "'; its params: " + String.join(", ", paramNames(learner)));
+        }
+        if (WIRED_PARAMS.contains(name)) {
+          throw new IllegalArgumentException("param grid: '" + name + "' is set by feature transfer itself and "
+              + "cannot be varied; vary any of: " + String.join(", ", paramNames(learner)));
+        }
+        Param p = learner.getParam(name);
+        Class<?> expected = valueClass(p);
+        if (expected != null && !expected.isInstance(pair.value())) {
+          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
+              + valueString(pair.value()) + " is a " + pair.value().getClass().getSimpleName() + ", expected a "
+              + expected.getSimpleName() + "; " + name + ": " + p.doc());
+        }
+        boolean valid;
+        try {
+          valid = (Boolean) p.isValid().apply(pair.value());
+        } catch (ClassCastException e) {
+          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
+              + valueString(pair.value()) + " has the wrong type (" + pair.value().getClass().getSimpleName()
+              + "); " + name + ": " + p.doc(), e);
+        }
+        if (!valid) {
+          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
+              + valueString(pair.value()) + " is not valid; " + name + ": " + p.doc());
+        }
+        bound.put(p, pair.value());
+      }
+      return bound;
+    }
+
+    /** @return the boxed class a typed param's values must have, or null for a generic param */
+    private static Class<?> valueClass(Param<?> p) {
+      if (p instanceof org.apache.spark.ml.param.DoubleParam) {
+        return Double.class;
+      }
+      if (p instanceof org.apache.spark.ml.param.IntParam) {
+        return Integer.class;
+      }
+      if (p instanceof org.apache.spark.ml.param.LongParam) {
+        return Long.class;
+      }
+      if (p instanceof org.apache.spark.ml.param.FloatParam) {
+        return Float.class;
+      }
+      if (p instanceof org.apache.spark.ml.param.BooleanParam) {
+        return Boolean.class;
+      }
+      return null;
+    }
+
+    private static List<String> paramNames(Predictor<?, ?, ?> learner) {
+      Set<String> names = new TreeSet<>();
+      for (Param<?> p : learner.params()) {
+        if (!WIRED_PARAMS.contains(p.name())) {
+          names.add(p.name());
+        }
+      }
+      return List.copyOf(names);
+    }
+  }
+
+  /**
+   * @param v a param value (arrays printed element by element)
+   * @return a printable form
+   */
+  static String valueString(Object v) {
+    if (v instanceof double[] d) {
+      return Arrays.toString(d);
+    }
+    if (v instanceof int[] i) {
+      return Arrays.toString(i);
+    }
+    if (v instanceof Object[] o) {
+      return Arrays.toString(o);
+    }
+    return String.valueOf(v);
   }
 }

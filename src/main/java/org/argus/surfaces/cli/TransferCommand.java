@@ -31,8 +31,11 @@ import picocli.CommandLine.Option;
  * {@code argus transfer}: declarative multi-layer feature transfer (Vista, SIGMOD 2020) on
  * Fashion-MNIST or an image folder, optionally joined with a CSV/Parquet table; the optimizer picks
  * the plan (every decision can be forced), {@code --explain} prints it without running, a run
- * prints the per-layer table and writes {@code report.json}/{@code report.md} (and the fitted
- * downstream models with {@code --save-models}).
+ * prints the per-layer table and the estimates next to the measurements (EXPLAIN ANALYZE) and writes
+ * {@code report.json}/{@code report.md} (and the fitted downstream models with {@code
+ * --save-models}). With {@code --cv-folds K} and/or {@code --grid}, the downstream
+ * LogisticRegression is chosen per layer by k-fold cross-validation over the grid ({@link
+ * ParamGridOption}) and the table shows the chosen params and the mean held-out metric.
  */
 @Command(
     name = "transfer",
@@ -124,6 +127,15 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--reg-param", defaultValue = "0.001", description = "LogisticRegression L2 strength (default ${DEFAULT-VALUE})")
   double regParam;
 
+  @Option(names = "--cv-folds", defaultValue = "0", description = "k-fold cross-validation of the learner on the training split, k ≥ 2 (default: none; 3 with --grid)")
+  int cvFolds;
+
+  @Option(names = "--grid", description = "param grid of the learner, cross-validated: NAME=V1,V2[;NAME=V1,…], e.g. 'regParam=0.01,0.1;elasticNetParam=0,0.5'")
+  String grid;
+
+  @Option(names = "--cv-metric", defaultValue = "accuracy", description = "cross-validation metric: accuracy | f1 (label-weighted; default ${DEFAULT-VALUE})")
+  String cvMetric;
+
   @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default ${DEFAULT-VALUE})")
   String master;
 
@@ -161,8 +173,15 @@ final class TransferCommand implements Callable<Integer> {
     if (features != null) {
       b.optFeatureCols(features);
     }
+    LogisticRegression learner =
+        new LogisticRegression().setMaxIter(maxIter).setRegParam(regParam).setFamily("multinomial");
+    if (grid != null) {
+      b.optParamGrid(ParamGridOption.parse(grid, learner));
+    }
     b.optPooling(Pooling.parse(pooling))
-        .optLearner(new LogisticRegression().setMaxIter(maxIter).setRegParam(regParam).setFamily("multinomial"))
+        .optLearner(learner)
+        .optFolds(cvFolds)
+        .optCvMetric(cvMetric)
         .optTestFraction(testFraction)
         .optSeed(seed)
         .optOverrides(new Overrides(
@@ -203,6 +222,7 @@ final class TransferCommand implements Callable<Integer> {
         progress.step("models saved under " + saveModels.toAbsolutePath());
       }
       System.out.print(table(r));
+      System.out.print(r.estimatedVsMeasured());
     } finally {
       if (ownSession) {
         spark.stop();
@@ -213,13 +233,22 @@ final class TransferCommand implements Callable<Integer> {
 
   static String table(TransferResult r) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format("%n%-24s | %11s | %8s | %8s | %6s | %9s | %8s%n", "layer", "feature dim", "accuracy",
-        "macro-F1", "AUC", "infer s", "train s"));
-    sb.append("-".repeat(92)).append('\n');
+    TransferResult.CrossValidation cv0 = r.layers().isEmpty() ? null : r.layers().get(0).crossValidation();
+    String cvName = cv0 == null ? "" : cv0.folds() + "-fold " + cv0.metric();
+    String cvHead = cv0 == null ? "" : " | " + cvName + " | chosen params";
+    sb.append(String.format("%n%-24s | %11s | %8s | %8s | %6s | %9s | %8s%s%n", "layer", "feature dim", "accuracy",
+        "macro-F1", "AUC", "infer s", "train s", cvHead));
+    sb.append("-".repeat(92 + (cv0 == null ? 0 : 40))).append('\n');
     for (TransferResult.LayerResult l : r.layers()) {
-      sb.append(String.format("%-24s | %11d | %8.4f | %8.4f | %6s | %9.1f | %8.1f%n", l.layer(), l.featureDim(),
+      TransferResult.CrossValidation cv = l.crossValidation();
+      sb.append(String.format("%-24s | %11d | %8.4f | %8.4f | %6s | %9.1f | %8.1f%s%n", l.layer(), l.featureDim(),
           l.accuracy(), l.macroF1(), Double.isNaN(l.auc()) ? "-" : String.format("%.4f", l.auc()),
-          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds()));
+          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds(),
+          cv == null ? "" : String.format(" | %" + cvName.length() + ".4f | %s", cv.meanMetric(), cv.chosenParams())));
+    }
+    if (cv0 != null) {
+      sb.append(String.format("(accuracy, macro-F1 and AUC: the chosen params refitted on the whole training split, "
+          + "scored on the test split; %d-fold %s: mean over the held-out folds)%n", cv0.folds(), cv0.metric()));
     }
     PhysicalPlan p = r.decision().chosen();
     TransferResult.Measured m = r.measured();
@@ -261,6 +290,17 @@ final class TransferCommand implements Callable<Integer> {
       n.put("inference_seconds", l.inferenceSeconds());
       n.put("materialization_seconds", l.materializationSeconds());
       n.put("training_seconds", l.trainingSeconds());
+      TransferResult.CrossValidation cv = l.crossValidation();
+      if (cv != null) {
+        ObjectNode c = n.putObject("cross_validation");
+        c.put("folds", cv.folds());
+        c.put("metric", cv.metric());
+        ObjectNode params = c.putObject("chosen_params");
+        cv.chosenParams().forEach(params::put);
+        c.put("mean_metric", cv.meanMetric());
+        ArrayNode gm = c.putArray("grid_metrics");
+        cv.gridMetrics().forEach(gm::add);
+      }
     }
     PhysicalPlan p = r.decision().chosen();
     ObjectNode plan = root.putObject("plan");
@@ -286,6 +326,20 @@ final class TransferCommand implements Callable<Integer> {
     meas.put("disk_bytes_spilled", m.diskBytesSpilled());
     meas.put("peak_execution_memory_bytes", m.peakExecutionMemoryBytes());
     meas.put("max_bytes_held", m.materializedBytes());
+    ArrayNode phases = meas.putArray("phases");
+    for (TransferResult.PhaseMetrics ph : m.phases()) {
+      ObjectNode o = phases.addObject();
+      o.put("label", ph.label());
+      o.put("inference", ph.inference());
+      o.put("seconds", ph.seconds());
+      o.put("tasks", ph.tasks());
+      o.put("peak_execution_memory_bytes", ph.peakExecutionMemoryBytes());
+      o.put("memory_bytes_spilled", ph.memoryBytesSpilled());
+      o.put("disk_bytes_spilled", ph.diskBytesSpilled());
+      if (ph.heldBytes() >= 0) {
+        o.put("held_bytes", ph.heldBytes());
+      }
+    }
     TransferResult.Counts c = r.counts();
     ObjectNode cn = root.putObject("counts");
     cn.put("image_rows", c.imageRows());
@@ -299,17 +353,24 @@ final class TransferCommand implements Callable<Integer> {
     ArrayNode notes = root.putArray("notes");
     r.notes().forEach(notes::add);
     root.put("explain", explainText);
+    root.put("estimated_vs_measured", r.estimatedVsMeasured());
     root.put("total_seconds", r.totalSeconds());
     root.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
     Files.writeString(dir.resolve("report.json"), om.writeValueAsString(root) + "\n");
     StringBuilder md = new StringBuilder("# Argus feature transfer\n\n");
-    md.append("| layer | feature dim | accuracy | macro-F1 | AUC | inference s | training s |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    TransferResult.CrossValidation cv0 = r.layers().isEmpty() ? null : r.layers().get(0).crossValidation();
+    md.append("| layer | feature dim | accuracy | macro-F1 | AUC | inference s | training s |")
+        .append(cv0 == null ? "" : " " + cv0.folds() + "-fold " + cv0.metric() + " | chosen params |")
+        .append("\n|---|---:|---:|---:|---:|---:|---:|").append(cv0 == null ? "" : "---:|---|").append('\n');
     for (TransferResult.LayerResult l : r.layers()) {
-      md.append(String.format("| `%s` | %d | %.4f | %.4f | %s | %.1f | %.1f |%n", l.layer(), l.featureDim(), l.accuracy(),
+      TransferResult.CrossValidation cv = l.crossValidation();
+      md.append(String.format("| `%s` | %d | %.4f | %.4f | %s | %.1f | %.1f |%s%n", l.layer(), l.featureDim(), l.accuracy(),
           l.macroF1(), Double.isNaN(l.auc()) ? "–" : String.format("%.4f", l.auc()),
-          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds()));
+          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds(),
+          cv == null ? "" : String.format(" %.4f | `%s` |", cv.meanMetric(), cv.chosenParams())));
     }
-    md.append("\n```\n").append(table(r).strip()).append("\n```\n\n## EXPLAIN\n\n```\n").append(explainText).append("```\n");
+    md.append("\n```\n").append(table(r).strip()).append("\n```\n\n## EXPLAIN\n\n```\n").append(explainText)
+        .append("```\n\n## Estimated vs measured\n\n```\n").append(r.estimatedVsMeasured()).append("```\n");
     Files.writeString(dir.resolve("report.md"), md.toString());
   }
 }

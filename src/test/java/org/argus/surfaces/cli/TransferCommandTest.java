@@ -65,6 +65,34 @@ class TransferCommandTest {
   }
 
   @Test
+  void aCrossValidatedRunReportsTheChosenParamsAndTheMeasurements(@TempDir Path dir) throws Exception {
+    SparkTestSession.get();
+    Path out = dir.resolve("out");
+    String[] o = run(0, "transfer", "--train", "40", "--test", "10", "--input-size", "64",
+        "--layers", "block_3_expand_relu", "--pooling", "avg", "--max-iter", "5", "--cv-folds", "2",
+        "--grid", "regParam=0.01,10", "--out", out.toString());
+    assertTrue(o[0].contains("2-fold accuracy") && o[0].contains("chosen params"), o[0]);
+    assertTrue(o[0].contains("{regParam=0.01}") || o[0].contains("{regParam=10.0}"), o[0]);
+    assertTrue(o[0].contains("ESTIMATED vs MEASURED") && o[0].contains("train block_3_expand_relu"), o[0]);
+    JsonNode cv = new ObjectMapper().readTree(Files.readString(out.resolve("report.json")))
+        .get("layers").get(0).get("cross_validation");
+    assertEquals(2, cv.get("folds").asInt());
+    assertEquals("accuracy", cv.get("metric").asText());
+    assertTrue(cv.get("chosen_params").has("regParam"), cv.toString());
+    assertEquals(2, cv.get("grid_metrics").size());
+    String md = Files.readString(out.resolve("report.md"));
+    assertTrue(md.contains("2-fold accuracy | chosen params |") && md.contains("`{regParam="), md);
+    assertTrue(md.contains("## Estimated vs measured"), md);
+  }
+
+  @Test
+  void anUnknownGridParamFailsListingTheLearnersParams() {
+    SparkTestSession.get();
+    String[] o = run(1, "transfer", "--grid", "regParm=0.1", "--explain");
+    assertTrue(o[1].contains("LogisticRegression has no param 'regParm'") && o[1].contains("elasticNetParam"), o[1]);
+  }
+
+  @Test
   void aBadPlanNameFailsNamingTheValidOnes() {
     String[] o = run(1, "transfer", "--plan", "greedy", "--explain");
     assertTrue(o[1].contains("unknown plan 'greedy'") && o[1].contains("staged"), o[1]);
