@@ -134,7 +134,7 @@ class ArgusSqlTest {
     long batches = node.metrics().apply("numBatches").value();
     long images = node.metrics().apply("numBatchedValues").value();
     assertEquals(6, images);
-    // 6 images in 2 partitions, batchSize 32: one ORT call per partition
+    // 6 images in 2 partitions, default batch size 8: one ORT call per partition
     assertEquals(2, batches);
   }
 
