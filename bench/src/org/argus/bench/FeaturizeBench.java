@@ -82,13 +82,14 @@ public final class FeaturizeBench {
       OnnxModel cut = full.cut(List.of(rm.inputTensor()), List.of(layer));
       byte[] bytes = cut.toBytes();
       ModelSession session = SessionCache.get(cut.sha256(), () -> bytes, threads);
-      // warm-up both paths on a few files
-      rawLoop(files.subList(0, Math.min(files.size(), batch * slots)), session, rm, layer, batch, slots);
+      // warm-up both paths on the same 256 files (JIT; a fixed count, whatever the batch size)
+      int warm = Math.min(files.size(), 256);
+      rawLoop(files.subList(0, warm), session, rm, layer, batch, slots);
       DeepImageFeaturizer f = new DeepImageFeaturizer().setModelName(name).setInputCol("content")
           .setLayers(layer).setPooling("avg").setOutputType("array").setBatchSize(batch)
           .setIntraOpThreads(threads);
       Path out = Path.of("bench", "out", "features-" + name + ".parquet");
-      featurize(spark, f, dir, out, 2 * batch);
+      featurize(spark, f, dir, out, warm);
 
       Rss rssA = Rss.start();
       long t0 = System.nanoTime();
