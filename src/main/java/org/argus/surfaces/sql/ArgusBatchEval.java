@@ -64,14 +64,34 @@ public final class ArgusBatchEval extends LogicalPlan {
 
   @Override
   public Seq<Attribute> output() {
-    List<Attribute> out = new ArrayList<>(CollectionConverters.asJava(child.output()));
+    return appendResults(child.output(), resultAttrs);
+  }
+
+  @Override
+  public AttributeSet producedAttributes() {
+    return produced(resultAttrs);
+  }
+
+  /**
+   * The output of a batch-evaluation node: the child's attributes followed by one result
+   * attribute per call (shared by {@link ArgusBatchEval} and {@link ArgusBatchEvalExec}).
+   *
+   * @param childOutput the child's output
+   * @param resultAttrs result attributes
+   * @return {@code childOutput ++ resultAttrs}
+   */
+  static Seq<Attribute> appendResults(Seq<Attribute> childOutput, Seq<Attribute> resultAttrs) {
+    List<Attribute> out = new ArrayList<>(CollectionConverters.asJava(childOutput));
     out.addAll(CollectionConverters.asJava(resultAttrs));
     return CollectionConverters.asScala(out).toList();
   }
 
-  @Override
+  /**
+   * @param resultAttrs result attributes
+   * @return them as the attribute set a node produces
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public AttributeSet producedAttributes() {
+  static AttributeSet produced(Seq<Attribute> resultAttrs) {
     return AttributeSet.apply((scala.collection.Iterable<Expression>) (scala.collection.Iterable) resultAttrs);
   }
 

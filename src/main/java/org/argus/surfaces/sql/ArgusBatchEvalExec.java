@@ -76,15 +76,12 @@ public final class ArgusBatchEvalExec extends SparkPlan {
 
   @Override
   public Seq<Attribute> output() {
-    List<Attribute> out = new ArrayList<>(CollectionConverters.asJava(child.output()));
-    out.addAll(CollectionConverters.asJava(resultAttrs));
-    return CollectionConverters.asScala(out).toList();
+    return ArgusBatchEval.appendResults(child.output(), resultAttrs);
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public AttributeSet producedAttributes() {
-    return AttributeSet.apply((scala.collection.Iterable<Expression>) (scala.collection.Iterable) resultAttrs);
+    return ArgusBatchEval.produced(resultAttrs);
   }
 
   @Override
