@@ -190,7 +190,8 @@ public final class ModelSelection {
     }
 
     /**
-     * @param l called on the driver after every unit query (also failed attempts)
+     * @param l called on the driver after every unit query (also failed attempts), before any
+     *     unit that reads its checkpoint is scheduled
      * @return this
      */
     public Builder optListener(Consumer<UnitRecord> l) {
@@ -575,8 +576,19 @@ public final class ModelSelection {
   }
 
   private void log(UnitRecord r) throws ArgusException {
+    observe(r);
+    persist(r);
+  }
+
+  /** Counts a finished unit and tells the listener (before any unit that depends on it starts). */
+  private void observe(UnitRecord r) {
     units.add(r);
     bytesMovedInRound += r.bytesRead() + r.bytesWritten();
+    b.listener.accept(r);
+  }
+
+  /** Appends a finished unit to the run directory's {@code units} table. */
+  private void persist(UnitRecord r) throws ArgusException {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("trial", (long) r.trial());
     row.put("epoch", (long) r.epoch());
@@ -593,7 +605,6 @@ public final class ModelSelection {
     row.put("out_ckpt", r.outCkpt());
     row.put("error", r.error());
     append("units", List.of(row));
-    b.listener.accept(r);
   }
 
   private UnitRecord failedRecord(UnitQuery q, long start, Throwable ex) {
@@ -660,10 +671,10 @@ public final class ModelSelection {
           inflight++;
           cs.submit(() -> call(q));
         }
-        // log what finished only after the free slots have new work: the Parquet append is off
-        // the critical path (a driver that dies before it re-runs those units on resume)
+        // persist what finished only after the free slots have new work: the Parquet append is
+        // off the critical path (a driver that dies before it re-runs those units on resume)
         for (UnitRecord rec : pending) {
-          log(rec);
+          persist(rec);
         }
         pending.clear();
         if (inflight == 0) {
@@ -678,6 +689,7 @@ public final class ModelSelection {
         inflight--;
         UnitQuery q = d.q();
         TrialState st = byId.get(q.trial());
+        observe(d.rec());
         pending.add(d.rec());
         if (d.error() != null) {
           if (q.attempt() + 1 < b.maxAttempts) {
