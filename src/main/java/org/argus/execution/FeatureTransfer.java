@@ -632,6 +632,28 @@ public final class FeatureTransfer {
     }
   }
 
+  /**
+   * Materializes a persisted inference result and records it as a measured phase.
+   *
+   * @param out the persisted (not yet computed) result
+   * @param label phase label
+   * @param s0 {@link System#nanoTime()} when the phase's query was built
+   * @param phases phase recorder
+   * @param storedBefore cached bytes before the run
+   * @param maxStored running maximum of cached bytes held by the run (updated)
+   * @return wall seconds since {@code s0}
+   */
+  private double materialize(Dataset<Row> out, String label, long s0, Phases phases, long storedBefore,
+      long[] maxStored) {
+    phases.begin(label);
+    out.count();
+    double inf = (System.nanoTime() - s0) / 1e9;
+    long held = storedBytes() - storedBefore;
+    maxStored[0] = Math.max(maxStored[0], held);
+    phases.end(label, true, inf, held);
+    return inf;
+  }
+
   private long storedBytes() {
     long total = 0;
     for (RDDInfo i : spark.sparkContext().getRDDStorageInfo()) {
@@ -691,12 +713,7 @@ public final class FeatureTransfer {
             String label = "query " + (i + 1) + "/" + layers.size() + " " + l;
             Dataset<Row> out = stage(base, label, cut, pixelInput, l,
                 true, null, shapes.get(l), false, Set.of(IMAGE), total, p).persist(level);
-            phases.begin(label);
-            out.count();
-            double inf = (System.nanoTime() - s0) / 1e9;
-            long held = storedBytes() - storedBefore;
-            maxStored[0] = Math.max(maxStored[0], held);
-            phases.end(label, true, inf, held);
+            double inf = materialize(out, label, s0, phases, storedBefore, maxStored);
             results.add(train(out, l, StagedFeatureExtraction.FEATURES, inf, p, phases));
             out.unpersist(true);
           }
@@ -706,12 +723,7 @@ public final class FeatureTransfer {
           long s0 = System.nanoTime();
           String label = "eager pass → " + String.join(", ", layers);
           Dataset<Row> out = eager(base, cut, label, total, p).persist(level);
-          phases.begin(label);
-          out.count();
-          double inf = (System.nanoTime() - s0) / 1e9;
-          long held = storedBytes() - storedBefore;
-          maxStored[0] = Math.max(maxStored[0], held);
-          phases.end(label, true, inf, held);
+          double inf = materialize(out, label, s0, phases, storedBefore, maxStored);
           for (int i = 0; i < layers.size(); i++) {
             results.add(train(out, layers.get(i), "_f" + i, i == 0 ? inf : 0, p, phases));
           }
@@ -737,12 +749,7 @@ public final class FeatureTransfer {
             Dataset<Row> out = stage(input, label, cut,
                 in, l, fromPixels, fromPixels ? null : shapes.get(in), shapes.get(l), nextFromActivation, drop,
                 total, p).persist(level);
-            phases.begin(label);
-            out.count();
-            double inf = (System.nanoTime() - s0) / 1e9;
-            long held = storedBytes() - storedBefore;
-            maxStored[0] = Math.max(maxStored[0], held);
-            phases.end(label, true, inf, held);
+            double inf = materialize(out, label, s0, phases, storedBefore, maxStored);
             if (previous != null) {
               previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
             }
