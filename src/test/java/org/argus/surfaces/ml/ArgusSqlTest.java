@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,10 +17,10 @@ import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.argus.data.FashionMnist;
 import org.argus.model.roster.Roster;
 import org.argus.surfaces.sql.ArgusBatchEvalExec;
+import org.argus.surfaces.sql.BatchPlans;
 import org.argus.surfaces.sql.SqlBatching;
 import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.AfterEach;
@@ -66,15 +65,7 @@ class ArgusSqlTest {
   }
 
   private static ArgusBatchEvalExec batchNode(Dataset<Row> df) {
-    SparkPlan plan = df.queryExecution().executedPlan();
-    List<SparkPlan> found = new ArrayList<>();
-    plan.foreach(p -> {
-      if (p instanceof ArgusBatchEvalExec) {
-        found.add(p);
-      }
-      return null;
-    });
-    return found.isEmpty() ? null : (ArgusBatchEvalExec) found.get(0);
+    return BatchPlans.batchNode(df);
   }
 
   /** @return id → features of {@code df}'s (id, array<float>) rows */

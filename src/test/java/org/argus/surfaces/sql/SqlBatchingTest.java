@@ -12,7 +12,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF2;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -87,15 +86,7 @@ class SqlBatchingTest {
   }
 
   private static ArgusBatchEvalExec batchNode(Dataset<Row> df) {
-    SparkPlan plan = df.queryExecution().executedPlan();
-    List<SparkPlan> found = new ArrayList<>();
-    plan.foreach(p -> {
-      if (p instanceof ArgusBatchEvalExec) {
-        found.add(p);
-      }
-      return null;
-    });
-    return found.isEmpty() ? null : (ArgusBatchEvalExec) found.get(0);
+    return BatchPlans.batchNode(df);
   }
 
   private static long metric(ArgusBatchEvalExec node, String name) {
