@@ -20,11 +20,12 @@ import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
 
 /**
- * {@code bench/run transfer [--models mobilenet_v2,inception_v3] [--train N] [--test N] [--max-iter N]}
- * — end-to-end seconds of the lazy, eager and staged plans and of the optimizer's choice on the same
- * Fashion-MNIST sample, split and learner (InceptionV3 {mixed5, mixed7, mixed9, mixed10} at 139²,
- * MobileNetV2 {block_6_expand_relu, block_13_expand_relu, block_16_project_BN, out_relu} at 96²), with
- * the per-layer accuracy table and ratios against staged.
+ * {@code bench/run transfer [--models mobilenet_v2,inception_v3] [--train N] [--test N] [--max-iter N]
+ * [--size inception_v3=299,mobilenet_v2=96]} — end-to-end seconds of the lazy, eager and staged plans
+ * and of the optimizer's choice on the same Fashion-MNIST sample, split and learner (InceptionV3
+ * {mixed5, mixed7, mixed9, mixed10} at 139² unless {@code --size} says otherwise, e.g. its native
+ * 299², MobileNetV2 {block_6_expand_relu, block_13_expand_relu, block_16_project_BN, out_relu} at
+ * 96²), with the per-layer accuracy table and ratios against staged.
  *
  * <p>{@code bench/run transfer --crash [--heap 1g] [--train N] [--test N]}: the "no crash where the
  * baselines crash" workload — unpooled features in child JVMs with a capped heap: the eager plan
@@ -36,7 +37,8 @@ public final class TransferBench {
   private TransferBench() {}
 
   static final Map<String, List<String>> LAYERS = new LinkedHashMap<>();
-  static final Map<String, Integer> SIZE = Map.of("mobilenet_v2", 96, "inception_v3", 139);
+  /** Input size per model (the Fashion-MNIST defaults of {@code argus transfer}); {@code --size} overrides. */
+  static final Map<String, Integer> SIZE = new LinkedHashMap<>(Map.of("mobilenet_v2", 96, "inception_v3", 139));
 
   static {
     LAYERS.put("mobilenet_v2", List.of("block_6_expand_relu", "block_13_expand_relu", "block_16_project_BN", "out_relu"));
@@ -63,6 +65,15 @@ public final class TransferBench {
       return;
     }
     List<String> models = List.of(a.getOrDefault("models", "mobilenet_v2,inception_v3").split(","));
+    for (String kv : a.getOrDefault("size", "").split(",")) {
+      if (!kv.isBlank()) {
+        String[] p = kv.split("=");
+        if (p.length != 2 || !SIZE.containsKey(p[0])) {
+          throw new IllegalArgumentException("--size expects MODEL=PIXELS[,…] with MODEL in " + SIZE.keySet() + ", found '" + kv + "'");
+        }
+        SIZE.put(p[0], Integer.parseInt(p[1]));
+      }
+    }
     SparkSession spark = SparkSessions.create("local[*]", "argus-bench-transfer", false);
     StringBuilder md = new StringBuilder();
     md.append(String.format("Fashion-MNIST %d train / %d test (seed 42), pooling max:2, LogisticRegression (maxIter %d, regParam 1e-3), local[%d].%n%n",

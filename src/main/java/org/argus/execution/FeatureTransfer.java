@@ -814,7 +814,7 @@ public final class FeatureTransfer {
         DataTypes.createArrayType(DataTypes.FloatType, false), false));
     if (emitActivation) {
       fields.add(DataTypes.createStructField(StagedFeatureExtraction.ACTIVATION,
-          DataTypes.createArrayType(DataTypes.FloatType, false), false));
+          StagedFeatureExtraction.ACTIVATION_TYPE, false));
     }
     byte[] bytes = cut.toBytes();
     Broadcast<byte[]> graph = spark.sparkContext().broadcast(bytes, scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
