@@ -23,27 +23,58 @@ final class Cutter {
 
   private Cutter() {}
 
+  /**
+   * The nodes and initializers a cut needs, or why the cut is impossible.
+   *
+   * @param problem null when the cut is possible, else why not (names the tensors involved)
+   * @param needed positions of the nodes on a path from the inputs to the outputs, ascending
+   * @param usedInits initializers those nodes read
+   */
+  record Traversal(String problem, TreeSet<Integer> needed, Set<String> usedInits) {}
+
   static OnnxModel cut(OnnxModel m, Collection<String> inputs, Collection<String> outputs) {
-    Objects.requireNonNull(inputs, "inputs");
-    Objects.requireNonNull(outputs, "outputs");
-    Set<String> ins = new LinkedHashSet<>(inputs);
-    Set<String> outs = new LinkedHashSet<>(outputs);
+    Set<String> ins = new LinkedHashSet<>(Objects.requireNonNull(inputs, "inputs"));
+    Set<String> outs = new LinkedHashSet<>(Objects.requireNonNull(outputs, "outputs"));
+    Traversal t = traverse(m, ins, outs);
+    if (t.problem() != null) {
+      throw new IllegalArgumentException(t.problem());
+    }
+    return build(m, ins, outs, t);
+  }
+
+  /**
+   * Checks a cut without building it and without exceptions.
+   *
+   * @return null when {@code inputs} separate {@code outputs} from the graph inputs (the cut is
+   *     possible), else the reason it is not (the message {@link #cut} would throw)
+   */
+  static String problem(OnnxModel m, Collection<String> inputs, Collection<String> outputs) {
+    return traverse(m, new LinkedHashSet<>(inputs), new LinkedHashSet<>(outputs)).problem();
+  }
+
+  private static Traversal traverse(OnnxModel m, Set<String> ins, Set<String> outs) {
     if (ins.isEmpty()) {
-      throw new IllegalArgumentException("cut inputs of '" + m.sourceName()
+      return failed("cut inputs of '" + m.sourceName()
           + "' are empty; give at least one tensor, e.g. a graph input " + m.inputNames());
     }
     if (outs.isEmpty()) {
-      throw new IllegalArgumentException("cut outputs of '" + m.sourceName()
+      return failed("cut outputs of '" + m.sourceName()
           + "' are empty; give at least one tensor, e.g. a graph output " + m.outputNames());
     }
     Set<String> known = new java.util.HashSet<>(m.tensorNames());
     for (String t : ins) {
-      checkKnown(m, known, t, "input");
+      String unknown = unknown(m, known, t, "input");
+      if (unknown != null) {
+        return failed(unknown);
+      }
     }
     for (String t : outs) {
-      checkKnown(m, known, t, "output");
+      String unknown = unknown(m, known, t, "output");
+      if (unknown != null) {
+        return failed(unknown);
+      }
       if (ins.contains(t)) {
-        throw new IllegalArgumentException("tensor '" + t + "' is both a cut input and a cut output"
+        return failed("tensor '" + t + "' is both a cut input and a cut output"
             + " of '" + m.sourceName() + "'; outputs must be computed from the inputs " + ins);
       }
     }
@@ -72,7 +103,7 @@ final class Cutter {
             continue;
           }
           if (graphInputs.contains(t)) {
-            throw notSeparated(t, parent, ins);
+            return failed(notSeparated(t, parent, ins));
           }
           throw new IllegalStateException("tensor '" + t + "' has no producer in a validated model");
         }
@@ -87,12 +118,21 @@ final class Cutter {
     }
     for (String i : ins) {
       if (!usedInputs.contains(i)) {
-        throw new IllegalArgumentException("input '" + i + "' is not needed to compute " + outs
+        return failed("input '" + i + "' is not needed to compute " + outs
             + " in '" + m.sourceName() + "' (it is not on a path to them, or another cut input"
             + " lies between); needed inputs: " + usedInputs);
       }
     }
+    return new Traversal(null, needed, usedInits);
+  }
 
+  private static Traversal failed(String problem) {
+    return new Traversal(problem, new TreeSet<>(), Set.of());
+  }
+
+  private static OnnxModel build(OnnxModel m, Set<String> ins, Set<String> outs, Traversal traversal) {
+    TreeSet<Integer> needed = traversal.needed();
+    Set<String> usedInits = traversal.usedInits();
     Map<String, TensorInfo> infos = m.inferShapes(Map.of());
     GraphProto g = m.proto().getGraph();
     GraphProto.Builder ng = GraphProto.newBuilder()
@@ -134,10 +174,11 @@ final class Cutter {
     return OnnxModel.valueInfo(info.name(), info.elemType(), s);
   }
 
-  private static void checkKnown(OnnxModel m, Set<String> known, String t, String role) {
+  /** @return null when {@code t} is a tensor of {@code m}, else the message naming it and the known ones */
+  private static String unknown(OnnxModel m, Set<String> known, String t, String role) {
     Objects.requireNonNull(t, "cut " + role + " name");
     if (known.contains(t)) {
-      return;
+      return null;
     }
     List<String> names = m.tensorNames();
     String list = names.size() <= MAX_LISTED ? names.toString()
@@ -145,11 +186,11 @@ final class Cutter {
             + " total)]");
     String hint = m.initializers().containsKey(t)
         ? " ('" + t + "' is an initializer (weights), not an activation)" : "";
-    throw new IllegalArgumentException("unknown tensor '" + t + "' as cut " + role + " of '"
-        + m.sourceName() + "'" + hint + "; known tensors: " + list);
+    return "unknown tensor '" + t + "' as cut " + role + " of '"
+        + m.sourceName() + "'" + hint + "; known tensors: " + list;
   }
 
-  private static IllegalArgumentException notSeparated(
+  private static String notSeparated(
       String graphInput, Map<String, String> parent, Set<String> ins) {
     List<String> path = new ArrayList<>();
     for (String t = graphInput; t != null; t = parent.get(t)) {
@@ -168,6 +209,6 @@ final class Cutter {
           + String.join(" -> ", path)
           + "; add a tensor on that path to the cut inputs";
     }
-    return new IllegalArgumentException(msg);
+    return msg;
   }
 }

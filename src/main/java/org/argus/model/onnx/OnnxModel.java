@@ -486,6 +486,20 @@ public final class OnnxModel {
     return Cutter.cut(this, inputs, outputs);
   }
 
+  /**
+   * Answers "can {@code outputs} be computed from {@code inputs} alone?" without building the cut
+   * and without exceptions: the check {@link #cut} performs first.
+   *
+   * @param inputs tensors that would become the cut's inputs
+   * @param outputs tensors that would become the cut's outputs
+   * @return empty when the cut is possible, else the reason it is not (an unknown tensor, an
+   *     output that also depends on a graph input not among {@code inputs} — e.g. a residual
+   *     connection crossing the cut — or an input not needed for the outputs)
+   */
+  public java.util.Optional<String> cutProblem(Collection<String> inputs, Collection<String> outputs) {
+    return java.util.Optional.ofNullable(Cutter.problem(this, inputs, outputs));
+  }
+
   /** Wraps a proto built by this package; it is valid by construction. */
   static OnnxModel derived(ModelProto proto, String sourceName) {
     try {
