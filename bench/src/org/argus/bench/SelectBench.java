@@ -90,7 +90,7 @@ public final class SelectBench {
     long trialSeed = Seeds.split(seed, "trial", 0);
     long rawEx = 0;
     long t0 = System.nanoTime();
-    try (Trainer t = cnn.create(c0, trialSeed)) {
+    try (Trainer t = cnn.create(new org.argus.runtime.train.Hyperparameters(c0.values()), trialSeed)) {
       for (int e = 1; e <= epochs; e++) {
         List<Batch> b = UnitQuery.batches(rows, t.batchSize(), trialSeed, e, 0);
         rawEx += t.train(b.iterator()).examples();

@@ -100,7 +100,7 @@ public record UnitQuery(
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
     long read = 0;
-    try (Trainer t = factory.create(config, seed)) {
+    try (Trainer t = factory.create(new org.argus.runtime.train.Hyperparameters(config.values()), seed)) {
       if (inCkpt != null) {
         byte[] s = store.read(inCkpt);
         read = s.length + 48L;
@@ -138,7 +138,7 @@ public record UnitQuery(
     if (data.isEmpty()) {
       return Metrics.EMPTY;
     }
-    try (Trainer t = factory.create(config, seed)) {
+    try (Trainer t = factory.create(new org.argus.runtime.train.Hyperparameters(config.values()), seed)) {
       t.importState(store.read(ckpt));
       List<Batch> b = new ArrayList<>();
       for (int s = 0; s < data.size(); s += 256) {

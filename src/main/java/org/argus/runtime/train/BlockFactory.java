@@ -2,7 +2,6 @@ package org.argus.runtime.train;
 
 import ai.djl.nn.Block;
 import java.io.Serializable;
-import org.argus.select.space.Config;
 
 /**
  * A user model family for {@link DjlTrainerFactory}: builds an uninitialized DJL {@link Block} that
@@ -13,9 +12,9 @@ import org.argus.select.space.Config;
 @FunctionalInterface
 public interface BlockFactory extends Serializable {
   /**
-   * @param config hyperparameters
+   * @param config the config's hyperparameters
    * @param classes number of output classes
    * @return a fresh block
    */
-  Block build(Config config, int classes);
+  Block build(Hyperparameters config, int classes);
 }

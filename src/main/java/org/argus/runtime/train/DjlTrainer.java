@@ -19,15 +19,19 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.argus.select.space.Config;
 
-/** {@link Trainer} on DJL + PyTorch; see {@link DjlTrainerFactory} for the math. */
+/**
+ * {@link Trainer} on DJL + PyTorch; see {@link DjlTrainerFactory} for the math. Owns one base
+ * {@link NDManager} (weights, optimizer slots); every batch and every optimizer step works in a
+ * sub-manager closed at its end. Arrays built from Java values are 64-byte aligned ({@link
+ * AlignedArrays} says why).
+ */
 final class DjlTrainer implements Trainer {
   private static final double B1 = 0.9;
   private static final double B2 = 0.999;
   private static final double EPS = 1e-8;
 
-  private final Config config;
+  private final Hyperparameters config;
   private final long seed;
   private final BlockFactory blocks;
   private final long[] inputShape;
@@ -37,6 +41,7 @@ final class DjlTrainer implements Trainer {
   private final float wd;
   private final float momentum;
   private final int batch;
+  private final int threads;
 
   private NDManager manager;
   private Block block;
@@ -45,9 +50,10 @@ final class DjlTrainer implements Trainer {
   private List<NDArray> slots; // adam: m0, v0, m1, v1, ...; sgd: v0, v1, ...
   private long step;
 
-  DjlTrainer(Config config, long seed, BlockFactory blocks, long[] inputShape, int classes)
-      throws TrainingException {
+  DjlTrainer(Hyperparameters config, long seed, BlockFactory blocks, long[] inputShape, int classes,
+      int threads) throws TrainingException {
     this.config = config;
+    this.threads = threads;
     this.seed = seed;
     this.blocks = blocks;
     this.inputShape = inputShape;
@@ -88,7 +94,7 @@ final class DjlTrainer implements Trainer {
             } else {
               v = glorot(rng, shape);
             }
-            return m.create(v, shape);
+            return AlignedArrays.floats(m, v, shape);
           };
       block.setInitializer(init, p -> true);
       long[] s = new long[inputShape.length + 1];
@@ -106,7 +112,7 @@ final class DjlTrainer implements Trainer {
           NDArray slot =
               state == null
                   ? manager.zeros(w.getShape())
-                  : manager.create(state.slots.get(i * per + k), w.getShape());
+                  : AlignedArrays.floats(manager, state.slots.get(i * per + k), w.getShape());
           slots.add(slot);
         }
       }
@@ -141,18 +147,19 @@ final class DjlTrainer implements Trainer {
     long[] s = new long[inputShape.length + 1];
     s[0] = b.size();
     System.arraycopy(inputShape, 0, s, 1, inputShape.length);
-    return m.create(b.x(), new Shape(s));
+    return AlignedArrays.floats(m, b.x(), new Shape(s));
   }
 
   @Override
   public Metrics train(Iterator<Batch> batches) throws TrainingException {
     Metrics acc = Metrics.EMPTY;
+    useThreads();
     try {
       while (batches.hasNext()) {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
           NDArray x = input(sub, b);
-          NDArray y = sub.create(b.y());
+          NDArray y = AlignedArrays.ints(sub, b.y(), new Shape(b.size()));
           double loss;
           long correct;
           // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
@@ -186,6 +193,18 @@ final class DjlTrainer implements Trainer {
     }
   }
 
+  /** Applies the intra-op thread count to this thread (PyTorch keeps it per thread). */
+  private void useThreads() {
+    if (threads > 0) {
+      JniUtils.setNumThreads(threads);
+    }
+  }
+
+  /**
+   * One optimizer step over every parameter. DJL attaches an operation's result to the manager of
+   * its first operand, so every temporary derived from a weight or slot is attached to the step's
+   * sub-manager explicitly (otherwise they would pile up on the base manager until close).
+   */
   private void update() {
     step++;
     float c1 = (float) (1 - Math.pow(B1, step));
@@ -196,34 +215,40 @@ final class DjlTrainer implements Trainer {
         NDArray g = w.getGradient();
         g.attach(tmp);
         if (wd != 0) {
-          g = g.add(w.mul(wd));
+          g = g.add(temp(tmp, w.mul(wd)));
         }
         if (adam) {
           NDArray m = slots.get(2 * i);
           NDArray v = slots.get(2 * i + 1);
           m.muli((float) B1).addi(g.mul((float) (1 - B1)));
           v.muli((float) B2).addi(g.square().muli((float) (1 - B2)));
-          NDArray upd = m.div(c1).divi(v.div(c2).sqrt().addi((float) EPS)).muli(lr);
-          w.subi(upd);
+          NDArray denom = temp(tmp, temp(tmp, v.div(c2)).sqrt()).addi((float) EPS);
+          w.subi(temp(tmp, m.div(c1)).divi(denom).muli(lr));
         } else {
           NDArray v = slots.get(i);
           v.muli(momentum).addi(g);
-          w.subi(v.mul(lr));
+          w.subi(temp(tmp, v.mul(lr)));
         }
       }
     }
   }
 
+  private static NDArray temp(NDManager tmp, NDArray a) {
+    a.attach(tmp);
+    return a;
+  }
+
   @Override
   public Metrics evaluate(Iterator<Batch> batches) throws TrainingException {
     Metrics acc = Metrics.EMPTY;
+    useThreads();
     try {
       while (batches.hasNext()) {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
           JniUtils.setGradMode(false);
           NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
-          NDArray y = sub.create(b.y());
+          NDArray y = AlignedArrays.ints(sub, b.y(), new Shape(b.size()));
           double loss =
               logits.logSoftmax(1).mul(y.oneHot(classes)).sum().neg().getFloat();
           long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();

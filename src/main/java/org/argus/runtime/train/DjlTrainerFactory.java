@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import org.argus.select.space.Config;
 
 /**
  * Trainers on DJL + PyTorch (CPU). Loss: softmax cross-entropy on logits. Optimizers, implemented
@@ -17,7 +16,8 @@ import org.argus.select.space.Config;
  * 1e-8) or {@code sgd} (heavy-ball momentum {@code momentum} [0.9], PyTorch convention {@code v = μv
  * + g; w -= lr·v}); {@code lr} [1e-3], {@code wd} (L2) [0], {@code batch} [32]. Weight init is
  * Glorot-uniform from the trial seed (Java {@code SplittableRandom}, engine-independent), biases 0.
- * Threads: the JVM's {@code ai.djl.pytorch.num_threads}.
+ * Threads: PyTorch's intra-op threads are the JVM's {@code ai.djl.pytorch.num_threads} (read once,
+ * when the engine starts) unless {@link #withThreads(int)} sets them for this factory's trainers.
  */
 public final class DjlTrainerFactory implements TrainerFactory {
   private static final long serialVersionUID = 1L;
@@ -25,14 +25,21 @@ public final class DjlTrainerFactory implements TrainerFactory {
   private final BlockFactory blocks;
   private final long[] inputShape;
   private final int classes;
+  private final int threads;
 
   /**
    * @param family family name for reports
    * @param blocks builds the network
    * @param inputShape per-example shape, e.g. {@code [1, 28, 28]} or {@code [features]}
    * @param classes output classes, {@code >= 2}
+   * @throws NullPointerException if {@code family}, {@code blocks} or {@code inputShape} is null
+   * @throws IllegalArgumentException if {@code classes < 2}
    */
   public DjlTrainerFactory(String family, BlockFactory blocks, long[] inputShape, int classes) {
+    this(family, blocks, inputShape, classes, 0);
+  }
+
+  private DjlTrainerFactory(String family, BlockFactory blocks, long[] inputShape, int classes, int threads) {
     this.family = Objects.requireNonNull(family, "family");
     this.blocks = Objects.requireNonNull(blocks, "blocks");
     this.inputShape = inputShape.clone();
@@ -40,6 +47,30 @@ public final class DjlTrainerFactory implements TrainerFactory {
       throw new IllegalArgumentException("classes must be >= 2; found " + classes);
     }
     this.classes = classes;
+    this.threads = threads;
+  }
+
+  /**
+   * PyTorch keeps its intra-op thread count per OS thread ({@code at::set_num_threads} sets the
+   * calling thread's OpenMP setting); a trainer of the returned factory sets it on the thread that
+   * calls {@link Trainer#train} or {@link Trainer#evaluate}, so executions with different thread
+   * budgets can share one JVM (e.g. a benchmark giving sequential training all cores).
+   *
+   * @param n intra-op threads per trainer, {@code >= 1}; 0 keeps the JVM's setting
+   * @return a copy of this factory with that thread count (not part of {@link #describe()}: it does
+   *     not change what is computed)
+   * @throws IllegalArgumentException if {@code n < 0}
+   */
+  public DjlTrainerFactory withThreads(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("threads must be >= 0 (0: the JVM's setting); found " + n);
+    }
+    return new DjlTrainerFactory(family, blocks, inputShape, classes, n);
+  }
+
+  /** @return intra-op threads per trainer, 0 for the JVM's setting */
+  public int threads() {
+    return threads;
   }
 
   /**
@@ -54,8 +85,8 @@ public final class DjlTrainerFactory implements TrainerFactory {
   }
 
   @Override
-  public Trainer create(Config config, long seed) throws TrainingException {
-    return new DjlTrainer(config, seed, blocks, inputShape, classes);
+  public Trainer create(Hyperparameters config, long seed) throws TrainingException {
+    return new DjlTrainer(config, seed, blocks, inputShape, classes, threads);
   }
 
   @Override

@@ -9,7 +9,6 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import java.util.List;
-import org.argus.select.space.Config;
 
 /**
  * Built-in model families. Hyperparameters read from the config (defaults in brackets):
@@ -46,7 +45,7 @@ public final class Families {
     };
   }
 
-  static Block mlp(Config c, int classes) {
+  static Block mlp(Hyperparameters c, int classes) {
     SequentialBlock b = new SequentialBlock().add(Blocks.batchFlattenBlock());
     int depth = c.getInt("depth", 2);
     for (int i = 0; i < depth; i++) {
@@ -55,7 +54,7 @@ public final class Families {
     return b.add(Linear.builder().setUnits(classes).build());
   }
 
-  static Block cnn(Config c, int classes) {
+  static Block cnn(Hyperparameters c, int classes) {
     int f = c.getInt("filters", 16);
     return new SequentialBlock()
         .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(f).build())
@@ -70,7 +69,7 @@ public final class Families {
         .add(Linear.builder().setUnits(classes).build());
   }
 
-  static Block head(Config c, int classes) {
+  static Block head(Hyperparameters c, int classes) {
     SequentialBlock b = new SequentialBlock().add(Blocks.batchFlattenBlock());
     int w = c.getInt("width", 0);
     if (w > 0) {

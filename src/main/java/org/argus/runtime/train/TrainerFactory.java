@@ -2,19 +2,18 @@ package org.argus.runtime.train;
 
 import java.io.Serializable;
 import java.util.List;
-import org.argus.select.space.Config;
 
 /**
  * Creates trainers; shipped to Spark executors, so it must be serializable and cheap to send.
  */
 public interface TrainerFactory extends Serializable {
   /**
-   * @param config hyperparameters
+   * @param config the config's hyperparameters
    * @param seed the trial's seed (weight init)
    * @return a fresh trainer
    * @throws TrainingException if the model cannot be built for the config
    */
-  Trainer create(Config config, long seed) throws TrainingException;
+  Trainer create(Hyperparameters config, long seed) throws TrainingException;
 
   /**
    * Averages states element-wise (weights and optimizer slots; the step counter of the first state

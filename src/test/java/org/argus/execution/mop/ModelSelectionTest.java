@@ -115,7 +115,7 @@ class ModelSelectionTest {
           .next(List.of()).train().get(trial).config();
       long seed = Seeds.split(SEED, "trial", trial);
       float[] replay;
-      try (Trainer tr = MLP.create(c, seed)) {
+      try (Trainer tr = MLP.create(new org.argus.runtime.train.Hyperparameters(c.values()), seed)) {
         for (UnitRecord u : visits) {
           List<Batch> b = UnitQuery.batches(shards.get(u.shard()), tr.batchSize(), seed, u.epoch(), u.shard());
           tr.train(b.iterator());
