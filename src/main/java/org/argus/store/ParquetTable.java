@@ -97,7 +97,8 @@ public final class ParquetTable {
   }
 
   /**
-   * @return every row of every part, parts in name (time) order
+   * @return every row of every part, parts in name (time) order; a column absent from a part (written
+   *     before the column existed) reads as null
    * @throws IOException on a read failure
    */
   public List<Map<String, Object>> readAll() throws IOException {
@@ -120,7 +121,7 @@ public final class ParquetTable {
           Map<String, Object> m = new LinkedHashMap<>();
           for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);
-            if (g.getFieldRepetitionCount(n) == 0) {
+            if (!g.getType().containsField(n) || g.getFieldRepetitionCount(n) == 0) { // older part / null
               m.put(n, null);
               continue;
             }

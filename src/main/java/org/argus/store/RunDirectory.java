@@ -12,6 +12,9 @@ import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.argus.plan.mop.EpochRecord;
+import org.argus.plan.mop.TrialRecord;
+import org.argus.plan.mop.UnitRecord;
 
 /**
  * A model-selection run directory (local path or Hadoop URI):
@@ -19,19 +22,26 @@ import org.apache.hadoop.fs.Path;
  * <pre>
  * spec.properties      the run's spec (data, family, space, procedure, execution, seed, …)
  * ckpt/trial-T/…       checkpoints ({@link CheckpointStore})
- * tables/units/        unit log: trial, epoch, shard, attempt, executor, start/end ms, bytes read/written, …
- * tables/epochs/       per-epoch per-config validation metrics and checkpoint
- * tables/trials/       configs with seed, bracket and why they stopped
+ * tables/units/        unit log ({@link UnitRecord}): trial, epoch, shard, attempt, executor, start/end
+ *                      ms in the task, job ms on the driver, bytes read/written, examples, training
+ *                      loss (mean and sum), correct, checkpoints, error
+ * tables/epochs/       per-epoch per-config validation metrics and checkpoint ({@link EpochRecord})
+ * tables/trials/       configs with seed, bracket and why they stopped ({@link TrialRecord})
  * best/model.ckpt, best/config.txt   the best model with its config
- * report.json, report.md
+ * report.json, report.md             written by the surface that ran the selection
  * </pre>
+ *
+ * <p>Tables are append-only {@link ParquetTable}s (readable by Spark); {@link #appendUnits} and
+ * friends convert the typed records. Columns added after a run directory was written read as null:
+ * {@code job_ms} 0, {@code train_correct} 0, {@code train_loss_sum} {@code examples × train_loss}.
  */
 public final class RunDirectory {
   /** Unit log columns. */
   public static final Map<String, String> UNITS = cols(
       "trial long", "epoch long", "shard long", "attempt long", "executor string", "start_ms long",
-      "end_ms long", "bytes_read long", "bytes_written long", "examples long", "train_loss double",
-      "in_ckpt string", "out_ckpt string", "error string");
+      "end_ms long", "job_ms long", "bytes_read long", "bytes_written long", "examples long",
+      "train_loss double", "train_loss_sum double", "train_correct long", "in_ckpt string",
+      "out_ckpt string", "error string");
   /** Per-epoch metrics columns. */
   public static final Map<String, String> EPOCHS = cols(
       "trial long", "epoch long", "config string", "train_loss double", "val_loss double",
@@ -69,7 +79,8 @@ public final class RunDirectory {
 
   /**
    * @param name {@code units}, {@code epochs} or {@code trials}
-   * @return the table
+   * @return the table, rows as column → value maps
+   * @throws IllegalArgumentException for another name
    */
   public ParquetTable table(String name) {
     Map<String, String> c =
@@ -77,9 +88,63 @@ public final class RunDirectory {
           case "units" -> UNITS;
           case "epochs" -> EPOCHS;
           case "trials" -> TRIALS;
-          default -> throw new IllegalArgumentException("unknown table " + name);
+          default -> throw new IllegalArgumentException("unknown table " + name + "; valid: units, epochs, trials");
         };
     return new ParquetTable(new Path(root, "tables/" + name).toString(), c);
+  }
+
+  /**
+   * Appends unit records as one part file.
+   *
+   * @param units the records
+   * @throws IOException on a write failure
+   */
+  public void appendUnits(List<UnitRecord> units) throws IOException {
+    table("units").append(units.stream().map(Rows::unit).toList());
+  }
+
+  /**
+   * @return every unit record, parts in write order
+   * @throws IOException on a read failure
+   */
+  public List<UnitRecord> readUnits() throws IOException {
+    return table("units").readAll().stream().map(Rows::unit).toList();
+  }
+
+  /**
+   * Appends epoch records as one part file.
+   *
+   * @param epochs the records
+   * @throws IOException on a write failure
+   */
+  public void appendEpochs(List<EpochRecord> epochs) throws IOException {
+    table("epochs").append(epochs.stream().map(Rows::epoch).toList());
+  }
+
+  /**
+   * @return every epoch record, parts in write order
+   * @throws IOException on a read failure
+   */
+  public List<EpochRecord> readEpochs() throws IOException {
+    return table("epochs").readAll().stream().map(Rows::epoch).toList();
+  }
+
+  /**
+   * Appends trial records as one part file.
+   *
+   * @param trials the records
+   * @throws IOException on a write failure
+   */
+  public void appendTrials(List<TrialRecord> trials) throws IOException {
+    table("trials").append(trials.stream().map(Rows::trial).toList());
+  }
+
+  /**
+   * @return every trial record, parts in write order
+   * @throws IOException on a read failure
+   */
+  public List<TrialRecord> readTrials() throws IOException {
+    return table("trials").readAll().stream().map(Rows::trial).toList();
   }
 
   private FileSystem fs() throws IOException {

@@ -1,14 +1,18 @@
 package org.argus.execution.mop;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.argus.runtime.train.Batch;
+import org.argus.select.space.Seeds;
 
-/** Converts Spark rows to training {@link Example}s. */
+/** Converts Spark rows to training {@link Example}s, and examples to mini-batches. */
 public final class Examples {
   private Examples() {}
 
@@ -73,5 +77,70 @@ public final class Examples {
       }
       return new Example(((Number) r.get(0)).intValue(), x);
     });
+  }
+
+  /**
+   * The mini-batches of one visit (a unit query's sub-epoch): rows in an order shuffled by {@code
+   * split(seed, "order", epoch × 65536 + shard)} (Fisher–Yates), cut into batches of {@code
+   * batchSize} (the last may be smaller).
+   *
+   * @param rows the shard's rows in storage order, all of one feature length
+   * @param batchSize examples per batch, {@code >= 1}
+   * @param seed trial seed
+   * @param epoch 1-based epoch
+   * @param shard shard index (task-parallel: 0)
+   * @return the batches ({@link #batch})
+   * @throws IllegalArgumentException if {@code batchSize < 1}
+   */
+  public static List<Batch> batches(List<Example> rows, int batchSize, long seed, int epoch, int shard) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1; found " + batchSize);
+    }
+    int n = rows.size();
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i;
+    }
+    SplittableRandom r = new SplittableRandom(Seeds.split(seed, "order", epoch * 65536L + shard));
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+    }
+    List<Batch> out = new ArrayList<>();
+    for (int start = 0; start < n; start += batchSize) {
+      List<Example> part = new ArrayList<>();
+      for (int k = start; k < Math.min(n, start + batchSize); k++) {
+        part.add(rows.get(idx[k]));
+      }
+      out.add(batch(part));
+    }
+    return out;
+  }
+
+  /**
+   * @param rows examples, at least one, all of one feature length {@code F}
+   * @return a batch: {@code x} is {@code [n, F]} float32 row-major in the given order, {@code y}
+   *     the labels
+   * @throws IllegalArgumentException if {@code rows} is empty or the feature lengths differ
+   */
+  public static Batch batch(List<Example> rows) {
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one example");
+    }
+    int dim = rows.get(0).x().length;
+    float[] x = new float[rows.size() * dim];
+    int[] y = new int[rows.size()];
+    for (int k = 0; k < rows.size(); k++) {
+      float[] v = rows.get(k).x();
+      if (v.length != dim) {
+        throw new IllegalArgumentException(
+            "example " + k + " has " + v.length + " features; the batch's first has " + dim);
+      }
+      System.arraycopy(v, 0, x, k * dim, dim);
+      y[k] = rows.get(k).label();
+    }
+    return new Batch(x, y);
   }
 }

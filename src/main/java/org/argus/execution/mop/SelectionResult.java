@@ -1,31 +1,51 @@
 package org.argus.execution.mop;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.argus.plan.mop.UnitRecord;
 import org.argus.select.procedure.Goal;
 
 /**
  * What a selection run produced.
  *
- * @param runDir run directory
+ * @param runDir run directory (qualified URI)
+ * @param spec the run's spec as stored in {@code spec.properties} (the caller's entries, then
+ *     execution, procedure, goal, seed, validation fraction, trainer, workers)
  * @param procedure procedure name
  * @param execution how it ran
  * @param goal selection goal
- * @param leaderboard trials best first
+ * @param leaderboard trials best first (failed ones last, by trial id)
  * @param rounds per-round (epoch) statistics
  * @param units every unit query (successful and failed attempts), in completion order
- * @param bytesStored training data bytes held by the workers (features + labels, all copies)
- * @param shardRows rows per stored partition
+ * @param shardRows training rows per stored partition (task-parallel: per replica)
+ * @param payloadBytes training data held by the workers, computed: features and labels as
+ *     float32/int32 ({@code 4·dim + 4} bytes per row), all copies
+ * @param cachedBytes training data held by the workers, measured: memory + disk size of the cached
+ *     shard partitions as Spark's block manager reports them (deserialized Java objects), all copies
  */
 public record SelectionResult(
     String runDir,
+    Map<String, String> spec,
     String procedure,
     Execution execution,
     Goal goal,
     List<Entry> leaderboard,
     List<RoundStats> rounds,
     List<UnitRecord> units,
-    long bytesStored,
-    List<Long> shardRows) {
+    List<Long> shardRows,
+    long payloadBytes,
+    long cachedBytes) {
+
+  /** Copies the collections (the spec keeps its order). */
+  public SelectionResult {
+    spec = Collections.unmodifiableMap(new LinkedHashMap<>(spec));
+    leaderboard = List.copyOf(leaderboard);
+    rounds = List.copyOf(rounds);
+    units = List.copyOf(units);
+    shardRows = List.copyOf(shardRows);
+  }
 
   /**
    * A trial on the leaderboard.

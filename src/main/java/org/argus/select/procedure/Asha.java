@@ -8,15 +8,17 @@ import org.argus.select.space.SearchSpace;
 
 /**
  * Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter
- * Tuning", MLSys 2020, Algorithm 2) with minimum resource 1 epoch, reduction factor η and maximum
- * resource R epochs: rung {@code k} trains to {@code η^k} epochs (the top rung to R). Whenever a
- * slot frees, {@code get_job} scans rungs from the top down for a config in the top {@code ⌊|rung
- * k|/η⌋} not yet promoted and promotes it; otherwise it samples a new config (up to {@code
- * maxTrials}).
+ * Tuning", MLSys 2020, Algorithm 2) with minimum resource r = 1 epoch, reduction factor η, maximum
+ * resource R epochs and early-stopping rate s = 0: rung {@code k} trains to {@code η^k} epochs for
+ * {@code k = 0 … ⌊log_η R⌋}, as in the paper's rungs {@code r·η^(k+s)}. When R is not a power of η
+ * the top rung is the largest power not above R, and no trial trains beyond it (R = 10, η = 3:
+ * rungs 1, 3, 9). Whenever a slot frees, {@code get_job} scans rungs from the top down for a config
+ * in the top {@code ⌊|rung k|/η⌋} not yet promoted and promotes it; otherwise it samples a new config
+ * (up to {@code maxTrials}).
  *
  * <p>On the per-epoch template, a round keeps {@code parallelism} trials training (the worker slots
- * MOP fills); a trial that reaches its rung's epochs pauses until promoted. Paused trials that are
- * never promoted are stopped when the procedure ends.
+ * MOP fills); a trial that reaches its rung's epochs pauses until promoted, then continues from its
+ * checkpoint. Paused trials that are never promoted are stopped when the procedure ends.
  */
 public final class Asha extends BaseProcedure {
   private final int maxEpochs;
@@ -32,7 +34,7 @@ public final class Asha extends BaseProcedure {
 
   /**
    * @param space the space to sample
-   * @param maxEpochs R, {@code >= 1}
+   * @param maxEpochs R, {@code >= 1}: the top rung is the largest power of η not above it
    * @param eta η, {@code >= 2}
    * @param maxTrials configs to sample at most, {@code >= 1}
    * @param parallelism trials kept training per round, {@code >= 1} (use the worker slots)
@@ -59,17 +61,16 @@ public final class Asha extends BaseProcedure {
     this.maxTrials = maxTrials;
     this.parallelism = parallelism;
     this.sampler = space.sampler(seed);
-    for (long r = 1; r < maxEpochs; r *= eta) {
+    for (long r = 1; r <= maxEpochs; r *= eta) {
       resources.add((int) r);
     }
-    resources.add(maxEpochs);
     for (int k = 0; k < resources.size(); k++) {
       rungs.add(new ArrayList<>());
       promoted.add(new HashSet<>());
     }
   }
 
-  /** @return epochs of each rung, bottom first */
+  /** @return epochs of each rung, bottom first: {@code 1, η, η², …} up to the largest not above R */
   public List<Integer> rungEpochs() {
     return List.copyOf(resources);
   }

@@ -19,16 +19,14 @@ import org.argus.execution.mop.Example;
 import org.argus.execution.mop.Examples;
 import org.argus.execution.mop.Execution;
 import org.argus.execution.mop.ModelSelection;
-import org.argus.execution.mop.Reports;
 import org.argus.execution.mop.SelectionResult;
 import org.argus.runtime.train.DjlTrainerFactory;
-import org.argus.select.procedure.Asha;
-import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
-import org.argus.select.procedure.Hyperband;
 import org.argus.select.procedure.Procedure;
+import org.argus.select.procedure.Procedures;
 import org.argus.select.space.SearchSpace;
 import org.argus.store.RunDirectory;
+import org.argus.surfaces.report.SelectionReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -69,7 +67,7 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--space", defaultValue = "lr=loguniform(1e-4,1e-2);batch=choice(32,128);width=choice(64,256)", description = "search space (default ${DEFAULT-VALUE})")
   String space;
 
-  @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; default ${DEFAULT-VALUE})")
+  @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; ASHA's top rung is the largest power of ETA not above R; default ${DEFAULT-VALUE})")
   String procedure;
 
   @Option(names = "--epochs", defaultValue = "3", description = "epochs per config for grid/random (default ${DEFAULT-VALUE})")
@@ -156,39 +154,6 @@ final class SelectCommand implements Callable<Integer> {
     }
   }
 
-  static Procedure procedure(String p, SearchSpace s, int epochs, int slots, long seed, Goal g) {
-    String[] parts = p.split(":", 2);
-    int[] a;
-    try {
-      a = parts.length < 2 ? new int[0]
-          : java.util.Arrays.stream(parts[1].split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--procedure " + p + ": arguments must be integers");
-    }
-    switch (parts[0]) {
-      case "grid":
-        return FixedEpochs.grid(s, epochs, g);
-      case "random":
-        if (a.length != 1) {
-          throw new IllegalArgumentException("--procedure random:N needs N; found " + p);
-        }
-        return FixedEpochs.random(s, a[0], epochs, seed, g);
-      case "hyperband":
-        if (a.length != 2) {
-          throw new IllegalArgumentException("--procedure hyperband:R,ETA needs two integers; found " + p);
-        }
-        return new Hyperband(s, a[0], a[1], seed, g);
-      case "asha":
-        if (a.length != 3) {
-          throw new IllegalArgumentException("--procedure asha:R,ETA,MAX_TRIALS needs three integers; found " + p);
-        }
-        return new Asha(s, a[0], a[1], a[2], slots, seed, g);
-      default:
-        throw new IllegalArgumentException(
-            "unknown --procedure '" + p + "'; valid: grid, random:N, hyperband:R,ETA, asha:R,ETA,MAX_TRIALS");
-    }
-  }
-
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -219,13 +184,13 @@ final class SelectCommand implements Callable<Integer> {
       int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
       int cores = Runtime.getRuntime().availableProcessors();
       int th = threads != null ? threads : Math.max(1, cores / slots);
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(th));
-      Procedure proc = procedure(procedure, s, epochs, slots, seed, g);
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(th)); // read if the engine starts now
+      Procedure proc = Procedures.parse(procedure, s, epochs, slots, seed, g);
       JavaRDD<Example> rows = load(spark, out);
       Example first = rows.first();
       long[] shape = imageData ? imageShape(first, rows) : new long[] {first.x().length};
       int classes = rows.map(Example::label).reduce(Math::max) + 1;
-      DjlTrainerFactory factory = DjlTrainerFactory.builtIn(fam, shape, Math.max(2, classes));
+      DjlTrainerFactory factory = DjlTrainerFactory.builtIn(fam, shape, Math.max(2, classes)).withThreads(th);
       Map<String, String> specMap = new LinkedHashMap<>();
       cliSpec().forEach((k, v) -> specMap.put("cli." + k, String.valueOf(v)));
       specMap.put("cli.family", fam);
@@ -257,9 +222,10 @@ final class SelectCommand implements Callable<Integer> {
           .build()
           .run();
       out.printf(Locale.ROOT, "%nleaderboard (%s, %d unit queries, %.1f s):%n", g, r.units().size(), (System.nanoTime() - t0) / 1e9);
-      out.print(Reports.leaderboard(r));
+      out.print(SelectionReport.leaderboard(r));
       out.println(r.best() == null ? "no config finished" : "best: config " + r.best().trial() + " " + r.best().config()
           + " -> " + runDir + "/best/model.ckpt");
+      SelectionReport.write(r, SelectionReport.provenance(r, seed, Map.of("threads", Integer.toString(th))));
       out.println("report: " + runDir + "/report.md, " + runDir + "/report.json");
       return 0;
     } finally {

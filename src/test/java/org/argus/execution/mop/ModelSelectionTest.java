@@ -14,9 +14,12 @@ import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.ArgusException;
 import org.argus.data.FashionMnist;
+import org.argus.plan.mop.EpochRecord;
+import org.argus.plan.mop.UnitRecord;
 import org.argus.runtime.train.Batch;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.runtime.train.Families;
+import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Trainer;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
@@ -24,6 +27,9 @@ import org.argus.select.space.Config;
 import org.argus.select.space.SearchSpace;
 import org.argus.select.space.Seeds;
 import org.argus.store.CheckpointStore;
+import org.argus.store.RunDirectory;
+import org.argus.surfaces.report.ReportJson;
+import org.argus.surfaces.report.SelectionReport;
 import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,20 +99,46 @@ class ModelSelectionTest {
       }
     }
     assertEquals(240, r.shardRows().stream().mapToLong(Long::longValue).sum(), 40, "~80% train");
-    assertTrue(Files.exists(dirA.resolve("report.json")));
-    assertTrue(Files.readString(dirA.resolve("report.md")).contains("| rank |"));
     assertTrue(Files.exists(dirA.resolve("best/model.ckpt")));
     assertTrue(Files.readString(dirA.resolve("best/config.txt")).contains(r.best().config()));
-    var units = new org.argus.store.RunDirectory(dirA.toString()).table("units").readAll();
+    RunDirectory dir = new RunDirectory(dirA.toString());
+    var units = dir.table("units").readAll();
     assertEquals(8, units.size());
     assertTrue(units.get(0).get("bytes_written") instanceof Long);
+    assertEquals(r.units(), dir.readUnits(), "the units table holds the typed records, in completion order");
+    assertEquals(2, dir.readTrials().size());
     // Spark reads the tables too
     assertEquals(4, SparkTestSession.get().read().parquet(dirA.resolve("tables/epochs").toString()).count());
   }
 
   @Test
+  void theSurfaceWritesAVersionedReportWithTheRunsProvenance() throws Exception {
+    Path dir = tmp.resolve("report");
+    copy(dirA, dir);
+    SelectionResult r = new SelectionResult(dir.toUri().toString(), fault_free.spec(), fault_free.procedure(),
+        fault_free.execution(), fault_free.goal(), fault_free.leaderboard(), fault_free.rounds(), fault_free.units(),
+        fault_free.shardRows(), fault_free.payloadBytes(), fault_free.cachedBytes());
+    SelectionReport.write(r, SelectionReport.provenance(r, SEED, Map.of("threads", "1")));
+    var json = ReportJson.read(Files.readString(dir.resolve("report.json")));
+    assertEquals("select", json.path("kind").asText());
+    var prov = json.path("provenance");
+    assertEquals(SEED, prov.path("seed").asLong());
+    assertEquals(0, prov.path("models").size(), "select trains from scratch");
+    for (String k : List.of("space", "data", "execution", "procedure", "goal", "seed", "validation_fraction", "trainer",
+        "workers", "threads")) {
+      assertTrue(prov.path("spec").has(k), k + " missing from " + prov.path("spec"));
+    }
+    var board = json.path("result").path("leaderboard");
+    assertEquals(2, board.size());
+    assertEquals(r.best().trial(), board.get(0).path("trial").asInt());
+    assertEquals(r.best().valLoss(), board.get(0).path("val_loss").asDouble(), 0);
+    assertEquals(8, json.path("result").path("units").asInt());
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("| rank |"));
+  }
+
+  @Test
   void mopEqualsSequentialSgdOverTheLoggedVisitOrder() throws Exception {
-    List<List<Example>> shards = ModelSelection.layout(data, SEED, 0.2, 2, false).get(0).glom().collect();
+    List<List<Example>> shards = ShardLayout.layout(data, SEED, 0.2, 2, false).get(0).glom().collect();
     for (int trial = 0; trial < 2; trial++) {
       final int t = trial;
       List<UnitRecord> visits = fault_free.units().stream().filter(u -> u.trial() == t && u.error() == null)
@@ -115,9 +147,9 @@ class ModelSelectionTest {
           .next(List.of()).train().get(trial).config();
       long seed = Seeds.split(SEED, "trial", trial);
       float[] replay;
-      try (Trainer tr = MLP.create(new org.argus.runtime.train.Hyperparameters(c.values()), seed)) {
+      try (Trainer tr = MLP.create(new Hyperparameters(c.values()), seed)) {
         for (UnitRecord u : visits) {
-          List<Batch> b = UnitQuery.batches(shards.get(u.shard()), tr.batchSize(), seed, u.epoch(), u.shard());
+          List<Batch> b = Examples.batches(shards.get(u.shard()), tr.batchSize(), seed, u.epoch(), u.shard());
           tr.train(b.iterator());
         }
         replay = floats(tr.exportState());
@@ -158,11 +190,10 @@ class ModelSelectionTest {
     deleteLastPart(c.resolve("tables/epochs"));
     deleteLastPart(c.resolve("tables/units"));
     deleteDir(c.resolve("tables/trials"));
-    Files.delete(c.resolve("report.json"));
     SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
     assertEquals(1, r.units().size(), "only the lost unit query runs again");
     assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
-    assertTrue(Files.exists(c.resolve("report.json")));
+    assertEquals(2, new RunDirectory(c.toString()).readTrials().size());
     var ex = assertThrows(ArgusException.class,
         () -> run(c, "lr=choice(0.1);width=choice(16);depth=choice(1)", Execution.MOP, Set.of(), true));
     assertTrue(ex.getMessage().contains("space: run has 'lr=choice(0.01,0.003)"), ex.getMessage());
@@ -178,7 +209,10 @@ class ModelSelectionTest {
     SelectionResult tp = run(tmp.resolve("b-tp"), one, Execution.TASK_PARALLEL, Set.of(), false);
     SelectionResult bsp = run(tmp.resolve("b-bsp"), one, Execution.BSP, Set.of(), false);
     assertArrayEquals(metrics(mop), metrics(seq), 1e-9, "one config: MOP's visit order is sequential's");
-    assertEquals(2 * mop.bytesStored(), tp.bytesStored(), "task-parallel stores one copy per worker");
+    assertEquals(2 * mop.payloadBytes(), tp.payloadBytes(), "task-parallel stores one copy per worker");
+    double measured = (double) tp.cachedBytes() / mop.cachedBytes();
+    assertTrue(measured > 1.8 && measured < 2.2, "Spark's block manager: task-parallel / MOP = " + measured);
+    assertTrue(mop.cachedBytes() > 0.9 * mop.payloadBytes(), mop.cachedBytes() + " vs " + mop.payloadBytes());
     assertEquals(2, tp.units().size(), "one full-data unit per epoch");
     assertEquals(4, bsp.units().size());
     for (SelectionResult r : List.of(mop, seq, tp, bsp)) {

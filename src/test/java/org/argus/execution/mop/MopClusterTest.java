@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.argus.data.FashionMnist;
+import org.argus.plan.mop.UnitRecord;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
@@ -51,7 +52,7 @@ class MopClusterTest {
     HashMap<String, Serializable> out = new HashMap<>();
     out.put("executors", new TreeSet<>(r.units().stream().map(UnitRecord::executor).toList()));
     out.put("units", r.units().size());
-    out.put("bytesStored", r.bytesStored());
+    out.put("bytesStored", r.payloadBytes());
     ArrayList<Double> losses = new ArrayList<>();
     r.leaderboard().stream()
         .sorted(Comparator.comparingInt(SelectionResult.Entry::trial))

@@ -126,6 +126,18 @@ class ProcedureTest {
   }
 
   @Test
+  void ashaRungsAreThePowersOfEtaUpToRAndNoTrialTrainsBeyondTheTopRung() {
+    assertEquals(List.of(1, 3, 9), new Asha(SPACE, 10, 3, 4, 2, 5, Goal.maximize("accuracy")).rungEpochs(),
+        "R = 10 is not a power of 3: the top rung is 9 (Li et al., MLSys 2020, Alg. 2: r·η^k <= R)");
+    assertEquals(List.of(1, 3, 9), new Asha(SPACE, 9, 3, 4, 2, 5, Goal.maximize("accuracy")).rungEpochs());
+    assertEquals(List.of(1, 2, 4), new Asha(SPACE, 7, 2, 4, 2, 5, Goal.maximize("accuracy")).rungEpochs());
+    assertEquals(List.of(1), new Asha(SPACE, 2, 3, 4, 2, 5, Goal.maximize("accuracy")).rungEpochs());
+    var p = new Asha(SPACE, 10, 3, 12, 2, 5, Goal.maximize("accuracy"));
+    Map<Integer, Integer> ep = epochs(p, ProcedureRunner.run(p, (t, e) -> EpochResult.ok(t.id(), e, curve(t, e))));
+    assertEquals(9, ep.values().stream().mapToInt(Integer::intValue).max().orElseThrow(), "trained to 9, never 10");
+  }
+
+  @Test
   void sameSeedSameTrials() {
     var a = new Asha(SPACE, 9, 3, 8, 2, 5, Goal.maximize("accuracy"));
     var b = new Asha(SPACE, 9, 3, 8, 2, 5, Goal.maximize("accuracy"));

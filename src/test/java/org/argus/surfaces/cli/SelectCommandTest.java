@@ -34,7 +34,12 @@ class SelectCommandTest {
         "--procedure", "asha:2,2,3", "--workers", "2", "--threads", "1", "--run-dir", run.toString());
     assertTrue(o[0].contains("unit    1  config"), o[0]);
     assertTrue(o[0].contains("| rank |"), o[0]);
-    assertTrue(Files.readString(run.resolve("report.json")).contains("\"procedure\":\"asha(R=2,eta=2,maxTrials=3)\""));
+    var report = org.argus.surfaces.report.ReportJson.read(Files.readString(run.resolve("report.json")));
+    assertEquals("asha(R=2,eta=2,maxTrials=3)", report.path("result").path("procedure").asText());
+    assertEquals("select", report.path("provenance").path("kind").asText());
+    assertEquals(42, report.path("provenance").path("seed").asLong());
+    assertEquals("1", report.path("provenance").path("spec").path("threads").asText());
+    assertEquals("asha:2,2,3", report.path("provenance").path("spec").path("cli.procedure").asText());
     String err = run(1, "select", "--resume", run.toString(), "--seed", "9")[1];
     assertTrue(err.contains("--seed: run has '42', this command '9'"), err);
     err = run(1, "select", "--images", "200", "--run-dir", run.toString(), "--family", "mlp",

@@ -1,0 +1,86 @@
+package org.argus.execution.mop;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.argus.ArgusException;
+import org.argus.plan.mop.EpochRecord;
+import org.argus.plan.mop.TrialRecord;
+import org.argus.plan.mop.UnitRecord;
+import org.argus.store.RunDirectory;
+
+/**
+ * What a run has done so far: every unit attempt (in completion order, told to the listener at once)
+ * and the checkpoint bytes moved in the current round; and its appends to the run directory's tables.
+ * Thread-safe.
+ */
+final class RunLog {
+  private final RunDirectory dir;
+  private final Consumer<UnitRecord> listener;
+  private final List<UnitRecord> units = new ArrayList<>();
+  private long bytesMoved;
+
+  RunLog(RunDirectory dir, Consumer<UnitRecord> listener) {
+    this.dir = dir;
+    this.listener = listener;
+  }
+
+  /** Counts a finished attempt and tells the listener (before any unit that depends on it starts). */
+  synchronized void observe(UnitRecord r) {
+    units.add(r);
+    bytesMoved += r.bytesRead() + r.bytesWritten();
+    listener.accept(r);
+  }
+
+  /** Appends a finished attempt to the {@code units} table (one part file per unit). */
+  synchronized void persist(UnitRecord r) throws ArgusException {
+    try {
+      dir.appendUnits(List.of(r));
+    } catch (IOException e) {
+      throw failure("units", e);
+    }
+  }
+
+  /** {@link #observe} then {@link #persist}. */
+  synchronized void log(UnitRecord r) throws ArgusException {
+    observe(r);
+    persist(r);
+  }
+
+  /** Counts checkpoint bytes moved outside unit queries (BSP's parts and averages). */
+  synchronized void moved(long bytes) {
+    bytesMoved += bytes;
+  }
+
+  /** @return bytes moved since the last call, and restarts the count */
+  synchronized long takeBytesMoved() {
+    long b = bytesMoved;
+    bytesMoved = 0;
+    return b;
+  }
+
+  synchronized List<UnitRecord> units() {
+    return List.copyOf(units);
+  }
+
+  void epochs(List<EpochRecord> rows) throws ArgusException {
+    try {
+      dir.appendEpochs(rows);
+    } catch (IOException e) {
+      throw failure("epochs", e);
+    }
+  }
+
+  void trials(List<TrialRecord> rows) throws ArgusException {
+    try {
+      dir.appendTrials(rows);
+    } catch (IOException e) {
+      throw failure("trials", e);
+    }
+  }
+
+  private ArgusException failure(String table, IOException e) {
+    return new ArgusException("cannot write table " + table + " in " + dir.root() + ": " + e.getMessage(), e);
+  }
+}

@@ -1,0 +1,185 @@
+package org.argus.execution.mop;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.PartitionPruningRDD;
+import org.apache.spark.storage.RDDInfo;
+import org.apache.spark.storage.StorageLevel;
+import org.argus.select.space.Seeds;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * The data of a run on the executors: a seeded validation split, and the training rows shuffled once
+ * into {@code k} shards (partition i = shard i, rows sorted by their seeded key) or, task-parallel,
+ * {@code k} identical full copies; both cached {@code MEMORY_ONLY}. A unit query reads one shard
+ * through {@link #shard(int)}.
+ */
+final class ShardLayout {
+  final JavaRDD<Example> shards;
+  final JavaRDD<Example> validation;
+  /** Training rows per stored partition. */
+  final List<Long> shardRows;
+  /** Features and labels as float32/int32 ({@code 4·dim + 4} per row), all copies. */
+  final long payloadBytes;
+  /** Memory + disk size of the cached training partitions, as Spark's block manager reports them. */
+  final long cachedBytes;
+
+  private ShardLayout(JavaRDD<Example> shards, JavaRDD<Example> validation, List<Long> shardRows, long payloadBytes,
+      long cachedBytes) {
+    this.shards = shards;
+    this.validation = validation;
+    this.shardRows = shardRows;
+    this.payloadBytes = payloadBytes;
+    this.cachedBytes = cachedBytes;
+  }
+
+  /**
+   * The layout, not persisted: row {@code i} gets the key {@code split(seed, "row", i)}; it is a
+   * validation row when {@code (key >>> 11) · 2^-53 < frac}; training rows go to partition {@code
+   * floorMod(key, k)} sorted by key (replicated: {@code k} copies, each sorted the same way).
+   *
+   * @param data labelled rows
+   * @param seed run seed
+   * @param frac validation fraction
+   * @param k shards (worker slots)
+   * @param replicate one full copy per slot (task-parallel)
+   * @return {@code [train, validation]}
+   */
+  static List<JavaRDD<Example>> layout(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate) {
+    JavaPairRDD<Long, Example> keyed =
+        data.zipWithIndex().mapToPair(t -> new Tuple2<>(Seeds.split(seed, "row", t._2()), t._1()));
+    JavaPairRDD<Long, Example> train = keyed.filter(t -> ((t._1() >>> 11) * 0x1.0p-53) >= frac);
+    JavaPairRDD<Long, Example> val = keyed.filter(t -> ((t._1() >>> 11) * 0x1.0p-53) < frac);
+    if (replicate) {
+      train = train.flatMapToPair(t -> {
+        List<Tuple2<Long, Example>> out = new ArrayList<>();
+        for (int w = 0; w < k; w++) {
+          out.add(new Tuple2<>(Math.floorDiv(t._1(), (long) k) * k + w, t._2()));
+        }
+        return out.iterator();
+      });
+    }
+    return List.of(
+        train.repartitionAndSortWithinPartitions(new ModPartitioner(k)).values(),
+        val.partitionBy(new HashPartitioner(k)).values());
+  }
+
+  /**
+   * Lays the data out, caches it and checks it.
+   *
+   * @throws IllegalArgumentException if a shard or the validation split is empty (nothing stays
+   *     cached)
+   */
+  static ShardLayout prepare(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate) {
+    List<JavaRDD<Example>> l = layout(data, seed, frac, k, replicate);
+    JavaRDD<Example> shards = l.get(0).persist(StorageLevel.MEMORY_ONLY());
+    JavaRDD<Example> validation = l.get(1).persist(StorageLevel.MEMORY_ONLY());
+    try {
+      List<long[]> stats = shards.mapPartitions(it -> {
+        long n = 0;
+        long dim = 0;
+        while (it.hasNext()) {
+          dim = it.next().x().length;
+          n++;
+        }
+        return List.of(new long[] {n, dim}).iterator();
+      }).collect();
+      List<Long> rows = new ArrayList<>();
+      long payload = 0;
+      for (long[] s : stats) {
+        rows.add(s[0]);
+        payload += s[0] * (4 * s[1] + 4);
+      }
+      for (int i = 0; i < rows.size(); i++) {
+        if (rows.get(i) == 0) {
+          throw new IllegalArgumentException("shard " + i + " of " + k + " is empty: "
+              + rows.stream().mapToLong(Long::longValue).sum() + " training rows are too few for " + k
+              + " workers (need at least one row per shard)");
+        }
+      }
+      if (validation.count() == 0) {
+        throw new IllegalArgumentException("the validation split (fraction " + frac + ") is empty; use more rows");
+      }
+      return new ShardLayout(shards, validation, List.copyOf(rows), payload, cachedBytes(shards));
+    } catch (RuntimeException e) {
+      shards.unpersist(false);
+      validation.unpersist(false);
+      throw e;
+    }
+  }
+
+  /** Memory + disk bytes of an RDD's cached blocks (Spark's storage status); 0 if none is cached. */
+  static long cachedBytes(JavaRDD<?> rdd) {
+    for (RDDInfo info : rdd.context().getRDDStorageInfo()) {
+      if (info.id() == rdd.id()) {
+        return info.memSize() + info.diskSize();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * @param i shard index
+   * @return an RDD of the one cached partition holding shard {@code i} (Spark's locality puts its
+   *     task on the executor caching it)
+   */
+  JavaRDD<Example> shard(int i) {
+    return new JavaRDD<>(PartitionPruningRDD.create(shards.rdd(), new OnlyPartition(i)),
+        ClassTag$.MODULE$.apply(Example.class));
+  }
+
+  void unpersist() {
+    shards.unpersist(false);
+    validation.unpersist(false);
+  }
+
+  /** Keeps one partition. */
+  static final class OnlyPartition extends AbstractFunction1<Object, Object> implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int p;
+
+    OnlyPartition(int p) {
+      this.p = p;
+    }
+
+    @Override
+    public Object apply(Object i) {
+      return ((Integer) i) == p;
+    }
+  }
+
+  /** Partitions long keys by {@code floorMod(key, n)}. */
+  static final class ModPartitioner extends org.apache.spark.Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int n;
+
+    ModPartitioner(int n) {
+      this.n = n;
+    }
+
+    @Override
+    public int numPartitions() {
+      return n;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (int) Math.floorMod((Long) key, (long) n);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ModPartitioner m && m.n == n;
+    }
+
+    @Override
+    public int hashCode() {
+      return n;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package org.argus.execution.mop;
+
+import java.util.List;
+import java.util.Set;
+import org.argus.plan.mop.SelectionState;
+import org.argus.plan.mop.Unit;
+import org.argus.plan.mop.UnitRecord;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Metrics;
+import org.argus.runtime.train.TrainerFactory;
+import org.argus.store.CheckpointStore;
+
+/**
+ * Runs unit queries and validations as Spark jobs: a unit query is a job over the single cached
+ * partition holding its shard; a validation is a job over the validation split.
+ */
+final class UnitJobs {
+  /**
+   * A finished attempt.
+   *
+   * @param unit the unit
+   * @param record its outcome (error set when it failed)
+   */
+  record Done(Unit unit, UnitRecord record) {}
+
+  private final ShardLayout data;
+  private final SelectionState state;
+  private final TrainerFactory factory;
+  private final CheckpointStore store;
+  private final boolean replicas;
+  private final Set<String> injectFailures;
+
+  UnitJobs(ShardLayout data, SelectionState state, TrainerFactory factory, CheckpointStore store, boolean replicas,
+      Set<String> injectFailures) {
+    this.data = data;
+    this.state = state;
+    this.factory = factory;
+    this.store = store;
+    this.replicas = replicas;
+    this.injectFailures = injectFailures;
+  }
+
+  /** The task's side of a unit (built on the driver's thread: the state is not thread-safe). */
+  UnitQuery query(Unit u) {
+    return new UnitQuery(u, hyperparameters(u.trial()), state.seed(u.trial()), replicas ? 0 : u.shard(),
+        injectFailures.contains(u.key()), factory, store);
+  }
+
+  /**
+   * Runs one attempt and waits for it. A failure of the job (Spark reports a task's exception as a
+   * {@code SparkException}, with the task's exception as its cause) becomes a failed record, to be
+   * retried or to fail the config; an {@link Error} on this thread is not caught: it ends the run.
+   *
+   * @param q the unit query
+   * @return the attempt's outcome, with the driver-side job time
+   */
+  Done call(UnitQuery q) {
+    long start = System.currentTimeMillis();
+    long t0 = System.nanoTime();
+    try {
+      UnitRecord r = data.shard(q.unit().shard()).mapPartitions(it -> List.of(q.run(it)).iterator()).collect().get(0);
+      return new Done(q.unit(), r.withJobMs((System.nanoTime() - t0) / 1_000_000));
+    } catch (Exception e) {
+      return new Done(q.unit(), UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), rootCause(e)));
+    }
+  }
+
+  /**
+   * @param trial a trial of the current round
+   * @return its current checkpoint's validation loss/accuracy sums
+   * @throws Exception whatever the Spark job failed with (the caller fails the config)
+   */
+  Metrics validate(int trial) throws Exception {
+    final TrainerFactory f = factory;
+    final CheckpointStore s = store;
+    final Hyperparameters cfg = hyperparameters(trial);
+    final long seed = state.seed(trial);
+    final String ck = state.checkpoint(trial);
+    return data.validation
+        .mapPartitions(it -> List.of(UnitQuery.evaluate(it, f, s, cfg, seed, ck)).iterator())
+        .reduce(Metrics::plus);
+  }
+
+  private Hyperparameters hyperparameters(int trial) {
+    return new Hyperparameters(state.config(trial).values());
+  }
+
+  /** @return {@code Class: message} of the innermost cause */
+  static String rootCause(Throwable ex) {
+    Throwable root = ex;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
+  }
+}
