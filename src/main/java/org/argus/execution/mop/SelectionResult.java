@@ -1,5 +1,6 @@
 package org.argus.execution.mop;
 
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,7 +9,7 @@ import org.argus.plan.mop.UnitRecord;
 import org.argus.select.procedure.Goal;
 
 /**
- * What a selection run produced.
+ * What a selection run produced (serializable: a cluster driver can hand it back).
  *
  * @param runDir run directory (qualified URI)
  * @param spec the run's spec as stored in {@code spec.properties} (the caller's entries, then
@@ -36,7 +37,7 @@ public record SelectionResult(
     List<UnitRecord> units,
     List<Long> shardRows,
     long payloadBytes,
-    long cachedBytes) {
+    long cachedBytes) implements Serializable {
 
   /** Copies the collections (the spec keeps its order). */
   public SelectionResult {
@@ -59,7 +60,8 @@ public record SelectionResult(
    * @param status why it stopped (or {@code failed: …})
    */
   public record Entry(
-      int trial, String config, int epochs, double metric, double valAccuracy, double valLoss, String status) {}
+      int trial, String config, int epochs, double metric, double valAccuracy, double valLoss, String status)
+      implements Serializable {}
 
   /**
    * One round of the per-epoch template.
@@ -69,7 +71,7 @@ public record SelectionResult(
    * @param makespanMs wall time of the round's training (excl. validation)
    * @param bytesMoved checkpoint bytes read + written by the round's units (and BSP averaging)
    */
-  public record RoundStats(int round, int configs, long makespanMs, long bytesMoved) {}
+  public record RoundStats(int round, int configs, long makespanMs, long bytesMoved) implements Serializable {}
 
   /** @return the best entry, or null if every trial failed */
   public Entry best() {

@@ -23,8 +23,8 @@ import java.util.SplittableRandom;
 /**
  * {@link Trainer} on DJL + PyTorch; see {@link DjlTrainerFactory} for the math. Owns one base
  * {@link NDManager} (weights, optimizer slots); every batch and every optimizer step works in a
- * sub-manager closed at its end. Arrays built from Java values are 64-byte aligned ({@link
- * AlignedArrays} says why).
+ * sub-manager closed at its end. Before its first PyTorch operation it makes native allocations
+ * zero-filled ({@link ZeroedAllocations} says why).
  */
 final class DjlTrainer implements Trainer {
   private static final double B1 = 0.9;
@@ -52,6 +52,7 @@ final class DjlTrainer implements Trainer {
 
   DjlTrainer(Hyperparameters config, long seed, BlockFactory blocks, long[] inputShape, int classes,
       int threads) throws TrainingException {
+    ZeroedAllocations.ensure();
     this.config = config;
     this.threads = threads;
     this.seed = seed;
@@ -94,7 +95,7 @@ final class DjlTrainer implements Trainer {
             } else {
               v = glorot(rng, shape);
             }
-            return AlignedArrays.floats(m, v, shape);
+            return m.create(v, shape);
           };
       block.setInitializer(init, p -> true);
       long[] s = new long[inputShape.length + 1];
@@ -112,7 +113,7 @@ final class DjlTrainer implements Trainer {
           NDArray slot =
               state == null
                   ? manager.zeros(w.getShape())
-                  : AlignedArrays.floats(manager, state.slots.get(i * per + k), w.getShape());
+                  : manager.create(state.slots.get(i * per + k), w.getShape());
           slots.add(slot);
         }
       }
@@ -147,7 +148,7 @@ final class DjlTrainer implements Trainer {
     long[] s = new long[inputShape.length + 1];
     s[0] = b.size();
     System.arraycopy(inputShape, 0, s, 1, inputShape.length);
-    return AlignedArrays.floats(m, b.x(), new Shape(s));
+    return m.create(b.x(), new Shape(s));
   }
 
   @Override
@@ -159,7 +160,7 @@ final class DjlTrainer implements Trainer {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
           NDArray x = input(sub, b);
-          NDArray y = AlignedArrays.ints(sub, b.y(), new Shape(b.size()));
+          NDArray y = sub.create(b.y());
           double loss;
           long correct;
           // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
@@ -248,7 +249,7 @@ final class DjlTrainer implements Trainer {
         try (NDManager sub = manager.newSubManager()) {
           JniUtils.setGradMode(false);
           NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
-          NDArray y = AlignedArrays.ints(sub, b.y(), new Shape(b.size()));
+          NDArray y = sub.create(b.y());
           double loss =
               logits.logSoftmax(1).mul(y.oneHot(classes)).sum().neg().getFloat();
           long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();

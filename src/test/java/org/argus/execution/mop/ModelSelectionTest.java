@@ -202,6 +202,39 @@ class ModelSelectionTest {
   }
 
   @Test
+  void trainLossOfAnEpochAfterResumeCountsTheUnitsRunBeforeTheCrash() throws Exception {
+    Path c = tmp.resolve("resumed-train-loss");
+    copy(dirA, c);
+    // the driver died after its last unit query ran but before it was recorded and before epoch 2
+    // was validated: that config's other epoch-2 unit is recorded, the lost one runs again
+    deleteLastPart(c.resolve("tables/epochs"));
+    deleteLastPart(c.resolve("tables/units"));
+    deleteDir(c.resolve("tables/trials"));
+    UnitRecord lost = fault_free.units().get(fault_free.units().size() - 1);
+    assertEquals(2, lost.epoch());
+    assertTrue(new RunDirectory(c.toString()).readUnits().stream()
+        .anyMatch(u -> u.trial() == lost.trial() && u.epoch() == 2), "a unit of the same epoch is recorded");
+    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
+    assertEquals(List.of(lost.shard()), r.units().stream().map(UnitRecord::shard).toList());
+    Map<Integer, Double> expected = epoch2TrainLoss(dirA);
+    Map<Integer, Double> resumed = epoch2TrainLoss(c);
+    assertEquals(expected.keySet(), resumed.keySet());
+    for (int trial : expected.keySet()) {
+      assertEquals(expected.get(trial), resumed.get(trial), 1e-12, "epoch 2 train_loss of trial " + trial);
+    }
+  }
+
+  static Map<Integer, Double> epoch2TrainLoss(Path dir) throws IOException {
+    Map<Integer, Double> m = new java.util.TreeMap<>();
+    for (EpochRecord e : new RunDirectory(dir.toString()).readEpochs()) {
+      if (e.epoch() == 2) {
+        m.put(e.trial(), e.trainLoss());
+      }
+    }
+    return m;
+  }
+
+  @Test
   void baselinesRunThroughTheSameApi() throws Exception {
     String one = "lr=choice(0.01);width=choice(16);depth=choice(1)";
     SelectionResult mop = run(tmp.resolve("b-mop"), one, Execution.MOP, Set.of(), false);

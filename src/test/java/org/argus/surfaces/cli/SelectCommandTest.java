@@ -24,6 +24,8 @@ class SelectCommandTest {
     assertTrue(err.contains("unknown model family 'resnet'"), err);
     err = run(1, "select", "--execution", "horovod")[1];
     assertTrue(err.contains("valid: mop, task-parallel, bsp, sequential"), err);
+    err = run(1, "select", "--images", "200", "--procedure", "asha:4,x,8")[1];
+    assertTrue(err.contains("procedure 'asha:4,x,8': argument ETA of asha:R,ETA,MAX_TRIALS at position 7 is 'x'"), err);
   }
 
   @Test

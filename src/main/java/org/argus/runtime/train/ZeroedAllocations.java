@@ -1,0 +1,77 @@
+package org.argus.runtime.train;
+
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+
+/**
+ * Makes the C allocator hand out zero-filled memory, once per JVM, before the first PyTorch
+ * operation of a trainer — a work-around for a oneDNN defect in the PyTorch 2.7.1 CPU natives.
+ *
+ * <p>The defect: for a convolution's input gradient (backward-data), oneDNN reorders the weights
+ * into channel blocks of the SIMD width (16 on AVX-512, 8 on AVX2) in a freshly allocated buffer and
+ * leaves the block padding uninitialized when the output channels are not a multiple of the block;
+ * the kernel multiplies that padding by zero. Recycled memory holding finite values gives the exact
+ * result, but NaN or infinity bytes there (left by earlier users of the memory: compressed data,
+ * pointers, strings …) turn the input gradient — and so the gradients of every layer below the
+ * convolution — into NaN while the loss stays finite; the next Adam step then makes the weights NaN.
+ * This is what made {@code DjlTrainerTest.cnnLearnsAndSeedsDetermineInit} fail now and then with
+ * {@code 1.2569… -> NaN} (filters 4: the second convolution has 8 output channels). Measured: with
+ * an {@code LD_PRELOAD} shim that fills every block of 4 KiB or more with {@code 0xff} (NaN), the
+ * first convolution's weight and bias gradients were NaN in every batch, and restricting the fill
+ * to 9 216-byte blocks — exactly the second convolution's weights reordered to {@code ABcd16a16b}
+ * (16 × 16 × 3 × 3 floats) — was enough; 16 or 32 output channels never failed on AVX-512; with
+ * random bytes recycled between epochs, 54 of 60 five-epoch runs diverged without this class and 0
+ * of 60 with it. The natives are byte-identical in DJL 0.35.0 and 0.36.0; the DJL upgrade did not
+ * cause it.
+ *
+ * <p>How: glibc's {@code mallopt(M_PERTURB, 0xff)} (the run-time form of {@code MALLOC_PERTURB_=255})
+ * fills each block it allocates with {@code 0x00} and each block it frees with {@code 0xff}. Process-
+ * wide and cheap (no measurable change on the trainer tests); it does not reach blocks served from
+ * glibc's per-thread cache (1 032 bytes or less) nor fresh {@code mmap} blocks (already zero), so a
+ * padded block of at most 1 KiB can still see recycled bytes. Skipped when {@code MALLOC_PERTURB_} is
+ * already set, on other C libraries than glibc and other systems than Linux, and when the system
+ * property {@value #PROPERTY} is {@code false}.
+ */
+final class ZeroedAllocations {
+  /** Set to {@code false} to leave the allocator alone. */
+  static final String PROPERTY = "argus.train.zeroAllocations";
+
+  private static final int M_PERTURB = -6;
+  private static String status;
+
+  private ZeroedAllocations() {}
+
+  /** Applies the setting once (thread-safe); never throws. */
+  static synchronized void ensure() {
+    if (status == null) {
+      status = apply();
+    }
+  }
+
+  /** @return what {@link #ensure()} did: {@code on}, or {@code off: why} (null before) */
+  static synchronized String status() {
+    return status;
+  }
+
+  private static String apply() {
+    if ("false".equalsIgnoreCase(System.getProperty(PROPERTY))) {
+      return "off: " + PROPERTY + "=false";
+    }
+    if (System.getenv("MALLOC_PERTURB_") != null) {
+      return "off: MALLOC_PERTURB_ is set (" + System.getenv("MALLOC_PERTURB_") + ")";
+    }
+    if (!Platform.isLinux()) {
+      return "off: not Linux";
+    }
+    try {
+      NativeLibrary c = NativeLibrary.getInstance("c");
+      c.getFunction("gnu_get_libc_version"); // glibc only: musl has no M_PERTURB
+      int ok = c.getFunction("mallopt").invokeInt(new Object[] {M_PERTURB, 0xff});
+      return ok == 1 ? "on" : "off: mallopt(M_PERTURB) returned " + ok;
+    } catch (UnsatisfiedLinkError e) {
+      // JNA's own native part or the C function could not be loaded (not glibc, noexec temp dir):
+      // the trainer still works, only without the work-around
+      return "off: " + e.getMessage();
+    }
+  }
+}
