@@ -68,9 +68,9 @@ final class UnitJobs {
   /**
    * @param trial a trial of the current round
    * @return its current checkpoint's validation loss/accuracy sums
-   * @throws Exception whatever the Spark job failed with (the caller fails the config)
+   * (a failed Spark job throws its {@code SparkException}: the caller fails the config)
    */
-  Metrics validate(int trial) throws Exception {
+  Metrics validate(int trial) {
     final TrainerFactory f = factory;
     final CheckpointStore s = store;
     final Hyperparameters cfg = hyperparameters(trial);

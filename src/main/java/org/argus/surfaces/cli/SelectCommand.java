@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,6 +21,7 @@ import org.argus.execution.mop.Examples;
 import org.argus.execution.mop.Execution;
 import org.argus.execution.mop.ModelSelection;
 import org.argus.execution.mop.SelectionResult;
+import org.argus.plan.mop.UnitRecord;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.select.procedure.Goal;
 import org.argus.select.procedure.Procedure;
@@ -201,7 +203,6 @@ final class SelectCommand implements Callable<Integer> {
       }
       out.printf("argus select: %s, %s, %s, %d worker slots x %d threads, run dir %s%n",
           proc.name(), ex.cli(), factory.describe(), slots, th, runDir);
-      AtomicInteger n = new AtomicInteger();
       long t0 = System.nanoTime();
       SelectionResult r = ModelSelection.builder()
           .setData(rows)
@@ -213,12 +214,7 @@ final class SelectCommand implements Callable<Integer> {
           .optWorkers(slots)
           .optSeed(seed)
           .optResume(resume != null)
-          .optListener(u -> out.printf(Locale.ROOT,
-              "unit %4d  config %-3d epoch %d shard %d  exec %s  %5d ex  loss %s  %.1f s  ckpt %d KB%s%n",
-              n.incrementAndGet(), u.trial(), u.epoch(), u.shard(), u.executor(), u.metrics().examples(),
-              Double.isNaN(u.metrics().loss()) ? "  -   " : String.format(Locale.ROOT, "%.4f", u.metrics().loss()),
-              (u.endMs() - u.startMs()) / 1000.0, u.bytesWritten() / 1024,
-              u.error() == null ? "" : "  FAILED (attempt " + (u.attempt() + 1) + "): " + u.error()))
+          .optListener(unitPrinter(out))
           .build()
           .run();
       out.printf(Locale.ROOT, "%nleaderboard (%s, %d unit queries, %.1f s):%n", g, r.units().size(), (System.nanoTime() - t0) / 1e9);
@@ -233,6 +229,17 @@ final class SelectCommand implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /** One line per finished unit query (failed attempts included). */
+  private static Consumer<UnitRecord> unitPrinter(PrintStream out) {
+    AtomicInteger n = new AtomicInteger();
+    return u -> out.printf(Locale.ROOT,
+        "unit %4d  config %-3d epoch %d shard %d  exec %s  %5d ex  loss %s  %.1f s  ckpt %d KB%s%n",
+        n.incrementAndGet(), u.trial(), u.epoch(), u.shard(), u.executor(), u.metrics().examples(),
+        Double.isNaN(u.metrics().loss()) ? "  -   " : String.format(Locale.ROOT, "%.4f", u.metrics().loss()),
+        u.taskMs() / 1000.0, u.bytesWritten() / 1024,
+        u.error() == null ? "" : "  FAILED (attempt " + (u.attempt() + 1) + "): " + u.error());
   }
 
   private long[] imageShape(Example first, JavaRDD<Example> rows) {
