@@ -14,7 +14,7 @@ import org.argus.select.space.Seeds;
  * on another; fixing the order makes results independent of task timing, retries and resumes (same
  * seed ⇒ same visit order ⇒ same results).
  */
-public final class VisitOrders {
+final class VisitOrders {
   private VisitOrders() {}
 
   /**
@@ -27,7 +27,7 @@ public final class VisitOrders {
    * @return the config's shard order, {@code k} distinct shards
    * @throws IllegalArgumentException if {@code trial} is not in {@code roundTrials} or {@code shards < 1}
    */
-  public static List<Integer> of(long seed, int epoch, int shards, List<Integer> roundTrials, int trial,
+  static List<Integer> of(long seed, int epoch, int shards, List<Integer> roundTrials, int trial,
       boolean sameOffset) {
     if (shards < 1) {
       throw new IllegalArgumentException("shards must be >= 1; found " + shards);
