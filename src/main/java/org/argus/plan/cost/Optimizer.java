@@ -3,6 +3,7 @@ package org.argus.plan.cost;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.argus.plan.MaterializedFormat;
 
 /**
  * Chooses a {@link PhysicalPlan} for a feature-transfer {@link Workload} on given {@link
@@ -123,28 +124,14 @@ public final class Optimizer {
       } else {
         why = String.format("fits but costs %.2f× the chosen plan", p.cost() / Math.max(1, chosen.cost()));
       }
-      rejected.add(withReason(p, why));
+      rejected.add(p.withReason(why));
     }
     if (o.plan() != null && !chosen.fits()) {
       List<String> notes = new ArrayList<>(chosen.notes());
       notes.add("forced by the user although the memory model predicts it does not fit: " + chosen.reason());
-      chosen = withNotes(chosen, notes);
+      chosen = chosen.withNotes(notes);
     }
     return new Decision(chosen, rejected, w, r);
-  }
-
-  private static PhysicalPlan withReason(PhysicalPlan p, String reason) {
-    return new PhysicalPlan(p.logical(), p.persistence(), p.partitions(), p.tasksPerExecutor(),
-        p.ortThreads(), p.batchSize(), p.columnBatchRows(), p.joinPlacement(), p.joinStrategy(),
-        p.stages(), p.peakHeapBytesPerExecutor(), p.peakNativeBytesPerExecutor(),
-        p.materializedBytes(), p.cost(), p.fits(), reason, p.notes());
-  }
-
-  private static PhysicalPlan withNotes(PhysicalPlan p, List<String> notes) {
-    return new PhysicalPlan(p.logical(), p.persistence(), p.partitions(), p.tasksPerExecutor(),
-        p.ortThreads(), p.batchSize(), p.columnBatchRows(), p.joinPlacement(), p.joinStrategy(),
-        p.stages(), p.peakHeapBytesPerExecutor(), p.peakNativeBytesPerExecutor(),
-        p.materializedBytes(), p.cost(), p.fits(), p.reason(), notes);
   }
 
   private static String whatWouldFit(Workload w, Resources r, List<PhysicalPlan> all) {
@@ -316,7 +303,8 @@ public final class Optimizer {
           : String.format("ONNX Runtime needs %s per executor, %s available", CostModel.bytes(maxNative),
               CostModel.bytes(r.nativeBytesPerExecutor()));
     }
-    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows, placement, strategy,
+    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows,
+        o.format() != null ? o.format() : MaterializedFormat.DEFAULT, placement, strategy,
         estimates, peakHeap, maxNative, materialized, cost, fits, reason, notes);
   }
 

@@ -1,4 +1,4 @@
-package org.argus.execution;
+package org.argus.execution.inference;
 
 import java.util.Iterator;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.argus.execution;
+package org.argus.execution.transfer;
 
 import java.util.List;
 import java.util.Map;
@@ -19,6 +19,7 @@ import org.argus.plan.cost.StageEstimate;
  * @param measured what the run measured (to check the estimates)
  * @param notes handling worth reporting (sorted layers, fallback cuts, quarantined rows)
  * @param totalSeconds wall seconds of the run
+ * @param model the model the features came from (for provenance)
  */
 public record TransferResult(
     List<LayerResult> layers,
@@ -26,7 +27,18 @@ public record TransferResult(
     Counts counts,
     Measured measured,
     List<String> notes,
-    double totalSeconds) {
+    double totalSeconds,
+    ModelInfo model) {
+
+  /**
+   * The model a run read.
+   *
+   * @param name roster name or ONNX file path
+   * @param sha256 hex sha256 of the full model's ONNX bytes
+   * @param preprocessing the preprocessing applied, e.g. {@code 96x96:rgb:tf:nhwc}
+   * @param pooling the reduction of each layer's activation, e.g. {@code max:2}
+   */
+  public record ModelInfo(String name, String sha256, String preprocessing, String pooling) {}
 
   /** Copies the lists. */
   public TransferResult {
@@ -101,9 +113,13 @@ public record TransferResult(
    * @param joinedRows rows used for training and testing
    * @param imagesDroppedByJoin image rows without a structured row
    * @param tableRowsDroppedByJoin structured rows without an image
-   * @param quarantinedUndecodable images that failed to decode (image folder) or had a null image
+   * @param quarantinedUndecodable image rows the inference kernel could not use: files an image folder
+   *     could not decode, null images or ids, and image structs of a bad size, channel count or data
+   *     length
    * @param quarantinedDuplicateIds rows whose id occurs more than once in its table (all copies)
    * @param quarantinedNullValues structured rows with a null/NaN feature or a null label
+   * @param quarantineReasons every quarantined row's reason → rows, most frequent first (the image
+   *     reasons are the inference kernel's, identical to the featurizer's {@code invalid_reason})
    */
   public record Counts(
       long imageRows,
@@ -113,7 +129,18 @@ public record TransferResult(
       long tableRowsDroppedByJoin,
       long quarantinedUndecodable,
       long quarantinedDuplicateIds,
-      long quarantinedNullValues) {}
+      long quarantinedNullValues,
+      Map<String, Long> quarantineReasons) {
+    /** Copies the map, keeping its order. */
+    public Counts {
+      quarantineReasons = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(quarantineReasons));
+    }
+
+    /** @return rows quarantined in all (images, duplicate ids, structured values) */
+    public long quarantined() {
+      return quarantinedUndecodable + quarantinedDuplicateIds + quarantinedNullValues;
+    }
+  }
 
   /**
    * Measured values of the run (local mode: the driver is the executor).
@@ -121,6 +148,9 @@ public record TransferResult(
    * @param seconds wall seconds of the feature-transfer queries and training
    * @param peakHeapBytes the driver JVM's used heap, sampled every 50 ms during the run (includes
    *     garbage not yet collected; in local mode the driver is the executor; -1 on a cluster)
+   * @param peakLiveHeapBytes the largest heap in use right after a garbage collection during the run
+   *     (live data: held storage plus the tasks' buffers at that moment; -1 on a cluster or when no
+   *     collection ran)
    * @param memoryBytesSpilled Spark task metric, summed over tasks
    * @param diskBytesSpilled Spark task metric, summed over tasks
    * @param peakExecutionMemoryBytes the largest Spark task peak execution memory
@@ -131,6 +161,7 @@ public record TransferResult(
   public record Measured(
       double seconds,
       long peakHeapBytes,
+      long peakLiveHeapBytes,
       long memoryBytesSpilled,
       long diskBytesSpilled,
       long peakExecutionMemoryBytes,
@@ -157,6 +188,9 @@ public record TransferResult(
    * @param diskBytesSpilled bytes spilled, in their on-disk (serialized) size
    * @param heldBytes storage (memory + disk) held by persisted layers when the phase ended (-1 for
    *     a training phase)
+   * @param peakLiveHeapBytes the largest heap in use right after a garbage collection during the
+   *     phase (-1 when none ran)
+   * @param collections garbage collections during the phase
    */
   public record PhaseMetrics(
       String label,
@@ -166,7 +200,9 @@ public record TransferResult(
       long peakExecutionMemoryBytes,
       long memoryBytesSpilled,
       long diskBytesSpilled,
-      long heldBytes) {}
+      long heldBytes,
+      long peakLiveHeapBytes,
+      long collections) {}
 
   /**
    * The run checked against the cost model (EXPLAIN ANALYZE): per stage of the chosen plan the
@@ -186,15 +222,18 @@ public record TransferResult(
         sb.append(String.format("    est.  task heap %s, holds %s%n", CostModel.bytes(e.taskHeapBytes()),
             CostModel.bytes(e.heldBytes())));
       }
-      sb.append(String.format("    meas. %s%speak execution memory/task %s, spilled %s memory / %s disk, %d tasks, %.1f s%n",
+      sb.append(String.format("    meas. %s%speak execution memory/task %s, spilled %s memory / %s disk, %d tasks, %.1f s%s%n",
           m.heldBytes() >= 0 ? "holds " + CostModel.bytes(m.heldBytes()) : "",
           m.heldBytes() >= 0 ? ", " : "",
           CostModel.bytes(m.peakExecutionMemoryBytes()), CostModel.bytes(m.memoryBytesSpilled()),
-          CostModel.bytes(m.diskBytesSpilled()), m.tasks(), m.seconds()));
+          CostModel.bytes(m.diskBytesSpilled()), m.tasks(), m.seconds(),
+          m.peakLiveHeapBytes() < 0 ? "" : String.format(", live heap after GC ≤ %s (%d GCs)",
+              CostModel.bytes(m.peakLiveHeapBytes()), m.collections())));
     }
-    sb.append(String.format("  run: est. peak heap/executor %s, measured %s; est. materialized %s, measured max held %s; "
-            + "spilled %s memory / %s disk%n",
+    sb.append(String.format("  run: est. peak heap/executor %s, measured live %s (used incl. garbage %s); "
+            + "est. materialized %s, measured max held %s; spilled %s memory / %s disk%n",
         CostModel.bytes(p.peakHeapBytesPerExecutor()),
+        measured.peakLiveHeapBytes() < 0 ? "?" : CostModel.bytes(measured.peakLiveHeapBytes()),
         measured.peakHeapBytes() < 0 ? "? (not local)" : CostModel.bytes(measured.peakHeapBytes()),
         CostModel.bytes(p.materializedBytes()), CostModel.bytes(measured.materializedBytes()),
         CostModel.bytes(measured.memoryBytesSpilled()), CostModel.bytes(measured.diskBytesSpilled())));

@@ -1,5 +1,7 @@
-package org.argus.execution;
+package org.argus.execution.transfer;
 
+import org.argus.execution.ProgressSink;
+import org.argus.execution.SparkSessions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
-package org.argus.execution;
+package org.argus.execution.transfer;
 
+import org.argus.execution.ProgressSink;
+import org.argus.execution.SparkSessions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.argus.execution;
+package org.argus.execution.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.argus.execution;
+package org.argus.execution.transfer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,6 +111,60 @@ public record TransferSpec(
   /** @return true when a structured table is joined */
   public boolean hasTable() {
     return table != null || tablePath != null;
+  }
+
+  /**
+   * Every setting of the spec as printable text, in a stable order, defaults included (the spec's
+   * provenance record). DataFrames given in memory are described by their schema.
+   *
+   * @return setting name → value
+   */
+  public java.util.Map<String, String> describe() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    if (images != null) {
+      m.put("images", "DataFrame " + images.schema().simpleString());
+    } else if (imageFolder != null) {
+      m.put("images", "folder " + imageFolder);
+    } else {
+      m.put("images", "fashion-mnist train " + fashionMnistTrain + " / test " + fashionMnistTest);
+    }
+    m.put("table", table != null ? "DataFrame " + table.schema().simpleString() : String.valueOf(tablePath));
+    m.put("id_col", idCol);
+    m.put("image_col", imageCol);
+    m.put("label_col", labelCol);
+    m.put("feature_cols", String.join(",", featureCols));
+    m.put("model", model);
+    m.put("preprocessing", preprocessing == null ? "roster" : preprocessing.compact());
+    m.put("input_size", inputSize == 0 ? "native" : Integer.toString(inputSize));
+    m.put("layers", layers.isEmpty() ? "top " + topK : String.join(",", layers));
+    m.put("pooling", pooling.toString());
+    m.put("learner", learner.getClass().getSimpleName() + " " + paramsOf(learner));
+    m.put("param_grid", paramGrid.stream().map(TransferSpec::paramsOf).toList().toString());
+    m.put("cv_folds", Integer.toString(folds));
+    m.put("cv_metric", cvMetric);
+    m.put("test_fraction", Double.toString(testFraction));
+    m.put("seed", Long.toString(seed));
+    m.put("resources", resources == null ? "detected" : resources.toString());
+    m.put("overrides", overrides.toString());
+    return m;
+  }
+
+  private static String paramsOf(Predictor<?, ?, ?> p) {
+    java.util.Map<String, String> set = new java.util.TreeMap<>();
+    for (Param<?> param : p.params()) {
+      if (p.isDefined(param) && !WIRED_PARAMS.contains(param.name())) {
+        set.put(param.name(), valueString(p.getOrDefault(param)));
+      }
+    }
+    return set.toString();
+  }
+
+  private static String paramsOf(ParamMap point) {
+    java.util.Map<String, String> set = new java.util.TreeMap<>();
+    for (ParamPair<?> pair : point.toList()) {
+      set.put(pair.param().name(), valueString(pair.value()));
+    }
+    return set.toString();
   }
 
   /** Builder of {@link TransferSpec}. */
