@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +44,11 @@ import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * A real standalone cluster (master + 2 worker JVMs on 127.0.0.1, one 1-core executor each):
@@ -163,8 +169,9 @@ class StandaloneClusterTest {
   }
 
   /**
-   * The cluster side of both tests, in one application: where 16 small tasks run, then the staged
-   * MobileNetV2 feature transfer on 100 Fashion-MNIST images, then two rounds of a session probe.
+   * The cluster side of both tests, in one application: which JVM a task in each executor slot
+   * runs in, then the staged MobileNetV2 feature transfer on 100 Fashion-MNIST images, then two
+   * rounds of a session probe in every executor slot.
    */
   static final class ClusterChecks implements ClusterJob<ClusterChecks.Result> {
     private static final long serialVersionUID = 1L;
@@ -238,22 +245,61 @@ class StandaloneClusterTest {
       return byId;
     }
 
+    /** Code run in an executor slot; serializable so that it ships to the executors. */
+    interface SlotProbe<T> extends Serializable {
+      T run() throws Exception;
+    }
+
+    /**
+     * Runs {@code probe} once in every executor slot, all at the same time: a barrier stage
+     * (Spark's barrier execution mode, SPARK-24374) of {@code spark.cores.max} tasks is launched
+     * only when every one of its tasks has a free slot, and fails when the cluster has fewer
+     * slots. With one core per executor, each executor therefore runs exactly one of the tasks —
+     * no sleeps, no reliance on how fast tasks finish.
+     *
+     * @return the probe's results, one per slot
+     */
+    static <T> List<T> onEverySlot(SparkSession spark, SlotProbe<T> probe) {
+      int slots = spark.sparkContext().getConf().getInt("spark.cores.max", 0);
+      if (slots < 1) {
+        throw new IllegalStateException(
+            "spark.cores.max = " + slots + "; StandaloneCluster.driverConf() sets it to the"
+                + " cluster's total cores (valid: >= 1)");
+      }
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Function1<Iterator<Integer>, Iterator<T>> once =
+          (Function1<Iterator<Integer>, Iterator<T>> & Serializable)
+              partition -> CollectionConverters.asScala(List.of(runProbe(probe)).iterator());
+      @SuppressWarnings("unchecked")
+      ClassTag<T> tag = (ClassTag<T>) ClassTag$.MODULE$.apply(Object.class);
+      return jsc.parallelize(IntStream.range(0, slots).boxed().toList(), slots)
+          .rdd()
+          .barrier()
+          .mapPartitions(once, false, tag)
+          .toJavaRDD()
+          .collect();
+    }
+
+    private static <T> T runProbe(SlotProbe<T> probe) {
+      try {
+        return probe.run();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(
+            "probe failed on executor " + SparkEnv.get().executorId() + ": " + e, e);
+      }
+    }
+
     @Override
     public Result run(SparkSession spark) throws Exception {
       long t0 = System.nanoTime();
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       ArrayList<String> where =
           new ArrayList<>(
-              jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
-                  .mapPartitions(
-                      it -> {
-                        Thread.sleep(50);
-                        return List.of(
-                                SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())
-                            .iterator();
-                      })
-                  .distinct()
-                  .collect());
+              new LinkedHashSet<>(
+                  onEverySlot(
+                      spark,
+                      () -> SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())));
       where.add(String.valueOf(ProcessHandle.current().pid()));
       System.err.printf("where tasks run: %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
@@ -264,30 +310,25 @@ class StandaloneClusterTest {
       HashMap<String, ExecutorSessions> byExecutor = new HashMap<>();
       for (int round = 0; round < 2; round++) {
         List<ExecutorSessions> seen =
-            jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
-                .mapPartitions(
-                    it -> {
-                      Thread.sleep(50);
-                      HashMap<String, HashSet<Integer>> ids = new HashMap<>();
-                      for (String sha : shas) {
-                        // a session that is not cached yet would be created: fail instead
-                        Object s =
-                            SessionCache.get(
-                                sha,
-                                () -> {
-                                  throw new IllegalStateException(
-                                      "executor " + SparkEnv.get().executorId()
-                                          + " holds no session for stage graph " + sha);
-                                },
-                                1);
-                        ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
-                      }
-                      return List.of(
-                              new ExecutorSessions(
-                                  SparkEnv.get().executorId(), SessionCache.size(), ids))
-                          .iterator();
-                    })
-                .collect();
+            onEverySlot(
+                spark,
+                () -> {
+                  HashMap<String, HashSet<Integer>> ids = new HashMap<>();
+                  for (String sha : shas) {
+                    // a session that is not cached yet would be created: fail instead
+                    Object s =
+                        SessionCache.get(
+                            sha,
+                            () -> {
+                              throw new IllegalStateException(
+                                  "executor " + SparkEnv.get().executorId()
+                                      + " holds no session for stage graph " + sha);
+                            },
+                            1);
+                    ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
+                  }
+                  return new ExecutorSessions(SparkEnv.get().executorId(), SessionCache.size(), ids);
+                });
         for (ExecutorSessions s : seen) {
           byExecutor.merge(
               s.executorId(),
