@@ -44,13 +44,28 @@ final class InferenceKernel {
    * @return the output rows, lazily
    */
   Iterator<Row> apply(Iterator<Row> rows) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     return new Iterator<>() {
       private List<Row> ready = List.of();
       private int next;
+      private long cycleStart = -1;
+      private int cycles;
+
+      /** Ends the running batch cycle (all its rows consumed) and starts the next. */
+      private void cycle() {
+        long now = threads.getCurrentThreadAllocatedBytes();
+        if (cycles >= 2) {
+          counters.batchCycle(now - cycleStart);
+        }
+        cycleStart = now;
+        cycles++;
+      }
 
       @Override
       public boolean hasNext() {
         while (next >= ready.size()) {
+          cycle();
           if (!rows.hasNext()) {
             return false;
           }

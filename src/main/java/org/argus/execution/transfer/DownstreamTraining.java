@@ -17,7 +17,6 @@ import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.feature.VectorAssembler;
-import org.apache.spark.ml.functions;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.tuning.CrossValidator;
@@ -120,9 +119,16 @@ final class DownstreamTraining {
     return new Outcome(fitted, cv, metrics, auc, dim);
   }
 
-  /** Adds the feature vector (CNN features, then the structured columns): id, FV, label. */
+  /**
+   * Adds the feature vector (CNN features, then the structured columns): id, FV, label.
+   *
+   * <p>The {@code array<float>} → {@code vector} conversion is a typed map, not Spark ML's {@code
+   * array_to_vector}: under Spark 4.2 that function evaluates an interpreted {@code exists} over
+   * every element, and each element read builds a {@code ReadOnlySQLConf} on the executor (JFR
+   * allocation profile of a MobileNetV2 transfer: half of all bytes allocated).
+   */
   private Dataset<Row> vectors(Dataset<Row> d) {
-    d = d.withColumn("_cnn_v", functions.array_to_vector(col("_cnn")));
+    d = toVector(d, "_cnn", "_cnn_v");
     if (!xCols.isEmpty()) {
       List<String> in = new ArrayList<>(List.of("_cnn_v"));
       in.addAll(xCols);
@@ -131,6 +137,59 @@ final class DownstreamTraining {
       d = d.withColumnRenamed("_cnn_v", Columns.FV);
     }
     return d.select(col(Columns.ID), col(Columns.FV), col(Columns.LABEL).as(Columns.LABEL, labelMetadata));
+  }
+
+  /**
+   * Replaces {@code arrayCol} ({@code array<float>}) by {@code vectorCol} (an ml {@code DenseVector}).
+   *
+   * @throws IllegalArgumentException in the task for a null array or element (quarantined rows never get here)
+   */
+  static Dataset<Row> toVector(Dataset<Row> d, String arrayCol, String vectorCol) {
+    org.apache.spark.sql.types.StructType in = d.schema();
+    int idx = in.fieldIndex(arrayCol);
+    java.util.List<org.apache.spark.sql.types.StructField> fields = new ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : in.fields()) {
+      fields.add(f.name().equals(arrayCol)
+          ? org.apache.spark.sql.types.DataTypes.createStructField(vectorCol,
+              org.apache.spark.ml.linalg.SQLDataTypes.VectorType(), false)
+          : f);
+    }
+    return d.map(new ToVector(idx), org.apache.spark.sql.Encoders.row(
+        org.apache.spark.sql.types.DataTypes.createStructType(fields)));
+  }
+
+  /** Row → row with one {@code array<float>} cell turned into a {@code DenseVector}. */
+  private static final class ToVector implements org.apache.spark.api.java.function.MapFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final int idx;
+
+    ToVector(int idx) {
+      this.idx = idx;
+    }
+
+    @Override
+    public Row call(Row r) {
+      Object[] values = new Object[r.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = r.get(i);
+      }
+      Object cell = values[idx];
+      double[] v;
+      if (cell instanceof float[] f) {
+        v = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+          v[i] = f[i];
+        }
+      } else {
+        java.util.List<Object> l = r.getList(idx);
+        v = new double[l.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = ((Number) l.get(i)).doubleValue();
+        }
+      }
+      values[idx] = org.apache.spark.ml.linalg.Vectors.dense(v);
+      return org.apache.spark.sql.RowFactory.create(values);
+    }
   }
 
   private Column foldColumn() {

@@ -54,6 +54,8 @@ final class PlanExecution {
   private final RunMeasurements measurements;
   private final DownstreamTraining training;
   private final List<TransferResult.LayerResult> results = new ArrayList<>();
+  /** The counters of the query built last (read when it is materialized). */
+  private Counters counters;
 
   PlanExecution(SparkSession spark, TransferSpec spec, TransferLayers layers, TransferInputs inputs,
       PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements) {
@@ -93,7 +95,7 @@ final class PlanExecution {
       String l = ls.get(i);
       String label = "query " + (i + 1) + "/" + ls.size() + " " + l;
       Dataset<Row> out = stage(base, label, pixels(), l, false, Set.of(Columns.IMAGE), total);
-      double s = materialize(out, label, total);
+      double s = materialize(out, label);
       train(out, l, Columns.FEATURES, s);
       out.unpersist(true);
     }
@@ -112,7 +114,7 @@ final class PlanExecution {
         keep(in, Set.of(Columns.IMAGE)), in.fieldIndex(Columns.ID), plan.batchSize(), plan.ortThreads(),
         HandleInvalid.ERROR, null);
     Dataset<Row> out = run(base, stage, label, total);
-    double s = materialize(out, label, total);
+    double s = materialize(out, label);
     for (int i = 0; i < ls.size(); i++) {
       train(out, ls.get(i), Columns.eagerFeatures(i), i == 0 ? s : 0);
     }
@@ -135,7 +137,7 @@ final class PlanExecution {
       }
       String label = "stage " + (i + 1) + "/" + ls.size() + " " + ins.get(i) + " → " + l;
       Dataset<Row> out = stage(input, label, ins.get(i), l, nextFromActivation, drop, total);
-      double s = materialize(out, label, total);
+      double s = materialize(out, label);
       if (previous != null) {
         previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
       }
@@ -169,18 +171,23 @@ final class PlanExecution {
 
   private Dataset<Row> run(Dataset<Row> input, InferenceStage stage, String label, long total) {
     Counters counters = Counters.create(spark.sparkContext(), "argus.transfer." + label);
+    this.counters = counters;
     progress.begin(label, total, "images", counters::rows);
     return Inference.apply(input, stage, counters, plan.tasksPerExecutor())
         .persist(StorageLevel.fromString(plan.persistence().name()));
   }
 
-  /** Computes and persists a query's output; records it as a measured phase. @return its seconds */
-  private double materialize(Dataset<Row> out, String label, long total) {
+  /**
+   * Computes and persists the last query built by {@link #run}; records it as a measured phase.
+   *
+   * @return its seconds
+   */
+  private double materialize(Dataset<Row> out, String label) {
     long t0 = System.nanoTime();
     measurements.begin(label);
     long n = out.count();
     double s = (System.nanoTime() - t0) / 1e9;
-    measurements.end(label, true, s, true);
+    measurements.end(label, true, s, true, counters.maxBatchCycleBytes());
     progress.end(label, String.format("%d images in %.1f s (%.0f images/s)", n, s, n / Math.max(s, 1e-9)));
     return s;
   }
@@ -215,7 +222,7 @@ final class PlanExecution {
     if (persisted != null) {
       persisted.unpersist(true);
     }
-    measurements.end(phase, false, (System.nanoTime() - m0) / 1e9, false);
+    measurements.end(phase, false, (System.nanoTime() - m0) / 1e9, false, -1);
     results.add(new TransferResult.LayerResult(layer, o.dim(), layers.shapes().get(layer), o.metrics()[0],
         o.metrics()[1], o.auc(), inputs.trainRows(), (long) o.metrics()[2], inferenceSeconds, mat, ts, o.model(), cv));
   }

@@ -108,15 +108,16 @@ final class RunMeasurements {
    * @param inference true for an inference query
    * @param seconds the phase's wall seconds
    * @param measureHeld whether to read the storage held now (after an inference query)
+   * @param taskBatchCycleBytes the most heap a task allocated in one batch cycle (−1: not measured)
    * @return the bytes held by the run's persisted data now (-1 when not measured)
    */
-  long end(String label, boolean inference, double seconds, boolean measureHeld) {
+  long end(String label, boolean inference, double seconds, boolean measureHeld, long taskBatchCycleBytes) {
     long held = -1;
     if (measureHeld) {
       held = storedBytes() - storedBefore;
       maxHeld = Math.max(maxHeld, held);
     }
-    ended.add(new Object[] {label, inference, seconds, held});
+    ended.add(new Object[] {label, inference, seconds, held, taskBatchCycleBytes});
     phase = null;
     spark.sparkContext().setLocalProperty(PHASE_PROPERTY, null);
     return held;
@@ -156,7 +157,7 @@ final class RunMeasurements {
       long[] a = tasks.byPhase.getOrDefault(label, new long[4]);
       long[] live = livePeakByPhase.getOrDefault(label, new long[] {-1, 0});
       phases.add(new TransferResult.PhaseMetrics(label, (boolean) e[1], (double) e[2], a[0], a[1], a[2], a[3],
-          (long) e[3], live[0], live[1]));
+          (long) e[3], live[0], live[1], (long) e[4]));
     }
     boolean local = spark.sparkContext().isLocal();
     return new TransferResult.Measured(seconds, local ? heapPeak.get() : -1, local ? livePeak.get() : -1,

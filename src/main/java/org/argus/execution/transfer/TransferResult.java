@@ -191,6 +191,9 @@ public record TransferResult(
    * @param peakLiveHeapBytes the largest heap in use right after a garbage collection during the
    *     phase (-1 when none ran)
    * @param collections garbage collections during the phase
+   * @param taskBatchCycleBytes the most heap one task allocated in one batch cycle of the inference
+   *     kernel (JVM per-thread allocation counter; each task's first cycle left out), the measured
+   *     counterpart of the estimated task heap; −1 for training phases or when not measured
    */
   public record PhaseMetrics(
       String label,
@@ -202,7 +205,8 @@ public record TransferResult(
       long diskBytesSpilled,
       long heldBytes,
       long peakLiveHeapBytes,
-      long collections) {}
+      long collections,
+      long taskBatchCycleBytes) {}
 
   /**
    * The run checked against the cost model (EXPLAIN ANALYZE): per stage of the chosen plan the
@@ -221,6 +225,11 @@ public record TransferResult(
         StageEstimate e = p.stages().get(stage++);
         sb.append(String.format("    est.  task heap %s, holds %s%n", CostModel.bytes(e.taskHeapBytes()),
             CostModel.bytes(e.heldBytes())));
+        if (m.taskBatchCycleBytes() >= 0) {
+          sb.append(String.format("    meas. task heap (largest batch cycle of a task) %s: est./meas. %.2f; held est./meas. %.2f%n",
+              CostModel.bytes(m.taskBatchCycleBytes()), (double) e.taskHeapBytes() / Math.max(1, m.taskBatchCycleBytes()),
+              m.heldBytes() > 0 ? (double) e.heldBytes() / m.heldBytes() : Double.NaN));
+        }
       }
       sb.append(String.format("    meas. %s%speak execution memory/task %s, spilled %s memory / %s disk, %d tasks, %.1f s%s%n",
           m.heldBytes() >= 0 ? "holds " + CostModel.bytes(m.heldBytes()) : "",

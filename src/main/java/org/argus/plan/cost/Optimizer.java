@@ -153,10 +153,8 @@ public final class Optimizer {
     long heap = 0;
     long nat = 0;
     long sessions = sessionBytes(lp, w);
-    for (CostModel.StageShape s : CostModel.shapes(lp, w)) {
-      long rowBytes = s.emittedFloats() * 4 + 16;
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(),
-          1, CostModel.columnBatchRows(rowBytes));
+    for (CostModel.StageShape s : CostModel.shapes(lp, w, MaterializedFormat.DEFAULT, 0)) {
+      long th = CostModel.taskHeap(s, 1, CostModel.columnBatchRows(s.rowBytes()));
       heap = Math.max(heap, th);
       nat = Math.max(nat, sessions + (long) (s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR));
     }
@@ -197,6 +195,7 @@ public final class Optimizer {
   private static PhysicalPlan evaluate(LogicalPlan lp, Workload w, Resources r, Overrides o,
       JoinPlacement placement) {
     List<String> notes = new ArrayList<>();
+    MaterializedFormat format = o.format() != null ? o.format() : MaterializedFormat.DEFAULT;
     long xBytes = placement == JoinPlacement.BEFORE_INFERENCE ? w.structuredBytesPerRow() : 0;
     long tableBytes = w.structuredRows() * w.structuredBytesPerRow();
     JoinStrategy strategy = placement == JoinPlacement.NONE
@@ -205,9 +204,8 @@ public final class Optimizer {
             ? o.joinStrategy()
             : tableBytes <= r.broadcastThresholdBytes() ? JoinStrategy.BROADCAST : JoinStrategy.SHUFFLE;
     long rows = placement == JoinPlacement.BEFORE_INFERENCE ? w.joinedRows() : w.imageRows();
-    List<CostModel.StageShape> shapes = CostModel.shapes(lp, w);
+    List<CostModel.StageShape> shapes = CostModel.shapes(lp, w, format, xBytes);
     int n = shapes.size();
-    long[] rowBytes = new long[n];
     long[] held = new long[n];
     long maxRowBytes = 1;
     long maxHeld = 0;
@@ -215,17 +213,14 @@ public final class Optimizer {
     long readBack = 0;
     for (int i = 0; i < n; i++) {
       CostModel.StageShape s = shapes.get(i);
-      rowBytes[i] = s.emittedFloats() * 4 + xBytes + 16;
-      maxRowBytes = Math.max(maxRowBytes, rowBytes[i]);
-      long out = rows * rowBytes[i];
+      maxRowBytes = Math.max(maxRowBytes, s.rowBytes());
+      long out = rows * s.rowBytes();
       materialized += out;
       held[i] = switch (lp) {
-        case STAGED -> out + (i > 0 ? rows * rowBytes[i - 1] : 0); // two stages held
+        case STAGED -> out + (i > 0 ? rows * shapes.get(i - 1).rowBytes() : 0); // two stages held
         default -> out;
       };
-      if (lp == LogicalPlan.STAGED && !s.fromPixels()) {
-        readBack += rows * s.inFloats() * 4;
-      }
+      readBack += rows * s.readBackHeap();
       if (!s.note().isEmpty()) {
         notes.add(s.note());
       }
@@ -234,7 +229,8 @@ public final class Optimizer {
     Persistence persistence = o.persistence() != null ? o.persistence() : CostModel.persistenceFor(maxHeld, r);
     int colRows = o.columnBatchRows() != null ? o.columnBatchRows() : CostModel.columnBatchRows(maxRowBytes);
     long heldHeap = CostModel.heldOnHeap(maxHeld, persistence, r);
-    long taskBudget = (long) (CostModel.TASK_HEAP_SHARE * Math.max(0, CostModel.usableHeap(r) - heldHeap));
+    long inputCache = w.imageRows() * w.imageBytesPerRow() / r.executors();
+    long taskBudget = (long) (CostModel.TASK_HEAP_SHARE * Math.max(0, CostModel.usableHeap(r) - heldHeap - inputCache));
     long sessions = sessionBytes(lp, w);
     int cores = r.coresPerExecutor();
     int[] taskChoices = o.tasksPerExecutor() != null ? new int[] {o.tasksPerExecutor()} : descending(cores);
@@ -259,40 +255,28 @@ public final class Optimizer {
     double cost = 0;
     for (int i = 0; i < n; i++) {
       CostModel.StageShape s = shapes.get(i);
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(), batch, colRows);
+      long th = CostModel.taskHeap(s, batch, colRows);
       long nat = sessions + (long) (tasks * batch * s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR);
       maxTaskHeap = Math.max(maxTaskHeap, th);
       maxNative = Math.max(maxNative, nat);
       List<String> outs = s.outputs().stream().map(LayerCost::layer).toList();
       String label = String.format("%s %d/%d: %s → %s", lp == LogicalPlan.LAZY ? "query" : "stage", i + 1, n,
           s.input(), String.join(", ", outs));
-      estimates.add(new StageEstimate(label, s.input(), outs, s.flops(), th, nat, rows * rowBytes[i], held[i], s.note()));
+      estimates.add(new StageEstimate(label, s.input(), outs, s.flops(), th, nat, rows * s.rowBytes(), held[i],
+          s.note()));
       cost += (double) s.flops() * rows;
     }
     cost += CostModel.BYTE_FLOPS * (materialized + readBack);
     if (persistence == Persistence.DISK_ONLY) {
       cost += CostModel.DISK_BYTE_FLOPS * (materialized + readBack);
     }
-    // join cost (Vista §4.2): a shuffle moves both sides, a broadcast ships the table to every executor
-    if (placement == JoinPlacement.BEFORE_INFERENCE) {
-      cost += CostModel.BYTE_FLOPS * (strategy == JoinStrategy.SHUFFLE
-          ? w.imageRows() * w.imageBytesPerRow() + tableBytes : tableBytes * r.executors());
-      // the structured columns ride along every materialized stage (already in rowBytes)
-    } else if (placement == JoinPlacement.AFTER_INFERENCE) {
-      long perLayer = 0;
-      for (LayerCost l : w.layers()) {
-        perLayer += strategy == JoinStrategy.SHUFFLE ? rows * (l.featureFloats() * 4 + 16) + tableBytes
-            : tableBytes * r.executors();
-      }
-      cost += CostModel.BYTE_FLOPS * perLayer;
-      // inference also ran on images the join then drops
-    }
+    cost += joinCost(placement, strategy, w, r, rows, tableBytes);
     int partitions = o.partitions() != null ? o.partitions() : CostModel.partitions(rows, maxRowBytes, r);
     int threads = o.ortThreads() != null ? o.ortThreads() : Math.max(1, cores / tasks);
     if (tasks * threads > cores) {
       notes.add(String.format("%d tasks × %d ORT threads oversubscribe %d cores", tasks, threads, cores));
     }
-    long peakHeap = CostModel.RESERVED_BYTES + heldHeap + (long) tasks * maxTaskHeap;
+    long peakHeap = CostModel.RESERVED_BYTES + inputCache + heldHeap + (long) tasks * maxTaskHeap;
     String reason = "";
     if (!fits) {
       long need = (long) tasks * maxTaskHeap;
@@ -303,15 +287,35 @@ public final class Optimizer {
           : String.format("ONNX Runtime needs %s per executor, %s available", CostModel.bytes(maxNative),
               CostModel.bytes(r.nativeBytesPerExecutor()));
     }
-    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows,
-        o.format() != null ? o.format() : MaterializedFormat.DEFAULT, placement, strategy,
-        estimates, peakHeap, maxNative, materialized, cost, fits, reason, notes);
+    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows, format, placement,
+        strategy, estimates, peakHeap, maxNative, materialized, cost, fits, reason, notes);
+  }
+
+  /** The join's cost (Vista §4.2): a shuffle moves both sides, a broadcast ships the table to every executor. */
+  private static double joinCost(JoinPlacement placement, JoinStrategy strategy, Workload w, Resources r, long rows,
+      long tableBytes) {
+    if (placement == JoinPlacement.BEFORE_INFERENCE) {
+      // the structured columns ride along every materialized stage (already in the row bytes)
+      return CostModel.BYTE_FLOPS * (strategy == JoinStrategy.SHUFFLE
+          ? w.imageRows() * w.imageBytesPerRow() + tableBytes : tableBytes * r.executors());
+    }
+    if (placement == JoinPlacement.AFTER_INFERENCE) {
+      long perLayer = 0;
+      for (LayerCost l : w.layers()) {
+        perLayer += strategy == JoinStrategy.SHUFFLE
+            ? rows * MaterializedFormat.arrayCellBytes(l.featureFloats()) + tableBytes
+            : tableBytes * r.executors();
+      }
+      // inference also ran on images the join then drops
+      return CostModel.BYTE_FLOPS * perLayer;
+    }
+    return 0;
   }
 
   private static boolean fitsWith(List<CostModel.StageShape> shapes, int t, int b, int colRows,
       long taskBudget, long sessions, Resources r) {
     for (CostModel.StageShape s : shapes) {
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(), b, colRows);
+      long th = CostModel.taskHeap(s, b, colRows);
       long nat = sessions + (long) (t * b * s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR);
       if ((long) t * th > taskBudget || nat > r.nativeBytesPerExecutor()) {
         return false;
