@@ -23,6 +23,7 @@ record KerasLayer(String name, String className, JsonNode config, List<String> i
     inbound = List.copyOf(inbound);
   }
 
+  /** @return {@code 'name' (Class)}, the way the importer's messages name a layer */
   @Override
   public String toString() {
     return "'" + name + "' (" + className + ")";

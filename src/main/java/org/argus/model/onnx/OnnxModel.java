@@ -306,6 +306,7 @@ public final class OnnxModel {
         .build();
   }
 
+  /** Readable summary: source, node count, inputs, outputs and the sha256 prefix. */
   @Override
   public String toString() {
     return "OnnxModel[" + sourceName + ", " + nodeCount() + " nodes, inputs " + inputNames()
