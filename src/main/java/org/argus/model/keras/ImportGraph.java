@@ -29,6 +29,10 @@ final class ImportGraph {
   private final Map<String, Converted> converted = new HashMap<>();
   private String nativeHw;
 
+  /**
+   * @param model the model being imported; only {@link #weight} reads it (unit tests of converters
+   *     that need no weights pass null)
+   */
   ImportGraph(TfjsLayersModel model) {
     this.model = model;
   }
