@@ -3,7 +3,7 @@ package org.argus.execution.transfer;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.PredictionModel;
-import org.argus.plan.cost.CostModel;
+import org.argus.plan.cost.ByteSize;
 import org.argus.plan.cost.Optimizer;
 import org.argus.plan.cost.PhysicalPlan;
 import org.argus.plan.cost.StageEstimate;
@@ -223,29 +223,29 @@ public record TransferResult(
       sb.append("  ").append(m.label()).append('\n');
       if (m.inference() && stage < p.stages().size()) {
         StageEstimate e = p.stages().get(stage++);
-        sb.append(String.format("    est.  task heap %s, holds %s%n", CostModel.bytes(e.taskHeapBytes()),
-            CostModel.bytes(e.heldBytes())));
+        sb.append(String.format("    est.  task heap %s, holds %s%n", ByteSize.format(e.taskHeapBytes()),
+            ByteSize.format(e.heldBytes())));
         if (m.taskBatchCycleBytes() >= 0) {
           sb.append(String.format("    meas. task heap (largest batch cycle of a task) %s: est./meas. %.2f; held est./meas. %.2f%n",
-              CostModel.bytes(m.taskBatchCycleBytes()), (double) e.taskHeapBytes() / Math.max(1, m.taskBatchCycleBytes()),
+              ByteSize.format(m.taskBatchCycleBytes()), (double) e.taskHeapBytes() / Math.max(1, m.taskBatchCycleBytes()),
               m.heldBytes() > 0 ? (double) e.heldBytes() / m.heldBytes() : Double.NaN));
         }
       }
       sb.append(String.format("    meas. %s%speak execution memory/task %s, spilled %s memory / %s disk, %d tasks, %.1f s%s%n",
-          m.heldBytes() >= 0 ? "holds " + CostModel.bytes(m.heldBytes()) : "",
+          m.heldBytes() >= 0 ? "holds " + ByteSize.format(m.heldBytes()) : "",
           m.heldBytes() >= 0 ? ", " : "",
-          CostModel.bytes(m.peakExecutionMemoryBytes()), CostModel.bytes(m.memoryBytesSpilled()),
-          CostModel.bytes(m.diskBytesSpilled()), m.tasks(), m.seconds(),
+          ByteSize.format(m.peakExecutionMemoryBytes()), ByteSize.format(m.memoryBytesSpilled()),
+          ByteSize.format(m.diskBytesSpilled()), m.tasks(), m.seconds(),
           m.peakLiveHeapBytes() < 0 ? "" : String.format(", live heap after GC ≤ %s (%d GCs)",
-              CostModel.bytes(m.peakLiveHeapBytes()), m.collections())));
+              ByteSize.format(m.peakLiveHeapBytes()), m.collections())));
     }
     sb.append(String.format("  run: est. peak heap/executor %s, measured live %s (used incl. garbage %s); "
             + "est. materialized %s, measured max held %s; spilled %s memory / %s disk%n",
-        CostModel.bytes(p.peakHeapBytesPerExecutor()),
-        measured.peakLiveHeapBytes() < 0 ? "?" : CostModel.bytes(measured.peakLiveHeapBytes()),
-        measured.peakHeapBytes() < 0 ? "? (not local)" : CostModel.bytes(measured.peakHeapBytes()),
-        CostModel.bytes(p.materializedBytes()), CostModel.bytes(measured.materializedBytes()),
-        CostModel.bytes(measured.memoryBytesSpilled()), CostModel.bytes(measured.diskBytesSpilled())));
+        ByteSize.format(p.peakHeapBytesPerExecutor()),
+        measured.peakLiveHeapBytes() < 0 ? "?" : ByteSize.format(measured.peakLiveHeapBytes()),
+        measured.peakHeapBytes() < 0 ? "? (not local)" : ByteSize.format(measured.peakHeapBytes()),
+        ByteSize.format(p.materializedBytes()), ByteSize.format(measured.materializedBytes()),
+        ByteSize.format(measured.memoryBytesSpilled()), ByteSize.format(measured.diskBytesSpilled())));
     return sb.toString();
   }
 }

@@ -2,7 +2,6 @@ package org.argus.plan.cost;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.argus.plan.MaterializedFormat;
 
 /**
@@ -63,7 +62,7 @@ import org.argus.plan.MaterializedFormat;
  *       byte shuffled. Read-back is charged at its heap size, so boxed activations cost 5× binary.
  * </ul>
  */
-public final class CostModel {
+final class CostModel {
   private CostModel() {}
 
   /** Spark's reserved system memory, 300 MiB ({@code RESERVED_SYSTEM_MEMORY_BYTES}, UnifiedMemoryManager). */
@@ -204,19 +203,9 @@ public final class CostModel {
     return (int) Math.max(1, Math.min(n, Math.max(1, rows)));
   }
 
-  /** @return {@code bytes} as {@code 12.3 MiB} */
-  public static String bytes(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  /** @return {@code bytes} as {@code 12.3 MiB} ({@link ByteSize#format}) */
+  static String bytes(long bytes) {
+    return ByteSize.format(bytes);
   }
 
   /**

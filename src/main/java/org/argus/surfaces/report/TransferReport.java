@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.argus.execution.transfer.TransferResult;
 import org.argus.execution.transfer.TransferSpec;
-import org.argus.plan.cost.CostModel;
+import org.argus.plan.cost.ByteSize;
 import org.argus.plan.cost.PhysicalPlan;
 import org.argus.plan.cost.StageEstimate;
 
@@ -190,12 +190,12 @@ public final class TransferReport {
     sb.append(String.format("plan: %s%n", p.summary()));
     sb.append(String.format("estimated peak heap %s, measured live %s; estimated materialized %s (held ≤ %s), "
             + "measured held %s; spilled %s memory / %s disk; %.1f s total%n",
-        CostModel.bytes(p.peakHeapBytesPerExecutor()),
-        m.peakLiveHeapBytes() < 0 ? "?" : CostModel.bytes(m.peakLiveHeapBytes()),
-        CostModel.bytes(p.materializedBytes()),
-        CostModel.bytes(p.stages().stream().mapToLong(StageEstimate::heldBytes).max().orElse(0)),
-        CostModel.bytes(m.materializedBytes()), CostModel.bytes(m.memoryBytesSpilled()),
-        CostModel.bytes(m.diskBytesSpilled()), r.totalSeconds()));
+        ByteSize.format(p.peakHeapBytesPerExecutor()),
+        m.peakLiveHeapBytes() < 0 ? "?" : ByteSize.format(m.peakLiveHeapBytes()),
+        ByteSize.format(p.materializedBytes()),
+        ByteSize.format(p.stages().stream().mapToLong(StageEstimate::heldBytes).max().orElse(0)),
+        ByteSize.format(m.materializedBytes()), ByteSize.format(m.memoryBytesSpilled()),
+        ByteSize.format(m.diskBytesSpilled()), r.totalSeconds()));
     TransferResult.Counts c = r.counts();
     sb.append(String.format("rows: %d images, %d table rows, %d joined, %d/%d dropped by the join (images/table), "
             + "quarantined %d unusable images, %d duplicate ids, %d null/NaN%n",
