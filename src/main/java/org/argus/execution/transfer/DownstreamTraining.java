@@ -227,7 +227,7 @@ final class DownstreamTraining {
     }
     Map<String, String> chosen = new TreeMap<>();
     for (ParamPair<?> pair : grid()[best].toList()) {
-      chosen.put(pair.param().name(), TransferSpec.valueString(pair.value()));
+      chosen.put(pair.param().name(), LearnerParams.valueString(pair.value()));
     }
     return new TransferResult.CrossValidation(spec.folds(), spec.cvMetric(), chosen, avg[best],
         Arrays.stream(avg).boxed().toList());

@@ -66,8 +66,15 @@ public final class FeatureTransfer {
     ResolvedModel model = ResolvedModel.resolve(
         ModelRef.parse(spec.model(), spec.preprocessing(), spec.inputSize()), ResolvedModel.LOCAL_FILES);
     TransferLayers layers = TransferLayers.of(model, spec);
-    progress.begin("reading inputs", -1, "rows", () -> 0);
-    TransferInputs inputs = TransferInputs.read(spark, spec);
+    String group = "argus.transfer.prepare." + System.nanoTime();
+    spark.sparkContext().setJobGroup(group, "feature transfer: reading inputs", false);
+    progress.begin("reading inputs", -1, "Spark jobs", () -> finishedJobs(spark, group));
+    TransferInputs inputs;
+    try {
+      inputs = TransferInputs.read(spark, spec);
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
     TransferResult.Counts c = inputs.counts();
     progress.end("reading inputs", String.format("%d images, %d table rows, %d joined, %d quarantined",
         c.imageRows(), c.tableRows(), c.joinedRows(), c.quarantined()));
@@ -77,6 +84,19 @@ public final class FeatureTransfer {
         inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows());
     Resources r = spec.resources() != null ? spec.resources() : detect(spark);
     return new FeatureTransfer(spark, spec, progress, layers, inputs, Optimizer.optimize(w, r, spec.overrides()));
+  }
+
+  /** @return Spark jobs of {@code group} that finished (for progress) */
+  private static long finishedJobs(SparkSession spark, String group) {
+    org.apache.spark.SparkStatusTracker t = spark.sparkContext().statusTracker();
+    long n = 0;
+    for (int id : t.getJobIdsForGroup(group)) {
+      scala.Option<org.apache.spark.SparkJobInfo> info = t.getJobInfo(id);
+      if (info.isDefined() && info.get().status() == org.apache.spark.JobExecutionStatus.SUCCEEDED) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** @return the optimizer's decision (chosen plan, rejected alternatives, estimates) */

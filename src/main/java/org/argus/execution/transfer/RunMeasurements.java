@@ -18,6 +18,8 @@ import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
@@ -123,6 +125,15 @@ final class RunMeasurements {
     return held;
   }
 
+  /**
+   * @param label a phase
+   * @return Spark jobs of the phase finished so far (training: about one per optimizer iteration)
+   */
+  long jobsDone(String label) {
+    AtomicLong n = tasks.jobsDone.get(label);
+    return n == null ? 0 : n.get();
+  }
+
   /** @return the largest storage the run held at a phase end, bytes */
   long maxHeld() {
     return maxHeld;
@@ -181,6 +192,24 @@ final class RunMeasurements {
     final Map<Integer, String> stagePhase = new ConcurrentHashMap<>();
     /** phase → {tasks, peak execution memory, memory spilled, disk spilled} */
     final Map<String, long[]> byPhase = new ConcurrentHashMap<>();
+    final Map<Integer, String> jobPhase = new ConcurrentHashMap<>();
+    final Map<String, AtomicLong> jobsDone = new ConcurrentHashMap<>();
+
+    @Override
+    public void onJobStart(SparkListenerJobStart e) {
+      String phase = e.properties() == null ? null : e.properties().getProperty(PHASE_PROPERTY);
+      if (phase != null) {
+        jobPhase.put(e.jobId(), phase);
+      }
+    }
+
+    @Override
+    public void onJobEnd(SparkListenerJobEnd e) {
+      String phase = jobPhase.remove(e.jobId());
+      if (phase != null) {
+        jobsDone.computeIfAbsent(phase, k -> new AtomicLong()).incrementAndGet();
+      }
+    }
 
     @Override
     public void onStageSubmitted(SparkListenerStageSubmitted e) {

@@ -1,16 +1,11 @@
 package org.argus.execution.transfer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.classification.LogisticRegression;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.argus.model.roster.PreprocessingSpec;
@@ -88,8 +83,6 @@ public record TransferSpec(
   /** The cross-validation metrics {@link Builder#optCvMetric} accepts. */
   public static final List<String> CV_METRICS = List.of("accuracy", "f1");
 
-  /** Params Argus sets on the learner itself; a param grid must not vary them. */
-  static final Set<String> WIRED_PARAMS = Set.of("featuresCol", "labelCol", "predictionCol");
 
   /** Copies the lists (and each param map of the grid). */
   public TransferSpec {
@@ -138,8 +131,8 @@ public record TransferSpec(
     m.put("input_size", inputSize == 0 ? "native" : Integer.toString(inputSize));
     m.put("layers", layers.isEmpty() ? "top " + topK : String.join(",", layers));
     m.put("pooling", pooling.toString());
-    m.put("learner", learner.getClass().getSimpleName() + " " + paramsOf(learner));
-    m.put("param_grid", paramGrid.stream().map(TransferSpec::paramsOf).toList().toString());
+    m.put("learner", learner.getClass().getSimpleName() + " " + LearnerParams.describe(learner));
+    m.put("param_grid", paramGrid.stream().map(LearnerParams::describe).toList().toString());
     m.put("cv_folds", Integer.toString(folds));
     m.put("cv_metric", cvMetric);
     m.put("test_fraction", Double.toString(testFraction));
@@ -147,24 +140,6 @@ public record TransferSpec(
     m.put("resources", resources == null ? "detected" : resources.toString());
     m.put("overrides", overrides.toString());
     return m;
-  }
-
-  private static String paramsOf(Predictor<?, ?, ?> p) {
-    java.util.Map<String, String> set = new java.util.TreeMap<>();
-    for (Param<?> param : p.params()) {
-      if (p.isDefined(param) && !WIRED_PARAMS.contains(param.name())) {
-        set.put(param.name(), valueString(p.getOrDefault(param)));
-      }
-    }
-    return set.toString();
-  }
-
-  private static String paramsOf(ParamMap point) {
-    java.util.Map<String, String> set = new java.util.TreeMap<>();
-    for (ParamPair<?> pair : point.toList()) {
-      set.put(pair.param().name(), valueString(pair.value()));
-    }
-    return set.toString();
   }
 
   /** Builder of {@link TransferSpec}. */
@@ -402,98 +377,13 @@ public record TransferSpec(
       }
       List<ParamMap> grid = new ArrayList<>();
       for (ParamMap point : paramGrid) {
-        grid.add(bind(Objects.requireNonNull(point, "a param grid point"), l));
+        grid.add(LearnerParams.bind(Objects.requireNonNull(point, "a param grid point"), l));
       }
       int k = folds == 0 && !grid.isEmpty() ? 3 : folds;
       return new TransferSpec(images, imageFolder, fmTrain, fmTest, table, tablePath, idCol, imageCol,
           labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, l, grid, k,
           cvMetric, testFraction, seed, resources, overrides);
     }
-
-    /** Re-keys {@code point} to {@code learner}'s own params (by name) and checks each value. */
-    @SuppressWarnings({"rawtypes", "unchecked"})
-    private static ParamMap bind(ParamMap point, Predictor<?, ?, ?> learner) {
-      ParamMap bound = ParamMap.empty();
-      for (ParamPair<?> pair : point.toList()) {
-        String name = pair.param().name();
-        String learnerName = learner.getClass().getSimpleName();
-        if (!learner.hasParam(name)) {
-          throw new IllegalArgumentException("param grid: " + learnerName + " has no param '" + name
-              + "'; its params: " + String.join(", ", paramNames(learner)));
-        }
-        if (WIRED_PARAMS.contains(name)) {
-          throw new IllegalArgumentException("param grid: '" + name + "' is set by feature transfer itself and "
-              + "cannot be varied; vary any of: " + String.join(", ", paramNames(learner)));
-        }
-        Param p = learner.getParam(name);
-        Class<?> expected = valueClass(p);
-        if (expected != null && !expected.isInstance(pair.value())) {
-          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
-              + valueString(pair.value()) + " is a " + pair.value().getClass().getSimpleName() + ", expected a "
-              + expected.getSimpleName() + "; " + name + ": " + p.doc());
-        }
-        boolean valid;
-        try {
-          valid = (Boolean) p.isValid().apply(pair.value());
-        } catch (ClassCastException e) {
-          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
-              + valueString(pair.value()) + " has the wrong type (" + pair.value().getClass().getSimpleName()
-              + "); " + name + ": " + p.doc(), e);
-        }
-        if (!valid) {
-          throw new IllegalArgumentException("param grid: " + learnerName + "." + name + " value "
-              + valueString(pair.value()) + " is not valid; " + name + ": " + p.doc());
-        }
-        bound.put(p, pair.value());
-      }
-      return bound;
-    }
-
-    /** @return the boxed class a typed param's values must have, or null for a generic param */
-    private static Class<?> valueClass(Param<?> p) {
-      if (p instanceof org.apache.spark.ml.param.DoubleParam) {
-        return Double.class;
-      }
-      if (p instanceof org.apache.spark.ml.param.IntParam) {
-        return Integer.class;
-      }
-      if (p instanceof org.apache.spark.ml.param.LongParam) {
-        return Long.class;
-      }
-      if (p instanceof org.apache.spark.ml.param.FloatParam) {
-        return Float.class;
-      }
-      if (p instanceof org.apache.spark.ml.param.BooleanParam) {
-        return Boolean.class;
-      }
-      return null;
-    }
-
-    private static List<String> paramNames(Predictor<?, ?, ?> learner) {
-      Set<String> names = new TreeSet<>();
-      for (Param<?> p : learner.params()) {
-        if (!WIRED_PARAMS.contains(p.name())) {
-          names.add(p.name());
-        }
-      }
-      return List.copyOf(names);
-    }
   }
 
-  /**
-   * @param v a param value (arrays printed element by element)
-   * @return a printable form
-   */
-  static String valueString(Object v) {
-    if (v instanceof double[] d) {
-      return Arrays.toString(d);
-    }
-    if (v instanceof int[] i) {
-      return Arrays.toString(i);
-    }
-    if (v instanceof Object[] o) {
-      return Arrays.toString(o);
-    }
-    return String.valueOf(v);
-  }
 }

@@ -38,13 +38,15 @@ import org.argus.plan.MaterializedFormat;
  *       activationCellBytes(o) (when the next stage reads it) + kept columns + ROW_OVERHEAD_BYTES}.
  *   <li>task heap of a stage reading {@code in} floats per image (from an input row of {@code h}
  *       heap bytes: the decoded image, or {@code activationReadHeapBytes(in)}) and fetching {@code o}
- *       floats of graph outputs per image: {@code b · (h + 4·in + 2·4·o + emitted + row) + r · row ·
- *       COLUMN_BUILDER_GROWTH}, where {@code 4·in} is the batch's input buffer, {@code 2·4·o} ONNX
- *       Runtime's output copied to a heap buffer and then to a {@code float[]}, {@code emitted} the
- *       per-row feature and activation arrays the kernel builds (4 bytes a value plus an array
- *       header each) and {@code row} the encoded row; the last term is the cached column batch
- *       being built. Calibrated against the per-task allocation measured in every batch cycle
- *       ({@code bench/results/transfer.md}, EXPLAIN ANALYZE).
+ *       floats of graph outputs per image: {@code b · (h + 4·in + 2·4·o + emitted + encoded) + r ·
+ *       row · COLUMN_BUILDER_GROWTH}, where {@code 4·in} is the batch's input buffer, {@code 2·4·o}
+ *       ONNX Runtime's output copied to a heap buffer and then to a {@code float[]}, {@code emitted}
+ *       the per-row feature and activation arrays the kernel builds (4 bytes a value plus an array
+ *       header each), {@code encoded} what Spark allocates encoding and caching the row ({@code
+ *       featureEncodeHeapBytes}, {@code activationEncodeHeapBytes}: a JFR allocation profile found
+ *       the binary activation copied four times); the last term is the cached column batch being
+ *       built. Checked against the per-task allocation measured in every batch cycle ({@code
+ *       bench/results/transfer.md}, EXPLAIN ANALYZE).
  *   <li>fits when {@code t · taskHeap ≤ TASK_HEAP_SHARE · (U − held in memory)} and ORT memory
  *       {@code sessions + t·b·peakTensor·4·ORT_WORKSPACE_FACTOR ≤ native budget}.
  *   <li>held bytes: lazy — one layer's output; eager — all layers' features; staged — two
@@ -133,20 +135,22 @@ final class CostModel {
    * @param inFloats floats of the graph input per image (pixels or the previous activation)
    * @param ortOutFloats floats ONNX Runtime returns per image (every fetched output)
    * @param emittedHeap heap bytes of the arrays the kernel builds per image (features, activation)
+   * @param encodedHeap heap bytes Spark allocates per row to encode and cache it
    * @param rowBytes bytes of one output row as cached
    * @param batch images per ORT call
    * @param columnBatchRows rows per cached column batch (0 when the output is not cached)
    * @return bytes
    */
-  static long taskHeap(long inputRowHeap, long inFloats, long ortOutFloats, long emittedHeap, long rowBytes,
-      int batch, int columnBatchRows) {
-    double perImage = inputRowHeap + 4.0 * inFloats + 2 * 4.0 * ortOutFloats + emittedHeap + rowBytes;
+  static long taskHeap(long inputRowHeap, long inFloats, long ortOutFloats, long emittedHeap, long encodedHeap,
+      long rowBytes, int batch, int columnBatchRows) {
+    double perImage = inputRowHeap + 4.0 * inFloats + 2 * 4.0 * ortOutFloats + emittedHeap + encodedHeap;
     return (long) (batch * perImage + columnBatchRows * rowBytes * COLUMN_BUILDER_GROWTH);
   }
 
   /** @return the task heap of stage {@code s} at batch {@code b} and column batch {@code r} rows */
   static long taskHeap(StageShape s, int b, int r) {
-    return taskHeap(s.inputRowHeap(), s.inFloats(), s.ortOutFloats(), s.emittedHeap(), s.rowBytes(), b, r);
+    return taskHeap(s.inputRowHeap(), s.inFloats(), s.ortOutFloats(), s.emittedHeap(), s.encodedHeap(),
+        s.rowBytes(), b, r);
   }
 
   /**
@@ -220,6 +224,7 @@ final class CostModel {
    * @param inputRowHeap heap bytes of one input row's image or activation as read
    * @param ortOutFloats floats ONNX Runtime returns per image
    * @param emittedHeap heap of the arrays the kernel builds per image
+   * @param encodedHeap heap Spark allocates per row to encode and cache it
    * @param rowBytes bytes of one output row as cached (format cell sizes + kept columns + overhead)
    * @param readBackHeap heap bytes read back per image from the previous stage (0 from pixels)
    * @param flops FLOPs per image of the stage's cut
@@ -227,7 +232,8 @@ final class CostModel {
    * @param note why the stage looks this way, or empty
    */
   record StageShape(String input, List<LayerCost> outputs, boolean fromPixels, boolean emitsActivation,
-      long inFloats, long inputRowHeap, long ortOutFloats, long emittedHeap, long rowBytes, long readBackHeap,
+      long inFloats, long inputRowHeap, long ortOutFloats, long emittedHeap, long encodedHeap, long rowBytes,
+      long readBackHeap,
       long flops, long peakTensorFloats, String note) {}
 
   /**
@@ -247,24 +253,26 @@ final class CostModel {
       case LAZY -> {
         for (LayerCost l : ls) {
           out.add(new StageShape(w.pixelInput(), List.of(l), true, false, w.pixelFloats(), pixelsHeap,
-              l.activationFloats(), featureHeap(l.featureFloats()), f.featureCellBytes(l.featureFloats()) + overhead,
-              0, l.flopsFromPixels(), l.peakTensorFloats(), ""));
+              l.activationFloats(), featureHeap(l.featureFloats()), f.featureEncodeHeapBytes(l.featureFloats()) + overhead,
+              f.featureCellBytes(l.featureFloats()) + overhead, 0, l.flopsFromPixels(), l.peakTensorFloats(), ""));
         }
       }
       case EAGER -> {
         LayerCost top = ls.get(ls.size() - 1);
         long act = 0;
         long emitted = 0;
+        long encoded = overhead;
         long row = overhead;
         long peak = 0;
         for (LayerCost l : ls) {
           act += l.activationFloats();
           emitted += featureHeap(l.featureFloats());
+          encoded += f.featureEncodeHeapBytes(l.featureFloats());
           row += f.featureCellBytes(l.featureFloats());
           peak = Math.max(peak, l.peakTensorFloats());
         }
-        out.add(new StageShape(w.pixelInput(), ls, true, false, w.pixelFloats(), pixelsHeap, act, emitted, row, 0,
-            top.flopsFromPixels(), peak, ""));
+        out.add(new StageShape(w.pixelInput(), ls, true, false, w.pixelFloats(), pixelsHeap, act, emitted, encoded,
+            row, 0, top.flopsFromPixels(), peak, ""));
       }
       case STAGED -> {
         for (int i = 0; i < ls.size(); i++) {
@@ -283,8 +291,11 @@ final class CostModel {
               .anyMatch(x -> x.stagedInput().equals(w.pixelInput()));
           long row = f.featureCellBytes(l.featureFloats()) + (emitAct ? f.activationCellBytes(l.activationFloats()) : 0)
               + overhead + (laterNeedsPixels ? w.imageBytesPerRow() : 0);
+          long encoded = f.featureEncodeHeapBytes(l.featureFloats()) + overhead
+              + (emitAct ? f.activationEncodeHeapBytes(l.activationFloats()) : 0)
+              + (laterNeedsPixels ? w.imageBytesPerRow() : 0);
           out.add(new StageShape(l.stagedInput(), List.of(l), fromPixels, emitAct, in, inHeap, l.activationFloats(),
-              emitted, row, fromPixels ? 0 : inHeap, fromPixels ? l.flopsFromPixels() : l.flopsStaged(),
+              emitted, encoded, row, fromPixels ? 0 : inHeap, fromPixels ? l.flopsFromPixels() : l.flopsStaged(),
               l.peakTensorFloats(), note));
         }
       }

@@ -116,7 +116,12 @@ class OptimizerTest {
       assertEquals(features + activation + CostModel.ROW_OVERHEAD_BYTES, s.rowBytes(), f.name());
       long emitted = (16 + 4 * 2_304) + (16 + 4 * 20_736);
       assertEquals(emitted, s.emittedHeap(), f.name());
-      long perImage = inHeap + 4 * 13_824 + 8 * 20_736 + emitted + s.rowBytes();
+      // Spark's encoding and caching: features converted and copied (2×); a binary activation copied into
+      // the row and read back three times by the column builder (4×), an array one converted and copied (2×)
+      long encoded = 2 * features + (f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32 ? 4 : 2) * activation
+          + CostModel.ROW_OVERHEAD_BYTES;
+      assertEquals(encoded, s.encodedHeap(), f.name());
+      long perImage = inHeap + 4 * 13_824 + 8 * 20_736 + emitted + encoded;
       assertEquals((long) (32.0 * perImage + 90 * s.rowBytes() * CostModel.COLUMN_BUILDER_GROWTH),
           CostModel.taskHeap(s, 32, 90), f.name());
     }
