@@ -10,19 +10,23 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.sql.SparkSession;
-import org.argus.execution.FeatureTransfer;
+import org.argus.execution.transfer.FeatureTransfer;
 import org.argus.execution.ProgressSink;
 import org.argus.execution.SparkSessions;
-import org.argus.execution.TransferResult;
-import org.argus.execution.TransferSpec;
+import org.argus.execution.transfer.TransferResult;
+import org.argus.execution.transfer.TransferSpec;
 import org.argus.plan.Pooling;
 import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
+import org.argus.plan.cost.PhysicalPlan;
+import org.argus.plan.cost.StageEstimate;
 
 /**
  * {@code bench/run transfer [--models mobilenet_v2,inception_v3] [--train N] [--test N] [--max-iter N]
- * [--size inception_v3=299,mobilenet_v2=96]} — end-to-end seconds of the lazy, eager and staged plans
- * and of the optimizer's choice on the same Fashion-MNIST sample, split and learner (InceptionV3
+ * [--reps R] [--size inception_v3=299,mobilenet_v2=96]} — end-to-end seconds (min / median / max over
+ * R ≥ 2 repetitions, every plan warmed up first, the plans' order rotated each repetition) of the lazy,
+ * eager and staged plans and of the optimizer's choice on the same Fashion-MNIST sample, split and
+ * learner, plus EXPLAIN ANALYZE (estimated vs measured held bytes and task heap per stage) (InceptionV3
  * {mixed5, mixed7, mixed9, mixed10} at 139² unless {@code --size} says otherwise, e.g. its native
  * 299², MobileNetV2 {block_6_expand_relu, block_13_expand_relu, block_16_project_BN, out_relu} at
  * 96²), with the per-layer accuracy table and ratios against staged.
@@ -74,61 +78,146 @@ public final class TransferBench {
         SIZE.put(p[0], Integer.parseInt(p[1]));
       }
     }
+    int reps = Integer.parseInt(a.getOrDefault("reps", "2"));
     SparkSession spark = SparkSessions.create("local[*]", "argus-bench-transfer", false);
     StringBuilder md = new StringBuilder();
-    md.append(String.format("Fashion-MNIST %d train / %d test (seed 42), pooling max:2, LogisticRegression (maxIter %d, regParam 1e-3), local[%d].%n%n",
-        train, test, maxIter, spark.sparkContext().defaultParallelism()));
+    md.append(String.format("Fashion-MNIST %d train / %d test (seed 42), pooling max:2, LogisticRegression (maxIter %d, "
+            + "regParam 1e-3), local[%d]; every plan warmed up once (200/50 images), then %d repetitions with the "
+            + "plans' order rotated; seconds end to end from the driver (prepare + run).%n%n",
+        train, test, maxIter, spark.sparkContext().defaultParallelism(), reps));
     for (String m : models) {
-      Map<String, TransferResult> byPlan = new LinkedHashMap<>();
-      Map<String, Double> seconds = new LinkedHashMap<>();
-      String chosen = "";
-      for (String plan : List.of("lazy", "eager", "staged", "auto")) {
-        TransferSpec spec = spec(m, train, test, maxIter, Pooling.VISTA_DEFAULT,
-            plan.equals("auto") ? Overrides.NONE : Overrides.NONE.withPlan(LogicalPlan.parse(plan)));
-        long t0 = System.nanoTime();
-        FeatureTransfer ft = FeatureTransfer.prepare(spark, spec, ProgressSink.SILENT);
-        if (plan.equals("auto")) {
-          chosen = ft.decision().chosen().summary();
-          md.append("EXPLAIN (").append(m).append("):\n\n```\n").append(ft.explain()).append("```\n\n");
-        }
-        TransferResult r;
-        try {
-          r = ft.run();
-        } catch (Exception | OutOfMemoryError e) {
-          System.out.println(m + " " + plan + " FAILED: " + e);
-          seconds.put(plan, Double.NaN);
-          continue;
-        }
-        double s = (System.nanoTime() - t0) / 1e9;
-        seconds.put(plan, s);
-        byPlan.put(plan, r);
-        System.out.printf("%s %s: %.1f s (%s)%n", m, plan, s, r.decision().chosen().summary());
-      }
-      md.append("### ").append(m).append(" ").append(LAYERS.get(m)).append(" at ").append(SIZE.get(m)).append("²\n\n");
-      md.append("| plan | end-to-end s | ÷ staged |\n|---|---:|---:|\n");
-      double staged = seconds.getOrDefault("staged", Double.NaN);
-      for (Map.Entry<String, Double> e : seconds.entrySet()) {
-        md.append(String.format("| %s | %.1f | %.2f |%n", e.getKey().equals("auto") ? "optimizer (" + chosen + ")" : e.getKey(),
-            e.getValue(), e.getValue() / staged));
-      }
-      md.append(String.format("%nlazy ÷ staged = %.2f×, staged ÷ eager = %.2f×%n%n",
-          seconds.get("lazy") / staged, staged / seconds.get("eager")));
-      TransferResult ref = byPlan.values().iterator().next();
-      md.append("| layer | feature dim | accuracy | macro-F1 | same on every plan |\n|---|---:|---:|---:|---|\n");
-      for (int i = 0; i < ref.layers().size(); i++) {
-        TransferResult.LayerResult l = ref.layers().get(i);
-        boolean same = true;
-        for (TransferResult r : byPlan.values()) {
-          same &= Math.abs(r.layers().get(i).accuracy() - l.accuracy()) < 1e-12;
-        }
-        md.append(String.format("| `%s` | %d | %.4f | %.4f | %s |%n", l.layer(), l.featureDim(), l.accuracy(), l.macroF1(), same ? "yes" : "NO"));
-      }
-      md.append('\n');
+      md.append(model(spark, m, train, test, maxIter, reps));
     }
-    md.append("Absolute seconds vary from run to run on a 2-core machine; the ratios come from one run.\n");
     System.out.println(md);
     BenchReport.append("transfer", "bench/run transfer " + String.join(" ", args), md.toString());
     spark.stop();
+  }
+
+  static final List<String> PLANS = List.of("lazy", "eager", "staged", "auto");
+
+  /** One model: warm-up, rotated repetitions, the timing table, EXPLAIN ANALYZE and the metrics check. */
+  static String model(SparkSession spark, String m, int train, int test, int maxIter, int reps) throws Exception {
+    for (String plan : PLANS) { // warm-up: JIT, ONNX Runtime sessions of every plan's cuts
+      FeatureTransfer.prepare(spark, spec(m, 200, 50, maxIter, Pooling.VISTA_DEFAULT, overrides(plan)),
+          ProgressSink.SILENT).run();
+    }
+    Map<String, List<Double>> seconds = new LinkedHashMap<>();
+    Map<String, List<Double>> inference = new LinkedHashMap<>();
+    Map<String, TransferResult> last = new LinkedHashMap<>();
+    String chosen = "";
+    String explain = "";
+    for (int rep = 0; rep < reps; rep++) {
+      for (int k = 0; k < PLANS.size(); k++) {
+        String plan = PLANS.get((k + rep) % PLANS.size());
+        long t0 = System.nanoTime();
+        FeatureTransfer ft = FeatureTransfer.prepare(spark, spec(m, train, test, maxIter, Pooling.VISTA_DEFAULT,
+            overrides(plan)), ProgressSink.SILENT);
+        TransferResult r = ft.run();
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (plan.equals("auto")) {
+          chosen = r.decision().chosen().logical().cliName();
+          explain = ft.explain();
+        }
+        seconds.computeIfAbsent(plan, x -> new ArrayList<>()).add(s);
+        inference.computeIfAbsent(plan, x -> new ArrayList<>()).add(r.measured().phases().stream()
+            .filter(TransferResult.PhaseMetrics::inference).mapToDouble(TransferResult.PhaseMetrics::seconds).sum());
+        last.put(plan, r);
+        System.out.printf("%s %s rep %d: %.1f s (%s)%n", m, plan, rep + 1, s, r.decision().chosen().summary());
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    md.append("### ").append(m).append(" ").append(LAYERS.get(m)).append(" at ").append(SIZE.get(m)).append("²\n\n");
+    md.append("| plan | end-to-end s min / median / max | inference s min / median | median ÷ staged median |\n"
+        + "|---|---|---|---:|\n");
+    double staged = median(seconds.get("staged"));
+    for (String plan : PLANS) {
+      List<Double> s = seconds.get(plan);
+      md.append(String.format("| %s | %.1f / %.1f / %.1f | %.1f / %.1f | %.2f |%n",
+          plan.equals("auto") ? "optimizer (chose " + chosen + ")" : plan, min(s), median(s), max(s),
+          min(inference.get(plan)), median(inference.get(plan)), median(s) / staged));
+    }
+    List<Double> auto = seconds.get("auto");
+    List<Double> same = seconds.get(chosen);
+    boolean agree = Math.abs(median(auto) - median(same))
+        <= Math.max(0.1 * median(same), (max(same) - min(same)) + (max(auto) - min(auto)));
+    md.append(String.format("%nlazy ÷ staged (medians) = %.2f×, staged ÷ eager = %.2f×; the optimizer chose %s: "
+            + "its median %.1f s vs %s's %.1f s — %s%n%n", median(seconds.get("lazy")) / staged,
+        staged / median(seconds.get("eager")), chosen, median(auto), chosen, median(same),
+        agree ? "agree within noise (≤ 10 % or the runs' ranges)" : "**DISAGREE** beyond noise"));
+    md.append(analyze(last));
+    md.append(metrics(last));
+    md.append("EXPLAIN (optimizer):\n\n```\n").append(explain).append("```\n\n");
+    return md.toString();
+  }
+
+  /** EXPLAIN ANALYZE of every plan's last run: per stage estimated vs measured held bytes and task heap. */
+  static String analyze(Map<String, TransferResult> last) {
+    StringBuilder md = new StringBuilder("EXPLAIN ANALYZE (last repetition of each plan): held = bytes of the "
+        + "persisted layers at the stage's end (Spark storage status); task heap = the most heap a task "
+        + "allocated in one batch cycle (JVM per-thread allocation counter); peak heap = the executor's (the "
+        + "driver's, local mode) live heap after GC.\n\n"
+        + "| plan | stage | est. held | meas. held | est./meas. | est. task heap | meas. task heap | est./meas. |\n"
+        + "|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Map.Entry<String, TransferResult> e : last.entrySet()) {
+      if (e.getKey().equals("auto")) {
+        continue;
+      }
+      PhysicalPlan p = e.getValue().decision().chosen();
+      int i = 0;
+      for (TransferResult.PhaseMetrics m : e.getValue().measured().phases()) {
+        if (!m.inference()) {
+          continue;
+        }
+        StageEstimate s = p.stages().get(i++);
+        md.append(String.format("| %s | %s | %s | %s | %.2f | %s | %s | %s |%n", e.getKey(), m.label(),
+            mib(s.heldBytes()), mib(m.heldBytes()), (double) s.heldBytes() / m.heldBytes(), mib(s.taskHeapBytes()),
+            m.taskBatchCycleBytes() < 0 ? "–" : mib(m.taskBatchCycleBytes()),
+            m.taskBatchCycleBytes() < 0 ? "–" : String.format("%.2f", (double) s.taskHeapBytes() / m.taskBatchCycleBytes())));
+      }
+      TransferResult.Measured meas = e.getValue().measured();
+      md.append(String.format("| %s | run: est. peak heap %s, measured live %s (%.2f) | | | | | | |%n", e.getKey(),
+          mib(p.peakHeapBytesPerExecutor()), mib(meas.peakLiveHeapBytes()),
+          (double) p.peakHeapBytesPerExecutor() / meas.peakLiveHeapBytes()));
+    }
+    return md.append('\n').toString();
+  }
+
+  static String metrics(Map<String, TransferResult> last) {
+    TransferResult ref = last.values().iterator().next();
+    StringBuilder md = new StringBuilder("| layer | feature dim | accuracy | macro-F1 | same on every plan |\n|---|---:|---:|---:|---|\n");
+    for (int i = 0; i < ref.layers().size(); i++) {
+      TransferResult.LayerResult l = ref.layers().get(i);
+      boolean same = true;
+      for (TransferResult r : last.values()) {
+        same &= Math.abs(r.layers().get(i).accuracy() - l.accuracy()) < 1e-12;
+      }
+      md.append(String.format("| `%s` | %d | %.4f | %.4f | %s |%n", l.layer(), l.featureDim(), l.accuracy(),
+          l.macroF1(), same ? "yes" : "NO"));
+    }
+    return md.append('\n').toString();
+  }
+
+  static Overrides overrides(String plan) {
+    return plan.equals("auto") ? Overrides.NONE : Overrides.NONE.withPlan(LogicalPlan.parse(plan));
+  }
+
+  static String mib(long b) {
+    return String.format("%.1f MiB", b / 1048576.0);
+  }
+
+  static double min(List<Double> v) {
+    return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+  }
+
+  static double max(List<Double> v) {
+    return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+  }
+
+  static double median(List<Double> v) {
+    List<Double> s = new ArrayList<>(v);
+    s.sort(null);
+    int n = s.size();
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
   static TransferSpec spec(String model, int train, int test, int maxIter, Pooling pooling, Overrides o) {

@@ -92,7 +92,7 @@ public final class Datasets {
           FashionMnist.isProvisioned(loc),
           loc,
           FashionMnist.DEBIAN_PACKAGE,
-          FashionMnist.FILES.size());
+          FashionMnistFiles.FILES.size());
     }
     if (name.equals(DARKNET_PHOTOS)) {
       Path loc = ArgusHome.dataset(DARKNET_PHOTOS);

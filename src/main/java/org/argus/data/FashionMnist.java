@@ -1,30 +1,16 @@
 package org.argus.data;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.SplittableRandom;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.image.ImageSchema;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.argus.provision.ArgusHome;
 import org.argus.provision.ProvisioningException;
-import org.argus.provision.Sha256;
 
 /**
  * Fashion-MNIST (Zalando Research; 70 000 grayscale 28×28 product images in 10 classes): provisioning
@@ -37,6 +23,12 @@ import org.argus.provision.Sha256;
  * {@code mode = 0} (OpenCV {@code CV_8UC1}) and {@code data} = 784 bytes, row-major, 0 = white
  * background … 255 = full ink (the raw IDX bytes, unscaled). Ids are {@code 0..59999} for {@link
  * Split#TRAIN} and {@code 60000..69999} for {@link Split#TEST}, so a union of both stays unique.
+ *
+ * <p>This class is the facade; the work is split along its concepts into package-private classes:
+ * {@code FashionMnistFiles} (provisioning: recorded sha256 digests, Debian package, canonical
+ * download), {@code IdxHeader} (the IDX file format, pure Java), {@code FashionMnistSource} and
+ * {@code FashionMnistSlices} (Spark reading: driver-side validation, executor-side positioned
+ * reads) and {@code SeededPermutation} (seeded sampling without replacement).
  */
 public final class FashionMnist {
   /** The catalog name and the cache directory name. */
@@ -64,11 +56,6 @@ public final class FashionMnist {
 
   /** Image height and width in pixels. */
   public static final int SIDE = 28;
-
-  private static final int IMAGES_MAGIC = 0x00000803;
-  private static final int LABELS_MAGIC = 0x00000801;
-  private static final int IMAGES_HEADER = 16;
-  private static final int LABELS_HEADER = 8;
 
   /** The two splits, their sizes and id ranges. */
   public enum Split {
@@ -116,32 +103,6 @@ public final class FashionMnist {
     }
   }
 
-  /** One of the four files: name, sha256 of the .gz and of the uncompressed content. */
-  record IdxFile(String name, String gzSha256, String sha256, long size) {}
-
-  static final List<IdxFile> FILES =
-      List.of(
-          new IdxFile(
-              "train-images-idx3-ubyte",
-              "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
-              "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-              47_040_016L),
-          new IdxFile(
-              "train-labels-idx1-ubyte",
-              "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
-              "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-              60_008L),
-          new IdxFile(
-              "t10k-images-idx3-ubyte",
-              "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
-              "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-              7_840_016L),
-          new IdxFile(
-              "t10k-labels-idx1-ubyte",
-              "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
-              "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-              10_008L));
-
   private FashionMnist() {}
 
   /**
@@ -166,17 +127,7 @@ public final class FashionMnist {
    * @return true when all four uncompressed files are present with their recorded sizes
    */
   public static boolean isProvisioned(Path dir) {
-    for (IdxFile f : FILES) {
-      Path p = dir.resolve(f.name());
-      try {
-        if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
-          return false;
-        }
-      } catch (IOException e) {
-        return false;
-      }
-    }
-    return true;
+    return FashionMnistFiles.isProvisioned(dir);
   }
 
   /**
@@ -206,143 +157,8 @@ public final class FashionMnist {
    *     provide the files by hand
    */
   public static Path provision(Path dir) throws ProvisioningException {
-    return provision(dir, DEBIAN_DIR, true, true);
+    return FashionMnistFiles.provision(dir, DEBIAN_DIR, true, true);
   }
-
-  /** Provisioning with the sources made explicit (for tests of the fallback chain). */
-  static Path provision(Path dir, Path debianDir, boolean allowApt, boolean allowDownload)
-      throws ProvisioningException {
-    List<IdxFile> missing = new ArrayList<>();
-    for (IdxFile f : FILES) {
-      Path p = dir.resolve(f.name());
-      if (Files.exists(p)) {
-        try {
-          Sha256.verify(p, f.sha256());
-          continue;
-        } catch (ProvisioningException e) {
-          Fetch.progress(NAME + ": " + e.getMessage() + "; provisioning it again");
-          try {
-            Files.delete(p);
-          } catch (IOException io) {
-            throw new ProvisioningException("cannot delete corrupt " + p + ": " + io, io);
-          }
-        }
-      }
-      missing.add(f);
-    }
-    if (missing.isEmpty()) {
-      return dir;
-    }
-    List<String> attempts = new ArrayList<>();
-    // (a) Debian package files already installed
-    if (!fromDir(debianDir, dir, missing, attempts) && allowApt) {
-      // (b) install the package
-      if (Fetch.aptUsable()) {
-        String failure = Fetch.aptInstall(DEBIAN_PACKAGE);
-        if (failure == null) {
-          fromDir(debianDir, dir, missing, attempts);
-        } else {
-          attempts.add("apt-get install -y " + DEBIAN_PACKAGE + ": " + failure);
-        }
-      } else {
-        attempts.add("apt-get: not usable (needs root and apt-get on the PATH)");
-      }
-    }
-    // (c) canonical download
-    if (!missing.isEmpty() && allowDownload) {
-      for (IdxFile f : List.copyOf(missing)) {
-        for (URI url : downloadUrls(f.name() + ".gz")) {
-          Path gz = dir.resolve(f.name() + ".gz");
-          try {
-            Fetch.download(url, gz, f.gzSha256());
-            try {
-              Fetch.gunzip(gz, dir.resolve(f.name()), f.sha256());
-            } finally {
-              Files.deleteIfExists(gz);
-            }
-            missing.remove(f);
-            break;
-          } catch (ProvisioningException | IOException e) {
-            attempts.add(url + ": " + e.getMessage());
-          }
-        }
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new ProvisioningException(howToProvide(dir, missing, attempts));
-    }
-    Fetch.progress(NAME + ": ready in " + dir);
-    return dir;
-  }
-
-  /** Decompresses what {@code srcDir} offers; removes provisioned files from {@code missing}. */
-  private static boolean fromDir(Path srcDir, Path dir, List<IdxFile> missing, List<String> attempts)
-      throws ProvisioningException {
-    for (IdxFile f : List.copyOf(missing)) {
-      Path gz = srcDir.resolve(f.name() + ".gz");
-      if (!Files.isRegularFile(gz)) {
-        attempts.add(gz + ": not found (Debian package " + DEBIAN_PACKAGE + ")");
-        continue;
-      }
-      try {
-        Sha256.verify(gz, f.gzSha256());
-      } catch (ProvisioningException e) {
-        attempts.add(e.getMessage());
-        continue;
-      }
-      Fetch.gunzip(gz, dir.resolve(f.name()), f.sha256());
-      missing.remove(f);
-    }
-    return missing.isEmpty();
-  }
-
-  /** Canonical download locations, built from parts: Zalando's GitHub repository, then the mirror. */
-  static List<URI> downloadUrls(String gzName) {
-    String github =
-        String.join(
-            "/",
-            "https://raw.githubusercontent.com",
-            "zalandoresearch",
-            "fashion-mnist",
-            "master",
-            "data",
-            "fashion",
-            gzName);
-    String mirror =
-        String.join(
-            "/", "http://fashion-mnist.s3-website." + "eu-central-1" + ".amazonaws.com", gzName);
-    return List.of(URI.create(github), URI.create(mirror));
-  }
-
-  private static String howToProvide(Path dir, List<IdxFile> missing, List<String> attempts) {
-    StringBuilder sb = new StringBuilder();
-    sb.append("Fashion-MNIST could not be provisioned into ").append(dir).append("; missing:");
-    for (IdxFile f : missing) {
-      sb.append(' ').append(f.name());
-    }
-    sb.append(".\nTried:");
-    for (String a : attempts) {
-      sb.append("\n  - ").append(a);
-    }
-    sb.append("\nTo provide the files: either install the Debian package (apt-get install ")
-        .append(DEBIAN_PACKAGE)
-        .append(", which puts the .gz files in ")
-        .append(DEBIAN_DIR)
-        .append("), or download");
-    for (IdxFile f : missing) {
-      sb.append("\n  ").append(downloadUrls(f.name() + ".gz").get(0));
-    }
-    sb.append("\nand decompress them (gunzip) into ")
-        .append(dir)
-        .append(" (set ARGUS_HOME or -Dargus.home to move the cache root; the data set lives in")
-        .append(" <root>/datasets/")
-        .append(NAME)
-        .append(").");
-    return sb.toString();
-  }
-
-  // ------------------------------------------------------------------------------------------
-  // Reading
 
   /**
    * Provisions (see {@link #provision()}) and reads a split with {@code
@@ -387,13 +203,7 @@ public final class FashionMnist {
    *     header (magic number, dimensions, length) is invalid
    */
   public static Dataset<Row> read(SparkSession spark, Split split, String dir, int numPartitions) {
-    if (numPartitions < 1) {
-      throw new IllegalArgumentException("numPartitions = " + numPartitions + "; valid: >= 1");
-    }
-    SliceReader reader = SliceReader.open(spark, split, dir);
-    Dataset<Long> ids =
-        spark.range(split.firstId(), split.firstId() + reader.count, 1, numPartitions);
-    return ids.mapPartitions(reader, Encoders.row(schema()));
+    return FashionMnistSource.read(spark, split, dir, numPartitions);
   }
 
   /**
@@ -426,16 +236,7 @@ public final class FashionMnist {
    * @throws IllegalArgumentException when {@code n} is out of range or the files are invalid
    */
   public static Dataset<Row> sample(SparkSession spark, Split split, String dir, int n, long seed) {
-    SliceReader reader = SliceReader.open(spark, split, dir);
-    long[] chosen = sampleIds(split, n, seed);
-    List<Long> boxed = new ArrayList<>(chosen.length);
-    for (long id : chosen) {
-      boxed.add(id);
-    }
-    int slices = Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), n / 1000 + 1));
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Dataset<Long> ids = spark.createDataset(jsc.parallelize(boxed, slices).rdd(), Encoders.LONG());
-    return ids.mapPartitions(reader, Encoders.row(schema()));
+    return FashionMnistSource.rows(spark, split, dir, sampleIds(split, n, seed));
   }
 
   /**
@@ -461,272 +262,12 @@ public final class FashionMnist {
               + " images; valid: 0.."
               + split.size());
     }
-    int[] perm = new int[split.size()];
-    for (int i = 0; i < perm.length; i++) {
-      perm[i] = i;
-    }
-    SplittableRandom rnd = new SplittableRandom(seed);
+    int[] indices = SeededPermutation.prefix(split.size(), n, seed);
     long[] out = new long[n];
     for (int i = 0; i < n; i++) {
-      int j = i + rnd.nextInt(perm.length - i);
-      int t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-      out[i] = split.firstId() + perm[i];
+      out[i] = split.firstId() + indices[i];
     }
     Arrays.sort(out);
     return out;
-  }
-
-  /**
-   * Per-partition reader: opens both IDX files through the Hadoop FileSystem API and reads the
-   * requested ids by positioned reads, contiguous runs in one read each.
-   */
-  static final class SliceReader
-      implements org.apache.spark.api.java.function.MapPartitionsFunction<Long, Row> {
-    private static final long serialVersionUID = 1L;
-    private static final int CHUNK = 512;
-
-    private final String imagesUri;
-    private final String labelsUri;
-    private final HashMap<String, String> conf;
-    private final String split;
-    private final long firstId;
-    final int count;
-
-    private SliceReader(
-        String imagesUri,
-        String labelsUri,
-        HashMap<String, String> conf,
-        String split,
-        long firstId,
-        int count) {
-      this.imagesUri = imagesUri;
-      this.labelsUri = labelsUri;
-      this.conf = conf;
-      this.split = split;
-      this.firstId = firstId;
-      this.count = count;
-    }
-
-    /** Validates both headers on the driver and captures the Hadoop configuration. */
-    static SliceReader open(SparkSession spark, Split split, String dir) {
-      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-      HashMap<String, String> conf = new HashMap<>();
-      for (Map.Entry<String, String> e : hadoop) {
-        conf.put(e.getKey(), e.getValue());
-      }
-      org.apache.hadoop.fs.Path base = new org.apache.hadoop.fs.Path(dir);
-      org.apache.hadoop.fs.Path images = new org.apache.hadoop.fs.Path(base, split.imagesFile());
-      org.apache.hadoop.fs.Path labels = new org.apache.hadoop.fs.Path(base, split.labelsFile());
-      int n;
-      try {
-        FileSystem fs = images.getFileSystem(hadoop);
-        images = fs.makeQualified(images);
-        labels = fs.makeQualified(labels);
-        int[] imgDims = header(fs, images, IMAGES_MAGIC, 3);
-        int[] labDims = header(fs, labels, LABELS_MAGIC, 1);
-        n = imgDims[0];
-        if (imgDims[1] != SIDE || imgDims[2] != SIDE) {
-          throw new IllegalArgumentException(
-              "IDX file "
-                  + images
-                  + ": images are "
-                  + imgDims[1]
-                  + "x"
-                  + imgDims[2]
-                  + " but Fashion-MNIST images are "
-                  + SIDE
-                  + "x"
-                  + SIDE);
-        }
-        if (labDims[0] != n) {
-          throw new IllegalArgumentException(
-              "IDX files disagree: "
-                  + images
-                  + " holds "
-                  + n
-                  + " images but "
-                  + labels
-                  + " holds "
-                  + labDims[0]
-                  + " labels");
-        }
-        checkLength(fs, images, IMAGES_HEADER + (long) n * SIDE * SIDE);
-        checkLength(fs, labels, LABELS_HEADER + (long) n);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "cannot read Fashion-MNIST " + split + " from " + dir + ": " + e, e);
-      }
-      return new SliceReader(
-          images.toString(), labels.toString(), conf, split.toString(), split.firstId(), n);
-    }
-
-    private static int[] header(
-        FileSystem fs, org.apache.hadoop.fs.Path p, int expectedMagic, int dims)
-        throws IOException {
-      if (!fs.exists(p)) {
-        throw new IllegalArgumentException(
-            "IDX file "
-                + p
-                + " does not exist (provision with FashionMnist.provision() or `argus datasets"
-                + " fetch fashion-mnist`)");
-      }
-      try (FSDataInputStream in = fs.open(p)) {
-        int magic = in.readInt();
-        if ((magic >>> 16) == 0x1f8b) {
-          throw new IllegalArgumentException(
-              String.format(
-                  Locale.ROOT,
-                  "IDX file %s: magic number 0x%08x is gzip's, expected 0x%08x; the file is still"
-                      + " gzip-compressed (decompress it with gunzip, or use"
-                      + " FashionMnist.provision())",
-                  p,
-                  magic,
-                  expectedMagic));
-        }
-        if (magic != expectedMagic) {
-          throw new IllegalArgumentException(
-              String.format(
-                  Locale.ROOT,
-                  "IDX file %s: magic number 0x%08x, expected 0x%08x (unsigned bytes, %d"
-                      + " dimension%s); is it still gzip-compressed or the wrong file?",
-                  p,
-                  magic,
-                  expectedMagic,
-                  dims,
-                  dims == 1 ? "" : "s"));
-        }
-        int[] out = new int[dims];
-        for (int i = 0; i < dims; i++) {
-          out[i] = in.readInt();
-          if (out[i] < 0) {
-            throw new IllegalArgumentException(
-                "IDX file " + p + ": dimension " + i + " is " + out[i] + "; valid: >= 0");
-          }
-        }
-        return out;
-      }
-    }
-
-    private static void checkLength(FileSystem fs, org.apache.hadoop.fs.Path p, long expected)
-        throws IOException {
-      long len = fs.getFileStatus(p).getLen();
-      if (len != expected) {
-        throw new IllegalArgumentException(
-            "IDX file "
-                + p
-                + " is "
-                + len
-                + " bytes but its header implies "
-                + expected
-                + " (truncated or padded file)");
-      }
-    }
-
-    @Override
-    public java.util.Iterator<Row> call(java.util.Iterator<Long> ids) throws IOException {
-      if (!ids.hasNext()) {
-        return java.util.Collections.emptyIterator();
-      }
-      Configuration hadoop = new Configuration(false);
-      conf.forEach(hadoop::set);
-      org.apache.hadoop.fs.Path images = new org.apache.hadoop.fs.Path(imagesUri);
-      FileSystem fs = images.getFileSystem(hadoop);
-      FSDataInputStream img = fs.open(images);
-      FSDataInputStream lab = fs.open(new org.apache.hadoop.fs.Path(labelsUri));
-      org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
-      if (tc != null) {
-        tc.addTaskCompletionListener(
-            new org.apache.spark.util.TaskCompletionListener() {
-              @Override
-              public void onTaskCompletion(org.apache.spark.TaskContext context) {
-                closeQuietly(img, lab);
-              }
-            });
-      }
-      return new java.util.Iterator<Row>() {
-        private final long[] chunk = new long[CHUNK];
-        private final byte[] pixels = new byte[CHUNK * SIDE * SIDE];
-        private final byte[] labels = new byte[CHUNK];
-        private int size;
-        private int pos;
-
-        @Override
-        public boolean hasNext() {
-          if (pos < size) {
-            return true;
-          }
-          if (!ids.hasNext()) {
-            closeQuietly(img, lab);
-            return false;
-          }
-          try {
-            fill();
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException("reading " + imagesUri, e);
-          }
-          return pos < size;
-        }
-
-        private void fill() throws IOException {
-          size = 0;
-          pos = 0;
-          while (size < CHUNK && ids.hasNext()) {
-            long id = ids.next();
-            long index = id - firstId;
-            if (index < 0 || index >= count) {
-              throw new IllegalArgumentException(
-                  "id " + id + " outside split " + split + " (valid " + firstId + ".."
-                      + (firstId + count - 1) + ")");
-            }
-            chunk[size++] = index;
-          }
-          boolean contiguous = true;
-          for (int i = 1; i < size && contiguous; i++) {
-            contiguous = chunk[i] == chunk[i - 1] + 1;
-          }
-          int px = SIDE * SIDE;
-          if (contiguous) {
-            img.readFully(IMAGES_HEADER + chunk[0] * px, pixels, 0, size * px);
-            lab.readFully(LABELS_HEADER + chunk[0], labels, 0, size);
-          } else {
-            for (int i = 0; i < size; i++) {
-              img.readFully(IMAGES_HEADER + chunk[i] * px, pixels, i * px, px);
-              lab.readFully(LABELS_HEADER + chunk[i], labels, i, 1);
-            }
-          }
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new java.util.NoSuchElementException();
-          }
-          int i = pos++;
-          int px = SIDE * SIDE;
-          byte[] data = Arrays.copyOfRange(pixels, i * px, (i + 1) * px);
-          long index = chunk[i];
-          Row image =
-              org.apache.spark.sql.RowFactory.create(
-                  NAME + "/" + split + "/" + index, SIDE, SIDE, 1, 0, data);
-          return org.apache.spark.sql.RowFactory.create(
-              firstId + index, labels[i] & 0xff, image);
-        }
-      };
-    }
-
-    private static void closeQuietly(FSDataInputStream a, FSDataInputStream b) {
-      try {
-        a.close();
-      } catch (IOException ignored) {
-        // read-only stream; nothing to flush
-      }
-      try {
-        b.close();
-      } catch (IOException ignored) {
-        // read-only stream; nothing to flush
-      }
-    }
   }
 }

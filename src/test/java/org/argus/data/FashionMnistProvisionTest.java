@@ -30,7 +30,7 @@ class FashionMnistProvisionTest {
   void provisionsFourUncompressedFilesMatchingTheirRecordedSha256() throws Exception {
     Path out = FashionMnist.provision(dir);
     assertEquals(dir, out);
-    for (FashionMnist.IdxFile f : FashionMnist.FILES) {
+    for (FashionMnistFiles.IdxFile f : FashionMnistFiles.FILES) {
       Path p = dir.resolve(f.name());
       assertEquals(f.size(), Files.size(p), f.name());
       assertEquals(f.sha256(), Sha256.of(p), f.name());
@@ -46,12 +46,12 @@ class FashionMnistProvisionTest {
     FashionMnist.provision(dir);
     Map<String, FileTime> before = new HashMap<>();
     FileTime old = FileTime.fromMillis(1_000_000_000_000L);
-    for (FashionMnist.IdxFile f : FashionMnist.FILES) {
+    for (FashionMnistFiles.IdxFile f : FashionMnistFiles.FILES) {
       Files.setLastModifiedTime(dir.resolve(f.name()), old);
       before.put(f.name(), old);
     }
     FashionMnist.provision(dir);
-    for (FashionMnist.IdxFile f : FashionMnist.FILES) {
+    for (FashionMnistFiles.IdxFile f : FashionMnistFiles.FILES) {
       assertEquals(before.get(f.name()), Files.getLastModifiedTime(dir.resolve(f.name())));
     }
   }
@@ -64,7 +64,7 @@ class FashionMnistProvisionTest {
       raf.seek(100);
       raf.write(0x7f);
     }
-    String expected = FashionMnist.FILES.get(3).sha256();
+    String expected = FashionMnistFiles.FILES.get(3).sha256();
     assertThrows(ProvisioningException.class, () -> Sha256.verify(labels, expected));
     FashionMnist.provision(dir);
     assertEquals(expected, Sha256.of(labels));
@@ -75,7 +75,7 @@ class FashionMnistProvisionTest {
     ProvisioningException e =
         assertThrows(
             ProvisioningException.class,
-            () -> FashionMnist.provision(dir, dir.resolve("no-debian"), false, false));
+            () -> FashionMnistFiles.provision(dir, dir.resolve("no-debian"), false, false));
     String m = e.getMessage();
     assertTrue(m.contains("apt-get install dataset-fashion-mnist"), m);
     assertTrue(m.contains("/usr/share/datasets/fashion-mnist"), m);
@@ -89,21 +89,21 @@ class FashionMnistProvisionTest {
   void debianGzWithWrongDigestIsNotUsed() throws IOException {
     Path fakeDebian = dir.resolve("fake-debian");
     Files.createDirectories(fakeDebian);
-    for (FashionMnist.IdxFile f : FashionMnist.FILES) {
+    for (FashionMnistFiles.IdxFile f : FashionMnistFiles.FILES) {
       Files.write(fakeDebian.resolve(f.name() + ".gz"), new byte[] {1, 2, 3});
     }
     Path target = dir.resolve("target");
     ProvisioningException e =
         assertThrows(
             ProvisioningException.class,
-            () -> FashionMnist.provision(target, fakeDebian, false, false));
+            () -> FashionMnistFiles.provision(target, fakeDebian, false, false));
     assertTrue(e.getMessage().contains("sha256 mismatch"), e.getMessage());
     assertFalse(Files.exists(target.resolve("train-images-idx3-ubyte")));
   }
 
   @Test
   void downloadUrlsAreZalandoThenTheMirror() {
-    List<java.net.URI> urls = FashionMnist.downloadUrls("t10k-labels-idx1-ubyte.gz");
+    List<java.net.URI> urls = FashionMnistFiles.downloadUrls("t10k-labels-idx1-ubyte.gz");
     assertEquals(
         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"
             + "t10k-labels-idx1-ubyte.gz",

@@ -25,6 +25,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * Reads a folder tree of images through Spark's {@code binaryFile} source (recursive) and decodes
@@ -38,6 +39,12 @@ import org.apache.spark.storage.StorageLevel;
  * binaryFile} (Spark refuses files over 2 GiB, failing the job).
  */
 public final class ImageFolder {
+  /**
+   * Name of the accumulator that counts {@link ImageDecoder#decode} calls of one read (shown per
+   * stage in the Spark UI).
+   */
+  static final String DECODES_ACCUMULATOR = "argus image decodes";
+
   private ImageFolder() {}
 
   /**
@@ -66,7 +73,8 @@ public final class ImageFolder {
   /**
    * Reads and decodes every (filtered) file below {@code root}. The per-file decode is persisted
    * ({@code MEMORY_AND_DISK}) lazily: the first action on any output computes it, later ones reuse
-   * it.
+   * it. Decodes are counted in a named accumulator ({@code "argus image decodes"}), visible per
+   * stage in the Spark UI.
    *
    * @param spark the session
    * @param root a local path or Hadoop FileSystem URI of the root folder
@@ -114,13 +122,15 @@ public final class ImageFolder {
               + ")$";
       files = files.filter(lower(col("path")).rlike(regex));
     }
+    LongAccumulator decodes = spark.sparkContext().longAccumulator(DECODES_ACCUMULATOR);
     Dataset<Row> all =
         files
             .map(
-                new DecodeRow(qualifiedRoot, options.maxPixels(), options.labelFromFolder()),
+                new DecodeRow(
+                    qualifiedRoot, options.maxPixels(), options.labelFromFolder(), decodes),
                 Encoders.row(schema()))
             .persist(StorageLevel.MEMORY_AND_DISK());
-    return new ImageReadResult(all);
+    return new ImageReadResult(all, decodes);
   }
 
   /**
@@ -170,17 +180,23 @@ public final class ImageFolder {
     return slash > 0 ? rest.substring(0, slash) : null;
   }
 
-  /** Executor-side: (path, content) → (path, label, image, reason). */
+  /**
+   * Executor-side: (path, content) → (path, label, image, reason); adds 1 to {@code decodes} per
+   * decoded file (Spark adds a task's updates once the task succeeds, and again for each
+   * recomputation).
+   */
   static final class DecodeRow implements MapFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private final String root;
     private final long maxPixels;
     private final boolean labelFromFolder;
+    private final LongAccumulator decodes;
 
-    DecodeRow(String root, long maxPixels, boolean labelFromFolder) {
+    DecodeRow(String root, long maxPixels, boolean labelFromFolder, LongAccumulator decodes) {
       this.root = root;
       this.maxPixels = maxPixels;
       this.labelFromFolder = labelFromFolder;
+      this.decodes = decodes;
     }
 
     @Override
@@ -189,6 +205,7 @@ public final class ImageFolder {
       byte[] content = in.isNullAt(1) ? new byte[0] : (byte[]) in.get(1);
       String label = labelFromFolder ? labelOf(root, path) : null;
       DecodeResult r = ImageDecoder.decode(content, maxPixels);
+      decodes.add(1);
       return RowFactory.create(
           path, label, r.isDecoded() ? r.image().toRow(path) : null, r.reason());
     }

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import java.util.Objects;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.util.LongAccumulator;
 
 /**
  * The outcome of reading an image folder: decoded images and quarantined files, both derived from
@@ -16,9 +17,15 @@ import org.apache.spark.sql.Row;
  */
 public final class ImageReadResult implements AutoCloseable {
   private final Dataset<Row> all;
+  private final LongAccumulator decodes;
 
-  ImageReadResult(Dataset<Row> all) {
+  /**
+   * @param all the persisted per-file DataFrame
+   * @param decodes counts the decoder calls made computing {@code all}
+   */
+  ImageReadResult(Dataset<Row> all, LongAccumulator decodes) {
     this.all = Objects.requireNonNull(all, "all");
+    this.decodes = Objects.requireNonNull(decodes, "decodes");
   }
 
   /** Per-file counts, computed with one Spark aggregation (no rows reach the driver). */
@@ -52,6 +59,15 @@ public final class ImageReadResult implements AutoCloseable {
     Row r =
         all.agg(count(lit(1)).as("read"), count(col("image")), count(col("reason"))).first();
     return new Counts(r.getLong(0), r.getLong(1), r.getLong(2));
+  }
+
+  /**
+   * @return how many times the tasks of finished jobs have decoded a file of this read so far: 0
+   *     before the first action, {@code counts().read()} once the persisted decode is computed,
+   *     more if it is recomputed (e.g. after {@link #unpersist()} or an evicted block)
+   */
+  long decodes() {
+    return decodes.value();
   }
 
   /** Releases the cached decode (non-blocking). The DataFrames stay usable (they recompute). */

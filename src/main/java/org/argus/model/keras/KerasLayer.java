@@ -14,15 +14,16 @@ import java.util.Objects;
  * @param config the layer's {@code config} object, unmodified
  * @param inbound names of the layers feeding this one, in order (empty for {@code InputLayer})
  */
-public record KerasLayer(String name, String className, JsonNode config, List<String> inbound) {
+record KerasLayer(String name, String className, JsonNode config, List<String> inbound) {
   /** Validates non-null fields and copies {@code inbound}. */
-  public KerasLayer {
+  KerasLayer {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(className, "className");
     Objects.requireNonNull(config, "config");
     inbound = List.copyOf(inbound);
   }
 
+  /** @return {@code 'name' (Class)}, the way the importer's messages name a layer */
   @Override
   public String toString() {
     return "'" + name + "' (" + className + ")";

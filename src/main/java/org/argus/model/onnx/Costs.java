@@ -21,13 +21,17 @@ final class Costs {
 
   private Costs() {}
 
+  /**
+   * @param infos inferred shapes of every activation of {@code model}
+   * @return one cost per node, in topological order
+   */
   static List<NodeCost> nodeCosts(OnnxModel model, Map<String, TensorInfo> infos) {
     List<NodeProto> nodes = model.nodes();
     List<NodeCost> costs = new ArrayList<>(nodes.size());
     for (int i = 0; i < nodes.size(); i++) {
       NodeProto n = nodes.get(i);
       String out = n.getOutputCount() > 0 ? n.getOutput(0) : "";
-      costs.add(new NodeCost(OnnxModel.nodeName(n, i), n.getOpType(), out,
+      costs.add(new NodeCost(Nodes.nodeName(n, i), n.getOpType(), out,
           flops(model, n, infos)));
     }
     return costs;
@@ -47,10 +51,22 @@ final class Costs {
     return i == null ? -1 : i.elementsPerExample();
   }
 
-  private static boolean has(NodeProto n, int input) {
-    return n.getInputCount() > input && !n.getInput(input).isEmpty();
+  /**
+   * @return the sum of {@code costs}, or -1 if one of them is unknown
+   * @throws ArithmeticException on overflow
+   */
+  static long total(List<NodeCost> costs) {
+    long total = 0;
+    for (NodeCost c : costs) {
+      if (c.flopsPerExample() < 0) {
+        return -1;
+      }
+      total = Math.addExact(total, c.flopsPerExample());
+    }
+    return total;
   }
 
+  /** @return FLOPs per example of node {@code n} (see {@link NodeCost}), -1 if unknown */
   static long flops(OnnxModel model, NodeProto n, Map<String, TensorInfo> infos) {
     String op = n.getOpType();
     if (n.getOutputCount() == 0) {
@@ -79,15 +95,15 @@ final class Costs {
         if (perOut < 0) {
           return -1;
         }
-        return 2 * out * perOut + (has(n, 2) ? out : 0);
+        return 2 * out * perOut + (Nodes.hasInput(n, 2) ? out : 0);
       }
       case "Gemm" -> {
         long[] a = shape(model, infos, n.getInput(0));
         if (out < 0 || a == null || a.length != 2) {
           return -1;
         }
-        long k = a[ShapeInference.attrInt(n, "transA", 0) != 0 ? 0 : 1];
-        return k < 0 ? -1 : 2 * k * out + (has(n, 2) ? out : 0);
+        long k = a[Nodes.attrInt(n, "transA", 0) != 0 ? 0 : 1];
+        return k < 0 ? -1 : 2 * k * out + (Nodes.hasInput(n, 2) ? out : 0);
       }
       case "MatMul" -> {
         long[] a = shape(model, infos, n.getInput(0));
@@ -98,7 +114,7 @@ final class Costs {
         return k < 0 ? -1 : 2 * k * out;
       }
       case "MaxPool", "AveragePool", "LpPool" -> {
-        long[] k = ShapeInference.attrInts(n, "kernel_shape");
+        long[] k = Nodes.attrInts(n, "kernel_shape");
         if (out < 0 || k == null) {
           return -1;
         }

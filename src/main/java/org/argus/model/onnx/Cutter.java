@@ -53,32 +53,10 @@ final class Cutter {
   }
 
   private static Traversal traverse(OnnxModel m, Set<String> ins, Set<String> outs) {
-    if (ins.isEmpty()) {
-      return failed("cut inputs of '" + m.sourceName()
-          + "' are empty; give at least one tensor, e.g. a graph input " + m.inputNames());
+    String badName = checkNames(m, ins, outs);
+    if (badName != null) {
+      return failed(badName);
     }
-    if (outs.isEmpty()) {
-      return failed("cut outputs of '" + m.sourceName()
-          + "' are empty; give at least one tensor, e.g. a graph output " + m.outputNames());
-    }
-    Set<String> known = new java.util.HashSet<>(m.tensorNames());
-    for (String t : ins) {
-      String unknown = unknown(m, known, t, "input");
-      if (unknown != null) {
-        return failed(unknown);
-      }
-    }
-    for (String t : outs) {
-      String unknown = unknown(m, known, t, "output");
-      if (unknown != null) {
-        return failed(unknown);
-      }
-      if (ins.contains(t)) {
-        return failed("tensor '" + t + "' is both a cut input and a cut output"
-            + " of '" + m.sourceName() + "'; outputs must be computed from the inputs " + ins);
-      }
-    }
-
     Set<String> graphInputs = new LinkedHashSet<>(m.inputNames());
     Map<String, String> parent = new HashMap<>();
     Set<String> visited = new java.util.HashSet<>();
@@ -124,6 +102,39 @@ final class Cutter {
       }
     }
     return new Traversal(null, needed, usedInits);
+  }
+
+  /**
+   * @return null when both sets are non-empty, every name is an activation of {@code m} and no
+   *     output is also an input; else the reason
+   */
+  private static String checkNames(OnnxModel m, Set<String> ins, Set<String> outs) {
+    if (ins.isEmpty()) {
+      return "cut inputs of '" + m.sourceName()
+          + "' are empty; give at least one tensor, e.g. a graph input " + m.inputNames();
+    }
+    if (outs.isEmpty()) {
+      return "cut outputs of '" + m.sourceName()
+          + "' are empty; give at least one tensor, e.g. a graph output " + m.outputNames();
+    }
+    Set<String> known = new java.util.HashSet<>(m.tensorNames());
+    for (String t : ins) {
+      String unknown = unknown(m, known, t, "input");
+      if (unknown != null) {
+        return unknown;
+      }
+    }
+    for (String t : outs) {
+      String unknown = unknown(m, known, t, "output");
+      if (unknown != null) {
+        return unknown;
+      }
+      if (ins.contains(t)) {
+        return "tensor '" + t + "' is both a cut input and a cut output"
+            + " of '" + m.sourceName() + "'; outputs must be computed from the inputs " + ins;
+      }
+    }
+    return null;
   }
 
   private static Traversal failed(String problem) {

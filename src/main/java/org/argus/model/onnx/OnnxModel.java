@@ -1,9 +1,7 @@
 package org.argus.model.onnx;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
@@ -11,20 +9,12 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
-import java.util.Set;
+import java.util.Optional;
 import org.argus.model.ModelFormatException;
 import org.argus.provision.Sha256;
 
@@ -42,155 +32,24 @@ import org.argus.provision.Sha256;
  * <p>Activations are assumed to carry the batch (example) dimension first, e.g. {@code [N, C, H,
  * W] float32}; that is what "per example" means in {@link #inferShapes}, {@link #nodeCosts} and
  * {@link #describe}. Subgraphs of control-flow ops (If, Loop, Scan) are not analysed.
+ *
+ * <p>This class is the facade of the package: validation lives in {@code GraphValidation}, the
+ * index in {@code GraphIndex}, analysis in {@code ShapeInference} (a table of per-op rules), {@code
+ * Costs} and {@code InspectTable}, cutting in {@code Cutter}.
  */
 public final class OnnxModel {
   private final ModelProto proto;
   private final byte[] bytes;
   private final String sha256;
   private final String sourceName;
-  private final Map<String, TensorProto> initializers;
-  private final Map<String, Integer> producerOf;
-  private final List<NodeProto> nodes;
-  private final List<String> inputNames;
-  private final List<String> outputNames;
-  private final List<String> tensorNames;
+  private final GraphIndex index;
 
   private OnnxModel(ModelProto proto, byte[] bytes, String sourceName, Path folder)
       throws ModelFormatException {
     this.proto = proto;
     this.bytes = bytes;
     this.sourceName = sourceName;
-    if (!proto.hasGraph()) {
-      throw new ModelFormatException(
-          "'" + sourceName + "' is not an ONNX model: the ModelProto has no graph"
-              + " (empty, truncated or not an .onnx file; " + bytes.length + " bytes)");
-    }
-    GraphProto g = proto.getGraph();
-    if (g.getNodeCount() == 0) {
-      throw new ModelFormatException(
-          "'" + sourceName + "' is not a usable ONNX model: its graph has no nodes"
-              + " (" + bytes.length + " bytes)");
-    }
-    if (proto.getOpsetImportCount() == 0) {
-      throw new ModelFormatException(
-          "'" + sourceName + "' is not a usable ONNX model: it declares no opset_import"
-              + " (truncated or not an .onnx file?)");
-    }
-    Map<String, TensorProto> inits = new LinkedHashMap<>();
-    for (TensorProto t : g.getInitializerList()) {
-      checkExternalData(t, sourceName, folder);
-      inits.put(t.getName(), t);
-    }
-    this.initializers = Collections.unmodifiableMap(inits);
-
-    Set<String> graphInputs = new LinkedHashSet<>();
-    List<String> ins = new ArrayList<>();
-    for (ValueInfoProto vi : g.getInputList()) {
-      graphInputs.add(vi.getName());
-      if (!inits.containsKey(vi.getName())) {
-        ins.add(vi.getName());
-      }
-    }
-    this.inputNames = List.copyOf(ins);
-
-    Map<String, Integer> producers = new HashMap<>();
-    for (int i = 0; i < g.getNodeCount(); i++) {
-      NodeProto n = g.getNode(i);
-      checkNodeAttributes(n, sourceName, folder);
-      for (String out : n.getOutputList()) {
-        if (out.isEmpty()) {
-          continue;
-        }
-        Integer prev = producers.put(out, i);
-        if (prev != null || graphInputs.contains(out) || inits.containsKey(out)) {
-          throw new ModelFormatException(
-              "'" + sourceName + "': tensor '" + out + "' is produced twice (by node "
-                  + label(n, i) + (prev != null ? " and " + label(g.getNode(prev), prev)
-                      : " and as a graph input or initializer") + "); ONNX tensors have one producer");
-        }
-      }
-    }
-    for (int i = 0; i < g.getNodeCount(); i++) {
-      NodeProto n = g.getNode(i);
-      for (String in : n.getInputList()) {
-        if (!in.isEmpty() && !producers.containsKey(in) && !graphInputs.contains(in)
-            && !inits.containsKey(in)) {
-          throw new ModelFormatException(
-              "'" + sourceName + "': missing initializer or producer for tensor '" + in
-                  + "' used by node " + label(n, i));
-        }
-      }
-    }
-    List<String> outs = new ArrayList<>();
-    for (ValueInfoProto vi : g.getOutputList()) {
-      String o = vi.getName();
-      if (!producers.containsKey(o) && !graphInputs.contains(o) && !inits.containsKey(o)) {
-        throw new ModelFormatException(
-            "'" + sourceName + "': graph output '" + o + "' is not produced by any node");
-      }
-      outs.add(o);
-    }
-    this.outputNames = List.copyOf(outs);
-
-    // Kahn's algorithm, ties broken by the original node order (a sorted graph stays as is).
-    int count = g.getNodeCount();
-    int[] pending = new int[count];
-    List<List<Integer>> consumers = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      consumers.add(new ArrayList<>());
-    }
-    for (int i = 0; i < count; i++) {
-      for (String in : g.getNode(i).getInputList()) {
-        Integer p = in.isEmpty() ? null : producers.get(in);
-        if (p != null) {
-          pending[i]++;
-          consumers.get(p).add(i);
-        }
-      }
-    }
-    PriorityQueue<Integer> ready = new PriorityQueue<>();
-    for (int i = 0; i < count; i++) {
-      if (pending[i] == 0) {
-        ready.add(i);
-      }
-    }
-    List<NodeProto> order = new ArrayList<>(count);
-    Map<String, Integer> producerPos = new HashMap<>();
-    while (!ready.isEmpty()) {
-      int i = ready.poll();
-      NodeProto n = g.getNode(i);
-      for (String out : n.getOutputList()) {
-        if (!out.isEmpty()) {
-          producerPos.put(out, order.size());
-        }
-      }
-      order.add(n);
-      for (int c : consumers.get(i)) {
-        if (--pending[c] == 0) {
-          ready.add(c);
-        }
-      }
-    }
-    if (order.size() < count) {
-      for (int i = 0; i < count; i++) {
-        if (pending[i] > 0) {
-          throw new ModelFormatException(
-              "'" + sourceName + "': the graph has a cycle through node " + label(g.getNode(i), i)
-                  + "; ONNX graphs must be acyclic");
-        }
-      }
-    }
-    this.nodes = List.copyOf(order);
-    this.producerOf = Collections.unmodifiableMap(producerPos);
-    List<String> names = new ArrayList<>(ins);
-    for (NodeProto n : order) {
-      for (String out : n.getOutputList()) {
-        if (!out.isEmpty()) {
-          names.add(out);
-        }
-      }
-    }
-    this.tensorNames = List.copyOf(names);
+    this.index = GraphIndex.build(proto, sourceName, bytes.length, folder);
     this.sha256 = Sha256.of(bytes);
   }
 
@@ -264,65 +123,6 @@ public final class OnnxModel {
     return sb.toString();
   }
 
-  private static void checkNodeAttributes(NodeProto n, String sourceName, Path folder)
-      throws ModelFormatException {
-    for (var a : n.getAttributeList()) {
-      if (a.hasT()) {
-        checkExternalData(a.getT(), sourceName, folder);
-      }
-    }
-  }
-
-  private static void checkExternalData(TensorProto t, String sourceName, Path folder)
-      throws ModelFormatException {
-    if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL && t.getExternalDataCount() == 0) {
-      return;
-    }
-    String location = null;
-    for (StringStringEntryProto e : t.getExternalDataList()) {
-      if (e.getKey().equals("location")) {
-        location = e.getValue();
-      }
-    }
-    if (location == null) {
-      throw new ModelFormatException(
-          "'" + sourceName + "': initializer '" + t.getName()
-              + "' is marked as external data but has no 'location' entry");
-    }
-    boolean outside;
-    try {
-      String portable = location.replace('\\', '/');
-      Path loc = Paths.get(portable);
-      if (loc.isAbsolute() || portable.startsWith("/") || portable.matches("^[A-Za-z]:.*")) {
-        outside = true;
-      } else {
-        Path base = folder != null ? folder.normalize() : Paths.get("/model-folder");
-        outside = !base.resolve(loc).normalize().startsWith(base);
-      }
-    } catch (InvalidPathException e) {
-      outside = true;
-    }
-    if (outside) {
-      throw new ModelFormatException(
-          "'" + sourceName + "': initializer '" + t.getName() + "' has external data location '"
-              + location + "' outside the model's folder"
-              + (folder != null ? " '" + folder + "'" : "")
-              + "; only relative paths inside the folder are valid");
-    }
-    throw new ModelFormatException(
-        "'" + sourceName + "': initializer '" + t.getName() + "' stores its data in external file '"
-            + location + "'; external data is not supported: re-save the model with all tensors"
-            + " inside the .onnx file (onnx.save(model, path, save_as_external_data=False))");
-  }
-
-  static String label(NodeProto n, int index) {
-    return "'" + nodeName(n, index) + "' (" + n.getOpType() + ")";
-  }
-
-  static String nodeName(NodeProto n, int index) {
-    return n.getName().isEmpty() ? n.getOpType() + "#" + index : n.getName();
-  }
-
   /** @return the validated protobuf (immutable) */
   public ModelProto proto() {
     return proto;
@@ -345,12 +145,12 @@ public final class OnnxModel {
 
   /** @return names of the graph inputs that are not initializers, in declaration order */
   public List<String> inputNames() {
-    return inputNames;
+    return index.inputNames();
   }
 
   /** @return names of the graph outputs, in declaration order */
   public List<String> outputNames() {
-    return outputNames;
+    return index.outputNames();
   }
 
   /**
@@ -358,27 +158,27 @@ public final class OnnxModel {
    *     output in topological order (initializers are not included)
    */
   public List<String> tensorNames() {
-    return tensorNames;
+    return index.tensorNames();
   }
 
   /** @return number of nodes in the graph */
   public int nodeCount() {
-    return nodes.size();
+    return index.nodes().size();
   }
 
   /** Nodes in topological order. */
   List<NodeProto> nodes() {
-    return nodes;
+    return index.nodes();
   }
 
   /** Initializers by name. */
   Map<String, TensorProto> initializers() {
-    return initializers;
+    return index.initializers();
   }
 
   /** Topological position of the node producing {@code tensor}, or null for inputs/initializers. */
   Integer producerPosition(String tensor) {
-    return producerOf.get(tensor);
+    return index.producerOf().get(tensor);
   }
 
   /**
@@ -421,14 +221,7 @@ public final class OnnxModel {
    * @throws IllegalArgumentException as for {@link #inferShapes}
    */
   public long flopsPerExample(Map<String, long[]> inputShapes) {
-    long total = 0;
-    for (NodeCost c : nodeCosts(inputShapes)) {
-      if (c.flopsPerExample() < 0) {
-        return -1;
-      }
-      total = Math.addExact(total, c.flopsPerExample());
-    }
-    return total;
+    return Costs.total(nodeCosts(inputShapes));
   }
 
   /**
@@ -441,25 +234,7 @@ public final class OnnxModel {
    * @throws IllegalArgumentException as for {@link #inferShapes}
    */
   public String describe(Map<String, long[]> inputShapes) {
-    Map<String, TensorInfo> infos = inferShapes(inputShapes);
-    List<NodeCost> costs = Costs.nodeCosts(this, infos);
-    Map<String, Long> cumulative = Costs.cumulativeFlops(this, costs);
-    int w = 6;
-    for (String t : tensorNames) {
-      w = Math.max(w, t.length());
-    }
-    StringBuilder sb = new StringBuilder();
-    String fmt = "%-" + w + "s  %-20s  %-22s  %-8s  %14s  %16s%n";
-    sb.append(String.format(fmt, "tensor", "op", "shape", "type", "bytes/example",
-        "cum FLOPs/example"));
-    for (String t : tensorNames) {
-      TensorInfo i = infos.get(t);
-      long b = i.bytesPerExample();
-      long f = cumulative.getOrDefault(t, 0L);
-      sb.append(String.format(fmt, t, i.producerOp(), i.shapeString(), i.elemTypeName(),
-          b < 0 ? "?" : Long.toString(b), f < 0 ? "?" : Long.toString(f)));
-    }
-    return sb.toString();
+    return InspectTable.render(this, inferShapes(inputShapes));
   }
 
   /**
@@ -496,8 +271,8 @@ public final class OnnxModel {
    *     output that also depends on a graph input not among {@code inputs} — e.g. a residual
    *     connection crossing the cut — or an input not needed for the outputs)
    */
-  public java.util.Optional<String> cutProblem(Collection<String> inputs, Collection<String> outputs) {
-    return java.util.Optional.ofNullable(Cutter.problem(this, inputs, outputs));
+  public Optional<String> cutProblem(Collection<String> inputs, Collection<String> outputs) {
+    return Optional.ofNullable(Cutter.problem(this, inputs, outputs));
   }
 
   /** Wraps a proto built by this package; it is valid by construction. */
@@ -531,9 +306,10 @@ public final class OnnxModel {
         .build();
   }
 
+  /** Readable summary: source, node count, inputs, outputs and the sha256 prefix. */
   @Override
   public String toString() {
-    return "OnnxModel[" + sourceName + ", " + nodes.size() + " nodes, inputs " + inputNames
-        + ", outputs " + outputNames + ", sha256 " + sha256.substring(0, 12) + "…]";
+    return "OnnxModel[" + sourceName + ", " + nodeCount() + " nodes, inputs " + inputNames()
+        + ", outputs " + outputNames() + ", sha256 " + sha256.substring(0, 12) + "…]";
   }
 }

@@ -102,6 +102,7 @@ public record TensorInfo(String name, int elemType, long[] shape, String produce
         + (b < 0 ? "?" : Long.toString(b)) + " B/image";
   }
 
+  /** Value equality: same name, element type, dimensions (element-wise) and producing op. */
   @Override
   public boolean equals(Object o) {
     return o instanceof TensorInfo t
@@ -111,6 +112,7 @@ public record TensorInfo(String name, int elemType, long[] shape, String produce
         && producerOp.equals(t.producerOp);
   }
 
+  /** Hash consistent with {@link #equals}. */
   @Override
   public int hashCode() {
     return Objects.hash(name, elemType, Arrays.hashCode(shape), producerOp);

@@ -1,6 +1,7 @@
 package org.argus.model.resolve;
 
 import java.util.List;
+import org.argus.model.onnx.OnnxModel;
 
 /**
  * A subgraph of a resolved model, cut once and serialized once: what an executor needs to build
@@ -12,8 +13,10 @@ import java.util.List;
  * @param inputs the cut's inputs (graph inputs of the cut), in the order asked
  * @param outputs the cut's outputs, in the order asked
  * @param nodes number of nodes in the cut
+ * @param model the cut as a graph (for shape inference and costs on the driver; never serialized)
  */
-public record GraphCut(byte[] bytes, String sha256, List<String> inputs, List<String> outputs, int nodes) {
+public record GraphCut(byte[] bytes, String sha256, List<String> inputs, List<String> outputs, int nodes,
+    OnnxModel model) {
   /** Copies the lists. */
   public GraphCut {
     inputs = List.copyOf(inputs);

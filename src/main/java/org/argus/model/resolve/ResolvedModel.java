@@ -264,7 +264,7 @@ public final class ResolvedModel {
     String key = String.join(",", inputs) + "→" + String.join(",", outputs);
     return cuts.computeIfAbsent(key, k -> {
       OnnxModel c = graph.cut(inputs, outputs);
-      return new GraphCut(c.toBytes(), c.sha256(), inputs, outputs, c.nodeCount());
+      return new GraphCut(c.toBytes(), c.sha256(), inputs, outputs, c.nodeCount(), c);
     });
   }
 

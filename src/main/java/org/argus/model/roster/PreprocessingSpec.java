@@ -38,15 +38,21 @@ public record PreprocessingSpec(
 
   /** Channel order of the produced tensor. */
   public enum ChannelOrder {
+    /** Red, green, blue (Keras "tf"/"torch" modes, TF.js). */
     RGB,
+    /** Blue, green, red (Caffe, Keras "caffe" mode, Spark's image struct). */
     BGR
   }
 
   /** Value scaling (see the class comment for the formulas). */
   public enum Scaling {
+    /** {@code x/127.5 − 1} → {@code [−1, 1]}. */
     TF,
+    /** {@code x − mean} per channel with {@link #CAFFE_BGR_MEAN}, no scaling. */
     CAFFE,
+    /** {@code x/255} → {@code [0, 1]}. */
     UNIT,
+    /** Raw {@code 0..255}. */
     NONE
   }
 
@@ -62,6 +68,13 @@ public record PreprocessingSpec(
   public static final float[] CAFFE_BGR_MEAN = {103.939f, 116.779f, 123.68f};
 
   /**
+   * Validates the spec.
+   *
+   * @param height input height in pixels (≥ 1)
+   * @param width input width in pixels (≥ 1)
+   * @param channelOrder channel order of the tensor
+   * @param scaling value scaling
+   * @param layout tensor layout of one example
    * @throws IllegalArgumentException when a size is below 1
    * @throws NullPointerException when an enum is null
    */
@@ -75,7 +88,15 @@ public record PreprocessingSpec(
     Objects.requireNonNull(layout, "layout");
   }
 
-  /** @return the same spec at another input size (the conv bodies accept smaller inputs) */
+  /**
+   * The same spec at another input size (the conv bodies of the roster models accept other sizes
+   * than their native one, down to {@link RosterModel#minInputSize()}).
+   *
+   * @param newHeight input height in pixels (≥ 1)
+   * @param newWidth input width in pixels (≥ 1)
+   * @return a spec that differs only in its size
+   * @throws IllegalArgumentException when a size is below 1
+   */
   public PreprocessingSpec withSize(int newHeight, int newWidth) {
     return new PreprocessingSpec(newHeight, newWidth, channelOrder, scaling, layout);
   }
@@ -85,7 +106,11 @@ public record PreprocessingSpec(
     return 3 * height * width;
   }
 
-  /** @return the shape of a batch of {@code n} examples in this layout */
+  /**
+   * @param n examples in the batch
+   * @return the shape of a batch of {@code n} examples: {@code [n, H, W, 3]} (NHWC) or {@code [n, 3,
+   *     H, W]} (NCHW)
+   */
   public long[] batchShape(int n) {
     return layout == Layout.NHWC
         ? new long[] {n, height, width, 3}
@@ -93,9 +118,12 @@ public record PreprocessingSpec(
   }
 
   /**
-   * Parses the compact form printed by {@link #toString()}-like specs in the CLI: {@code
-   * SIZE:ORDER:SCALING:LAYOUT}, e.g. {@code 224:rgb:tf:nhwc} or {@code 224x200:bgr:caffe:nchw}.
+   * Parses the compact form {@link #compact()} prints (and the CLI accepts): {@code
+   * SIZE:ORDER:SCALING:LAYOUT}, e.g. {@code 224:rgb:tf:nhwc} or {@code 224x200:bgr:caffe:nchw}
+   * (case-insensitive; a single size {@code N} means {@code N×N}).
    *
+   * @param text the compact form
+   * @return the spec
    * @throws IllegalArgumentException naming the part that is wrong and the valid values
    */
   public static PreprocessingSpec parse(String text) {

@@ -75,6 +75,7 @@ public final class Roster {
   }
 
   /**
+   * @param name a roster name, e.g. {@code mobilenet_v2}
    * @return the roster model called {@code name}
    * @throws IllegalArgumentException naming the unknown model and listing the known ones
    */
@@ -86,33 +87,5 @@ public final class Roster {
               + " (or give an ONNX file path with a preprocessing spec)");
     }
     return m;
-  }
-
-  /**
-   * Checks feature-layer names against the model's tensors.
-   *
-   * @param model the model the layers belong to (for the message)
-   * @param layers requested layer names
-   * @param known every tensor name of the model's graph
-   * @throws IllegalArgumentException for the first unknown layer, naming it, the model, and the
-   *     curated feature layers (plus how many tensors exist in total)
-   */
-  public static void checkLayers(RosterModel model, List<String> layers, java.util.Set<String> known) {
-    for (String l : layers) {
-      if (!known.contains(l)) {
-        throw new IllegalArgumentException(
-            "unknown layer '"
-                + l
-                + "' in "
-                + model.name()
-                + "; feature layers: "
-                + String.join(", ", model.featureLayers())
-                + " (any of the graph's "
-                + known.size()
-                + " tensors works too: argus models inspect "
-                + model.name()
-                + ")");
-      }
-    }
   }
 }

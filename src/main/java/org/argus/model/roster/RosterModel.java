@@ -29,7 +29,12 @@ public record RosterModel(
     String outputTensor,
     List<String> labels) {
 
-  /** Validates and copies the lists. */
+  /**
+   * Validates and copies the lists.
+   *
+   * @throws NullPointerException when {@code name}, {@code inputTensor}, {@code preprocessing} or
+   *     a list is null
+   */
   public RosterModel {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(inputTensor, "inputTensor");

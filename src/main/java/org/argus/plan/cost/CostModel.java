@@ -2,7 +2,7 @@ package org.argus.plan.cost;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import org.argus.plan.MaterializedFormat;
 
 /**
  * The memory and time model of feature-transfer plans, pure Java (no Spark): given a {@link
@@ -26,16 +26,30 @@ import java.util.Locale;
  *
  * <h2>Formulas (per executor; {@code t} tasks, {@code b} batch, {@code r} column-batch rows)</h2>
  *
+ * <p>Sizes of materialized cells come from the plan's {@link MaterializedFormat} — the same value
+ * the executor encodes with — so the model charges what runs: a {@code binary} activation is 4
+ * bytes a value stored and read back as one {@code byte[]}; an {@code array<float>} activation is
+ * read back as boxed {@code Float}s ({@link MaterializedFormat#BOXED_FLOAT_BYTES} each).
+ *
  * <ul>
  *   <li>usable heap {@code U = heap − RESERVED_BYTES}; storage region {@code S = U ·
  *       MEMORY_FRACTION · STORAGE_FRACTION}; unified region {@code M = U · MEMORY_FRACTION}.
- *   <li>task heap of a stage reading {@code in} floats and emitting {@code e} floats per image, ORT
- *       returning {@code o} floats per image: {@code b·(in·(4 + β_in) + o·4 + e·(4 + BOXED_FLOAT_BYTES))
- *       + r·e·4·COLUMN_BUILDER_GROWTH}, where {@code β_in = BOXED_FLOAT_BYTES} when the input is a
- *       materialized activation (read back as boxed floats) and 0 for pixels.
+ *   <li>row bytes of a stage's output in the columnar cache: {@code Σ featureCellBytes(fₗ) +
+ *       activationCellBytes(o) (when the next stage reads it) + kept columns + ROW_OVERHEAD_BYTES}.
+ *   <li>task heap of a stage reading {@code in} floats per image (from an input row of {@code h}
+ *       heap bytes: the decoded image, or {@code activationReadHeapBytes(in)}) and fetching {@code o}
+ *       floats of graph outputs per image: {@code b · (h + 4·in + 2·4·o + emitted + encoded) + r ·
+ *       row · COLUMN_BUILDER_GROWTH}, where {@code 4·in} is the batch's input buffer, {@code 2·4·o}
+ *       ONNX Runtime's output copied to a heap buffer and then to a {@code float[]}, {@code emitted}
+ *       the per-row feature and activation arrays the kernel builds (4 bytes a value plus an array
+ *       header each), {@code encoded} what Spark allocates encoding and caching the row ({@code
+ *       featureEncodeHeapBytes}, {@code activationEncodeHeapBytes}: a JFR allocation profile found
+ *       the binary activation copied four times); the last term is the cached column batch being
+ *       built. Checked against the per-task allocation measured in every batch cycle ({@code
+ *       bench/results/transfer.md}, EXPLAIN ANALYZE).
  *   <li>fits when {@code t · taskHeap ≤ TASK_HEAP_SHARE · (U − held in memory)} and ORT memory
  *       {@code sessions + t·b·peakTensor·4·ORT_WORKSPACE_FACTOR ≤ native budget}.
- *   <li>held bytes: lazy — one layer's features; eager — all layers' features; staged — two
+ *   <li>held bytes: lazy — one layer's output; eager — all layers' features; staged — two
  *       consecutive stages' outputs (features plus the activation the next stage reads).
  *   <li>persistence: {@code MEMORY_AND_DISK} when held·DESERIALIZED_EXPANSION ≤ S, else {@code
  *       MEMORY_AND_DISK_SER} when held ≤ S, else {@code DISK_ONLY}. A cached DataFrame's column
@@ -45,11 +59,12 @@ import java.util.Locale;
  *       {@code MEMORY_AND_DISK_SER} for unpooled MobileNetV2 features. So data larger than the
  *       storage region goes straight to {@code DISK_ONLY}.
  *   <li>partitions: {@code max(2·cores, ⌈rows · rowBytes / PARTITION_TARGET_BYTES⌉)}, capped at rows.
- *   <li>cost: {@code Σ stages FLOPs/image · rows + BYTE_FLOPS · (bytes written + bytes read back)
- *       (+ DISK_BYTE_FLOPS per byte for DISK_ONLY)}; joins add {@code BYTE_FLOPS} per byte shuffled.
+ *   <li>cost: {@code Σ stages FLOPs/image · rows + BYTE_FLOPS · (bytes written + heap bytes read
+ *       back)} (+ {@code DISK_BYTE_FLOPS} per byte for DISK_ONLY); joins add {@code BYTE_FLOPS} per
+ *       byte shuffled. Read-back is charged at its heap size, so boxed activations cost 5× binary.
  * </ul>
  */
-public final class CostModel {
+final class CostModel {
   private CostModel() {}
 
   /** Spark's reserved system memory, 300 MiB ({@code RESERVED_SYSTEM_MEMORY_BYTES}, UnifiedMemoryManager). */
@@ -62,10 +77,11 @@ public final class CostModel {
   public static final double STORAGE_FRACTION = 0.5;
 
   /**
-   * Heap bytes per float held as a boxed {@code java.lang.Float} in a row (16-byte object + 4-byte
-   * compressed reference); Argus's rows carry features as {@code Float[]} before encoding.
+   * Bytes per cached row besides its cells: the id ({@code long}), the split ({@code string},
+   * dictionary-encoded) and the label ({@code double}) columns and the null bitmaps (Argus's
+   * calibration against Spark's storage status).
    */
-  public static final long BOXED_FLOAT_BYTES = 20;
+  public static final long ROW_OVERHEAD_BYTES = 24;
 
   /** Column builders of a cached relation grow by doubling: up to 2× the batch's bytes at once. */
   public static final double COLUMN_BUILDER_GROWTH = 2.0;
@@ -115,19 +131,26 @@ public final class CostModel {
   /**
    * Transient heap of one inference task (see the class formulas).
    *
-   * @param inFloats floats read per image (pixels or the previous activation)
-   * @param boxedInput whether the input arrives as boxed floats (a materialized activation)
-   * @param ortOutFloats floats ORT returns per image (every requested output's activation)
-   * @param emittedFloats floats the stage emits per image (features, plus the activation for the next stage)
+   * @param inputRowHeap heap bytes of one input row's image or activation as the task reads it
+   * @param inFloats floats of the graph input per image (pixels or the previous activation)
+   * @param ortOutFloats floats ONNX Runtime returns per image (every fetched output)
+   * @param emittedHeap heap bytes of the arrays the kernel builds per image (features, activation)
+   * @param encodedHeap heap bytes Spark allocates per row to encode and cache it
+   * @param rowBytes bytes of one output row as cached
    * @param batch images per ORT call
    * @param columnBatchRows rows per cached column batch (0 when the output is not cached)
    * @return bytes
    */
-  public static long taskHeap(long inFloats, boolean boxedInput, long ortOutFloats,
-      long emittedFloats, int batch, int columnBatchRows) {
-    double perImage = inFloats * (4.0 + (boxedInput ? BOXED_FLOAT_BYTES : 0)) + ortOutFloats * 4.0
-        + emittedFloats * (4.0 + BOXED_FLOAT_BYTES);
-    return (long) (batch * perImage + columnBatchRows * emittedFloats * 4.0 * COLUMN_BUILDER_GROWTH);
+  static long taskHeap(long inputRowHeap, long inFloats, long ortOutFloats, long emittedHeap, long encodedHeap,
+      long rowBytes, int batch, int columnBatchRows) {
+    double perImage = inputRowHeap + 4.0 * inFloats + 2 * 4.0 * ortOutFloats + emittedHeap + encodedHeap;
+    return (long) (batch * perImage + columnBatchRows * rowBytes * COLUMN_BUILDER_GROWTH);
+  }
+
+  /** @return the task heap of stage {@code s} at batch {@code b} and column batch {@code r} rows */
+  static long taskHeap(StageShape s, int b, int r) {
+    return taskHeap(s.inputRowHeap(), s.inFloats(), s.ortOutFloats(), s.emittedHeap(), s.encodedHeap(),
+        s.rowBytes(), b, r);
   }
 
   /**
@@ -184,72 +207,105 @@ public final class CostModel {
     return (int) Math.max(1, Math.min(n, Math.max(1, rows)));
   }
 
-  /** @return {@code bytes} as {@code 12.3 MiB} */
-  public static String bytes(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  /** @return {@code bytes} as {@code 12.3 MiB} ({@link ByteSize#format}) */
+  static String bytes(long bytes) {
+    return ByteSize.format(bytes);
   }
 
   /**
    * Shape of a plan's stages: for each Spark query, its input, the layers it emits and what it
-   * reads/emits per image.
+   * reads, computes, emits and caches per image.
+   *
+   * @param input the stage's input tensor
+   * @param outputs the layers it emits
+   * @param fromPixels whether it reads the images
+   * @param emitsActivation whether it also materializes its layer's activation (the next stage reads it)
+   * @param inFloats floats of the graph input per image
+   * @param inputRowHeap heap bytes of one input row's image or activation as read
+   * @param ortOutFloats floats ONNX Runtime returns per image
+   * @param emittedHeap heap of the arrays the kernel builds per image
+   * @param encodedHeap heap Spark allocates per row to encode and cache it
+   * @param rowBytes bytes of one output row as cached (format cell sizes + kept columns + overhead)
+   * @param readBackHeap heap bytes read back per image from the previous stage (0 from pixels)
+   * @param flops FLOPs per image of the stage's cut
+   * @param peakTensorFloats the largest activation inside the cut, floats per image
+   * @param note why the stage looks this way, or empty
    */
   record StageShape(String input, List<LayerCost> outputs, boolean fromPixels, boolean emitsActivation,
-      long inFloats, long ortOutFloats, long emittedFloats, long flops, long peakTensorFloats, String note) {}
+      long inFloats, long inputRowHeap, long ortOutFloats, long emittedHeap, long encodedHeap, long rowBytes,
+      long readBackHeap,
+      long flops, long peakTensorFloats, String note) {}
 
-  /** @return the queries a logical plan runs, in order */
-  static List<StageShape> shapes(LogicalPlan plan, Workload w) {
+  /**
+   * @param plan the logical plan
+   * @param w the workload
+   * @param f how activations are materialized
+   * @param keptBytes bytes of the columns every row carries besides its cells (e.g. joined
+   *     structured columns), 0 for none
+   * @return the queries {@code plan} runs, in order
+   */
+  static List<StageShape> shapes(LogicalPlan plan, Workload w, MaterializedFormat f, long keptBytes) {
     List<StageShape> out = new ArrayList<>();
     List<LayerCost> ls = w.layers();
+    long pixelsHeap = w.imageBytesPerRow();
+    long overhead = ROW_OVERHEAD_BYTES + keptBytes;
     switch (plan) {
       case LAZY -> {
         for (LayerCost l : ls) {
-          out.add(new StageShape(w.pixelInput(), List.of(l), true, false, w.pixelFloats(),
-              l.activationFloats(), l.featureFloats(), l.flopsFromPixels(), l.peakTensorFloats(), ""));
+          out.add(new StageShape(w.pixelInput(), List.of(l), true, false, w.pixelFloats(), pixelsHeap,
+              l.activationFloats(), featureHeap(l.featureFloats()), f.featureEncodeHeapBytes(l.featureFloats()) + overhead,
+              f.featureCellBytes(l.featureFloats()) + overhead, 0, l.flopsFromPixels(), l.peakTensorFloats(), ""));
         }
       }
       case EAGER -> {
         LayerCost top = ls.get(ls.size() - 1);
         long act = 0;
-        long feat = 0;
+        long emitted = 0;
+        long encoded = overhead;
+        long row = overhead;
         long peak = 0;
         for (LayerCost l : ls) {
           act += l.activationFloats();
-          feat += l.featureFloats();
+          emitted += featureHeap(l.featureFloats());
+          encoded += f.featureEncodeHeapBytes(l.featureFloats());
+          row += f.featureCellBytes(l.featureFloats());
           peak = Math.max(peak, l.peakTensorFloats());
         }
-        out.add(new StageShape(w.pixelInput(), ls, true, false, w.pixelFloats(), act, feat,
-            top.flopsFromPixels(), peak, ""));
+        out.add(new StageShape(w.pixelInput(), ls, true, false, w.pixelFloats(), pixelsHeap, act, emitted, encoded,
+            row, 0, top.flopsFromPixels(), peak, ""));
       }
       case STAGED -> {
         for (int i = 0; i < ls.size(); i++) {
           LayerCost l = ls.get(i);
           boolean last = i == ls.size() - 1;
           boolean fromPixels = l.stagedInput().equals(w.pixelInput());
-          boolean nextNeedsActivation =
-              !last && !ls.get(i + 1).stagedInput().equals(w.pixelInput());
+          boolean emitAct = !last && !ls.get(i + 1).stagedInput().equals(w.pixelInput());
           long in = fromPixels ? w.pixelFloats() : ls.get(i - 1).activationFloats();
+          long inHeap = fromPixels ? pixelsHeap : f.activationReadHeapBytes(in);
           String note = fromPixels && i > 0
               ? "fallback: '" + l.layer() + "' is not computable from '" + ls.get(i - 1).layer()
                   + "' alone, cut from the pixels"
               : "";
-          out.add(new StageShape(l.stagedInput(), List.of(l), fromPixels, nextNeedsActivation, in,
-              l.activationFloats(),
-              l.featureFloats() + (nextNeedsActivation ? l.activationFloats() : 0),
-              fromPixels ? l.flopsFromPixels() : l.flopsStaged(), l.peakTensorFloats(), note));
+          long emitted = featureHeap(l.featureFloats()) + (emitAct ? f.activationWriteHeapBytes(l.activationFloats()) : 0);
+          boolean laterNeedsPixels = ls.subList(i + 1, ls.size()).stream()
+              .anyMatch(x -> x.stagedInput().equals(w.pixelInput()));
+          long row = f.featureCellBytes(l.featureFloats()) + (emitAct ? f.activationCellBytes(l.activationFloats()) : 0)
+              + overhead + (laterNeedsPixels ? w.imageBytesPerRow() : 0);
+          long encoded = f.featureEncodeHeapBytes(l.featureFloats()) + overhead
+              + (emitAct ? f.activationEncodeHeapBytes(l.activationFloats()) : 0)
+              + (laterNeedsPixels ? w.imageBytesPerRow() : 0);
+          out.add(new StageShape(l.stagedInput(), List.of(l), fromPixels, emitAct, in, inHeap, l.activationFloats(),
+              emitted, encoded, row, fromPixels ? 0 : inHeap, fromPixels ? l.flopsFromPixels() : l.flopsStaged(),
+              l.peakTensorFloats(), note));
         }
       }
       default -> throw new IllegalStateException("unreachable");
     }
     return out;
+  }
+
+  /** @return heap of one pooled-features {@code float[]} of {@code floats} values */
+  static long featureHeap(long floats) {
+    return MaterializedFormat.ARRAY_HEADER_BYTES + 4 * floats;
   }
 }

@@ -3,6 +3,7 @@ package org.argus.plan.cost;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.argus.plan.MaterializedFormat;
 
 /**
  * Chooses a {@link PhysicalPlan} for a feature-transfer {@link Workload} on given {@link
@@ -123,28 +124,14 @@ public final class Optimizer {
       } else {
         why = String.format("fits but costs %.2f× the chosen plan", p.cost() / Math.max(1, chosen.cost()));
       }
-      rejected.add(withReason(p, why));
+      rejected.add(p.withReason(why));
     }
     if (o.plan() != null && !chosen.fits()) {
       List<String> notes = new ArrayList<>(chosen.notes());
       notes.add("forced by the user although the memory model predicts it does not fit: " + chosen.reason());
-      chosen = withNotes(chosen, notes);
+      chosen = chosen.withNotes(notes);
     }
     return new Decision(chosen, rejected, w, r);
-  }
-
-  private static PhysicalPlan withReason(PhysicalPlan p, String reason) {
-    return new PhysicalPlan(p.logical(), p.persistence(), p.partitions(), p.tasksPerExecutor(),
-        p.ortThreads(), p.batchSize(), p.columnBatchRows(), p.joinPlacement(), p.joinStrategy(),
-        p.stages(), p.peakHeapBytesPerExecutor(), p.peakNativeBytesPerExecutor(),
-        p.materializedBytes(), p.cost(), p.fits(), reason, p.notes());
-  }
-
-  private static PhysicalPlan withNotes(PhysicalPlan p, List<String> notes) {
-    return new PhysicalPlan(p.logical(), p.persistence(), p.partitions(), p.tasksPerExecutor(),
-        p.ortThreads(), p.batchSize(), p.columnBatchRows(), p.joinPlacement(), p.joinStrategy(),
-        p.stages(), p.peakHeapBytesPerExecutor(), p.peakNativeBytesPerExecutor(),
-        p.materializedBytes(), p.cost(), p.fits(), p.reason(), notes);
   }
 
   private static String whatWouldFit(Workload w, Resources r, List<PhysicalPlan> all) {
@@ -166,10 +153,8 @@ public final class Optimizer {
     long heap = 0;
     long nat = 0;
     long sessions = sessionBytes(lp, w);
-    for (CostModel.StageShape s : CostModel.shapes(lp, w)) {
-      long rowBytes = s.emittedFloats() * 4 + 16;
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(),
-          1, CostModel.columnBatchRows(rowBytes));
+    for (CostModel.StageShape s : CostModel.shapes(lp, w, MaterializedFormat.DEFAULT, 0)) {
+      long th = CostModel.taskHeap(s, 1, CostModel.columnBatchRows(s.rowBytes()));
       heap = Math.max(heap, th);
       nat = Math.max(nat, sessions + (long) (s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR));
     }
@@ -207,20 +192,19 @@ public final class Optimizer {
     return before.cost() <= after.cost() ? before : after;
   }
 
-  private static PhysicalPlan evaluate(LogicalPlan lp, Workload w, Resources r, Overrides o,
-      JoinPlacement placement) {
-    List<String> notes = new ArrayList<>();
-    long xBytes = placement == JoinPlacement.BEFORE_INFERENCE ? w.structuredBytesPerRow() : 0;
-    long tableBytes = w.structuredRows() * w.structuredBytesPerRow();
-    JoinStrategy strategy = placement == JoinPlacement.NONE
-        ? JoinStrategy.NONE
-        : o.joinStrategy() != null && o.joinStrategy() != JoinStrategy.NONE
-            ? o.joinStrategy()
-            : tableBytes <= r.broadcastThresholdBytes() ? JoinStrategy.BROADCAST : JoinStrategy.SHUFFLE;
-    long rows = placement == JoinPlacement.BEFORE_INFERENCE ? w.joinedRows() : w.imageRows();
-    List<CostModel.StageShape> shapes = CostModel.shapes(lp, w);
+  /**
+   * What a plan's stages hold and write, before the physical choices.
+   *
+   * @param held per stage, bytes held across the cluster while it runs
+   * @param maxRowBytes the largest row of any stage's output
+   * @param maxHeld the most bytes held at once
+   * @param materialized bytes written over the run
+   * @param readBack heap bytes read back from materialized activations over the run
+   */
+  private record Sizes(long[] held, long maxRowBytes, long maxHeld, long materialized, long readBack) {}
+
+  private static Sizes sizes(LogicalPlan lp, List<CostModel.StageShape> shapes, long rows) {
     int n = shapes.size();
-    long[] rowBytes = new long[n];
     long[] held = new long[n];
     long maxRowBytes = 1;
     long maxHeld = 0;
@@ -228,102 +212,124 @@ public final class Optimizer {
     long readBack = 0;
     for (int i = 0; i < n; i++) {
       CostModel.StageShape s = shapes.get(i);
-      rowBytes[i] = s.emittedFloats() * 4 + xBytes + 16;
-      maxRowBytes = Math.max(maxRowBytes, rowBytes[i]);
-      long out = rows * rowBytes[i];
+      maxRowBytes = Math.max(maxRowBytes, s.rowBytes());
+      long out = rows * s.rowBytes();
       materialized += out;
-      held[i] = switch (lp) {
-        case STAGED -> out + (i > 0 ? rows * rowBytes[i - 1] : 0); // two stages held
-        default -> out;
-      };
-      if (lp == LogicalPlan.STAGED && !s.fromPixels()) {
-        readBack += rows * s.inFloats() * 4;
-      }
-      if (!s.note().isEmpty()) {
-        notes.add(s.note());
-      }
+      // staged: two stages held; lazy and eager: the stage's own output
+      held[i] = lp == LogicalPlan.STAGED && i > 0 ? out + rows * shapes.get(i - 1).rowBytes() : out;
+      readBack += rows * s.readBackHeap();
       maxHeld = Math.max(maxHeld, held[i]);
     }
-    Persistence persistence = o.persistence() != null ? o.persistence() : CostModel.persistenceFor(maxHeld, r);
-    int colRows = o.columnBatchRows() != null ? o.columnBatchRows() : CostModel.columnBatchRows(maxRowBytes);
-    long heldHeap = CostModel.heldOnHeap(maxHeld, persistence, r);
-    long taskBudget = (long) (CostModel.TASK_HEAP_SHARE * Math.max(0, CostModel.usableHeap(r) - heldHeap));
+    return new Sizes(held, maxRowBytes, maxHeld, materialized, readBack);
+  }
+
+  private static PhysicalPlan evaluate(LogicalPlan lp, Workload w, Resources r, Overrides o,
+      JoinPlacement placement) {
+    MaterializedFormat format = o.format() != null ? o.format() : MaterializedFormat.DEFAULT;
+    long tableBytes = w.structuredRows() * w.structuredBytesPerRow();
+    JoinStrategy strategy = placement == JoinPlacement.NONE
+        ? JoinStrategy.NONE
+        : o.joinStrategy() != null && o.joinStrategy() != JoinStrategy.NONE
+            ? o.joinStrategy()
+            : tableBytes <= r.broadcastThresholdBytes() ? JoinStrategy.BROADCAST : JoinStrategy.SHUFFLE;
+    long rows = placement == JoinPlacement.BEFORE_INFERENCE ? w.joinedRows() : w.imageRows();
+    List<CostModel.StageShape> shapes = CostModel.shapes(lp, w, format,
+        placement == JoinPlacement.BEFORE_INFERENCE ? w.structuredBytesPerRow() : 0);
+    List<String> notes = new ArrayList<>(shapes.stream().map(CostModel.StageShape::note).filter(x -> !x.isEmpty()).toList());
+    Sizes z = sizes(lp, shapes, rows);
+    Persistence persistence = o.persistence() != null ? o.persistence() : CostModel.persistenceFor(z.maxHeld(), r);
+    int colRows = o.columnBatchRows() != null ? o.columnBatchRows() : CostModel.columnBatchRows(z.maxRowBytes());
+    long heldHeap = CostModel.heldOnHeap(z.maxHeld(), persistence, r);
+    long inputCache = w.imageRows() * w.imageBytesPerRow() / r.executors();
+    long taskBudget = (long) (CostModel.TASK_HEAP_SHARE * Math.max(0, CostModel.usableHeap(r) - heldHeap - inputCache));
     long sessions = sessionBytes(lp, w);
     int cores = r.coresPerExecutor();
-    int[] taskChoices = o.tasksPerExecutor() != null ? new int[] {o.tasksPerExecutor()} : descending(cores);
-    int[] batchChoices = o.batchSize() != null ? new int[] {o.batchSize()} : BATCHES;
-    int tasks = taskChoices[taskChoices.length - 1];
-    int batch = batchChoices[batchChoices.length - 1];
-    boolean fits = false;
-    search:
-    for (int t : taskChoices) {
-      for (int b : batchChoices) {
-        if (fitsWith(shapes, t, b, colRows, taskBudget, sessions, r)) {
-          tasks = t;
-          batch = b;
-          fits = true;
-          break search;
-        }
-      }
-    }
+    int[] choice = search(shapes, o, cores, colRows, taskBudget, sessions, r);
+    int tasks = choice[0];
+    int batch = choice[1];
+    boolean fits = choice[2] == 1;
     long maxTaskHeap = 0;
     long maxNative = 0;
     List<StageEstimate> estimates = new ArrayList<>();
     double cost = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < shapes.size(); i++) {
       CostModel.StageShape s = shapes.get(i);
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(), batch, colRows);
+      long th = CostModel.taskHeap(s, batch, colRows);
       long nat = sessions + (long) (tasks * batch * s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR);
       maxTaskHeap = Math.max(maxTaskHeap, th);
       maxNative = Math.max(maxNative, nat);
       List<String> outs = s.outputs().stream().map(LayerCost::layer).toList();
-      String label = String.format("%s %d/%d: %s → %s", lp == LogicalPlan.LAZY ? "query" : "stage", i + 1, n,
-          s.input(), String.join(", ", outs));
-      estimates.add(new StageEstimate(label, s.input(), outs, s.flops(), th, nat, rows * rowBytes[i], held[i], s.note()));
+      String label = String.format("%s %d/%d: %s → %s", lp == LogicalPlan.LAZY ? "query" : "stage", i + 1,
+          shapes.size(), s.input(), String.join(", ", outs));
+      estimates.add(new StageEstimate(label, s.input(), outs, s.flops(), th, nat, rows * s.rowBytes(), z.held()[i],
+          s.note()));
       cost += (double) s.flops() * rows;
     }
-    cost += CostModel.BYTE_FLOPS * (materialized + readBack);
-    if (persistence == Persistence.DISK_ONLY) {
-      cost += CostModel.DISK_BYTE_FLOPS * (materialized + readBack);
-    }
-    // join cost (Vista §4.2): a shuffle moves both sides, a broadcast ships the table to every executor
-    if (placement == JoinPlacement.BEFORE_INFERENCE) {
-      cost += CostModel.BYTE_FLOPS * (strategy == JoinStrategy.SHUFFLE
-          ? w.imageRows() * w.imageBytesPerRow() + tableBytes : tableBytes * r.executors());
-      // the structured columns ride along every materialized stage (already in rowBytes)
-    } else if (placement == JoinPlacement.AFTER_INFERENCE) {
-      long perLayer = 0;
-      for (LayerCost l : w.layers()) {
-        perLayer += strategy == JoinStrategy.SHUFFLE ? rows * (l.featureFloats() * 4 + 16) + tableBytes
-            : tableBytes * r.executors();
-      }
-      cost += CostModel.BYTE_FLOPS * perLayer;
-      // inference also ran on images the join then drops
-    }
-    int partitions = o.partitions() != null ? o.partitions() : CostModel.partitions(rows, maxRowBytes, r);
+    cost += CostModel.BYTE_FLOPS * (z.materialized() + z.readBack())
+        * (persistence == Persistence.DISK_ONLY ? 1 + CostModel.DISK_BYTE_FLOPS / CostModel.BYTE_FLOPS : 1);
+    cost += joinCost(placement, strategy, w, r, rows, tableBytes);
+    int partitions = o.partitions() != null ? o.partitions() : CostModel.partitions(rows, z.maxRowBytes(), r);
     int threads = o.ortThreads() != null ? o.ortThreads() : Math.max(1, cores / tasks);
     if (tasks * threads > cores) {
       notes.add(String.format("%d tasks × %d ORT threads oversubscribe %d cores", tasks, threads, cores));
     }
-    long peakHeap = CostModel.RESERVED_BYTES + heldHeap + (long) tasks * maxTaskHeap;
-    String reason = "";
-    if (!fits) {
-      long need = (long) tasks * maxTaskHeap;
-      reason = need > taskBudget
-          ? String.format("%d task(s) × %s transient heap (batch %d, column batch %d rows) exceed the %s "
-              + "left to tasks per executor", tasks, CostModel.bytes(maxTaskHeap), batch, colRows,
-              CostModel.bytes(taskBudget))
-          : String.format("ONNX Runtime needs %s per executor, %s available", CostModel.bytes(maxNative),
-              CostModel.bytes(r.nativeBytesPerExecutor()));
+    long peakHeap = CostModel.RESERVED_BYTES + inputCache + heldHeap + (long) tasks * maxTaskHeap;
+    String reason = fits ? "" : whyNot(tasks, maxTaskHeap, batch, colRows, taskBudget, maxNative, r);
+    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows, format, placement,
+        strategy, estimates, peakHeap, maxNative, z.materialized(), cost, fits, reason, notes);
+  }
+
+  /** @return {tasks, batch, 1 if it fits else 0}: the most tasks, then the largest batch, that fit */
+  private static int[] search(List<CostModel.StageShape> shapes, Overrides o, int cores, int colRows,
+      long taskBudget, long sessions, Resources r) {
+    int[] taskChoices = o.tasksPerExecutor() != null ? new int[] {o.tasksPerExecutor()} : descending(cores);
+    int[] batchChoices = o.batchSize() != null ? new int[] {o.batchSize()} : BATCHES;
+    for (int t : taskChoices) {
+      for (int b : batchChoices) {
+        if (fitsWith(shapes, t, b, colRows, taskBudget, sessions, r)) {
+          return new int[] {t, b, 1};
+        }
+      }
     }
-    return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows, placement, strategy,
-        estimates, peakHeap, maxNative, materialized, cost, fits, reason, notes);
+    return new int[] {taskChoices[taskChoices.length - 1], batchChoices[batchChoices.length - 1], 0};
+  }
+
+  private static String whyNot(int tasks, long maxTaskHeap, int batch, int colRows, long taskBudget, long maxNative,
+      Resources r) {
+    long need = (long) tasks * maxTaskHeap;
+    return need > taskBudget
+        ? String.format("%d task(s) × %s transient heap (batch %d, column batch %d rows) exceed the %s "
+            + "left to tasks per executor", tasks, CostModel.bytes(maxTaskHeap), batch, colRows,
+            CostModel.bytes(taskBudget))
+        : String.format("ONNX Runtime needs %s per executor, %s available", CostModel.bytes(maxNative),
+            CostModel.bytes(r.nativeBytesPerExecutor()));
+  }
+
+  /** The join's cost (Vista §4.2): a shuffle moves both sides, a broadcast ships the table to every executor. */
+  private static double joinCost(JoinPlacement placement, JoinStrategy strategy, Workload w, Resources r, long rows,
+      long tableBytes) {
+    if (placement == JoinPlacement.BEFORE_INFERENCE) {
+      // the structured columns ride along every materialized stage (already in the row bytes)
+      return CostModel.BYTE_FLOPS * (strategy == JoinStrategy.SHUFFLE
+          ? w.imageRows() * w.imageBytesPerRow() + tableBytes : tableBytes * r.executors());
+    }
+    if (placement == JoinPlacement.AFTER_INFERENCE) {
+      long perLayer = 0;
+      for (LayerCost l : w.layers()) {
+        perLayer += strategy == JoinStrategy.SHUFFLE
+            ? rows * MaterializedFormat.arrayCellBytes(l.featureFloats()) + tableBytes
+            : tableBytes * r.executors();
+      }
+      // inference also ran on images the join then drops
+      return CostModel.BYTE_FLOPS * perLayer;
+    }
+    return 0;
   }
 
   private static boolean fitsWith(List<CostModel.StageShape> shapes, int t, int b, int colRows,
       long taskBudget, long sessions, Resources r) {
     for (CostModel.StageShape s : shapes) {
-      long th = CostModel.taskHeap(s.inFloats(), !s.fromPixels(), s.ortOutFloats(), s.emittedFloats(), b, colRows);
+      long th = CostModel.taskHeap(s, b, colRows);
       long nat = sessions + (long) (t * b * s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR);
       if ((long) t * th > taskBudget || nat > r.nativeBytesPerExecutor()) {
         return false;

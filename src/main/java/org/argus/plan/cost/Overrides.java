@@ -1,5 +1,7 @@
 package org.argus.plan.cost;
 
+import org.argus.plan.MaterializedFormat;
+
 /**
  * Decisions fixed by the user; {@code null} leaves the decision to the optimizer. An override is
  * obeyed even when the cost model predicts it does not fit (EXPLAIN then says so).
@@ -14,6 +16,8 @@ package org.argus.plan.cost;
  * @param joinStrategy broadcast/shuffle
  * @param columnBatchRows rows per in-memory column batch of a cached layer ({@code
  *     spark.sql.inMemoryColumnarStorage.batchSize}, Spark's default 10 000)
+ * @param format how activations are materialized between stages (default {@link
+ *     MaterializedFormat#DEFAULT})
  */
 public record Overrides(
     LogicalPlan plan,
@@ -24,10 +28,19 @@ public record Overrides(
     Integer batchSize,
     JoinPlacement joinPlacement,
     JoinStrategy joinStrategy,
-    Integer columnBatchRows) {
+    Integer columnBatchRows,
+    MaterializedFormat format) {
 
   /** No override: the optimizer decides everything. */
-  public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null);
+  public static final Overrides NONE = new Overrides(null, null, null, null, null, null, null, null, null, null);
+
+  /** All but the materialized format (left to the optimizer). */
+  public Overrides(LogicalPlan plan, Persistence persistence, Integer partitions, Integer tasksPerExecutor,
+      Integer ortThreads, Integer batchSize, JoinPlacement joinPlacement, JoinStrategy joinStrategy,
+      Integer columnBatchRows) {
+    this(plan, persistence, partitions, tasksPerExecutor, ortThreads, batchSize, joinPlacement, joinStrategy,
+        columnBatchRows, null);
+  }
 
   /** @throws IllegalArgumentException for a count below 1 */
   public Overrides {
@@ -42,7 +55,7 @@ public record Overrides(
   /** @return a copy with the logical plan fixed */
   public Overrides withPlan(LogicalPlan p) {
     return new Overrides(p, persistence, partitions, tasksPerExecutor, ortThreads, batchSize,
-        joinPlacement, joinStrategy, columnBatchRows);
+        joinPlacement, joinStrategy, columnBatchRows, format);
   }
 
   /**

@@ -2,6 +2,7 @@ package org.argus.plan.cost;
 
 import java.util.List;
 import java.util.Objects;
+import org.argus.plan.MaterializedFormat;
 
 /**
  * A fully decided feature-transfer plan with the cost model's estimates (Vista §4.2: logical plan
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param ortThreads ONNX Runtime intra-op threads per task ({@code tasks × threads ≤ cores})
  * @param batchSize images per ONNX Runtime call
  * @param columnBatchRows rows per in-memory column batch of a cached layer
+ * @param format how activations are materialized between stages (costed and executed alike)
  * @param joinPlacement before/after inference, or none
  * @param joinStrategy broadcast/shuffle, or none
  * @param stages per-stage estimates, in execution order
@@ -34,6 +36,7 @@ public record PhysicalPlan(
     int ortThreads,
     int batchSize,
     int columnBatchRows,
+    MaterializedFormat format,
     JoinPlacement joinPlacement,
     JoinStrategy joinStrategy,
     List<StageEstimate> stages,
@@ -48,16 +51,38 @@ public record PhysicalPlan(
   /** Copies the lists. */
   public PhysicalPlan {
     Objects.requireNonNull(logical, "logical");
+    Objects.requireNonNull(format, "format");
     stages = List.copyOf(stages);
     notes = List.copyOf(notes);
+  }
+
+  /**
+   * @param why the reason to record
+   * @return this plan with another {@link #reason}
+   */
+  public PhysicalPlan withReason(String why) {
+    return new PhysicalPlan(logical, persistence, partitions, tasksPerExecutor, ortThreads, batchSize,
+        columnBatchRows, format, joinPlacement, joinStrategy, stages, peakHeapBytesPerExecutor,
+        peakNativeBytesPerExecutor, materializedBytes, cost, fits, why, notes);
+  }
+
+  /**
+   * @param newNotes the notes to record
+   * @return this plan with other {@link #notes}
+   */
+  public PhysicalPlan withNotes(List<String> newNotes) {
+    return new PhysicalPlan(logical, persistence, partitions, tasksPerExecutor, ortThreads, batchSize,
+        columnBatchRows, format, joinPlacement, joinStrategy, stages, peakHeapBytesPerExecutor,
+        peakNativeBytesPerExecutor, materializedBytes, cost, fits, reason, newNotes);
   }
 
   /** @return one line: plan, persistence, partitions, tasks × threads, batch, join */
   public String summary() {
     return String.format(
-        "%s, %s, %d partitions, %d tasks × %d ORT threads per executor, batch %d, column batch %d rows%s",
+        "%s, %s, %d partitions, %d tasks × %d ORT threads per executor, batch %d, column batch %d rows%s%s",
         logical.cliName(), persistence, partitions, tasksPerExecutor, ortThreads, batchSize,
         columnBatchRows,
+        logical == LogicalPlan.STAGED ? ", activations " + format.cliName() : "",
         joinPlacement == JoinPlacement.NONE
             ? ""
             : ", join " + joinPlacement.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')

@@ -2,6 +2,7 @@ package org.argus.surfaces.cli;
 
 import java.util.concurrent.Callable;
 import org.argus.data.Datasets;
+import org.argus.provision.ProvisioningException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -36,7 +37,7 @@ final class DatasetsCommand implements Runnable {
     String name;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws ProvisioningException {
       Datasets.DatasetInfo d = Datasets.fetch(name);
       System.out.printf("%s: provisioned at %s (%d files)%n", d.name(), d.location(), d.files());
       return 0;

@@ -2,9 +2,14 @@ package org.argus.surfaces.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.argus.ArgusException;
 import org.argus.model.onnx.OnnxModel;
+import org.argus.model.resolve.ModelRef;
+import org.argus.model.resolve.ResolvedModel;
+import org.argus.model.roster.PreprocessingSpec;
 import org.argus.model.provision.PretrainedModels;
 import org.argus.model.roster.Roster;
 import org.argus.model.roster.RosterModel;
@@ -52,34 +57,25 @@ final class ModelsCommand implements Runnable {
     @Option(names = "--until", paramLabel = "LAYER", description = "inspect only the graph cut from the input to LAYER (e.g. the conv body at a smaller input size)")
     String until;
 
+    @Option(names = "--preprocessing", description = "for an ONNX file: SIZE:ORDER:SCALING:LAYOUT (default: NHWC RGB at --input-size)")
+    String preprocessing;
+
     @Override
-    public Integer call() throws Exception {
-      OnnxModel m;
-      String input;
-      int size;
-      if (Roster.names().contains(model)) {
-        RosterModel rm = Roster.get(model);
-        m = OnnxModel.load(PretrainedModels.onnxFile(model));
-        input = rm.inputTensor();
-        size = inputSize == null ? rm.preprocessing().height() : inputSize;
-      } else {
-        Path p = Path.of(model);
-        if (!Files.exists(p)) {
-          throw new IllegalArgumentException("model '" + model + "' is neither a roster model ("
-              + String.join(", ", Roster.names()) + ") nor an existing .onnx file");
-        }
-        m = OnnxModel.load(p);
-        input = m.inputNames().get(0);
-        size = inputSize == null ? -1 : inputSize;
+    public Integer call() throws ArgusException {
+      boolean roster = Roster.names().contains(model);
+      if (!roster && !Files.exists(Path.of(model))) {
+        throw new IllegalArgumentException("model '" + model + "' is neither a roster model ("
+            + String.join(", ", Roster.names()) + ") nor an existing .onnx file");
       }
-      if (until != null) {
-        if (!m.tensorNames().contains(until)) {
-          throw new IllegalArgumentException("unknown layer '" + until + "' in " + model
-              + "; see the tensor column of `argus models inspect " + model + "`");
-        }
-        m = m.cut(java.util.List.of(input), java.util.List.of(until));
-      }
-      Map<String, long[]> shapes = size > 0 ? Map.of(input, new long[] {1, size, size, 3}) : Map.of();
+      PreprocessingSpec spec = preprocessing != null ? PreprocessingSpec.parse(preprocessing)
+          : roster ? null : new PreprocessingSpec(Math.max(1, inputSize == null ? 1 : inputSize),
+              Math.max(1, inputSize == null ? 1 : inputSize), PreprocessingSpec.ChannelOrder.RGB,
+              PreprocessingSpec.Scaling.NONE, PreprocessingSpec.Layout.NHWC);
+      ResolvedModel r = ResolvedModel.resolve(new ModelRef(roster ? model : null, roster ? null : model, spec,
+          inputSize == null ? 0 : inputSize), ResolvedModel.LOCAL_FILES);
+      int size = inputSize != null ? inputSize : roster ? r.preprocessing().height() : -1;
+      OnnxModel m = until == null ? r.graph() : r.cutFromPixels(r.orderLayers(List.of(until))).model();
+      Map<String, long[]> shapes = size > 0 ? Map.of(r.pixelInput(), r.preprocessing().batchShape(1)) : Map.of();
       String table;
       try {
         table = m.describe(shapes);
@@ -105,7 +101,7 @@ final class ModelsCommand implements Runnable {
     String model;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() throws ArgusException {
       Roster.get(model);
       Path onnx = PretrainedModels.onnxFile(model);
       OnnxModel m = OnnxModel.load(onnx);

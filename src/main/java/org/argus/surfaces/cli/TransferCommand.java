@@ -1,29 +1,27 @@
 package org.argus.surfaces.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.SparkSession;
-import org.argus.execution.FeatureTransfer;
+import org.argus.ArgusException;
 import org.argus.execution.SparkSessions;
-import org.argus.execution.TransferResult;
-import org.argus.execution.TransferSpec;
+import org.argus.execution.transfer.FeatureTransfer;
+import org.argus.execution.transfer.TransferResult;
+import org.argus.execution.transfer.TransferSpec;
 import org.argus.model.roster.PreprocessingSpec;
+import org.argus.plan.MaterializedFormat;
 import org.argus.plan.Pooling;
-import org.argus.plan.cost.CostModel;
 import org.argus.plan.cost.JoinPlacement;
 import org.argus.plan.cost.JoinStrategy;
 import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
 import org.argus.plan.cost.Persistence;
-import org.argus.plan.cost.PhysicalPlan;
+import org.argus.surfaces.report.Provenance;
+import org.argus.surfaces.report.TransferReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -105,6 +103,9 @@ final class TransferCommand implements Callable<Integer> {
 
   @Option(names = "--column-batch", description = "rows per cached column batch (default: optimizer)")
   Integer columnBatch;
+
+  @Option(names = "--activations", description = "how a staged plan materializes activations: binary-float32 | array-float (default: binary-float32)")
+  String activations;
 
   @Option(names = "--join", description = "before | after inference (default: optimizer)")
   String join;
@@ -190,29 +191,53 @@ final class TransferCommand implements Callable<Integer> {
             partitions, tasks, ortThreads, batchSize,
             join == null ? null : JoinPlacement.parse(join),
             joinStrategy == null ? null : JoinStrategy.parse(joinStrategy),
-            columnBatch));
+            columnBatch, activations == null ? null : MaterializedFormat.parse(activations)));
     return b.build();
   }
 
   @Override
-  public Integer call() throws Exception {
-    boolean ownSession =
-        SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = SparkSessions.create(master, "argus-transfer", verbose);
+  public Integer call() throws ArgusException, IOException {
+    return execute("transfer", master, verbose, explain, out, saveModels, this::spec);
+  }
+
+  /** Builds the spec once the session exists (it may read tables). */
+  @FunctionalInterface
+  interface SpecSource {
+    TransferSpec spec(SparkSession spark);
+  }
+
+  /**
+   * Runs feature transfer from the CLI (shared by {@code transfer} and its preset {@code demo}):
+   * progress on stderr, EXPLAIN, the run, the table on stdout, {@code report.json}/{@code
+   * report.md} (with provenance) and optionally the fitted models.
+   *
+   * @return the exit code (0)
+   * @throws ArgusException when the model or data cannot be provisioned
+   * @throws IOException when the report cannot be written
+   */
+  static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, Path saveModels,
+      SpecSource specs) throws ArgusException, IOException {
+    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000)) {
-      TransferSpec s = spec(spark);
-      progress.step("[1/3] preparing: model " + model + ", inputs, sizes, optimizer");
+      TransferSpec s = specs.spec(spark);
+      progress.step("[1/3] preparing: model " + s.model() + ", inputs, sizes, optimizer");
       FeatureTransfer ft = FeatureTransfer.prepare(spark, s, progress);
       String explainText = ft.explain();
-      if (explain) {
+      if (explainOnly) {
         System.out.print(explainText);
         return 0;
       }
       progress.step("[2/3] running\n" + explainText.stripTrailing());
       TransferResult r = ft.run();
       progress.step("[3/3] report → " + out.toAbsolutePath());
-      Files.createDirectories(out);
-      write(r, explainText, out);
+      Provenance provenance = TransferReport.provenance(kind, s, r);
+      TransferReport.write(out, provenance, r, explainText);
+      if (r.counts().quarantined() > 0 && ft.quarantine() != null) {
+        ft.quarantine().write().mode("overwrite").parquet(out.resolve("quarantine").toString());
+        progress.step(r.counts().quarantined() + " quarantined row(s) with their reasons → "
+            + out.resolve("quarantine").toAbsolutePath());
+      }
       if (saveModels != null) {
         for (TransferResult.LayerResult l : r.layers()) {
           if (l.model() instanceof MLWritable w) {
@@ -221,7 +246,7 @@ final class TransferCommand implements Callable<Integer> {
         }
         progress.step("models saved under " + saveModels.toAbsolutePath());
       }
-      System.out.print(table(r));
+      System.out.print(TransferReport.table(r));
       System.out.print(r.estimatedVsMeasured());
     } finally {
       if (ownSession) {
@@ -229,148 +254,5 @@ final class TransferCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  static String table(TransferResult r) {
-    StringBuilder sb = new StringBuilder();
-    TransferResult.CrossValidation cv0 = r.layers().isEmpty() ? null : r.layers().get(0).crossValidation();
-    String cvName = cv0 == null ? "" : cv0.folds() + "-fold " + cv0.metric();
-    String cvHead = cv0 == null ? "" : " | " + cvName + " | chosen params";
-    sb.append(String.format("%n%-24s | %11s | %8s | %8s | %6s | %9s | %8s%s%n", "layer", "feature dim", "accuracy",
-        "macro-F1", "AUC", "infer s", "train s", cvHead));
-    sb.append("-".repeat(92 + (cv0 == null ? 0 : 40))).append('\n');
-    for (TransferResult.LayerResult l : r.layers()) {
-      TransferResult.CrossValidation cv = l.crossValidation();
-      sb.append(String.format("%-24s | %11d | %8.4f | %8.4f | %6s | %9.1f | %8.1f%s%n", l.layer(), l.featureDim(),
-          l.accuracy(), l.macroF1(), Double.isNaN(l.auc()) ? "-" : String.format("%.4f", l.auc()),
-          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds(),
-          cv == null ? "" : String.format(" | %" + cvName.length() + ".4f | %s", cv.meanMetric(), cv.chosenParams())));
-    }
-    if (cv0 != null) {
-      sb.append(String.format("(accuracy, macro-F1 and AUC: the chosen params refitted on the whole training split, "
-          + "scored on the test split; %d-fold %s: mean over the held-out folds)%n", cv0.folds(), cv0.metric()));
-    }
-    PhysicalPlan p = r.decision().chosen();
-    TransferResult.Measured m = r.measured();
-    sb.append(String.format("%nplan: %s%n", p.summary()));
-    sb.append(String.format("estimated peak heap %s, measured %s; estimated materialized %s (held ≤ %s), measured held %s; "
-            + "spilled %s memory / %s disk; %.1f s total%n",
-        CostModel.bytes(p.peakHeapBytesPerExecutor()), m.peakHeapBytes() < 0 ? "?" : CostModel.bytes(m.peakHeapBytes()),
-        CostModel.bytes(p.materializedBytes()),
-        CostModel.bytes(p.stages().stream().mapToLong(x -> x.heldBytes()).max().orElse(0)),
-        CostModel.bytes(m.materializedBytes()), CostModel.bytes(m.memoryBytesSpilled()),
-        CostModel.bytes(m.diskBytesSpilled()), r.totalSeconds()));
-    TransferResult.Counts c = r.counts();
-    sb.append(String.format("rows: %d images, %d table rows, %d joined, %d/%d dropped by the join (images/table), "
-            + "quarantined %d undecodable, %d duplicate ids, %d null/NaN%n",
-        c.imageRows(), c.tableRows(), c.joinedRows(), c.imagesDroppedByJoin(), c.tableRowsDroppedByJoin(),
-        c.quarantinedUndecodable(), c.quarantinedDuplicateIds(), c.quarantinedNullValues()));
-    return sb.toString();
-  }
-
-  static void write(TransferResult r, String explainText, Path dir) throws java.io.IOException {
-    ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode root = om.createObjectNode();
-    ArrayNode arr = root.putArray("layers");
-    for (TransferResult.LayerResult l : r.layers()) {
-      ObjectNode n = arr.addObject();
-      n.put("layer", l.layer());
-      n.put("feature_dim", l.featureDim());
-      ArrayNode sh = n.putArray("activation_shape");
-      for (long d : l.activationShape()) {
-        sh.add(d);
-      }
-      n.put("accuracy", l.accuracy());
-      n.put("macro_f1", l.macroF1());
-      if (!Double.isNaN(l.auc())) {
-        n.put("auc", l.auc());
-      }
-      n.put("train_rows", l.trainRows());
-      n.put("test_rows", l.testRows());
-      n.put("inference_seconds", l.inferenceSeconds());
-      n.put("materialization_seconds", l.materializationSeconds());
-      n.put("training_seconds", l.trainingSeconds());
-      TransferResult.CrossValidation cv = l.crossValidation();
-      if (cv != null) {
-        ObjectNode c = n.putObject("cross_validation");
-        c.put("folds", cv.folds());
-        c.put("metric", cv.metric());
-        ObjectNode params = c.putObject("chosen_params");
-        cv.chosenParams().forEach(params::put);
-        c.put("mean_metric", cv.meanMetric());
-        ArrayNode gm = c.putArray("grid_metrics");
-        cv.gridMetrics().forEach(gm::add);
-      }
-    }
-    PhysicalPlan p = r.decision().chosen();
-    ObjectNode plan = root.putObject("plan");
-    plan.put("logical", p.logical().cliName());
-    plan.put("persistence", p.persistence().name());
-    plan.put("partitions", p.partitions());
-    plan.put("tasks_per_executor", p.tasksPerExecutor());
-    plan.put("ort_threads", p.ortThreads());
-    plan.put("batch_size", p.batchSize());
-    plan.put("column_batch_rows", p.columnBatchRows());
-    plan.put("join_placement", p.joinPlacement().name());
-    plan.put("join_strategy", p.joinStrategy().name());
-    ObjectNode est = root.putObject("estimated");
-    est.put("peak_heap_bytes_per_executor", p.peakHeapBytesPerExecutor());
-    est.put("peak_native_bytes_per_executor", p.peakNativeBytesPerExecutor());
-    est.put("materialized_bytes", p.materializedBytes());
-    est.put("relative_cost", 1.0);
-    TransferResult.Measured m = r.measured();
-    ObjectNode meas = root.putObject("measured");
-    meas.put("seconds", m.seconds());
-    meas.put("peak_heap_bytes", m.peakHeapBytes());
-    meas.put("memory_bytes_spilled", m.memoryBytesSpilled());
-    meas.put("disk_bytes_spilled", m.diskBytesSpilled());
-    meas.put("peak_execution_memory_bytes", m.peakExecutionMemoryBytes());
-    meas.put("max_bytes_held", m.materializedBytes());
-    ArrayNode phases = meas.putArray("phases");
-    for (TransferResult.PhaseMetrics ph : m.phases()) {
-      ObjectNode o = phases.addObject();
-      o.put("label", ph.label());
-      o.put("inference", ph.inference());
-      o.put("seconds", ph.seconds());
-      o.put("tasks", ph.tasks());
-      o.put("peak_execution_memory_bytes", ph.peakExecutionMemoryBytes());
-      o.put("memory_bytes_spilled", ph.memoryBytesSpilled());
-      o.put("disk_bytes_spilled", ph.diskBytesSpilled());
-      if (ph.heldBytes() >= 0) {
-        o.put("held_bytes", ph.heldBytes());
-      }
-    }
-    TransferResult.Counts c = r.counts();
-    ObjectNode cn = root.putObject("counts");
-    cn.put("image_rows", c.imageRows());
-    cn.put("table_rows", c.tableRows());
-    cn.put("joined_rows", c.joinedRows());
-    cn.put("images_dropped_by_join", c.imagesDroppedByJoin());
-    cn.put("table_rows_dropped_by_join", c.tableRowsDroppedByJoin());
-    cn.put("quarantined_undecodable", c.quarantinedUndecodable());
-    cn.put("quarantined_duplicate_ids", c.quarantinedDuplicateIds());
-    cn.put("quarantined_null_values", c.quarantinedNullValues());
-    ArrayNode notes = root.putArray("notes");
-    r.notes().forEach(notes::add);
-    root.put("explain", explainText);
-    root.put("estimated_vs_measured", r.estimatedVsMeasured());
-    root.put("total_seconds", r.totalSeconds());
-    root.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    Files.writeString(dir.resolve("report.json"), om.writeValueAsString(root) + "\n");
-    StringBuilder md = new StringBuilder("# Argus feature transfer\n\n");
-    TransferResult.CrossValidation cv0 = r.layers().isEmpty() ? null : r.layers().get(0).crossValidation();
-    md.append("| layer | feature dim | accuracy | macro-F1 | AUC | inference s | training s |")
-        .append(cv0 == null ? "" : " " + cv0.folds() + "-fold " + cv0.metric() + " | chosen params |")
-        .append("\n|---|---:|---:|---:|---:|---:|---:|").append(cv0 == null ? "" : "---:|---|").append('\n');
-    for (TransferResult.LayerResult l : r.layers()) {
-      TransferResult.CrossValidation cv = l.crossValidation();
-      md.append(String.format("| `%s` | %d | %.4f | %.4f | %s | %.1f | %.1f |%s%n", l.layer(), l.featureDim(), l.accuracy(),
-          l.macroF1(), Double.isNaN(l.auc()) ? "–" : String.format("%.4f", l.auc()),
-          l.inferenceSeconds() + l.materializationSeconds(), l.trainingSeconds(),
-          cv == null ? "" : String.format(" %.4f | `%s` |", cv.meanMetric(), cv.chosenParams())));
-    }
-    md.append("\n```\n").append(table(r).strip()).append("\n```\n\n## EXPLAIN\n\n```\n").append(explainText)
-        .append("```\n\n## Estimated vs measured\n\n```\n").append(r.estimatedVsMeasured()).append("```\n");
-    Files.writeString(dir.resolve("report.md"), md.toString());
   }
 }

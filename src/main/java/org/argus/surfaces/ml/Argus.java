@@ -1,14 +1,13 @@
 package org.argus.surfaces.ml;
 
+import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PredictionModel;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -18,13 +17,17 @@ import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
+import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.GraphSource;
+import org.argus.execution.inference.HandleInvalid;
+import org.argus.execution.inference.Inference;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.execution.inference.TensorSource;
+import org.argus.model.resolve.GraphCut;
+import org.argus.model.resolve.ResolvedModel;
 import org.argus.model.roster.Roster;
 import org.argus.plan.Pooling;
-import org.argus.runtime.ImagePreprocessor;
-import org.argus.runtime.InferenceException;
-import org.argus.runtime.ModelSession;
-import org.argus.runtime.SessionCache;
 import org.argus.surfaces.sql.BatchedFunction;
 import org.argus.surfaces.sql.SqlBatching;
 
@@ -63,7 +66,16 @@ public final class Argus {
   /** SQL conf key: ONNX Runtime intra-op threads of the batched SQL calls (default 1). */
   public static final String INTRA_OP_THREADS = "spark.argus.sql.intraOpThreads";
 
-  private static final Map<String, Prepared> PREPARED = new ConcurrentHashMap<>();
+  /**
+   * SQL conf key: what a call does with an invalid image — {@code error} (default: the query fails
+   * naming the image and the reason) or {@code keep} (the call returns null; the image is counted
+   * in the {@code argus.sql.invalid} accumulator). {@code skip} cannot drop a row from a
+   * projection and is refused.
+   */
+  public static final String HANDLE_INVALID = "spark.argus.sql.handleInvalid";
+
+  /** Executor-side per-JVM cache of per-row calls' kernels, by model and output (documented). */
+  private static final Map<String, Inference.Batches> PER_ROW = new ConcurrentHashMap<>();
 
   private Argus() {}
 
@@ -118,17 +130,15 @@ public final class Argus {
           + "compute one layer as a vector, found layers " + java.util.Arrays.toString(f.getLayers())
           + " as " + f.getOutputType());
     }
-    StageModels.Resolved r = f.resolved();
-    List<String> layers = List.of(f.getLayers());
-    StageModels.checkLayers(r, layers);
-    StageModels.Cut cut = StageModels.cut(r, layers);
-    org.apache.spark.broadcast.Broadcast<byte[]> graph =
-        StageModels.broadcast(spark.sparkContext(), cut);
-    Pooling pooling = Pooling.parse(f.getPooling());
-    PipelineUdf udf = new PipelineUdf(cut.sha256(), graph, r.inputTensor(), r.spec(), layers,
-        pooling, f.getIntraOpThreads(), predictor);
-    SqlBatching.register(spark, name, functions.udf(udf, DataTypes.DoubleType),
-        new PipelineBatched(name, r, cut, pooling, f.getIntraOpThreads(), predictor));
+    ResolvedModel r = f.resolved();
+    String layer = r.orderLayers(List.of(f.getLayers())).get(0);
+    Emit emit = new Emit.Features(Pooling.parse(f.getPooling()), true);
+    ImageKernel structs = kernel(spark, name + "(image)", r, layer, emit, f.getIntraOpThreads(), 1,
+        ImageModelStage.IMAGE_STRUCT, predictor);
+    ImageKernel encoded = kernel(spark, name + "(image)", r, layer, emit, f.getIntraOpThreads(), 1,
+        DataTypes.BinaryType, predictor);
+    SqlBatching.register(spark, name, functions.udf(new PipelineUdf(structs, encoded), DataTypes.DoubleType),
+        new PipelineBatched(name, r, layer, emit, f.getIntraOpThreads(), predictor));
   }
 
   /** @return whether {@code t} is an image column type: Spark's image struct or binary bytes */
@@ -145,21 +155,27 @@ public final class Argus {
   }
 
   /**
-   * The batched kernel of a call: an {@link ImageBatchFunction} over one-column rows holding the
-   * call's images ({@code handleInvalid=keep}, so an invalid image is reported here by its origin).
+   * The kernel of a call: one-column rows holding the call's images through the inference kernel
+   * ({@code handleInvalid=keep}, so an invalid image is reported by the call, naming it).
+   *
+   * @param type the image argument's type (binary: encoded bytes, else the image struct)
    */
-  private static BatchedFunction.Kernel kernel(SparkSession spark, String call,
-      StageModels.Resolved r, StageModels.Cut cut, DataType type, Pooling pooling,
-      ImageBatchFunction.Emit emit, int topK, int threads, int batchSize,
-      PredictionModel<?, ?> predictor) {
-    ThreadBudget.check(call, spark.sparkContext().getConf(), threads,
-        Runtime.getRuntime().availableProcessors());
-    LongAccumulator images = spark.sparkContext().longAccumulator("argus.sql.images");
-    LongAccumulator invalid = spark.sparkContext().longAccumulator("argus.sql.invalid");
-    ImageBatchFunction fn = new ImageBatchFunction(call, 0, type instanceof BinaryType, -1, cut,
-        StageModels.broadcast(spark.sparkContext(), cut), r.inputTensor(), r.spec(), pooling, emit,
-        topK, r.labels(), batchSize, threads, "keep", images, invalid);
-    return new ImageKernel(call, fn, predictor);
+  private static ImageKernel kernel(SparkSession spark, String call, ResolvedModel r, String output, Emit emit,
+      int threads, int batchSize, DataType type, PredictionModel<?, ?> predictor) {
+    ThreadBudget.check(call, spark.sparkContext().getConf(), threads, Runtime.getRuntime().availableProcessors());
+    GraphCut cut = r.cutFromPixels(List.of(output));
+    InferenceStage stage = stage(call, StageModels.graph(spark.sparkContext(), cut), r, output, emit,
+        type instanceof BinaryType, threads, batchSize);
+    return new ImageKernel(call, Inference.batches(stage, Counters.create(spark.sparkContext(), "argus.sql")),
+        predictor, handleInvalid(spark));
+  }
+
+  private static InferenceStage stage(String call, GraphSource graph, ResolvedModel r, String output, Emit emit,
+      boolean encoded, int threads, int batchSize) {
+    return new InferenceStage(call, graph,
+        List.of(new InferenceStage.Input(r.pixelInput(), new TensorSource.Images(0, encoded, r.preprocessing()))),
+        List.of(new InferenceStage.Output("out", output, emit)), new int[0], -1, batchSize, threads,
+        HandleInvalid.KEEP, "reason");
   }
 
   /** @return {@link #INTRA_OP_THREADS} of the session */
@@ -176,17 +192,29 @@ public final class Argus {
     throw new IllegalArgumentException(INTRA_OP_THREADS + " must be an integer ≥ 1, found '" + v + "'");
   }
 
-  /** Executor side of a batched call: one ORT call for the batch's images. */
+  /** @return {@link #HANDLE_INVALID} of the session: error or keep */
+  private static HandleInvalid handleInvalid(SparkSession spark) {
+    HandleInvalid h = HandleInvalid.parse(spark.conf().get(HANDLE_INVALID, "error"));
+    if (h == HandleInvalid.SKIP) {
+      throw new IllegalArgumentException(HANDLE_INVALID + " 'skip' cannot drop rows from a SQL projection; "
+          + "valid: error, keep (the call returns null)");
+    }
+    return h;
+  }
+
+  /** Executor side of a call: one ORT call for a batch of the call's images. */
   private static final class ImageKernel implements BatchedFunction.Kernel {
     private static final long serialVersionUID = 1L;
     private final String call;
-    private final ImageBatchFunction fn;
+    private final Inference.Batches batches;
     private final PredictionModel<?, ?> predictor;
+    private final HandleInvalid handleInvalid;
 
-    ImageKernel(String call, ImageBatchFunction fn, PredictionModel<?, ?> predictor) {
+    ImageKernel(String call, Inference.Batches batches, PredictionModel<?, ?> predictor, HandleInvalid handleInvalid) {
       this.call = call;
-      this.fn = fn;
+      this.batches = batches;
       this.predictor = predictor;
+      this.handleInvalid = handleInvalid;
     }
 
     @Override
@@ -196,23 +224,26 @@ public final class Argus {
       for (Object v : values) {
         rows.add(RowFactory.create(v));
       }
-      Iterator<Row> it;
-      try {
-        it = fn.call(rows.iterator());
-      } catch (InferenceException e) {
-        throw new IllegalStateException(call + ": " + e.getMessage(), e);
-      }
+      List<Row> outs = batches.run(rows);
       List<Object> out = new ArrayList<>(values.size());
-      while (it.hasNext()) {
-        Row r = it.next(); // [image, output, invalid reason]
-        if (!r.isNullAt(2)) {
-          throw new IllegalArgumentException(call + ": invalid image " + describe(values.get(out.size()))
-              + ": " + r.getString(2));
+      for (Row r : outs) { // [output, reason]
+        if (!r.isNullAt(1)) {
+          if (handleInvalid == HandleInvalid.ERROR) {
+            throw new IllegalArgumentException(call + ": invalid image " + describe(values.get(out.size()))
+                + ": " + r.getString(1) + " (set " + HANDLE_INVALID + "=keep to return null for such images)");
+          }
+          out.add(null);
+          continue;
         }
-        Object o = r.get(1);
+        Object o = r.get(0);
         out.add(predictor == null ? o : ((PredictionModel<Vector, ?>) predictor).predict((Vector) o));
       }
       return out;
+    }
+
+    /** The call on one value (per-row path); null for a null value. */
+    Object one(Object value) {
+      return value == null ? null : apply(List.of(value)).get(0);
     }
 
     private static String describe(Object image) {
@@ -239,12 +270,10 @@ public final class Argus {
     public Kernel bind(SparkSession spark, Object[] constants, DataType type, int batchSize) {
       String model = constant(constants[0], "argus_featurize", "model");
       String layer = constant(constants[1], "argus_featurize", "layer");
-      StageModels.Resolved r = StageModels.resolve(model, "", "", 0);
-      List<String> layers = List.of(layer);
-      StageModels.checkLayers(r, layers);
-      return kernel(spark, "argus_featurize('" + model + "', '" + layer + "', image)", r,
-          StageModels.cut(r, layers), type, Pooling.VISTA_DEFAULT, ImageBatchFunction.Emit.ARRAY,
-          0, sqlThreads(spark), batchSize, null);
+      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      r.orderLayers(List.of(layer));
+      return kernel(spark, "argus_featurize('" + model + "', '" + layer + "', image)", r, layer,
+          new Emit.Features(Pooling.VISTA_DEFAULT, false), sqlThreads(spark), batchSize, type, null);
     }
   }
 
@@ -267,29 +296,28 @@ public final class Argus {
       if (!(k instanceof Integer n) || n < 1) {
         throw new IllegalArgumentException("argus_predict: k must be ≥ 1, found " + k);
       }
-      StageModels.Resolved r = StageModels.resolve(model, "", "", 0);
-      List<String> outputs = List.of(r.outputTensor());
-      return kernel(spark, "argus_predict('" + model + "', image, " + n + ")", r,
-          StageModels.cut(r, outputs), type, Pooling.VISTA_DEFAULT,
-          ImageBatchFunction.Emit.PREDICT_TOPK_ONLY, n, sqlThreads(spark), batchSize, null);
+      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      String out = r.outputTensor().orElseThrow();
+      return kernel(spark, "argus_predict('" + model + "', image, " + n + ")", r, out,
+          new Emit.TopK(n, r.labels()), sqlThreads(spark), batchSize, type, null);
     }
   }
 
   /** Batched {@code name(image)} of a registered pipeline. */
   private static final class PipelineBatched implements BatchedFunction {
     private final String name;
-    private final StageModels.Resolved model;
-    private final StageModels.Cut cut;
-    private final Pooling pooling;
+    private final ResolvedModel model;
+    private final String layer;
+    private final Emit emit;
     private final int threads;
     private final PredictionModel<?, ?> predictor;
 
-    PipelineBatched(String name, StageModels.Resolved model, StageModels.Cut cut, Pooling pooling,
-        int threads, PredictionModel<?, ?> predictor) {
+    PipelineBatched(String name, ResolvedModel model, String layer, Emit emit, int threads,
+        PredictionModel<?, ?> predictor) {
       this.name = name;
       this.model = model;
-      this.cut = cut;
-      this.pooling = pooling;
+      this.layer = layer;
+      this.emit = emit;
       this.threads = threads;
       this.predictor = predictor;
     }
@@ -306,117 +334,63 @@ public final class Argus {
 
     @Override
     public Kernel bind(SparkSession spark, Object[] constants, DataType type, int batchSize) {
-      return kernel(spark, name + "(image)", model, cut, type, pooling,
-          ImageBatchFunction.Emit.VECTOR, 0, threads, batchSize, predictor);
+      return kernel(spark, name + "(image)", model, layer, emit, threads, batchSize, type, predictor);
     }
   }
 
-  private static final class PipelineUdf
-      implements org.apache.spark.sql.api.java.UDF1<Object, Double> {
+  /** Per-row {@code name(image)} of a registered pipeline (batch of one). */
+  private static final class PipelineUdf implements org.apache.spark.sql.api.java.UDF1<Object, Double> {
     private static final long serialVersionUID = 1L;
-    private final String sha256;
-    private final org.apache.spark.broadcast.Broadcast<byte[]> graph;
-    private final String input;
-    private final org.argus.model.roster.PreprocessingSpec spec;
-    private final List<String> layers;
-    private final Pooling pooling;
-    private final int threads;
-    private final PredictionModel<?, ?> predictor;
+    private final ImageKernel structs;
+    private final ImageKernel encoded;
 
-    PipelineUdf(String sha256, org.apache.spark.broadcast.Broadcast<byte[]> graph, String input,
-        org.argus.model.roster.PreprocessingSpec spec, List<String> layers, Pooling pooling,
-        int threads, PredictionModel<?, ?> predictor) {
-      this.sha256 = sha256;
-      this.graph = graph;
-      this.input = input;
-      this.spec = spec;
-      this.layers = layers;
-      this.pooling = pooling;
-      this.threads = threads;
-      this.predictor = predictor;
+    PipelineUdf(ImageKernel structs, ImageKernel encoded) {
+      this.structs = structs;
+      this.encoded = encoded;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public Double call(Object image) throws InferenceException {
-      if (image == null) {
-        return null;
-      }
-      float[] in = new float[spec.floatsPerExample()];
-      String reason = ImageBatchFunction.fillImage(image, image instanceof byte[],
-          new ImagePreprocessor(spec), in, 0);
-      if (reason != null) {
-        throw new IllegalArgumentException("invalid image: " + reason);
-      }
-      ModelSession s = SessionCache.get(sha256, graph::value, threads);
-      ModelSession.Output out = s.run(input, in, spec.batchShape(1), layers).get(0);
-      long[] sh = out.shape();
-      float[] f;
-      if (sh.length == 4) {
-        f = new float[pooling.outputDim((int) sh[1], (int) sh[2], (int) sh[3])];
-        pooling.apply(out.values(), 0, (int) sh[1], (int) sh[2], (int) sh[3], f, 0);
-      } else {
-        f = out.values();
-      }
-      double[] d = new double[f.length];
-      for (int i = 0; i < d.length; i++) {
-        d[i] = f[i];
-      }
-      return ((PredictionModel<Vector, ?>) predictor).predict(Vectors.dense(d));
+    public Double call(Object image) {
+      return (Double) (image instanceof byte[] ? encoded : structs).one(image);
     }
   }
 
-  /** A roster model cut at one output, preprocessing ready (one per executor JVM). */
-  private record Prepared(StageModels.Resolved model, StageModels.Cut cut) {}
-
-  private static Prepared prepare(String model, String output) {
-    return PREPARED.computeIfAbsent(model + "|" + output, k -> {
-      StageModels.Resolved r = StageModels.resolve(model, "", "", 0);
-      String out = output == null ? r.outputTensor() : output;
-      StageModels.checkLayers(r, List.of(out));
-      return new Prepared(r, StageModels.cut(r, List.of(out)));
+  /**
+   * The per-row kernel of a roster model's output, resolved and cut on the executor that runs the
+   * call (provisioning the model there once) and cached per JVM.
+   */
+  private static Inference.Batches perRow(String model, String output, Emit emit, boolean encoded) {
+    String key = model + "|" + output + "|" + emit + "|" + encoded;
+    return PER_ROW.computeIfAbsent(key, k -> {
+      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      String out = output == null ? r.outputTensor().orElseThrow() : output;
+      r.orderLayers(List.of(out));
+      GraphCut cut = r.cutFromPixels(List.of(out));
+      byte[] bytes = cut.bytes();
+      GraphSource graph = GraphSource.supplied(cut.sha256(), (java.util.function.Supplier<byte[]> & Serializable) () -> bytes);
+      String call = "argus(" + model + ", " + out + ")";
+      return Inference.batches(stage(call, graph, r, out, emit, encoded, 1, 1), Counters.none());
     });
   }
 
-  /** Runs one image through a prepared cut; null for a null image. */
-  private static ModelSession.Output run(Prepared p, Object image) {
+  /** Runs one image through a per-row kernel; null for a null image; an invalid image fails. */
+  private static Object runOne(String function, String model, String output, Emit emit, Object image) {
     if (image == null) {
       return null;
     }
-    ImagePreprocessor pre = new ImagePreprocessor(p.model().spec());
-    float[] in = new float[p.model().spec().floatsPerExample()];
-    String reason = ImageBatchFunction.fillImage(image, image instanceof byte[], pre, in, 0);
-    if (reason != null) {
-      throw new IllegalArgumentException("argus: invalid image for " + p.model().name() + ": " + reason);
+    Row r = perRow(model, output, emit, image instanceof byte[]).run(List.of(RowFactory.create(image))).get(0);
+    if (!r.isNullAt(1)) {
+      throw new IllegalArgumentException(function + ": invalid image for " + model + ": " + r.getString(1));
     }
-    try {
-      ModelSession s = SessionCache.get(p.cut().sha256(), p.cut()::bytes, 1);
-      return s.run(p.model().inputTensor(), in, p.model().spec().batchShape(1), p.cut().outputs())
-          .get(0);
-    } catch (InferenceException e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return r.get(0);
   }
 
-  private static final class Featurize implements UDF3<String, String, Object, Float[]> {
+  private static final class Featurize implements UDF3<String, String, Object, float[]> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public Float[] call(String model, String layer, Object image) {
-      ModelSession.Output out = run(prepare(model, layer), image);
-      if (out == null) {
-        return null;
-      }
-      long[] s = out.shape();
-      float[] f;
-      if (s.length == 4) {
-        Pooling p = Pooling.VISTA_DEFAULT;
-        f = new float[p.outputDim((int) s[1], (int) s[2], (int) s[3])];
-        p.apply(out.values(), 0, (int) s[1], (int) s[2], (int) s[3], f, 0);
-      } else {
-        f = out.values();
-      }
-      return ImageBatchFunction.boxed(f);
+    public float[] call(String model, String layer, Object image) {
+      return (float[]) runOne("argus_featurize", model, layer, new Emit.Features(Pooling.VISTA_DEFAULT, false), image);
     }
   }
 
@@ -428,11 +402,7 @@ public final class Argus {
       if (k == null || k < 1) {
         throw new IllegalArgumentException("argus_predict: k must be ≥ 1, found " + k);
       }
-      ModelSession.Output out = run(prepare(model, null), image);
-      if (out == null) {
-        return null;
-      }
-      return ImageBatchFunction.topK(out.values(), k, Roster.get(model).labels());
+      return (Row[]) runOne("argus_predict", model, null, new Emit.TopK(k, Roster.get(model).labels()), image);
     }
   }
 }

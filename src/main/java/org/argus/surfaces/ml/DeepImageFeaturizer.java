@@ -3,14 +3,14 @@ package org.argus.surfaces.ml;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.model.resolve.ResolvedModel;
 import org.argus.plan.Pooling;
 
 /**
@@ -168,37 +168,20 @@ public final class DeepImageFeaturizer extends ImageModelStage<DeepImageFeaturiz
   }
 
   @Override
-  List<String> outputTensors(StageModels.Resolved r) {
-    List<String> l = Arrays.asList(getLayers());
-    StageModels.checkLayers(r, l);
-    return l;
-  }
-
-  @Override
-  List<StructField> outputFields(StageModels.Resolved r) {
-    outputTensors(r);
-    List<StructField> f = new ArrayList<>();
-    for (String c : outputColumns()) {
-      f.add(DataTypes.createStructField(
-          c,
-          getOutputType().equals("vector")
-              ? SQLDataTypes.VectorType()
-              : DataTypes.createArrayType(DataTypes.FloatType, false),
-          true));
+  List<InferenceStage.Output> outputs(ResolvedModel r) {
+    List<String> layers = Arrays.asList(getLayers());
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("DeepImageFeaturizer " + uid() + ": set layers to at least one layer of "
+          + r.name() + "; " + r.validLayers());
     }
-    return f;
-  }
-
-  @Override
-  ImageBatchFunction.Emit emit() {
-    return getOutputType().equals("vector")
-        ? ImageBatchFunction.Emit.VECTOR
-        : ImageBatchFunction.Emit.ARRAY;
-  }
-
-  @Override
-  Pooling poolingMode() {
-    return Pooling.parse(getPooling());
+    r.orderLayers(layers); // checks names (one message listing the valid ones) and duplicates
+    Emit.Features emit = new Emit.Features(Pooling.parse(getPooling()), getOutputType().equals("vector"));
+    List<String> cols = outputColumns();
+    List<InferenceStage.Output> out = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      out.add(new InferenceStage.Output(cols.get(i), layers.get(i), emit));
+    }
+    return out;
   }
 
   /** @return the reader used by {@code DeepImageFeaturizer.load} and {@code PipelineModel.load} */

@@ -9,10 +9,9 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
-import org.argus.plan.Pooling;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.model.resolve.ResolvedModel;
 
 /**
  * Spark ML transformer that appends a classifier's predictions for an image column: the class
@@ -145,51 +144,24 @@ public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor
   }
 
   @Override
-  List<String> outputTensors(StageModels.Resolved r) {
-    String t = $(outputTensor).isEmpty() ? r.outputTensor() : $(outputTensor);
+  List<InferenceStage.Output> outputs(ResolvedModel r) {
+    String t = $(outputTensor).isEmpty() ? r.outputTensor().orElse(null) : $(outputTensor);
     if (t == null) {
       throw new IllegalArgumentException(
-          "model " + r.name() + " has several outputs " + r.model().outputNames()
+          "model " + r.name() + " has several outputs " + r.graph().outputNames()
               + "; set outputTensor to the probability tensor");
     }
-    StageModels.checkLayers(r, List.of(t));
-    return List.of(t);
-  }
-
-  @Override
-  List<StructField> outputFields(StageModels.Resolved r) {
-    outputTensors(r);
-    List<StructField> f = new ArrayList<>();
+    r.orderLayers(List.of(t)); // an unknown tensor fails here, listing the valid names
+    List<InferenceStage.Output> out = new ArrayList<>();
     if (!$(probabilityCol).isEmpty()) {
-      f.add(DataTypes.createStructField(
-          $(probabilityCol), DataTypes.createArrayType(DataTypes.FloatType, false), true));
+      out.add(new InferenceStage.Output($(probabilityCol), t, new Emit.Probabilities()));
     }
-    StructType entry = new StructType()
-        .add("label", DataTypes.StringType, false)
-        .add("probability", DataTypes.FloatType, false);
-    f.add(DataTypes.createStructField($(outputCol), DataTypes.createArrayType(entry, false), true));
-    return f;
+    out.add(new InferenceStage.Output($(outputCol), t, new Emit.TopK((Integer) $(topK), labels(r))));
+    return out;
   }
 
-  @Override
-  ImageBatchFunction.Emit emit() {
-    return $(probabilityCol).isEmpty()
-        ? ImageBatchFunction.Emit.PREDICT_TOPK_ONLY
-        : ImageBatchFunction.Emit.PREDICT;
-  }
-
-  @Override
-  Pooling poolingMode() {
-    return new Pooling(Pooling.Mode.NONE, 0);
-  }
-
-  @Override
-  int topKCount() {
-    return (Integer) $(topK);
-  }
-
-  @Override
-  List<String> labels(StageModels.Resolved r) {
+  /** @return the class names: none without decodePredictions, else the labels file or the roster's */
+  private List<String> labels(ResolvedModel r) {
     if (!(Boolean) $(decodePredictions)) {
       return List.of();
     }

@@ -12,17 +12,19 @@ import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
+import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.HandleInvalid;
+import org.argus.execution.inference.Inference;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.execution.inference.TensorSource;
+import org.argus.model.resolve.GraphCut;
+import org.argus.model.resolve.ResolvedModel;
 import org.argus.model.roster.PreprocessingSpec;
-import org.argus.plan.Pooling;
 
 /**
  * Params and machinery shared by the image stages ({@link DeepImageFeaturizer}, {@link
@@ -40,7 +42,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   private static final long serialVersionUID = 1L;
 
   /** {@code handleInvalid} values, as in Spark's own stages. */
-  public static final String[] HANDLE_INVALID = {"error", "skip", "keep"};
+  public static final String[] HANDLE_INVALID = HandleInvalid.NAMES;
 
   private final String uid;
   private final Param<String> inputCol;
@@ -308,34 +310,37 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   }
 
   /** @return the resolved model (driver-side, cached) for the current params */
-  StageModels.Resolved resolved() {
+  ResolvedModel resolved() {
     return StageModels.resolve(getModelName(), getModelPath(), getPreprocessing(), getImageSize());
   }
 
-  /** @return the tensors this stage computes, in the order of its output columns */
-  abstract List<String> outputTensors(StageModels.Resolved r);
+  /**
+   * The columns this stage appends, each made from one graph output.
+   *
+   * @param r the resolved model
+   * @return the output columns, in order
+   * @throws IllegalArgumentException for an unknown layer or output tensor (listing valid names)
+   */
+  abstract List<InferenceStage.Output> outputs(ResolvedModel r);
 
-  /** @return the output columns appended after the input columns (without the reason column) */
-  abstract List<StructField> outputFields(StageModels.Resolved r);
-
-  /** @return how the function turns each output tensor into columns */
-  abstract ImageBatchFunction.Emit emit();
-
-  /** @return pooling for 4-D (NCHW) outputs */
-  abstract Pooling poolingMode();
-
-  /** @return top-k for predictions (ignored by features) */
-  int topKCount() {
-    return 0;
-  }
-
-  /** @return labels for predictions (ignored by features) */
-  List<String> labels(StageModels.Resolved r) {
-    return List.of();
+  /** @return a name for messages: class, uid and model */
+  private String stageName(ResolvedModel r) {
+    return getClass().getSimpleName() + " " + uid + " (" + r.name() + ")";
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
+    int idx = imageColumn(schema);
+    ResolvedModel r = resolved();
+    return InferenceStage.outputSchema(stageName(r), schema, InferenceStage.all(schema.size()), outputs(r),
+        HandleInvalid.parse(getHandleInvalid()), getInvalidReasonCol());
+  }
+
+  /**
+   * @return the index of the input column
+   * @throws IllegalArgumentException when it is missing or neither an image struct nor binary
+   */
+  private int imageColumn(StructType schema) {
     String col = getInputCol();
     if (!Arrays.asList(schema.fieldNames()).contains(col)) {
       throw new IllegalArgumentException(
@@ -349,57 +354,33 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
               + "; expected a Spark image struct (origin, height, width, nChannels, mode, data) or "
               + "binary image bytes");
     }
-    StageModels.Resolved r = resolved();
-    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
-    List<StructField> add = new ArrayList<>(outputFields(r));
-    if (getHandleInvalid().equals("keep")) {
-      add.add(DataTypes.createStructField(getInvalidReasonCol(), DataTypes.StringType, true));
-    }
-    for (StructField f : add) {
-      if (Arrays.asList(schema.fieldNames()).contains(f.name())) {
-        throw new IllegalArgumentException(
-            getClass().getSimpleName() + ": output column '" + f.name()
-                + "' already exists; pick another output column name");
-      }
-      fields.add(f);
-    }
-    return DataTypes.createStructType(fields);
+    return schema.fieldIndex(col);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType outSchema = transformSchema(dataset.schema());
-    StageModels.Resolved r = resolved();
-    StageModels.Cut cut = StageModels.cut(r, outputTensors(r));
-    SparkSession spark = dataset.sparkSession();
     StructType in = dataset.schema();
-    int idx = in.fieldIndex(getInputCol());
-    boolean binary = in.apply(idx).dataType() instanceof BinaryType;
-    int origin = Arrays.asList(in.fieldNames()).indexOf("path");
+    transformSchema(in);
+    int idx = imageColumn(in);
+    ResolvedModel r = resolved();
+    List<InferenceStage.Output> outputs = outputs(r);
+    GraphCut cut = r.cutFromPixels(outputs.stream().map(InferenceStage.Output::tensor).distinct().toList());
+    SparkSession spark = dataset.sparkSession();
     ThreadBudget.check(getClass().getSimpleName() + " " + uid, spark.sparkContext().getConf(),
         getIntraOpThreads(), Runtime.getRuntime().availableProcessors());
-    LongAccumulator images = spark.sparkContext().longAccumulator("argus." + uid + ".images");
-    LongAccumulator invalid = spark.sparkContext().longAccumulator("argus." + uid + ".invalid");
-    ImageBatchFunction fn =
-        new ImageBatchFunction(
-            getClass().getSimpleName() + " " + uid + " (" + r.name() + ")",
-            idx,
-            binary,
-            origin,
-            cut,
-            StageModels.broadcast(spark.sparkContext(), cut),
-            r.inputTensor(),
-            r.spec(),
-            poolingMode(),
-            emit(),
-            topKCount(),
-            labels(r),
-            getBatchSize(),
-            getIntraOpThreads(),
-            getHandleInvalid(),
-            images,
-            invalid);
-    return dataset.toDF().mapPartitions(fn, Encoders.row(outSchema));
+    boolean binary = in.apply(idx).dataType() instanceof BinaryType;
+    InferenceStage stage = new InferenceStage(
+        stageName(r),
+        StageModels.graph(spark.sparkContext(), cut),
+        List.of(new InferenceStage.Input(r.pixelInput(), new TensorSource.Images(idx, binary, r.preprocessing()))),
+        outputs,
+        InferenceStage.all(in.size()),
+        Arrays.asList(in.fieldNames()).indexOf("path"),
+        getBatchSize(),
+        getIntraOpThreads(),
+        HandleInvalid.parse(getHandleInvalid()),
+        getInvalidReasonCol());
+    return Inference.apply(dataset.toDF(), stage, Counters.create(spark.sparkContext(), "argus." + uid));
   }
 
   @Override
@@ -415,14 +396,17 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   /** @return the sha256 of the full model graph these params resolve to */
   @Override
   public String modelSha256() {
-    return StageModels.sha256(resolved());
+    return resolved().sha256();
   }
 
   /** @return the preprocessing actually applied (after imageSize), e.g. {@code 64x64:rgb:tf:nhwc} */
   public String effectivePreprocessing() {
-    PreprocessingSpec s = resolved().spec();
+    PreprocessingSpec s = resolved().preprocessing();
     return s.compact();
   }
+
+  /** Spark's image schema struct (origin, height, width, nChannels, mode, data). */
+  static final StructType IMAGE_STRUCT = org.apache.spark.ml.image.ImageSchema.columnSchema();
 
   /** @return whether {@code t} is Spark's image struct (origin, height, width, nChannels, mode, data) */
   static boolean isImageStruct(DataType t) {

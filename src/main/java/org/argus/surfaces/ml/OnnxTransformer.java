@@ -4,15 +4,10 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.SparkContext;
 import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -24,19 +19,20 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.argus.model.ModelFormatException;
 import org.argus.model.onnx.OnnxModel;
-import org.argus.runtime.BatchedIterator;
-import org.argus.runtime.InferenceException;
-import org.argus.runtime.ModelSession;
-import org.argus.runtime.SessionCache;
+import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.GraphSource;
+import org.argus.execution.inference.HandleInvalid;
+import org.argus.execution.inference.Inference;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.execution.inference.TensorSource;
 
 /**
  * Spark ML transformer running any ONNX model (float32 inputs and outputs) over numeric columns:
@@ -50,7 +46,10 @@ import org.argus.runtime.SessionCache;
  * {@code [N, dims...]} float32 tensors. Each output tensor {@code outputTensors[j]} (default: all
  * graph outputs) becomes column {@code outputCols[j]} (default: the tensor name), flattened per
  * example, as {@code array<float>} or ml {@code vector}. A null input or one whose length differs
- * from the shape's product fails the task naming the row, column, length and shape.
+ * from the shape's product is an invalid row, handled by {@code handleInvalid} as in the image
+ * stages: {@code error} (default) fails the task naming the row, column, length and shape, {@code
+ * skip} drops it, {@code keep} keeps it with null outputs and the reason. Rows go through the one
+ * inference kernel ({@code org.argus.execution.inference}).
  *
  * <p>The ONNX file is read through the Hadoop FileSystem API on the driver and broadcast once;
  * executors share one ONNX Runtime session per JVM. On save the bytes are embedded by default.
@@ -69,6 +68,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   private final IntParam batchSize;
   private final IntParam intraOpThreads;
   private final BooleanParam embedModel;
+  private final Param<String> handleInvalid;
+  private final Param<String> invalidReasonCol;
 
   /** Creates a transformer with a random uid. */
   public OnnxTransformer() {
@@ -97,6 +98,14 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
         "ONNX Runtime intra-op threads per session", ParamValidators.gtEq(1));
     embedModel = new BooleanParam(this, "embedModel",
         "on save, copy the ONNX bytes into the saved directory");
+    handleInvalid = new Param<>(this, "handleInvalid",
+        "what to do with a row whose input is null or has the wrong number of values: error (fail the job), "
+            + "skip (drop and count), keep (null outputs plus a reason in invalidReasonCol)",
+        ParamValidators.inArray(HandleInvalid.NAMES));
+    invalidReasonCol = new Param<>(this, "invalidReasonCol",
+        "string column added when handleInvalid=keep: null for valid rows, the reason otherwise");
+    setDefault(handleInvalid, "error");
+    setDefault(invalidReasonCol, "invalid_reason");
     setDefault(modelPath, "");
     setDefault(inputCols, new String[0]);
     setDefault(inputTensors, new String[0]);
@@ -157,6 +166,34 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   /** @return the intra-op threads param (default 1) */
   public IntParam intraOpThreads() {
     return intraOpThreads;
+  }
+
+  /** @return the handleInvalid param ({@code error} | {@code skip} | {@code keep}; default error) */
+  public Param<String> handleInvalid() {
+    return handleInvalid;
+  }
+
+  /** @return the reason column param used by handleInvalid=keep (default {@code invalid_reason}) */
+  public Param<String> invalidReasonCol() {
+    return invalidReasonCol;
+  }
+
+  /**
+   * @param value {@code error}, {@code skip} or {@code keep}
+   * @return this stage
+   */
+  public OnnxTransformer setHandleInvalid(String value) {
+    set(handleInvalid, value);
+    return this;
+  }
+
+  /**
+   * @param value reason column name for handleInvalid=keep
+   * @return this stage
+   */
+  public OnnxTransformer setInvalidReasonCol(String value) {
+    set(invalidReasonCol, value);
+    return this;
   }
 
   /** @return the embedModel param (default true) */
@@ -279,8 +316,17 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     if (getModelPath().isEmpty()) {
       throw new IllegalArgumentException("OnnxTransformer " + uid + ": set modelPath");
     }
-    return StageModels.loadModel(getModelPath());
+    return MODELS.computeIfAbsent(getModelPath(), path -> {
+      try {
+        return OnnxModel.fromBytes(StageModels.readBytes(path), path);
+      } catch (ModelFormatException e) {
+        throw new IllegalArgumentException("modelPath " + path + " is not a valid ONNX model: " + e.getMessage(), e);
+      }
+    });
   }
+
+  /** Driver-side per-JVM cache of the ONNX files read, by path (documented cache). */
+  private static final java.util.Map<String, OnnxModel> MODELS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The resolved mapping: tensors, per-example shapes, outputs and column names. */
   private record Plan(List<String> inputs, List<long[]> shapes, List<String> outputs,
@@ -358,6 +404,12 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   @Override
   public StructType transformSchema(StructType schema) {
     Plan p = plan(model());
+    checkInputColumns(schema);
+    return InferenceStage.outputSchema("OnnxTransformer " + uid, schema, InferenceStage.all(schema.size()),
+        outputs(p), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
+  }
+
+  private void checkInputColumns(StructType schema) {
     List<String> names = Arrays.asList(schema.fieldNames());
     for (String c : $(inputCols)) {
       if (!names.contains(c)) {
@@ -372,155 +424,38 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
             + t.simpleString() + "; expected array<float>, array<double> or vector");
       }
     }
-    List<StructField> fields = new ArrayList<>(Arrays.asList(schema.fields()));
-    for (String c : p.cols()) {
-      if (names.contains(c)) {
-        throw new IllegalArgumentException("OnnxTransformer: output column '" + c
-            + "' already exists");
-      }
-      fields.add(DataTypes.createStructField(c, $(outputType).equals("vector")
-          ? SQLDataTypes.VectorType() : DataTypes.createArrayType(DataTypes.FloatType, false), true));
+  }
+
+  /** @return one output column per output tensor, flattened per example */
+  private List<InferenceStage.Output> outputs(Plan p) {
+    Emit emit = new Emit.Features(null, $(outputType).equals("vector"));
+    List<InferenceStage.Output> out = new ArrayList<>();
+    for (int i = 0; i < p.outputs().size(); i++) {
+      out.add(new InferenceStage.Output(p.cols().get(i), p.outputs().get(i), emit));
     }
-    return DataTypes.createStructType(fields);
+    return out;
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
-    StructType out = transformSchema(dataset.schema());
+    StructType schema = dataset.schema();
+    transformSchema(schema);
     OnnxModel m = model();
     Plan p = plan(m);
-    ThreadBudget.check("OnnxTransformer " + uid, dataset.sparkSession().sparkContext().getConf(),
-        (Integer) $(intraOpThreads), Runtime.getRuntime().availableProcessors());
-    byte[] bytes = m.toBytes();
-    StageModels.Cut whole = new StageModels.Cut(bytes, m.sha256(), p.outputs());
-    Broadcast<byte[]> graph = StageModels.broadcast(dataset.sparkSession().sparkContext(), whole);
-    int[] idx = Arrays.stream($(inputCols)).mapToInt(dataset.schema()::fieldIndex).toArray();
-    Fn fn = new Fn(m.sha256(), graph, p.inputs(), p.shapes(), p.outputs(), idx, $(inputCols),
-        $(outputType).equals("vector"), (Integer) $(batchSize), (Integer) $(intraOpThreads));
-    return dataset.toDF().mapPartitions(fn, Encoders.row(out));
-  }
-
-  /** Executor side: batches rows, one ORT call per batch on the JVM-wide session. */
-  private static final class Fn implements MapPartitionsFunction<Row, Row> {
-    private static final long serialVersionUID = 1L;
-    private final String sha256;
-    private final Broadcast<byte[]> graph;
-    private final List<String> inputs;
-    private final List<long[]> shapes;
-    private final List<String> outputs;
-    private final int[] idx;
-    private final String[] cols;
-    private final boolean vector;
-    private final int batch;
-    private final int threads;
-
-    Fn(String sha256, Broadcast<byte[]> graph, List<String> inputs, List<long[]> shapes,
-        List<String> outputs, int[] idx, String[] cols, boolean vector, int batch, int threads) {
-      this.sha256 = sha256;
-      this.graph = graph;
-      this.inputs = inputs;
-      this.shapes = shapes;
-      this.outputs = outputs;
-      this.idx = idx;
-      this.cols = cols;
-      this.vector = vector;
-      this.batch = batch;
-      this.threads = threads;
+    SparkContext sc = dataset.sparkSession().sparkContext();
+    ThreadBudget.check("OnnxTransformer " + uid, sc.getConf(), (Integer) $(intraOpThreads),
+        Runtime.getRuntime().availableProcessors());
+    List<InferenceStage.Input> inputs = new ArrayList<>();
+    String[] cols = $(inputCols);
+    for (int i = 0; i < cols.length; i++) {
+      inputs.add(new InferenceStage.Input(p.inputs().get(i), new TensorSource.Numbers(schema.fieldIndex(cols[i]),
+          cols[i], p.inputs().get(i), p.shapes().get(i))));
     }
-
-    @Override
-    public Iterator<Row> call(Iterator<Row> rows) throws InferenceException {
-      ModelSession session = SessionCache.get(sha256, graph::value, threads);
-      int[] per = shapes.stream().mapToInt(s -> (int) Arrays.stream(s).reduce(1, (a, b) -> a * b))
-          .toArray();
-      return new BatchedIterator<Row, Row>(
-          rows,
-          batch,
-          buf -> {
-            int b = buf.size();
-            List<float[]> data = new ArrayList<>();
-            List<long[]> batchShapes = new ArrayList<>();
-            for (int k = 0; k < inputs.size(); k++) {
-              float[] d = new float[b * per[k]];
-              for (int i = 0; i < b; i++) {
-                copy(buf.get(i), k, d, i * per[k], per[k]);
-              }
-              data.add(d);
-              long[] s = new long[shapes.get(k).length + 1];
-              s[0] = b;
-              System.arraycopy(shapes.get(k), 0, s, 1, shapes.get(k).length);
-              batchShapes.add(s);
-            }
-            List<ModelSession.Output> outs = session.run(inputs, data, batchShapes, outputs);
-            List<Row> result = new ArrayList<>(b);
-            for (int i = 0; i < b; i++) {
-              Row r = buf.get(i);
-              Object[] v = new Object[r.size() + outs.size()];
-              for (int c = 0; c < r.size(); c++) {
-                v[c] = r.get(c);
-              }
-              for (int o = 0; o < outs.size(); o++) {
-                ModelSession.Output out = outs.get(o);
-                int n = out.perExample();
-                float[] f = Arrays.copyOfRange(out.values(), i * n, (i + 1) * n);
-                if (vector) {
-                  double[] dd = new double[n];
-                  for (int q = 0; q < n; q++) {
-                    dd[q] = f[q];
-                  }
-                  v[r.size() + o] = Vectors.dense(dd);
-                } else {
-                  v[r.size() + o] = ImageBatchFunction.boxed(f);
-                }
-              }
-              result.add(RowFactory.create(v));
-            }
-            return result;
-          },
-          "OnnxTransformer");
-    }
-
-    private void copy(Row r, int k, float[] dst, int off, int n) {
-      int c = idx[k];
-      Object value = r.isNullAt(c) ? null : r.get(c);
-      int len;
-      if (value == null) {
-        throw new IllegalArgumentException("OnnxTransformer: null in column '" + cols[k]
-            + "' of row " + r);
-      } else if (value instanceof Vector vec) {
-        len = vec.size();
-        check(len, n, k, r);
-        for (int q = 0; q < n; q++) {
-          dst[off + q] = (float) vec.apply(q);
-        }
-      } else if (value instanceof float[] fa) {
-        // an adjacent Argus stage hands its float[] over without re-encoding
-        check(fa.length, n, k, r);
-        System.arraycopy(fa, 0, dst, off, n);
-      } else if (value instanceof Object[] arr) {
-        // consecutive mapPartitions stages hand over their objects without re-encoding
-        check(arr.length, n, k, r);
-        for (int q = 0; q < n; q++) {
-          dst[off + q] = ((Number) arr[q]).floatValue();
-        }
-      } else {
-        List<Object> l = r.getList(c);
-        len = l.size();
-        check(len, n, k, r);
-        for (int q = 0; q < n; q++) {
-          dst[off + q] = ((Number) l.get(q)).floatValue();
-        }
-      }
-    }
-
-    private void check(int len, int n, int k, Row r) {
-      if (len != n) {
-        throw new IllegalArgumentException("OnnxTransformer: column '" + cols[k] + "' has "
-            + len + " values in a row but input '" + inputs.get(k) + "' has per-example shape "
-            + Arrays.toString(shapes.get(k)) + " = " + n + " values (row starts "
-            + (r.size() > 0 ? r.get(0) : "?") + ")");
-      }
-    }
+    GraphSource graph = GraphSource.broadcast(m.sha256(), StageModels.broadcast(sc, m.sha256(), m.toBytes()));
+    InferenceStage stage = new InferenceStage("OnnxTransformer " + uid + " (" + getModelPath() + ")", graph,
+        inputs, outputs(p), InferenceStage.all(schema.size()), -1, (Integer) $(batchSize),
+        (Integer) $(intraOpThreads), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
+    return Inference.apply(dataset.toDF(), stage, Counters.create(sc, "argus." + uid));
   }
 
   @Override

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.param.Params;
@@ -25,6 +27,24 @@ final class StagePersistence {
   /** The newest {@code argus/stage.json} format this code writes and reads. */
   static final int FORMAT_VERSION = 1;
 
+  /** Jackson: the stage file's fields as written by earlier versions (camelCase, {@code class}). */
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /**
+   * The content of {@code argus/stage.json}.
+   *
+   * @param format the stage file format version
+   * @param className the stage's class name
+   * @param modelSha256 sha256 of the model graph the stage was saved with
+   * @param embeddedModel the embedded ONNX file's name under {@code argus/}, or null
+   */
+  record StageFile(
+      @JsonProperty("format") int format,
+      @JsonProperty("class") String className,
+      @JsonProperty("modelSha256") String modelSha256,
+      @JsonProperty("embeddedModel") String embeddedModel) {}
+
   private StagePersistence() {}
 
   /** Writes params metadata, stage.json and (optionally) the ONNX bytes. */
@@ -43,10 +63,14 @@ final class StagePersistence {
       if (embed) {
         write(new Path(path, "argus/model.onnx"), StageModels.readBytes(stage.getModelPath()));
       }
-      String json = "{\"format\": " + FORMAT_VERSION + ", \"class\": \""
-          + stage.getClass().getName() + "\", \"modelSha256\": \"" + sha
-          + "\", \"embeddedModel\": " + (embed ? "\"model.onnx\"" : "null") + "}\n";
-      write(new Path(path, "argus/stage.json"), json.getBytes(StandardCharsets.UTF_8));
+      StageFile file = new StageFile(FORMAT_VERSION, stage.getClass().getName(), sha, embed ? "model.onnx" : null);
+      byte[] json;
+      try {
+        json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("cannot write " + path + "/argus/stage.json: " + e.getMessage(), e);
+      }
+      write(new Path(path, "argus/stage.json"), json);
     }
 
     private void write(Path p, byte[] bytes) {
@@ -72,12 +96,19 @@ final class StagePersistence {
     @Override
     public T load(String path) {
       String json = new String(read(new Path(path, "argus/stage.json")), StandardCharsets.UTF_8);
-      String cls = field(json, "class", path);
+      StageFile file;
+      try {
+        file = JSON.readValue(json, StageFile.class);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException(path + "/argus/stage.json is not a valid Argus stage file: "
+            + e.getOriginalMessage() + "; content: " + json, e);
+      }
+      String cls = required(file.className(), "class", path, json);
       if (!cls.equals(type.getName())) {
         throw new IllegalArgumentException(
             path + " holds a " + cls + ", not a " + type.getName());
       }
-      int format = Integer.parseInt(field(json, "format", path));
+      int format = file.format();
       if (format > FORMAT_VERSION) {
         throw new IllegalArgumentException(
             path + " was saved in Argus stage format " + format + "; this Argus supports at most "
@@ -86,10 +117,10 @@ final class StagePersistence {
       DefaultParamsReader<Params> params = new DefaultParamsReader<>();
       params.session(sparkSession());
       T stage = type.cast(params.load(path));
-      if (!"null".equals(field(json, "embeddedModel", path))) {
+      if (file.embeddedModel() != null) {
         stage.setModelPath(new Path(path, "argus/model.onnx").toString());
       }
-      String expected = field(json, "modelSha256", path);
+      String expected = required(file.modelSha256(), "modelSha256", path, json);
       String actual = stage.modelSha256();
       if (!expected.equals(actual)) {
         throw new IllegalStateException(
@@ -116,13 +147,11 @@ final class StagePersistence {
       }
     }
 
-    private static String field(String json, String key, String path) {
-      Matcher m =
-          Pattern.compile("\"" + key + "\"\\s*:\\s*(\"([^\"]*)\"|([-0-9a-z]+))").matcher(json);
-      if (!m.find()) {
+    private static String required(String value, String key, String path, String json) {
+      if (value == null) {
         throw new IllegalArgumentException(path + "/argus/stage.json has no '" + key + "': " + json);
       }
-      return m.group(2) != null ? m.group(2) : m.group(3);
+      return value;
     }
   }
 }

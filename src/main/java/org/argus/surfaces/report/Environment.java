@@ -11,7 +11,7 @@ import java.util.Properties;
  * the versions of the engines it ran on, and the machine. Part of every {@link Provenance}.
  *
  * <p>Build-time versions come from {@code org/argus/build.properties}, which Maven fills in when
- * it packages Argus (git commit by {@code git-commit-id-maven-plugin}); the Spark version is the
+ * it packages Argus (git commit and dirty flag by {@code git-commit-id-maven-plugin}, native git); the Spark version is the
  * one actually running (under {@code spark-submit} the cluster's own Spark may differ from the one
  * Argus was built against, so both are recorded).
  *

@@ -141,13 +141,7 @@ public final class SelectionReport {
         + "block manager (%,d bytes of float32 features and labels) in shards of %s rows.%n%n", r.goal(),
         r.units().size(), r.cachedBytes(), r.payloadBytes(), r.shardRows()));
     sb.append(leaderboard(r));
-    Environment env = provenance.environment();
-    sb.append("\n## Provenance\n\n")
-        .append(String.format(Locale.ROOT, "Created %s; Argus %s (%s), Spark %s, DJL %s, PyTorch %s, Java %s, %d cores.%n%n",
-            provenance.createdAt(), env.argusVersion(), env.gitCommit(), env.spark(), env.djl(), env.pytorch(),
-            env.java(), env.cores()))
-        .append("| setting | value |\n|---|---|\n");
-    provenance.spec().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+    sb.append('\n').append(ProvenanceMarkdown.of(provenance));
     return sb.toString();
   }
 

@@ -72,85 +72,106 @@ final class BatchEvaluator implements FlatMapFunction<Iterator<InternalRow>, Int
       toScala.add(CatalystTypeConverters.createToScalaConverter(argTypes.get(c)));
       toCatalyst.add(CatalystTypeConverters.createToCatalystConverter(resultTypes.get(c)));
     }
-    JoinedRow joined = new JoinedRow();
-    return new Iterator<>() {
-      private final List<InternalRow> batch = new ArrayList<>(batchSize);
-      private Object[][] results = new Object[0][];
-      private int next;
+    return new BatchIterator(rows, args, out, argTypes, toScala, toCatalyst);
+  }
 
-      @Override
-      public boolean hasNext() {
-        if (next < batch.size()) {
-          return true;
-        }
-        if (!rows.hasNext()) {
-          return false;
-        }
-        runBatch();
+  /** One partition's rows in batches: arguments of every call collected, one kernel call per batch. */
+  private final class BatchIterator implements Iterator<InternalRow> {
+    private final Iterator<InternalRow> rows;
+    private final UnsafeProjection args;
+    private final UnsafeProjection out;
+    private final List<DataType> argTypes;
+    private final List<Function1<Object, Object>> toScala;
+    private final List<Function1<Object, Object>> toCatalyst;
+    private final int calls = kernels.size();
+    private final JoinedRow joined = new JoinedRow();
+
+    BatchIterator(Iterator<InternalRow> rows, UnsafeProjection args, UnsafeProjection out, List<DataType> argTypes,
+        List<Function1<Object, Object>> toScala, List<Function1<Object, Object>> toCatalyst) {
+      this.rows = rows;
+      this.args = args;
+      this.out = out;
+      this.argTypes = argTypes;
+      this.toScala = toScala;
+      this.toCatalyst = toCatalyst;
+    }
+
+    private final List<InternalRow> batch = new ArrayList<>(batchSize);
+    private Object[][] results = new Object[0][];
+    private int next;
+
+    @Override
+    public boolean hasNext() {
+      if (next < batch.size()) {
         return true;
       }
-
-      @Override
-      public InternalRow next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        InternalRow r = out.apply(joined.apply(batch.get(next), new GenericInternalRow(results[next])));
-        next++;
-        numOutputRows.add(1);
-        return r;
+      if (!rows.hasNext()) {
+        return false;
       }
+      runBatch();
+      return true;
+    }
 
-      private void runBatch() {
-        batch.clear();
-        next = 0;
-        while (batch.size() < batchSize && rows.hasNext()) {
-          batch.add(rows.next().copy());
-        }
-        int n = batch.size();
-        results = new Object[n][calls];
-        List<List<Object>> values = new ArrayList<>();
-        List<List<Integer>> where = new ArrayList<>();
+    @Override
+    public InternalRow next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      InternalRow r = out.apply(joined.apply(batch.get(next), new GenericInternalRow(results[next])));
+      next++;
+      numOutputRows.add(1);
+      return r;
+    }
+
+    private void runBatch() {
+      batch.clear();
+      next = 0;
+      while (batch.size() < batchSize && rows.hasNext()) {
+        batch.add(rows.next().copy());
+      }
+      int n = batch.size();
+      results = new Object[n][calls];
+      List<List<Object>> values = new ArrayList<>();
+      List<List<Integer>> where = new ArrayList<>();
+      for (int c = 0; c < calls; c++) {
+        values.add(new ArrayList<>(n));
+        where.add(new ArrayList<>(n));
+      }
+      for (int i = 0; i < n; i++) {
+        InternalRow a = args.apply(batch.get(i));
         for (int c = 0; c < calls; c++) {
-          values.add(new ArrayList<>(n));
-          where.add(new ArrayList<>(n));
-        }
-        for (int i = 0; i < n; i++) {
-          InternalRow a = args.apply(batch.get(i));
-          for (int c = 0; c < calls; c++) {
-            if (!a.isNullAt(c)) {
-              values.get(c).add(toScala.get(c).apply(a.get(c, argTypes.get(c))));
-              where.get(c).add(i);
-            }
-          }
-        }
-        for (int c = 0; c < calls; c++) {
-          List<Object> v = values.get(c);
-          if (v.isEmpty()) {
-            continue;
-          }
-          List<?> res = kernels.get(c).apply(v);
-          if (res.size() != v.size()) {
-            throw new IllegalStateException(
-                "ArgusBatchEval: a batched function returned " + res.size() + " results for "
-                    + v.size() + " values");
-          }
-          numBatches.add(1);
-          numBatchedValues.add(v.size());
-          for (int k = 0; k < v.size(); k++) {
-            results[where.get(c).get(k)][c] = toCatalyst(c, res.get(k));
+          if (!a.isNullAt(c)) {
+            values.get(c).add(toScala.get(c).apply(a.get(c, argTypes.get(c))));
+            where.get(c).add(i);
           }
         }
       }
+      for (int c = 0; c < calls; c++) {
+        List<Object> v = values.get(c);
+        if (v.isEmpty()) {
+          continue;
+        }
+        List<?> res = kernels.get(c).apply(v);
+        if (res.size() != v.size()) {
+          throw new IllegalStateException(
+              "ArgusBatchEval: a batched function returned " + res.size() + " results for "
+                  + v.size() + " values");
+        }
+        numBatches.add(1);
+        numBatchedValues.add(v.size());
+        for (int k = 0; k < v.size(); k++) {
+          results[where.get(c).get(k)][c] = toCatalyst(c, res.get(k));
+        }
+      }
+    }
 
-      private Object toCatalyst(int c, Object value) {
-        if (value instanceof float[] f && resultTypes.get(c) instanceof ArrayType t
-            && t.elementType().equals(DataTypes.FloatType)) {
-          return UnsafeArrayData.fromPrimitiveArray(f);
-        }
-        return toCatalyst.get(c).apply(value);
+    private Object toCatalyst(int c, Object value) {
+      if (value instanceof float[] f && resultTypes.get(c) instanceof ArrayType t
+          && t.elementType().equals(DataTypes.FloatType)) {
+        return UnsafeArrayData.fromPrimitiveArray(f);
       }
-    };
+      return toCatalyst.get(c).apply(value);
+    }
   }
 
   private static <T> Seq<T> seq(List<T> l) {

@@ -175,8 +175,31 @@ class ImageFolderTest {
   }
 
   @Test
-  void decodeIsPersistedSoEachFileIsDecodedOnce() {
+  void decodeIsPersistedInMemoryAndOnDisk() {
     assertEquals(StorageLevel.MEMORY_AND_DISK(), result.all().storageLevel());
+  }
+
+  @Test
+  void eachFileIsDecodedExactlyOnceAcrossActionsOnEveryOutput() {
+    try (ImageReadResult r = ImageFolder.read(spark(), root.toString())) {
+      assertEquals(0, r.decodes(), "reading is lazy");
+      ImageReadResult.Counts c = r.counts();
+      r.decoded().collectAsList();
+      r.quarantine().collectAsList();
+      r.decoded().count();
+      r.all().select("path").collectAsList();
+      assertEquals(16, c.read());
+      assertEquals(c.read(), r.decodes(), "decoder calls after five actions");
+    }
+  }
+
+  @Test
+  void afterCloseTheNextActionDecodesEveryFileAgain() {
+    ImageReadResult r = ImageFolder.read(spark(), root.resolve("shoes").toString());
+    long read = r.counts().read();
+    r.close();
+    assertEquals(read, r.counts().read());
+    assertEquals(2 * read, r.decodes(), "the counter sees a recomputation");
   }
 
   @Test

@@ -70,11 +70,10 @@ class OptimizerTest {
     Resources r = resources(64 * GIB, 2);
     PhysicalPlan eager = Optimizer.evaluate(LogicalPlan.EAGER, w, r, Overrides.NONE);
     PhysicalPlan staged = Optimizer.evaluate(LogicalPlan.STAGED, w, r, Overrides.NONE);
-    long all = 0;
+    long all = CostModel.ROW_OVERHEAD_BYTES; // id, split, label
     for (LayerCost l : w.layers()) {
-      all += l.featureFloats() * 4;
+      all += 4 + 8 + 8 * ((l.featureFloats() + 63) / 64) + 4 * l.featureFloats(); // array<float> cell
     }
-    all += 16; // id and label
     assertEquals(1000 * all, eager.stages().get(0).heldBytes());
     for (int i = 1; i < staged.stages().size(); i++) {
       assertEquals(staged.stages().get(i).materializedBytes() + staged.stages().get(i - 1).materializedBytes(),
@@ -98,6 +97,44 @@ class OptimizerTest {
   }
 
   @Test
+  void theTaskHeapFormulaIsPinnedPerMaterializedFormat() {
+    // stage 2 of a staged plan reading a 13 824-float activation, computing a 20 736-float layer,
+    // pooled to 2 304 features, and materializing its activation for stage 3; batch 32, 90-row column batches
+    List<LayerCost> ls = List.of(
+        new LayerCost("a", "input", 13_824, 1_536, 10, 10, 13_824),
+        new LayerCost("b", "a", 20_736, 2_304, 20, 10, 20_736),
+        new LayerCost("c", "b", 1_000, 1_000, 30, 10, 1_000));
+    Workload w = new Workload(ls, "input", 27_648, MIB, 1000, 848, 0, 0, 1000);
+    for (org.argus.plan.MaterializedFormat f : org.argus.plan.MaterializedFormat.values()) {
+      CostModel.StageShape s = CostModel.shapes(LogicalPlan.STAGED, w, f, 0).get(1);
+      long inHeap = f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32 ? 16 + 4 * 13_824 : 16 + 20 * 13_824;
+      assertEquals(inHeap, s.inputRowHeap(), f.name());
+      assertEquals(inHeap, s.readBackHeap(), f.name());
+      long features = 4 + 8 + 8 * 36 + 4 * 2_304;
+      long activation = f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32
+          ? 4 + 4 * 20_736 : 4 + 8 + 8 * 324 + 4 * 20_736;
+      assertEquals(features + activation + CostModel.ROW_OVERHEAD_BYTES, s.rowBytes(), f.name());
+      long emitted = (16 + 4 * 2_304) + (16 + 4 * 20_736);
+      assertEquals(emitted, s.emittedHeap(), f.name());
+      // Spark's encoding and caching: features converted and copied (2×); a binary activation copied into
+      // the row and read back three times by the column builder (4×), an array one converted and copied (2×)
+      long encoded = 2 * features + (f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32 ? 4 : 2) * activation
+          + CostModel.ROW_OVERHEAD_BYTES;
+      assertEquals(encoded, s.encodedHeap(), f.name());
+      long perImage = inHeap + 4 * 13_824 + 8 * 20_736 + emitted + encoded;
+      assertEquals((long) (32.0 * perImage + 90 * s.rowBytes() * CostModel.COLUMN_BUILDER_GROWTH),
+          CostModel.taskHeap(s, 32, 90), f.name());
+    }
+    // reading a boxed array<float> back costs 5× the bytes of a binary one: the staged plan is cheaper
+    // with binary activations
+    Resources r = resources(8 * GIB, 2);
+    double binary = Optimizer.evaluate(LogicalPlan.STAGED, w, r, Overrides.NONE).cost();
+    double array = Optimizer.evaluate(LogicalPlan.STAGED, w, r, new Overrides(null, null, null, null, null, null,
+        null, null, null, org.argus.plan.MaterializedFormat.ARRAY_FLOAT)).cost();
+    assertTrue(array > binary, array + " vs " + binary);
+  }
+
+  @Test
   void persistenceFollowsTheStorageRegion() {
     Resources r = resources(4 * GIB, 2);
     long storage = CostModel.storageRegion(r);
@@ -112,7 +149,9 @@ class OptimizerTest {
   void partitionsBoundThePartitionSize() {
     Resources r = resources(4 * GIB, 2);
     assertEquals(4, CostModel.partitions(1000, 1000, r));
-    assertEquals(1000, CostModel.partitions(100_000, 64 * MIB / 100 * 10, r) > 999 ? 1000 : -1);
+    // 100 000 rows of 6 710 880 bytes = 10 000 partitions of 64 MiB
+    assertEquals(10_000, CostModel.partitions(100_000, 64 * MIB / 100 * 10, r));
+    assertEquals(100, CostModel.partitions(100, 64 * MIB, r), "never more partitions than rows");
     assertEquals(3, CostModel.partitions(3, 1000, r));
   }
 

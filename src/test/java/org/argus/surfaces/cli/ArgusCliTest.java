@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.argus.testing.SparkTestSession;
+import org.argus.surfaces.report.ReportJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,20 +70,28 @@ class ArgusCliTest {
         "--layers", "block_3_expand_relu,block_6_expand_relu,out_relu", "--max-iter", "30",
         "--out", dir.toString());
     assertTrue(o[0].contains("best layer"), o[0]);
-    assertTrue(o[1].contains("stage 3/3 out_relu"), o[1]);
-    JsonNode r = new ObjectMapper().readTree(Files.readString(dir.resolve("report.json")));
-    assertEquals("mobilenet_v2", r.get("model").asText());
-    assertEquals(200, r.get("train").asInt());
-    assertEquals(100, r.get("test").asInt());
+    assertTrue(o[1].contains("stage 3/3 block_6_expand_relu → out_relu"), o[1]);
+    JsonNode report = ReportJson.read(Files.readString(dir.resolve("report.json")));
+    assertEquals("demo", report.get("kind").asText());
+    JsonNode prov = report.get("provenance");
+    assertEquals("mobilenet_v2", prov.get("models").get(0).get("name").asText());
+    assertEquals("64x64:rgb:tf:nhwc", prov.get("models").get(0).get("preprocessing").asText());
+    assertEquals("fashion-mnist train 200 / test 100", prov.get("spec").get("images").asText());
+    assertEquals(42, prov.get("seed").asInt());
+    JsonNode r = report.get("result");
+    assertEquals("staged", r.get("plan").get("logical").asText(), "the demo shows staging");
     assertEquals(3, r.get("layers").size());
     for (JsonNode l : r.get("layers")) {
-      for (String f : new String[] {"layer", "dim", "accuracy", "f1", "seconds"}) {
+      for (String f : new String[] {"layer", "feature_dim", "accuracy", "macro_f1", "inference_seconds",
+          "training_seconds"}) {
         assertTrue(l.has(f), f + " missing in " + l);
       }
       // 10 classes: far above chance even on 200 images
       assertTrue(l.get("accuracy").asDouble() > 0.3, l.toString());
     }
-    assertEquals(192 * 4, r.get("layers").get(1).get("dim").asInt());
+    assertEquals(192 * 4, r.get("layers").get(1).get("feature_dim").asInt());
+    assertEquals(200, r.get("layers").get(1).get("train_rows").asInt());
+    assertEquals(100, r.get("layers").get(1).get("test_rows").asInt());
     assertTrue(r.get("total_seconds").asDouble() > 0);
     assertTrue(Files.readString(dir.resolve("report.md")).contains("| `out_relu` |"));
   }

@@ -10,6 +10,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,19 +24,31 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.argus.data.FashionMnist;
-import org.argus.execution.ProgressSink;
-import org.argus.execution.StageProbe;
-import org.argus.execution.StagedFeatureExtraction;
-import org.argus.model.onnx.OnnxModel;
+import org.apache.spark.sql.types.StructType;
+import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.GraphSource;
+import org.argus.execution.inference.HandleInvalid;
+import org.argus.execution.inference.Inference;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.execution.inference.TensorSource;
+import org.argus.model.resolve.GraphCut;
+import org.argus.model.resolve.ModelRef;
+import org.argus.model.resolve.ResolvedModel;
 import org.argus.model.provision.PretrainedModels;
 import org.argus.model.roster.Roster;
+import org.argus.plan.MaterializedFormat;
 import org.argus.plan.Pooling;
-import org.argus.plan.StagedPlan;
 import org.argus.runtime.SessionCache;
 import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * A real standalone cluster (master + 2 worker JVMs on 127.0.0.1, one 1-core executor each):
@@ -156,8 +169,9 @@ class StandaloneClusterTest {
   }
 
   /**
-   * The cluster side of both tests, in one application: where 16 small tasks run, then the staged
-   * MobileNetV2 feature transfer on 100 Fashion-MNIST images, then two rounds of a session probe.
+   * The cluster side of both tests, in one application: which JVM a task in each executor slot
+   * runs in, then the staged MobileNetV2 feature transfer on 100 Fashion-MNIST images, then two
+   * rounds of a session probe in every executor slot.
    */
   static final class ClusterChecks implements ClusterJob<ClusterChecks.Result> {
     private static final long serialVersionUID = 1L;
@@ -173,99 +187,148 @@ class StandaloneClusterTest {
         HashMap<String, ExecutorSessions> sessionsByExecutor)
         implements Serializable {}
 
-    static StagedPlan plan() throws Exception {
-      return StagedPlan.build(
-          OnnxModel.load(PretrainedModels.onnxFile("mobilenet_v2")),
-          "mobilenet_v2",
-          "input_1",
-          LAYERS,
-          Roster.get("mobilenet_v2").preprocessing().withSize(64, 64),
-          Pooling.parse("max:2"));
+    /** The staged cuts: pixels → block_6_expand_relu, block_6_expand_relu → out_relu (64²). */
+    static List<GraphCut> plan() throws Exception {
+      ResolvedModel m = ResolvedModel.resolve(ModelRef.roster("mobilenet_v2").withInputSize(64),
+          ResolvedModel.LOCAL_FILES);
+      return List.of(m.cutFromPixels(List.of(LAYERS.get(0))), m.cut(List.of(LAYERS.get(0)), List.of(LAYERS.get(1))));
     }
 
-    /** Features of every stage by layer and image id, computed on {@code spark}. */
-    static HashMap<String, Map<Long, float[]>> extract(SparkSession spark, StagedPlan plan)
-        throws Exception {
+    /** Features of every stage by layer and image id, computed on {@code spark} by the inference kernel. */
+    static HashMap<String, Map<Long, float[]>> extract(SparkSession spark, List<GraphCut> cuts) throws Exception {
       Dataset<Row> images =
           FashionMnist.sample(spark, FashionMnist.Split.TEST, IMAGES, 7).repartition(PARTITIONS);
+      Emit features = new Emit.Features(Pooling.parse("max:2"), false);
+      StructType in = images.schema();
+      long[] shape = cuts.get(0).model().inferShapes(Map.of("input_1", new long[] {1, 64, 64, 3}))
+          .get(LAYERS.get(0)).shape();
+      InferenceStage first = new InferenceStage("stage 1", graph(spark, cuts.get(0)),
+          List.of(new InferenceStage.Input("input_1", new TensorSource.Images(in.fieldIndex("image"), false,
+              Roster.get("mobilenet_v2").preprocessing().withSize(64, 64)))),
+          List.of(new InferenceStage.Output("f", LAYERS.get(0), features),
+              new InferenceStage.Output("act", LAYERS.get(0), new Emit.Activation(MaterializedFormat.DEFAULT))),
+          new int[] {in.fieldIndex("id")}, 0, 8, 1, HandleInvalid.ERROR, null);
+      Dataset<Row> s1 = Inference.apply(images, first, Counters.none()).persist(StorageLevel.MEMORY_AND_DISK());
+      InferenceStage second = new InferenceStage("stage 2", graph(spark, cuts.get(1)),
+          List.of(new InferenceStage.Input(LAYERS.get(0), new TensorSource.Activations(2,
+              java.util.Arrays.copyOfRange(shape, 1, shape.length), MaterializedFormat.DEFAULT))),
+          List.of(new InferenceStage.Output("f", LAYERS.get(1), features)), new int[] {0}, 0, 8, 1,
+          HandleInvalid.ERROR, null);
       HashMap<String, Map<Long, float[]>> byLayer = new HashMap<>();
-      new StagedFeatureExtraction(
-              spark,
-              plan,
-              new StagedFeatureExtraction.ExecutionOptions(8, 1, StorageLevel.MEMORY_AND_DISK()),
-              ProgressSink.SILENT)
-          .run(
-              images,
-              "image",
-              StageProbe.shapes(plan, 1),
-              out -> {
-                HashMap<Long, float[]> byId = new HashMap<>();
-                for (Row r :
-                    out.data().select("id", StagedFeatureExtraction.FEATURES).collectAsList()) {
-                  List<Float> f = r.getList(1);
-                  float[] v = new float[f.size()];
-                  for (int i = 0; i < v.length; i++) {
-                    v[i] = f.get(i);
-                  }
-                  byId.put(r.getLong(0), v);
-                }
-                byLayer.put(out.stage().layer(), byId);
-                System.err.printf("stage %s: %d rows in %.1f s%n",
-                    out.stage().layer(), out.rows(), out.seconds());
-              });
+      long t0 = System.nanoTime();
+      byLayer.put(LAYERS.get(0), byId(s1));
+      System.err.printf("stage %s: %d rows in %.1f s%n", LAYERS.get(0), byLayer.get(LAYERS.get(0)).size(),
+          (System.nanoTime() - t0) / 1e9);
+      t0 = System.nanoTime();
+      byLayer.put(LAYERS.get(1), byId(Inference.apply(s1, second, Counters.none())));
+      System.err.printf("stage %s: %d rows in %.1f s%n", LAYERS.get(1), byLayer.get(LAYERS.get(1)).size(),
+          (System.nanoTime() - t0) / 1e9);
+      s1.unpersist();
       return byLayer;
+    }
+
+    private static GraphSource graph(SparkSession spark, GraphCut cut) {
+      return GraphSource.broadcast(cut.sha256(),
+          spark.sparkContext().broadcast(cut.bytes(), scala.reflect.ClassTag$.MODULE$.apply(byte[].class)));
+    }
+
+    private static Map<Long, float[]> byId(Dataset<Row> d) {
+      HashMap<Long, float[]> byId = new HashMap<>();
+      for (Row r : d.select("id", "f").collectAsList()) {
+        List<Float> f = r.getList(1);
+        float[] v = new float[f.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = f.get(i);
+        }
+        byId.put(r.getLong(0), v);
+      }
+      return byId;
+    }
+
+    /** Code run in an executor slot; serializable so that it ships to the executors. */
+    interface SlotProbe<T> extends Serializable {
+      T run() throws Exception;
+    }
+
+    /**
+     * Runs {@code probe} once in every executor slot, all at the same time: a barrier stage
+     * (Spark's barrier execution mode, SPARK-24374) of {@code spark.cores.max} tasks is launched
+     * only when every one of its tasks has a free slot, and fails when the cluster has fewer
+     * slots. With one core per executor, each executor therefore runs exactly one of the tasks —
+     * no sleeps, no reliance on how fast tasks finish.
+     *
+     * @return the probe's results, one per slot
+     */
+    static <T> List<T> onEverySlot(SparkSession spark, SlotProbe<T> probe) {
+      int slots = spark.sparkContext().getConf().getInt("spark.cores.max", 0);
+      if (slots < 1) {
+        throw new IllegalStateException(
+            "spark.cores.max = " + slots + "; StandaloneCluster.driverConf() sets it to the"
+                + " cluster's total cores (valid: >= 1)");
+      }
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Function1<Iterator<Integer>, Iterator<T>> once =
+          (Function1<Iterator<Integer>, Iterator<T>> & Serializable)
+              partition -> CollectionConverters.asScala(List.of(runProbe(probe)).iterator());
+      @SuppressWarnings("unchecked")
+      ClassTag<T> tag = (ClassTag<T>) ClassTag$.MODULE$.apply(Object.class);
+      return jsc.parallelize(IntStream.range(0, slots).boxed().toList(), slots)
+          .rdd()
+          .barrier()
+          .mapPartitions(once, false, tag)
+          .toJavaRDD()
+          .collect();
+    }
+
+    private static <T> T runProbe(SlotProbe<T> probe) {
+      try {
+        return probe.run();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(
+            "probe failed on executor " + SparkEnv.get().executorId() + ": " + e, e);
+      }
     }
 
     @Override
     public Result run(SparkSession spark) throws Exception {
       long t0 = System.nanoTime();
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       ArrayList<String> where =
           new ArrayList<>(
-              jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
-                  .mapPartitions(
-                      it -> {
-                        Thread.sleep(50);
-                        return List.of(
-                                SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())
-                            .iterator();
-                      })
-                  .distinct()
-                  .collect());
+              new LinkedHashSet<>(
+                  onEverySlot(
+                      spark,
+                      () -> SparkEnv.get().executorId() + " " + ProcessHandle.current().pid())));
       where.add(String.valueOf(ProcessHandle.current().pid()));
       System.err.printf("where tasks run: %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
-      StagedPlan plan = plan();
+      List<GraphCut> plan = plan();
       System.err.printf("plan built: %.1f s%n", (System.nanoTime() - t0) / 1e9);
       HashMap<String, Map<Long, float[]>> byLayer = extract(spark, plan);
-      List<String> shas = plan.stages().stream().map(StagedPlan.Stage::sha256).toList();
+      List<String> shas = plan.stream().map(GraphCut::sha256).toList();
       HashMap<String, ExecutorSessions> byExecutor = new HashMap<>();
       for (int round = 0; round < 2; round++) {
         List<ExecutorSessions> seen =
-            jsc.parallelize(IntStream.range(0, 16).boxed().toList(), 16)
-                .mapPartitions(
-                    it -> {
-                      Thread.sleep(50);
-                      HashMap<String, HashSet<Integer>> ids = new HashMap<>();
-                      for (String sha : shas) {
-                        // a session that is not cached yet would be created: fail instead
-                        Object s =
-                            SessionCache.get(
-                                sha,
-                                () -> {
-                                  throw new IllegalStateException(
-                                      "executor " + SparkEnv.get().executorId()
-                                          + " holds no session for stage graph " + sha);
-                                },
-                                1);
-                        ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
-                      }
-                      return List.of(
-                              new ExecutorSessions(
-                                  SparkEnv.get().executorId(), SessionCache.size(), ids))
-                          .iterator();
-                    })
-                .collect();
+            onEverySlot(
+                spark,
+                () -> {
+                  HashMap<String, HashSet<Integer>> ids = new HashMap<>();
+                  for (String sha : shas) {
+                    // a session that is not cached yet would be created: fail instead
+                    Object s =
+                        SessionCache.get(
+                            sha,
+                            () -> {
+                              throw new IllegalStateException(
+                                  "executor " + SparkEnv.get().executorId()
+                                      + " holds no session for stage graph " + sha);
+                            },
+                            1);
+                    ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
+                  }
+                  return new ExecutorSessions(SparkEnv.get().executorId(), SessionCache.size(), ids);
+                });
         for (ExecutorSessions s : seen) {
           byExecutor.merge(
               s.executorId(),

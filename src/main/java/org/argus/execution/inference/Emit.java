@@ -1,0 +1,174 @@
+package org.argus.execution.inference;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.argus.plan.MaterializedFormat;
+import org.argus.plan.Pooling;
+
+/**
+ * What one output column of an {@link InferenceStage} holds, made from one graph output per
+ * example: features (pooled or flattened), the raw activation in a {@link MaterializedFormat},
+ * class probabilities, or the top-k classes.
+ */
+public sealed interface Emit extends Serializable
+    permits Emit.Features, Emit.Activation, Emit.Probabilities, Emit.TopK {
+
+  /** @return the column's Spark type */
+  DataType type();
+
+  /**
+   * Makes the cell of example {@code i}.
+   *
+   * @param values the output tensor of the whole batch, float32, batch first
+   * @param shape the output tensor's shape ({@code [N, …]})
+   * @param i the example
+   * @return the cell value (a fresh object per row: Spark keeps references)
+   */
+  Object cell(float[] values, long[] shape, int i);
+
+  /**
+   * Features: a 4-D {@code [N, C, H, W]} activation reduced by {@code pooling} ({@link
+   * Pooling#apply}: {@code C·K·K} floats channel-major for {@code max:K}/{@code avg:K}, {@code C}
+   * for global pooling, {@code C·H·W} for {@code none}); any other rank, or a null pooling,
+   * flattened row-major.
+   *
+   * @param pooling reduction of 4-D outputs, or null to flatten every output
+   * @param vector true for an ml {@code DenseVector} (float64), false for {@code array<float>}
+   */
+  record Features(Pooling pooling, boolean vector) implements Emit {
+    @Override
+    public DataType type() {
+      return vector ? SQLDataTypes.VectorType() : DataTypes.createArrayType(DataTypes.FloatType, false);
+    }
+
+    @Override
+    public Object cell(float[] values, long[] shape, int i) {
+      int per = perExample(shape);
+      float[] f;
+      if (pooling != null && shape.length == 4) {
+        int c = (int) shape[1];
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        f = new float[pooling.outputDim(c, h, w)];
+        pooling.apply(values, i * per, c, h, w, f, 0);
+      } else {
+        f = Arrays.copyOfRange(values, i * per, (i + 1) * per);
+      }
+      if (!vector) {
+        return f;
+      }
+      double[] d = new double[f.length];
+      for (int k = 0; k < f.length; k++) {
+        d[k] = f[k];
+      }
+      return Vectors.dense(d);
+    }
+  }
+
+  /**
+   * The activation itself, for the next stage of a staged plan.
+   *
+   * @param format how it is stored ({@code binary} little-endian float32, or {@code array<float>})
+   */
+  record Activation(MaterializedFormat format) implements Emit {
+    @Override
+    public DataType type() {
+      return format == MaterializedFormat.BINARY_FLOAT32
+          ? DataTypes.BinaryType
+          : DataTypes.createArrayType(DataTypes.FloatType, false);
+    }
+
+    @Override
+    public Object cell(float[] values, long[] shape, int i) {
+      int per = perExample(shape);
+      return format == MaterializedFormat.BINARY_FLOAT32
+          ? MaterializedFormat.encodeBinary(values, i * per, per)
+          : Arrays.copyOfRange(values, i * per, (i + 1) * per);
+    }
+  }
+
+  /** Class probabilities as {@code array<float>} (the head's output, flattened). */
+  record Probabilities() implements Emit {
+    @Override
+    public DataType type() {
+      return DataTypes.createArrayType(DataTypes.FloatType, false);
+    }
+
+    @Override
+    public Object cell(float[] values, long[] shape, int i) {
+      int per = perExample(shape);
+      return Arrays.copyOfRange(values, i * per, (i + 1) * per);
+    }
+  }
+
+  /**
+   * The {@code k} most probable classes as {@code array<struct<label:string, probability:float>>},
+   * most probable first (ties: lower class index first).
+   *
+   * @param k classes to keep (≥ 1)
+   * @param labels class names in output order (a class without a name is its index)
+   */
+  record TopK(int k, List<String> labels) implements Emit {
+    /** The struct of one entry. */
+    public static final StructType ENTRY = new StructType()
+        .add("label", DataTypes.StringType, false)
+        .add("probability", DataTypes.FloatType, false);
+
+    /** Copies the labels; checks k. */
+    public TopK {
+      if (k < 1) {
+        throw new IllegalArgumentException("top-k needs k ≥ 1, found " + k);
+      }
+      labels = List.copyOf(labels);
+    }
+
+    @Override
+    public DataType type() {
+      return DataTypes.createArrayType(ENTRY, false);
+    }
+
+    @Override
+    public Object cell(float[] values, long[] shape, int i) {
+      int per = perExample(shape);
+      return top(Arrays.copyOfRange(values, i * per, (i + 1) * per), k, labels);
+    }
+
+    /**
+     * @param p probabilities of one example
+     * @param k classes to keep
+     * @param labels class names
+     * @return the {@code k} most probable classes as (label, probability) rows
+     */
+    public static Row[] top(float[] p, int k, List<String> labels) {
+      Integer[] idx = new Integer[p.length];
+      for (int c = 0; c < p.length; c++) {
+        idx[c] = c;
+      }
+      Arrays.sort(idx, (a, b) -> p[b] != p[a] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
+      int n = Math.min(k, p.length);
+      Row[] out = new Row[n];
+      for (int j = 0; j < n; j++) {
+        int c = idx[j];
+        out[j] = RowFactory.create(c < labels.size() ? labels.get(c) : Integer.toString(c), p[c]);
+      }
+      return out;
+    }
+  }
+
+  /** @return floats per example of a batch tensor shape */
+  static int perExample(long[] shape) {
+    long n = 1;
+    for (int i = 1; i < shape.length; i++) {
+      n *= shape[i];
+    }
+    return Math.toIntExact(n);
+  }
+}

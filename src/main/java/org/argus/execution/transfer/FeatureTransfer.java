@@ -1,0 +1,209 @@
+package org.argus.execution.transfer;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.network.util.JavaUtils;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.argus.ArgusException;
+import org.argus.execution.ProgressSink;
+import org.argus.model.resolve.ModelRef;
+import org.argus.model.resolve.ResolvedModel;
+import org.argus.plan.cost.Optimizer;
+import org.argus.plan.cost.PhysicalPlan;
+import org.argus.plan.cost.Resources;
+import org.argus.plan.cost.Workload;
+
+/**
+ * Declarative multi-layer feature transfer (Vista, Nakandala &amp; Kumar, SIGMOD 2020), the one
+ * transfer engine behind {@code argus transfer} and {@code argus demo}: {@link #prepare} resolves
+ * the model and its layers ({@link TransferLayers}), reads and cleans the inputs ({@link
+ * TransferInputs}: bad rows quarantined with a reason and counted) and asks the {@link Optimizer}
+ * for a plan — nothing is inferred yet, so {@link #explain()} is cheap; {@link #run()} executes the
+ * chosen lazy, eager or staged plan through the one inference kernel ({@link PlanExecution}),
+ * trains the downstream learner on every layer ({@link DownstreamTraining}) and measures the run
+ * against the estimates ({@link RunMeasurements}, EXPLAIN ANALYZE).
+ *
+ * <p>An unknown layer, a missing column, or a label with fewer than two classes is an {@link
+ * IllegalArgumentException} before any inference. Results are identical across plans for the same
+ * seed (the split and folds are hashes of the id and the seed; rows keep a fixed order).
+ */
+public final class FeatureTransfer {
+  private final SparkSession spark;
+  private final TransferSpec spec;
+  private final ProgressSink progress;
+  private final TransferLayers layers;
+  private final TransferInputs inputs;
+  private final Optimizer.Decision decision;
+
+  private FeatureTransfer(SparkSession spark, TransferSpec spec, ProgressSink progress, TransferLayers layers,
+      TransferInputs inputs, Optimizer.Decision decision) {
+    this.spark = spark;
+    this.spec = spec;
+    this.progress = progress;
+    this.layers = layers;
+    this.inputs = inputs;
+    this.decision = decision;
+  }
+
+  /**
+   * Resolves the spec and plans the run; runs only small Spark queries (counts and aggregations of
+   * the inputs, never the CNN).
+   *
+   * @param spark the session
+   * @param spec the job
+   * @param progress where to report long work
+   * @return the prepared transfer
+   * @throws IllegalArgumentException for an unknown model or layer, a missing column, a non-numeric
+   *     feature column, a label with fewer than two classes, or no rows left after cleaning
+   * @throws org.argus.plan.cost.NoFeasiblePlanException when no plan fits the resources
+   * @throws ArgusException when the model or the data cannot be provisioned or read
+   */
+  public static FeatureTransfer prepare(SparkSession spark, TransferSpec spec, ProgressSink progress)
+      throws ArgusException {
+    ResolvedModel model = ResolvedModel.resolve(
+        ModelRef.parse(spec.model(), spec.preprocessing(), spec.inputSize()), ResolvedModel.LOCAL_FILES);
+    TransferLayers layers = TransferLayers.of(model, spec);
+    String group = "argus.transfer.prepare." + System.nanoTime();
+    spark.sparkContext().setJobGroup(group, "feature transfer: reading inputs", false);
+    progress.begin("reading inputs", -1, "Spark jobs", () -> finishedJobs(spark, group));
+    TransferInputs inputs;
+    try {
+      inputs = TransferInputs.read(spark, spec);
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+    TransferResult.Counts c = inputs.counts();
+    progress.end("reading inputs", String.format("%d images, %d table rows, %d joined, %d quarantined",
+        c.imageRows(), c.tableRows(), c.joinedRows(), c.quarantined()));
+    Workload w = new Workload(layers.costs(), model.pixelInput(), model.preprocessing().floatsPerExample(),
+        model.graph().toBytes().length, inputs.cleanImageRows(), inputs.imageBytesPerRow(),
+        inputs.table() == null ? 0 : c.tableRows(),
+        inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows());
+    Resources r = spec.resources() != null ? spec.resources() : detect(spark);
+    return new FeatureTransfer(spark, spec, progress, layers, inputs, Optimizer.optimize(w, r, spec.overrides()));
+  }
+
+  /** @return Spark jobs of {@code group} that finished (for progress) */
+  private static long finishedJobs(SparkSession spark, String group) {
+    org.apache.spark.SparkStatusTracker t = spark.sparkContext().statusTracker();
+    long n = 0;
+    for (int id : t.getJobIdsForGroup(group)) {
+      scala.Option<org.apache.spark.SparkJobInfo> info = t.getJobInfo(id);
+      if (info.isDefined() && info.get().status() == org.apache.spark.JobExecutionStatus.SUCCEEDED) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** @return the optimizer's decision (chosen plan, rejected alternatives, estimates) */
+  public Optimizer.Decision decision() {
+    return decision;
+  }
+
+  /** @return row counts of the inputs, the join and the quarantine (known before running) */
+  public TransferResult.Counts counts() {
+    return inputs.counts();
+  }
+
+  /** @return the layers, bottom to top */
+  public List<String> layers() {
+    return layers.layers();
+  }
+
+  /** @return the resolved model (name, sha256, preprocessing at the run's input size) */
+  public ResolvedModel model() {
+    return layers.model();
+  }
+
+  /**
+   * @return the quarantined rows, lazily: {@code id string, kind string, reason string} (kind:
+   *     {@code image}, {@code duplicate id} or {@code structured value}); null when nothing could
+   *     be quarantined (no image rows and no table)
+   */
+  public Dataset<Row> quarantine() {
+    return inputs.quarantine();
+  }
+
+  /** @return EXPLAIN: the chosen plan as a tree with estimates, the rejected plans and why, and the input handling notes */
+  public String explain() {
+    StringBuilder sb = new StringBuilder(decision.explain());
+    for (String n : notes()) {
+      sb.append("input: ").append(n).append('\n');
+    }
+    return sb.toString();
+  }
+
+  private List<String> notes() {
+    List<String> notes = new ArrayList<>(layers.notes());
+    notes.addAll(inputs.notes());
+    return notes;
+  }
+
+  /**
+   * Runs the chosen plan and trains the downstream learner on each layer.
+   *
+   * <p>Spark job failures propagate as Spark throws them ({@code org.apache.spark.SparkException},
+   * undeclared: Spark's Scala API does not declare it).
+   *
+   * @return per-layer metrics and models, the plan, counts and measurements
+   * @throws IllegalArgumentException when the learner rejects a layer's features (naming the
+   *     learner, the layer and the dimension)
+   */
+  public TransferResult run() {
+    PhysicalPlan p = decision.chosen();
+    long t0 = System.nanoTime();
+    String confKey = "spark.sql.inMemoryColumnarStorage.batchSize";
+    String oldBatch = spark.conf().get(confKey, null);
+    spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
+    RunMeasurements m = RunMeasurements.start(spark);
+    List<String> notes = notes();
+    List<TransferResult.LayerResult> results;
+    TransferResult.Measured measured;
+    try {
+      results = new PlanExecution(spark, spec, layers, inputs, p, progress, m).run();
+    } finally {
+      measured = m.stop((System.nanoTime() - t0) / 1e9, notes);
+      if (oldBatch == null) {
+        spark.conf().unset(confKey);
+      } else {
+        spark.conf().set(confKey, oldBatch);
+      }
+    }
+    ResolvedModel model = layers.model();
+    return new TransferResult(results, decision, inputs.counts(), measured, notes, measured.seconds(),
+        new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
+            spec.pooling().toString()));
+  }
+
+  /**
+   * Detects the budget from the session: local mode — one executor with the driver's heap ({@code
+   * Runtime.maxMemory}), {@code defaultParallelism} cores and physical memory minus heap for ONNX
+   * Runtime; a cluster — {@code spark.executor.instances/cores/memory/memoryOverhead} (Spark's
+   * defaults 2, 1, 1g, max(384m, 10 %)).
+   *
+   * @param spark the session
+   * @return the resources
+   */
+  public static Resources detect(SparkSession spark) {
+    org.apache.spark.SparkConf c = spark.sparkContext().getConf();
+    long broadcast = JavaUtils.byteStringAsBytes(spark.conf().get("spark.sql.autoBroadcastJoinThreshold", "10m"));
+    broadcast = Math.max(0, broadcast);
+    if (spark.sparkContext().isLocal()) {
+      long heap = Runtime.getRuntime().maxMemory();
+      long phys = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getTotalMemorySize();
+      return new Resources(1, spark.sparkContext().defaultParallelism(), heap, Math.max(0, phys - heap), broadcast);
+    }
+    int executors = c.getInt("spark.executor.instances", 2);
+    int cores = c.getInt("spark.executor.cores", 1);
+    long heap = JavaUtils.byteStringAsBytes(c.get("spark.executor.memory", "1g"));
+    long overhead = c.contains("spark.executor.memoryOverhead")
+        ? JavaUtils.byteStringAsMb(c.get("spark.executor.memoryOverhead")) << 20
+        : Math.max(384L << 20, heap / 10);
+    return new Resources(executors, cores, heap, overhead, broadcast);
+  }
+}
