@@ -13,6 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.argus.ArgusException;
 import org.argus.data.FashionMnist;
 import org.argus.data.image.ImageFolder;
 import org.argus.execution.SparkSessions;
@@ -157,7 +158,7 @@ final class SelectCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() throws ArgusException, java.io.IOException {
     PrintStream out = System.out;
     if (resume != null) {
       Map<String, String> stored = new RunDirectory(resume).readSpec();
@@ -257,7 +258,7 @@ final class SelectCommand implements Callable<Integer> {
     throw new IllegalArgumentException("--data " + data + ": images must be square (found " + first.x().length + " values)");
   }
 
-  private JavaRDD<Example> load(SparkSession spark, PrintStream out) throws Exception {
+  private JavaRDD<Example> load(SparkSession spark, PrintStream out) throws ArgusException {
     if (data.equals("fashion-mnist")) {
       return Examples.fromImages(FashionMnist.sample(spark, FashionMnist.Split.TRAIN, images, seed), "image", "label");
     }
