@@ -79,15 +79,12 @@ public sealed interface TensorSource extends Serializable
   record Activations(int column, long[] shape, MaterializedFormat format) implements TensorSource {
     @Override
     public int floatsPerExample() {
-      return Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+      return product(shape);
     }
 
     @Override
     public long[] batchShape(int n) {
-      long[] s = new long[shape.length + 1];
-      s[0] = n;
-      System.arraycopy(shape, 0, s, 1, shape.length);
-      return s;
+      return withBatch(n, shape);
     }
 
     @Override
@@ -123,15 +120,12 @@ public sealed interface TensorSource extends Serializable
   record Numbers(int column, String name, String tensor, long[] shape) implements TensorSource {
     @Override
     public int floatsPerExample() {
-      return Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+      return product(shape);
     }
 
     @Override
     public long[] batchShape(int n) {
-      long[] s = new long[shape.length + 1];
-      s[0] = n;
-      System.arraycopy(shape, 0, s, 1, shape.length);
-      return s;
+      return withBatch(n, shape);
     }
 
     @Override
@@ -201,5 +195,18 @@ public sealed interface TensorSource extends Serializable
       }
       return list.size();
     }
+  }
+
+  /** @return the number of values in a tensor of this shape (fits an int: one example) */
+  private static int product(long[] shape) {
+    return Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+  }
+
+  /** @return {@code [n, shape...]} */
+  private static long[] withBatch(int n, long[] shape) {
+    long[] s = new long[shape.length + 1];
+    s[0] = n;
+    System.arraycopy(shape, 0, s, 1, shape.length);
+    return s;
   }
 }

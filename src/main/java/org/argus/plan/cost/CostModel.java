@@ -24,7 +24,7 @@ import org.argus.plan.MaterializedFormat;
  * code computed each 2×2 max-pool bin over its last row only, Argus's {@code Pooling} takes every
  * row and column of the bin, so feature values (not sizes) differ from the published code.
  *
- * <h2>Formulas (per executor; {@code t} tasks, {@code b} batch, {@code r} column-batch rows)</h2>
+ * <h2>Formulas (per executor; {@code t} tasks, {@code b} batch, {@code r} column-batch rows, at most a partition's rows: a column batch ends with its partition)</h2>
  *
  * <p>Sizes of materialized cells come from the plan's {@link MaterializedFormat} — the same value
  * the executor encodes with — so the model charges what runs: a {@code binary} activation is 4

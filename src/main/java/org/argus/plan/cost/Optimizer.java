@@ -239,12 +239,15 @@ public final class Optimizer {
     Sizes z = sizes(lp, shapes, rows);
     Persistence persistence = o.persistence() != null ? o.persistence() : CostModel.persistenceFor(z.maxHeld(), r);
     int colRows = o.columnBatchRows() != null ? o.columnBatchRows() : CostModel.columnBatchRows(z.maxRowBytes());
+    int partitions = o.partitions() != null ? o.partitions() : CostModel.partitions(rows, z.maxRowBytes(), r);
+    // a task's column builder holds at most its partition's rows, however large the column batch
+    int builderRows = (int) Math.min(colRows, Math.max(1, (rows + partitions - 1) / partitions));
     long heldHeap = CostModel.heldOnHeap(z.maxHeld(), persistence, r);
     long inputCache = w.imageRows() * w.imageBytesPerRow() / r.executors();
     long taskBudget = (long) (CostModel.TASK_HEAP_SHARE * Math.max(0, CostModel.usableHeap(r) - heldHeap - inputCache));
     long sessions = sessionBytes(lp, w);
     int cores = r.coresPerExecutor();
-    int[] choice = search(shapes, o, cores, colRows, taskBudget, sessions, r);
+    int[] choice = search(shapes, o, cores, builderRows, taskBudget, sessions, r);
     int tasks = choice[0];
     int batch = choice[1];
     boolean fits = choice[2] == 1;
@@ -254,7 +257,7 @@ public final class Optimizer {
     double cost = 0;
     for (int i = 0; i < shapes.size(); i++) {
       CostModel.StageShape s = shapes.get(i);
-      long th = CostModel.taskHeap(s, batch, colRows);
+      long th = CostModel.taskHeap(s, batch, builderRows);
       long nat = sessions + (long) (tasks * batch * s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR);
       maxTaskHeap = Math.max(maxTaskHeap, th);
       maxNative = Math.max(maxNative, nat);
@@ -268,13 +271,12 @@ public final class Optimizer {
     cost += CostModel.BYTE_FLOPS * (z.materialized() + z.readBack())
         * (persistence == Persistence.DISK_ONLY ? 1 + CostModel.DISK_BYTE_FLOPS / CostModel.BYTE_FLOPS : 1);
     cost += joinCost(placement, strategy, w, r, rows, tableBytes);
-    int partitions = o.partitions() != null ? o.partitions() : CostModel.partitions(rows, z.maxRowBytes(), r);
     int threads = o.ortThreads() != null ? o.ortThreads() : Math.max(1, cores / tasks);
     if (tasks * threads > cores) {
       notes.add(String.format("%d tasks × %d ORT threads oversubscribe %d cores", tasks, threads, cores));
     }
     long peakHeap = CostModel.RESERVED_BYTES + inputCache + heldHeap + (long) tasks * maxTaskHeap;
-    String reason = fits ? "" : whyNot(tasks, maxTaskHeap, batch, colRows, taskBudget, maxNative, r);
+    String reason = fits ? "" : whyNot(tasks, maxTaskHeap, batch, builderRows, taskBudget, maxNative, r);
     return new PhysicalPlan(lp, persistence, partitions, tasks, threads, batch, colRows, format, placement,
         strategy, estimates, peakHeap, maxNative, z.materialized(), cost, fits, reason, notes);
   }

@@ -135,6 +135,22 @@ class OptimizerTest {
   }
 
   @Test
+  void aTasksColumnBuilderIsChargedForAtMostItsPartitionsRows() {
+    // 1 000 images in 8 partitions = 125 rows a task: a 10 000-row column batch never fills
+    List<LayerCost> ls = List.of(new LayerCost("a", "input", 13_824, 1_536, 10, 10, 13_824));
+    Workload w = new Workload(ls, "input", 27_648, MIB, 1000, 848, 0, 0, 1000);
+    Resources r = resources(8 * GIB, 2);
+    CostModel.StageShape s = CostModel.shapes(LogicalPlan.EAGER, w, org.argus.plan.MaterializedFormat.DEFAULT, 0).get(0);
+    for (int colRows : new int[] {10_000, 125, 40}) {
+      Overrides o = new Overrides(LogicalPlan.EAGER, Persistence.MEMORY_AND_DISK, 8, 2, 1, 32, null, null, colRows);
+      PhysicalPlan p = Optimizer.evaluate(LogicalPlan.EAGER, w, r, o);
+      assertEquals(colRows, p.columnBatchRows(), "the plan keeps the column batch setting");
+      assertEquals(CostModel.taskHeap(s, 32, Math.min(colRows, 125)), p.stages().get(0).taskHeapBytes(),
+          "column batch " + colRows);
+    }
+  }
+
+  @Test
   void persistenceFollowsTheStorageRegion() {
     Resources r = resources(4 * GIB, 2);
     long storage = CostModel.storageRegion(r);
