@@ -12,6 +12,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.argus.plan.MaterializedFormat;
 import org.argus.plan.Pooling;
+import org.argus.runtime.ElementType;
+import org.argus.runtime.ModelSession;
 
 /**
  * What one output column of an {@link InferenceStage} holds, made from one graph output per
@@ -19,7 +21,7 @@ import org.argus.plan.Pooling;
  * class probabilities, or the top-k classes.
  */
 public sealed interface Emit extends Serializable
-    permits Emit.Features, Emit.Activation, Emit.Probabilities, Emit.TopK {
+    permits Emit.Features, Emit.Activation, Emit.Probabilities, Emit.TopK, Emit.Tensor {
 
   /** @return the column's Spark type */
   DataType type();
@@ -27,12 +29,12 @@ public sealed interface Emit extends Serializable
   /**
    * Makes the cell of example {@code i}.
    *
-   * @param values the output tensor of the whole batch, float32, batch first
-   * @param shape the output tensor's shape ({@code [N, …]})
+   * @param output the output tensor of the whole batch, batch first ({@code [N, …]}); float32 for
+   *     every emit but {@link Tensor}
    * @param i the example
    * @return the cell value (a fresh object per row: Spark keeps references)
    */
-  Object cell(float[] values, long[] shape, int i);
+  Object cell(ModelSession.Output output, int i);
 
   /**
    * Features: a 4-D {@code [N, C, H, W]} activation reduced by {@code pooling} ({@link
@@ -50,7 +52,9 @@ public sealed interface Emit extends Serializable
     }
 
     @Override
-    public Object cell(float[] values, long[] shape, int i) {
+    public Object cell(ModelSession.Output output, int i) {
+      float[] values = output.values();
+      long[] shape = output.shape();
       int per = perExample(shape);
       float[] f;
       if (pooling != null && shape.length == 4) {
@@ -87,8 +91,9 @@ public sealed interface Emit extends Serializable
     }
 
     @Override
-    public Object cell(float[] values, long[] shape, int i) {
-      int per = perExample(shape);
+    public Object cell(ModelSession.Output output, int i) {
+      float[] values = output.values();
+      int per = perExample(output.shape());
       return format == MaterializedFormat.BINARY_FLOAT32
           ? MaterializedFormat.encodeBinary(values, i * per, per)
           : Arrays.copyOfRange(values, i * per, (i + 1) * per);
@@ -103,9 +108,9 @@ public sealed interface Emit extends Serializable
     }
 
     @Override
-    public Object cell(float[] values, long[] shape, int i) {
-      int per = perExample(shape);
-      return Arrays.copyOfRange(values, i * per, (i + 1) * per);
+    public Object cell(ModelSession.Output output, int i) {
+      int per = perExample(output.shape());
+      return Arrays.copyOfRange(output.values(), i * per, (i + 1) * per);
     }
   }
 
@@ -136,9 +141,9 @@ public sealed interface Emit extends Serializable
     }
 
     @Override
-    public Object cell(float[] values, long[] shape, int i) {
-      int per = perExample(shape);
-      return top(Arrays.copyOfRange(values, i * per, (i + 1) * per), k, labels);
+    public Object cell(ModelSession.Output output, int i) {
+      int per = perExample(output.shape());
+      return top(Arrays.copyOfRange(output.values(), i * per, (i + 1) * per), k, labels);
     }
 
     /**
@@ -160,6 +165,59 @@ public sealed interface Emit extends Serializable
         out[j] = RowFactory.create(c < labels.size() ? labels.get(c) : Integer.toString(c), p[c]);
       }
       return out;
+    }
+  }
+
+  /**
+   * One example of a graph output of any supported element type, flattened row-major: float and
+   * float16 as {@code array<float>}, double as {@code array<double>} (either as an ml {@code
+   * vector}, float64, with {@code vector}), int8 / uint8 / int16 / int32 as {@code array<int>},
+   * int64 as {@code array<bigint>}, bool as {@code array<boolean>}.
+   *
+   * @param element the graph output's element type
+   * @param vector true for an ml vector (floating types only)
+   */
+  record Tensor(ElementType element, boolean vector) implements Emit {
+    /** @throws IllegalArgumentException for a vector of a non-floating type */
+    public Tensor {
+      if (vector && !element.isFloating()) {
+        throw new IllegalArgumentException("an ml vector holds float64 values; a " + element.onnxName()
+            + " output is emitted as an array");
+      }
+    }
+
+    @Override
+    public DataType type() {
+      if (vector) {
+        return SQLDataTypes.VectorType();
+      }
+      return DataTypes.createArrayType(switch (element) {
+        case FLOAT, FLOAT16 -> DataTypes.FloatType;
+        case DOUBLE -> DataTypes.DoubleType;
+        case UINT8, INT8, INT16, INT32 -> DataTypes.IntegerType;
+        case INT64 -> DataTypes.LongType;
+        case BOOL -> DataTypes.BooleanType;
+      }, false);
+    }
+
+    @Override
+    public Object cell(ModelSession.Output output, int i) {
+      if (output.type() != element) {
+        throw new IllegalStateException("graph output '" + output.name() + "' has element type "
+            + output.type().onnxName() + " but its column was declared for " + element.onnxName());
+      }
+      int per = perExample(output.shape());
+      Object data = output.data();
+      Object cell = java.lang.reflect.Array.newInstance(data.getClass().getComponentType(), per);
+      System.arraycopy(data, i * per, cell, 0, per);
+      if (!vector) {
+        return cell;
+      }
+      double[] d = new double[per];
+      for (int k = 0; k < per; k++) {
+        d[k] = java.lang.reflect.Array.getDouble(cell, k);
+      }
+      return Vectors.dense(d);
     }
   }
 

@@ -101,9 +101,10 @@ final class InferenceKernel {
    */
   List<Row> run(List<Row> batch) {
     int n = batch.size();
-    List<float[]> buffers = new ArrayList<>();
-    for (int p : per) {
-      buffers.add(new float[n * p]);
+    int slots = stage.fixedBatch() > 0 ? stage.fixedBatch() : n;
+    List<Object> buffers = new ArrayList<>();
+    for (int k = 0; k < per.length; k++) {
+      buffers.add(stage.inputs().get(k).source().elementType().newArray(slots * per[k]));
     }
     List<Row> kept = new ArrayList<>(n);
     List<String> reasons = new ArrayList<>(n);
@@ -135,6 +136,11 @@ final class InferenceKernel {
     }
     counters.rows(n);
     List<ModelSession.Output> outs = valid == 0 ? List.of() : infer(buffers, valid);
+    return emit(kept, reasons, outs);
+  }
+
+  /** @return one output row per kept input row: kept columns, output cells (null when invalid), reason */
+  private List<Row> emit(List<Row> kept, List<String> reasons, List<ModelSession.Output> outs) {
     List<Row> result = new ArrayList<>(kept.size());
     int v = 0;
     boolean keepReason = stage.handleInvalid() == HandleInvalid.KEEP;
@@ -149,8 +155,7 @@ final class InferenceKernel {
       if (reason == null) {
         for (int o = 0; o < stage.outputs().size(); o++) {
           InferenceStage.Output out = stage.outputs().get(o);
-          ModelSession.Output t = outs.get(fetched.indexOf(out.tensor()));
-          values[keep.length + o] = out.emit().cell(t.values(), t.shape(), v);
+          values[keep.length + o] = out.emit().cell(outs.get(fetched.indexOf(out.tensor())), v);
         }
         v++;
       }
@@ -162,25 +167,36 @@ final class InferenceKernel {
     return result;
   }
 
-  private List<ModelSession.Output> infer(List<float[]> buffers, int valid) {
-    List<String> names = new ArrayList<>();
-    List<float[]> data = new ArrayList<>();
-    List<long[]> shapes = new ArrayList<>();
+  /**
+   * One ONNX Runtime call. A dynamic batch axis gets the {@code valid} examples; a fixed one ({@link
+   * InferenceStage#fixedBatch()}) always gets its size, the slots after {@code valid} left zero and
+   * their outputs never emitted; a whole-tensor input gets its row's tensor as is, and each output
+   * is read as one example ({@code [1, …]}).
+   */
+  private List<ModelSession.Output> infer(List<Object> buffers, int valid) {
+    int runBatch = stage.fixedBatch() > 0 ? stage.fixedBatch() : valid;
+    List<ModelSession.Input> feed = new ArrayList<>();
     for (int k = 0; k < per.length; k++) {
       InferenceStage.Input in = stage.inputs().get(k);
-      float[] b = buffers.get(k);
-      names.add(in.tensor());
-      data.add(b.length == valid * per[k] ? b : Arrays.copyOf(b, valid * per[k]));
-      shapes.add(in.source().batchShape(valid));
+      feed.add(new ModelSession.Input(in.tensor(), truncate(buffers.get(k), runBatch * per[k]),
+          in.source().elementType(), in.source().batchShape(runBatch)));
     }
     try {
-      List<ModelSession.Output> outs = names.size() == 1
-          ? session().run(names.get(0), data.get(0), shapes.get(0), fetched)
-          : session().run(names, data, shapes, fetched);
+      List<ModelSession.Output> outs = session().run(feed, fetched);
+      if (stage.wholeTensor()) {
+        List<ModelSession.Output> one = new ArrayList<>();
+        for (ModelSession.Output o : outs) {
+          long[] s = new long[o.shape().length + 1];
+          s[0] = 1;
+          System.arraycopy(o.shape(), 0, s, 1, o.shape().length);
+          one.add(new ModelSession.Output(o.name(), o.data(), o.type(), s));
+        }
+        return one;
+      }
       for (ModelSession.Output o : outs) {
-        if (o.shape().length == 0 || o.shape()[0] != valid) {
+        if (o.shape().length == 0 || o.shape()[0] != runBatch) {
           throw new IllegalStateException(stage.name() + ": graph output '" + o.name() + "' has shape "
-              + Arrays.toString(o.shape()) + " for a batch of " + valid + "; outputs must keep the batch "
+              + Arrays.toString(o.shape()) + " for a batch of " + runBatch + "; outputs must keep the batch "
               + "dimension first");
         }
       }
@@ -188,6 +204,16 @@ final class InferenceKernel {
     } catch (InferenceException e) {
       throw new IllegalStateException(stage.name() + ": " + e.getMessage(), e);
     }
+  }
+
+  /** @return {@code array} itself when it has {@code length} elements, else its first {@code length} */
+  private static Object truncate(Object array, int length) {
+    if (java.lang.reflect.Array.getLength(array) == length) {
+      return array;
+    }
+    Object r = java.lang.reflect.Array.newInstance(array.getClass().getComponentType(), length);
+    System.arraycopy(array, 0, r, 0, length);
+    return r;
   }
 
   /** @return "image" when the stage reads one image column, else "input" */

@@ -30,6 +30,10 @@ import org.apache.spark.sql.types.StructType;
  * @param intraOpThreads ONNX Runtime intra-op threads of the session (≥ 1)
  * @param handleInvalid what to do with a row whose input is invalid
  * @param reasonColumn the reason column's name (used with {@link HandleInvalid#KEEP})
+ * @param fixedBatch the graph's fixed batch size (its inputs declare a static batch dimension), or 0
+ *     for a dynamic batch axis: with a fixed size every ONNX Runtime call gets exactly that many
+ *     examples, a partition's last batch padded with zeros whose outputs are dropped; {@code
+ *     batchSize} must equal it
  */
 public record InferenceStage(
     String name,
@@ -41,7 +45,8 @@ public record InferenceStage(
     int batchSize,
     int intraOpThreads,
     HandleInvalid handleInvalid,
-    String reasonColumn) implements Serializable {
+    String reasonColumn,
+    int fixedBatch) implements Serializable {
 
   /**
    * One graph input and what feeds it.
@@ -88,6 +93,41 @@ public record InferenceStage(
     if (reasonColumn == null) {
       reasonColumn = "invalid_reason";
     }
+    if (fixedBatch < 0 || (fixedBatch > 0 && batchSize != fixedBatch)) {
+      throw new IllegalArgumentException(name + ": the graph's fixed batch size is " + fixedBatch
+          + " but the stage batches " + batchSize + " rows; they must be equal");
+    }
+    boolean whole = inputs.stream().anyMatch(i -> i.source() instanceof TensorSource.Numbers x && x.wholeTensor());
+    if (whole && (batchSize != 1 || !inputs.stream().allMatch(
+        i -> i.source() instanceof TensorSource.Numbers x && x.wholeTensor()))) {
+      throw new IllegalArgumentException(name + ": when a row holds a whole tensor, every input must, and the "
+          + "batch size must be 1 (found " + batchSize + ")");
+    }
+  }
+
+  /**
+   * A stage whose graph has a dynamic batch axis.
+   *
+   * @param name as the canonical constructor
+   * @param graph as the canonical constructor
+   * @param inputs as the canonical constructor
+   * @param outputs as the canonical constructor
+   * @param keep as the canonical constructor
+   * @param describeColumn as the canonical constructor
+   * @param batchSize as the canonical constructor
+   * @param intraOpThreads as the canonical constructor
+   * @param handleInvalid as the canonical constructor
+   * @param reasonColumn as the canonical constructor
+   */
+  public InferenceStage(String name, GraphSource graph, List<Input> inputs, List<Output> outputs, int[] keep,
+      int describeColumn, int batchSize, int intraOpThreads, HandleInvalid handleInvalid, String reasonColumn) {
+    this(name, graph, inputs, outputs, keep, describeColumn, batchSize, intraOpThreads, handleInvalid, reasonColumn,
+        0);
+  }
+
+  /** @return true when each row holds its inputs' whole tensors (batch axis included), one call per row */
+  public boolean wholeTensor() {
+    return inputs.get(0).source() instanceof TensorSource.Numbers x && x.wholeTensor();
   }
 
   /** @return the distinct graph outputs the stage fetches, in first-use order */

@@ -2,9 +2,8 @@ package org.argus.execution.inference;
 
 import java.io.Serializable;
 import java.util.Arrays;
-import java.util.List;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
+import org.argus.runtime.ElementType;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.MaterializedFormat;
 import org.argus.runtime.ImagePreprocessor;
@@ -21,8 +20,13 @@ public sealed interface TensorSource extends Serializable
   /** @return the input row's column this source reads */
   int column();
 
-  /** @return float32 values of one example ({@code product(shape)}) */
+  /** @return values of one example ({@code product(shape)}) */
   int floatsPerExample();
+
+  /** @return the graph input's element type; the batch buffer is {@link ElementType#newArray} of it */
+  default ElementType elementType() {
+    return ElementType.FLOAT;
+  }
 
   /**
    * @param n examples in the batch
@@ -34,11 +38,12 @@ public sealed interface TensorSource extends Serializable
    * Writes the row's example into {@code dst} from {@code offset}.
    *
    * @param row the input row
-   * @param dst the batch buffer
+   * @param dst the batch buffer: the Java array of {@link #elementType()} ({@code float[]} for
+   *     float32)
    * @param offset where this example starts
    * @return null on success, else the reason the row's value is invalid
    */
-  String fill(Row row, float[] dst, int offset);
+  String fill(Row row, Object dst, int offset);
 
   /**
    * Images: a Spark image struct (origin, height, width, nChannels, mode, data BGR) or encoded
@@ -62,9 +67,9 @@ public sealed interface TensorSource extends Serializable
     }
 
     @Override
-    public String fill(Row row, float[] dst, int offset) {
+    public String fill(Row row, Object dst, int offset) {
       Object value = row.isNullAt(column) ? null : row.get(column);
-      return ImageCheck.fill(value, encoded, new ImagePreprocessor(spec), dst, offset);
+      return ImageCheck.fill(value, encoded, new ImagePreprocessor(spec), (float[]) dst, offset);
     }
   }
 
@@ -88,16 +93,21 @@ public sealed interface TensorSource extends Serializable
     }
 
     @Override
-    public String fill(Row row, float[] dst, int offset) {
+    public String fill(Row row, Object buffer, int offset) {
       if (row.isNullAt(column)) {
         return "null activation";
       }
+      float[] dst = (float[]) buffer;
       int expected = floatsPerExample();
       int got;
       if (format == MaterializedFormat.BINARY_FLOAT32) {
         got = MaterializedFormat.decodeBinary((byte[]) row.get(column), dst, offset, expected);
       } else {
-        got = Numbers.copy(row.get(column), dst, offset, expected);
+        try {
+          got = Values.copy(row.get(column), dst, offset, expected, ElementType.FLOAT);
+        } catch (Values.Invalid e) {
+          return "activation " + e.getMessage();
+        }
       }
       if (got != expected) {
         return "activation has " + (got < 0 ? "a length that is not a whole number of float32 values" : got
@@ -108,92 +118,74 @@ public sealed interface TensorSource extends Serializable
   }
 
   /**
-   * A numeric column: {@code array<float>}, {@code array<double>}, an ml {@code Vector}, or the
-   * {@code float[]} an adjacent Argus stage hands over without re-encoding; {@code product(shape)}
-   * values per row, cast to float32.
+   * A numeric or boolean column: {@code array<float|double|tinyint|smallint|int|bigint|boolean>},
+   * an ml {@code Vector}, a scalar of those types, or the {@code float[]} an adjacent Argus stage
+   * hands over without re-encoding; {@code product(shape)} values per row, converted to the graph
+   * input's element type (integers and booleans are checked against the type's range, e.g. 300 is
+   * not an int8).
    *
    * @param column the column
    * @param name the column's name (for reasons)
    * @param tensor the graph input it feeds (for reasons)
-   * @param shape the per-example shape, without the batch dimension
+   * @param shape the per-example shape, without the batch dimension; with {@code wholeTensor} the
+   *     whole tensor's shape, batch axis included
+   * @param type the graph input's element type
+   * @param wholeTensor true when one row holds the whole input tensor, batch axis included (one
+   *     ONNX Runtime call per row)
    */
-  record Numbers(int column, String name, String tensor, long[] shape) implements TensorSource {
+  record Numbers(int column, String name, String tensor, long[] shape, ElementType type, boolean wholeTensor)
+      implements TensorSource {
+    /**
+     * A float32 input, one example per row.
+     *
+     * @param column the column
+     * @param name the column's name
+     * @param tensor the graph input
+     * @param shape the per-example shape
+     */
+    public Numbers(int column, String name, String tensor, long[] shape) {
+      this(column, name, tensor, shape, ElementType.FLOAT, false);
+    }
+
     @Override
     public int floatsPerExample() {
       return product(shape);
     }
 
     @Override
+    public ElementType elementType() {
+      return type;
+    }
+
+    @Override
     public long[] batchShape(int n) {
+      if (wholeTensor) {
+        if (n != 1) {
+          throw new IllegalArgumentException("input '" + tensor + "' takes one whole tensor per row; a batch of "
+              + n + " rows cannot be stacked");
+        }
+        return shape.clone();
+      }
       return withBatch(n, shape);
     }
 
     @Override
-    public String fill(Row row, float[] dst, int offset) {
+    public String fill(Row row, Object dst, int offset) {
       if (row.isNullAt(column)) {
         return "null in column '" + name + "'";
       }
       int n = floatsPerExample();
-      int got = copy(row.get(column), dst, offset, n);
-      if (got == -2) {
-        return "column '" + name + "' holds a null element";
+      int got;
+      try {
+        got = Values.copy(row.get(column), dst, offset, n, type);
+      } catch (Values.Invalid e) {
+        return "column '" + name + "' " + e.getMessage() + " for input '" + tensor + "'";
       }
       if (got != n) {
-        return "column '" + name + "' has " + got + " values but input '" + tensor + "' has per-example shape "
-            + Arrays.toString(shape) + " = " + n + " values";
+        return "column '" + name + "' has " + got + " values but input '" + tensor + "' has "
+            + (wholeTensor ? "shape " : "per-example shape ") + Arrays.toString(shape) + " = " + n + " values";
       }
       return null;
-    }
-
-    /**
-     * Copies a numeric cell into {@code dst} when it has {@code expected} values.
-     *
-     * @return the number of values in the cell (nothing copied when it differs from {@code
-     *     expected}), or -2 when an element is null
-     */
-    static int copy(Object value, float[] dst, int off, int expected) {
-      if (value instanceof float[] fa) {
-        if (fa.length == expected) {
-          System.arraycopy(fa, 0, dst, off, expected);
-        }
-        return fa.length;
-      }
-      if (value instanceof double[] da) {
-        if (da.length == expected) {
-          for (int q = 0; q < expected; q++) {
-            dst[off + q] = (float) da[q];
-          }
-        }
-        return da.length;
-      }
-      if (value instanceof Vector vec) {
-        if (vec.size() == expected) {
-          for (int q = 0; q < expected; q++) {
-            dst[off + q] = (float) vec.apply(q);
-          }
-        }
-        return vec.size();
-      }
-      List<?> list;
-      if (value instanceof Object[] arr) {
-        list = Arrays.asList(arr);
-      } else if (value instanceof scala.collection.Seq<?> seq) {
-        list = scala.jdk.javaapi.CollectionConverters.asJava(seq);
-      } else if (value instanceof List<?> l) {
-        list = l;
-      } else {
-        throw new IllegalArgumentException("not a numeric array or vector: " + value.getClass().getName());
-      }
-      if (list.size() == expected) {
-        for (int q = 0; q < expected; q++) {
-          Object o = list.get(q);
-          if (o == null) {
-            return -2;
-          }
-          dst[off + q] = ((Number) o).floatValue();
-        }
-      }
-      return list.size();
     }
   }
 

@@ -1,13 +1,9 @@
 package org.argus.surfaces.ml;
 
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.SparkContext;
 import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -20,36 +16,52 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.argus.model.ModelFormatException;
 import org.argus.model.onnx.OnnxModel;
 import org.argus.execution.inference.Counters;
-import org.argus.execution.inference.Emit;
 import org.argus.execution.inference.GraphSource;
 import org.argus.execution.inference.HandleInvalid;
 import org.argus.execution.inference.Inference;
 import org.argus.execution.inference.InferenceStage;
 import org.argus.execution.inference.TensorSource;
+import org.argus.runtime.InferenceException;
+import org.argus.runtime.SessionCache;
 
 /**
- * Spark ML transformer running any ONNX model (float32 inputs and outputs) over numeric columns:
- * for non-image models and for features computed by earlier stages (e.g. an unpooled activation
- * from {@link DeepImageFeaturizer} fed to the graph cut above that layer).
+ * Spark ML transformer running any ONNX model over numeric and boolean columns: for non-image
+ * models and for features computed by earlier stages (e.g. an unpooled activation from {@link
+ * DeepImageFeaturizer} fed to the graph cut above that layer).
  *
- * <p>Input {@code inputCols[i]} ({@code array<float>}, {@code array<double>} or ml {@code Vector})
- * feeds graph input {@code inputTensors[i]} (default: the graph's inputs in order) with per-example
- * shape {@code inputShapes[i]} (comma-separated dims without the batch dim, e.g. {@code 192,6,6};
- * default: the graph's declared static shape). Rows are batched {@code batchSize} at a time into
- * {@code [N, dims...]} float32 tensors. Each output tensor {@code outputTensors[j]} (default: all
- * graph outputs) becomes column {@code outputCols[j]} (default: the tensor name), flattened per
- * example, as {@code array<float>} or ml {@code vector}. A null input or one whose length differs
- * from the shape's product is an invalid row, handled by {@code handleInvalid} as in the image
- * stages: {@code error} (default) fails the task naming the row, column, length and shape, {@code
- * skip} drops it, {@code keep} keeps it with null outputs and the reason. Rows go through the one
- * inference kernel ({@code org.argus.execution.inference}).
+ * <p><b>Inputs.</b> Column {@code inputCols[i]} feeds graph input {@code inputTensors[i]}
+ * (default: the graph's inputs in order) with per-example shape {@code inputShapes[i]}
+ * (comma-separated dims without the batch dim, e.g. {@code 192,6,6}; default: the declared shape;
+ * a given shape must equal every static dim the model declares). Column types per the input's
+ * element type: float, float16, double ← {@code array<float|double|tinyint|smallint|int|bigint>},
+ * ml {@code vector} or a numeric scalar; int8, uint8, int16, int32, int64 ← {@code
+ * array<tinyint|smallint|int|bigint>} or an integer scalar (each value checked against the type's
+ * range); bool ← {@code array<boolean>} or {@code boolean}. Rows are stacked {@code batchSize} at a
+ * time into {@code [N, dims...]} tensors; a graph that declares a fixed batch size {@code B} gets
+ * exactly {@code B} rows per call, a partition's last batch padded with zeros whose outputs are
+ * dropped. With {@code batchMode=tensor} each row holds each input's whole tensor, batch axis
+ * included (shape = the declared one or {@code inputShapes}), one call per row.
+ *
+ * <p><b>Outputs.</b> Each tensor {@code outputTensors[j]} (default: the graph's outputs; any
+ * intermediate tensor works too — the graph is then cut so that it is an output) becomes column
+ * {@code outputCols[j]} (default: the tensor name), flattened per example: float and float16 as
+ * {@code array<float>}, double as {@code array<double>} (either as an ml {@code vector} with {@code
+ * outputType=vector}), int8/uint8/int16/int32 as {@code array<int>}, int64 as {@code
+ * array<bigint>}, bool as {@code array<boolean>}.
+ *
+ * <p><b>Refusals before any job</b> ({@code transformSchema}/{@code transform}, naming the model's
+ * path): an opset below 7, element types other than the above (strings, sequences, maps, …), a
+ * column type that cannot feed its input, shapes contradicting the declared static dims, symbolic
+ * dims without {@code inputShapes}, and any graph ONNX Runtime cannot load (the driver creates the
+ * session once). <b>Invalid rows</b> (null, wrong length, a null element, a value out of the
+ * type's range) go by {@code handleInvalid} as in the image stages: {@code error} (default) fails
+ * the task naming the row, column and reason, {@code skip} drops and counts it, {@code keep} keeps it
+ * with null outputs and the reason. Rows go through the one inference kernel ({@code
+ * org.argus.execution.inference}).
  *
  * <p>The ONNX file is read through the Hadoop FileSystem API on the driver and broadcast once;
  * executors share one ONNX Runtime session per JVM. On save the bytes are embedded by default.
@@ -70,6 +82,7 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   private final BooleanParam embedModel;
   private final Param<String> handleInvalid;
   private final Param<String> invalidReasonCol;
+  private final Param<String> batchMode;
 
   /** Creates a transformer with a random uid. */
   public OnnxTransformer() {
@@ -104,6 +117,12 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
         ParamValidators.inArray(HandleInvalid.NAMES));
     invalidReasonCol = new Param<>(this, "invalidReasonCol",
         "string column added when handleInvalid=keep: null for valid rows, the reason otherwise");
+    batchMode = new Param<>(this, "batchMode",
+        "rows: each row is one example, rows are stacked along the graph's batch axis (padded to a fixed batch "
+            + "size when the graph declares one); tensor: each row holds each input's whole tensor, batch axis "
+            + "included, one ONNX Runtime call per row",
+        ParamValidators.inArray(new String[] {"rows", "tensor"}));
+    setDefault(batchMode, "rows");
     setDefault(handleInvalid, "error");
     setDefault(invalidReasonCol, "invalid_reason");
     setDefault(modelPath, "");
@@ -193,6 +212,21 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
    */
   public OnnxTransformer setInvalidReasonCol(String value) {
     set(invalidReasonCol, value);
+    return this;
+  }
+
+  /** @return the batch mode param ({@code rows} | {@code tensor}; default rows) */
+  public Param<String> batchMode() {
+    return batchMode;
+  }
+
+  /**
+   * @param value {@code rows} (a row is one example) or {@code tensor} (a row is a whole tensor,
+   *     batch axis included)
+   * @return this stage
+   */
+  public OnnxTransformer setBatchMode(String value) {
+    set(batchMode, value);
     return this;
   }
 
@@ -328,134 +362,74 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   /** Driver-side per-JVM cache of the ONNX files read, by path (documented cache). */
   private static final java.util.Map<String, OnnxModel> MODELS = new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** The resolved mapping: tensors, per-example shapes, outputs and column names. */
-  private record Plan(List<String> inputs, List<long[]> shapes, List<String> outputs,
-      List<String> cols) {}
-
-  private Plan plan(OnnxModel m) {
-    String[] cols = $(inputCols);
-    if (cols.length == 0) {
-      throw new IllegalArgumentException("OnnxTransformer " + uid + ": set inputCols");
-    }
-    List<String> graphInputs = m.inputNames();
-    List<String> tensors = $(inputTensors).length == 0 ? graphInputs : List.of($(inputTensors));
-    if (tensors.size() != cols.length) {
-      throw new IllegalArgumentException("OnnxTransformer: " + cols.length + " inputCols "
-          + Arrays.toString(cols) + " but " + tensors.size() + " input tensors " + tensors
-          + "; give one column per graph input");
-    }
-    for (String t : tensors) {
-      if (!graphInputs.contains(t)) {
-        throw new IllegalArgumentException(
-            "OnnxTransformer: unknown input tensor '" + t + "'; graph inputs: " + graphInputs);
-      }
-    }
-    String[] shapeText = $(inputShapes);
-    if (shapeText.length != 0 && shapeText.length != cols.length) {
-      throw new IllegalArgumentException("OnnxTransformer: " + shapeText.length
-          + " inputShapes for " + cols.length + " inputs; give one per input or none");
-    }
-    List<long[]> shapes = new ArrayList<>();
-    for (int i = 0; i < tensors.size(); i++) {
-      shapes.add(shapeText.length == 0 ? declared(m, tensors.get(i)) : parseShape(shapeText[i]));
-    }
-    List<String> outs = $(outputTensors).length == 0 ? m.outputNames() : List.of($(outputTensors));
-    for (String o : outs) {
-      if (!m.tensorNames().contains(o)) {
-        throw new IllegalArgumentException("OnnxTransformer: unknown output tensor '" + o
-            + "'; graph outputs: " + m.outputNames());
-      }
-    }
-    List<String> outCols = $(outputCols).length == 0 ? outs : List.of($(outputCols));
-    if (outCols.size() != outs.size()) {
-      throw new IllegalArgumentException("OnnxTransformer: " + outCols.size() + " outputCols for "
-          + outs.size() + " output tensors " + outs);
-    }
-    return new Plan(List.copyOf(tensors), shapes, List.copyOf(outs), List.copyOf(outCols));
+  /** @return the columns bound to the graph, checked (see {@link OnnxBinding#resolve}) */
+  private OnnxBinding binding() {
+    return OnnxBinding.resolve(model(), getModelPath(), $(inputCols), $(inputTensors), $(inputShapes),
+        $(outputTensors), $(outputCols), $(batchMode).equals("tensor"));
   }
 
-  private static long[] parseShape(String s) {
-    try {
-      return Arrays.stream(s.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "input shape '" + s + "' must be comma-separated positive dims, e.g. 192,6,6", e);
-    }
-  }
-
-  private static long[] declared(OnnxModel m, String tensor) {
-    for (ValueInfoProto v : m.proto().getGraph().getInputList()) {
-      if (v.getName().equals(tensor)) {
-        List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
-        long[] shape = new long[Math.max(0, dims.size() - 1)];
-        for (int i = 1; i < dims.size(); i++) {
-          if (!dims.get(i).hasDimValue()) {
-            throw new IllegalArgumentException("input '" + tensor + "' has a symbolic dim "
-                + i + " (" + dims.get(i).getDimParam() + "); set inputShapes");
-          }
-          shape[i - 1] = dims.get(i).getDimValue();
-        }
-        return shape;
-      }
-    }
-    throw new IllegalArgumentException("graph has no input '" + tensor + "'");
-  }
-
+  /**
+   * Checks everything that can be checked without running the graph: the model's opset, the input
+   * and output tensors and their element types, shapes against the declared static dims, the
+   * input columns' types against the inputs' element types.
+   *
+   * @param schema the input schema
+   * @return the input columns, the output columns (types per the class table), then the reason
+   *     column with {@code handleInvalid=keep}
+   * @throws IllegalArgumentException naming the model path and the tensor or column (see {@link
+   *     OnnxBinding#resolve} and {@link OnnxBinding#checkColumns})
+   */
   @Override
   public StructType transformSchema(StructType schema) {
-    Plan p = plan(model());
-    checkInputColumns(schema);
+    OnnxBinding b = binding();
+    b.checkColumns(schema, getModelPath());
     return InferenceStage.outputSchema("OnnxTransformer " + uid, schema, InferenceStage.all(schema.size()),
-        outputs(p), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
+        b.stageOutputs($(outputType).equals("vector")), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
   }
 
-  private void checkInputColumns(StructType schema) {
-    List<String> names = Arrays.asList(schema.fieldNames());
-    for (String c : $(inputCols)) {
-      if (!names.contains(c)) {
-        throw new IllegalArgumentException("OnnxTransformer: input column '" + c
-            + "' not found; columns: " + String.join(", ", names));
-      }
-      DataType t = schema.apply(c).dataType();
-      boolean ok = t instanceof VectorUDT || (t instanceof ArrayType a
-          && (a.elementType() == DataTypes.FloatType || a.elementType() == DataTypes.DoubleType));
-      if (!ok) {
-        throw new IllegalArgumentException("OnnxTransformer: input column '" + c + "' has type "
-            + t.simpleString() + "; expected array<float>, array<double> or vector");
-      }
-    }
-  }
-
-  /** @return one output column per output tensor, flattened per example */
-  private List<InferenceStage.Output> outputs(Plan p) {
-    Emit emit = new Emit.Features(null, $(outputType).equals("vector"));
-    List<InferenceStage.Output> out = new ArrayList<>();
-    for (int i = 0; i < p.outputs().size(); i++) {
-      out.add(new InferenceStage.Output(p.cols().get(i), p.outputs().get(i), emit));
-    }
-    return out;
-  }
-
+  /**
+   * Checks the schema ({@link #transformSchema}), creates the graph's ONNX Runtime session once on
+   * the driver (so a graph ONNX Runtime cannot load — an operator it does not implement, an opset it
+   * does not know — is refused here, naming the path, before any job; in local mode the executors
+   * reuse that session) and returns the lazily transformed DataFrame.
+   *
+   * @param dataset rows with the input columns
+   * @return the rows with the output columns added
+   * @throws IllegalArgumentException for everything {@link #transformSchema} refuses, or a graph
+   *     ONNX Runtime cannot load
+   */
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType schema = dataset.schema();
     transformSchema(schema);
-    OnnxModel m = model();
-    Plan p = plan(m);
+    OnnxBinding b = binding();
+    OnnxModel m = b.model();
     SparkContext sc = dataset.sparkSession().sparkContext();
-    ThreadBudget.check("OnnxTransformer " + uid, sc.getConf(), (Integer) $(intraOpThreads),
-        Runtime.getRuntime().availableProcessors());
-    List<InferenceStage.Input> inputs = new ArrayList<>();
-    String[] cols = $(inputCols);
-    for (int i = 0; i < cols.length; i++) {
-      inputs.add(new InferenceStage.Input(p.inputs().get(i), new TensorSource.Numbers(schema.fieldIndex(cols[i]),
-          cols[i], p.inputs().get(i), p.shapes().get(i))));
+    int threads = (Integer) $(intraOpThreads);
+    ThreadBudget.check("OnnxTransformer " + uid, sc.getConf(), threads, Runtime.getRuntime().availableProcessors());
+    byte[] bytes = m.toBytes();
+    try {
+      SessionCache.get(m.sha256(), () -> bytes, threads);
+    } catch (InferenceException e) {
+      throw new IllegalArgumentException("OnnxTransformer: ONNX Runtime cannot load model " + getModelPath()
+          + " (opsets " + opsets(m) + "): " + e.getMessage(), e);
     }
-    GraphSource graph = GraphSource.broadcast(m.sha256(), StageModels.broadcast(sc, m.sha256(), m.toBytes()));
+    List<InferenceStage.Input> inputs = new ArrayList<>();
+    for (OnnxBinding.In in : b.inputs()) {
+      inputs.add(new InferenceStage.Input(in.tensor(), new TensorSource.Numbers(schema.fieldIndex(in.column()),
+          in.column(), in.tensor(), in.shape(), in.type(), b.wholeTensor())));
+    }
+    int batch = b.wholeTensor() ? 1 : b.fixedBatch() > 0 ? b.fixedBatch() : (Integer) $(batchSize);
+    GraphSource graph = GraphSource.broadcast(m.sha256(), StageModels.broadcast(sc, m.sha256(), bytes));
     InferenceStage stage = new InferenceStage("OnnxTransformer " + uid + " (" + getModelPath() + ")", graph,
-        inputs, outputs(p), InferenceStage.all(schema.size()), -1, (Integer) $(batchSize),
-        (Integer) $(intraOpThreads), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
+        inputs, b.stageOutputs($(outputType).equals("vector")), InferenceStage.all(schema.size()), -1, batch,
+        threads, HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol), b.fixedBatch());
     return Inference.apply(dataset.toDF(), stage, Counters.create(sc, "argus." + uid));
+  }
+
+  private static String opsets(OnnxModel m) {
+    return String.join(", ", m.proto().getOpsetImportList().stream()
+        .map(o -> (o.getDomain().isEmpty() ? "ai.onnx" : o.getDomain()) + " " + o.getVersion()).toList());
   }
 
   @Override
