@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.argus.model.onnx.ElementType;
 
 /**
  * One ONNX Runtime session over one graph (usually a cut), shared by all tasks of an executor JVM

@@ -65,6 +65,49 @@ public final class SessionCache {
     }
   }
 
+  /**
+   * Closes and forgets this JVM's sessions of one graph (every thread count), for long-lived JVMs
+   * that run many one-off graphs (e.g. the ONNX conformance runner). Call it only when no task of
+   * this JVM still runs the graph.
+   *
+   * @param sha256 the graph's sha256, as given to {@link #get}
+   * @return how many sessions were closed
+   */
+  public static int evict(String sha256) {
+    String prefix = sha256.substring(0, Math.min(12, sha256.length())) + "/t";
+    int closed = 0;
+    synchronized (SESSIONS) {
+      for (String key : java.util.List.copyOf(SESSIONS.keySet())) {
+        if (key.startsWith(prefix)) {
+          try {
+            SESSIONS.remove(key).close();
+          } catch (OrtException e) {
+            // a session ORT cannot close is forgotten all the same
+          }
+          closed++;
+        }
+      }
+    }
+    return closed;
+  }
+
+  /**
+   * Creates a session that is not cached: the caller closes it (diagnostics that compare Argus
+   * with ONNX Runtime itself).
+   *
+   * @param name the graph's name in messages
+   * @param bytes the ONNX bytes
+   * @param intraOpThreads ORT intra-op threads (≥ 1)
+   * @return a new session
+   * @throws InferenceException when ORT cannot create it (message names the graph)
+   */
+  public static ModelSession open(String name, byte[] bytes, int intraOpThreads) throws InferenceException {
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("intraOpThreads must be ≥ 1, found " + intraOpThreads);
+    }
+    return create(name, bytes, intraOpThreads);
+  }
+
   /** @return how many sessions this JVM holds (for tests and metrics) */
   public static int size() {
     return SESSIONS.size();

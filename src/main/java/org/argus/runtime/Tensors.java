@@ -12,6 +12,7 @@ import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
+import org.argus.model.onnx.ElementType;
 
 /**
  * Conversions between Argus's Java arrays ({@link ElementType}) and ONNX Runtime tensors. ONNX
@@ -59,7 +60,7 @@ final class Tensors {
             b.put((byte) x);
           }
           b.rewind();
-          yield OnnxTensor.createTensor(env, b, shape, in.type().ortType());
+          yield OnnxTensor.createTensor(env, b, shape, in.type() == ElementType.UINT8 ? OnnxJavaType.UINT8 : OnnxJavaType.INT8);
         }
         case BOOL -> {
           boolean[] a = (boolean[]) v;

@@ -12,7 +12,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.argus.plan.MaterializedFormat;
 import org.argus.plan.Pooling;
-import org.argus.runtime.ElementType;
+import org.argus.model.onnx.ElementType;
 import org.argus.runtime.ModelSession;
 
 /**

@@ -3,7 +3,7 @@ package org.argus.execution.inference;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.spark.sql.Row;
-import org.argus.runtime.ElementType;
+import org.argus.model.onnx.ElementType;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.MaterializedFormat;
 import org.argus.runtime.ImagePreprocessor;

@@ -3,7 +3,7 @@ package org.argus.execution.inference;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
-import org.argus.runtime.ElementType;
+import org.argus.model.onnx.ElementType;
 
 /**
  * Copies one cell of a numeric or boolean column into a batch buffer of an {@link ElementType},

@@ -1,6 +1,5 @@
 package org.argus.surfaces.ml;
 
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
@@ -16,7 +15,7 @@ import org.apache.spark.sql.types.StructType;
 import org.argus.execution.inference.Emit;
 import org.argus.execution.inference.InferenceStage;
 import org.argus.model.onnx.OnnxModel;
-import org.argus.runtime.ElementType;
+import org.argus.model.onnx.ElementType;
 
 /**
  * How an {@link OnnxTransformer}'s columns bind to its ONNX graph, resolved and checked on the
@@ -34,13 +33,6 @@ import org.argus.runtime.ElementType;
  * @param wholeTensor true when a row holds each input's whole tensor, batch axis included
  */
 record OnnxBinding(OnnxModel model, List<In> inputs, List<Out> outputs, int fixedBatch, boolean wholeTensor) {
-
-  /**
-   * ONNX Runtime implements the default-domain operators from opset 7 on (its documented
-   * compatibility: "ONNX Runtime supports all opsets from the latest released version of the ONNX
-   * spec … back to opset 7").
-   */
-  static final long MIN_OPSET = 7;
 
   /**
    * @param column the input column
@@ -70,14 +62,12 @@ record OnnxBinding(OnnxModel model, List<In> inputs, List<Out> outputs, int fixe
    * @param outputCols output columns (empty: the tensor names)
    * @param wholeTensor true when a row holds a whole tensor, batch axis included
    * @return the binding
-   * @throws IllegalArgumentException naming the path and the tensor for: an opset below {@link
-   *     #MIN_OPSET}, unknown inputs or outputs, list lengths that differ, element types Argus does
+   * @throws IllegalArgumentException naming the path and the tensor for: unknown inputs or outputs, list lengths that differ, element types Argus does
    *     not support, shapes that contradict the declared static dims, symbolic dims without a given
    *     shape, inputs with different fixed batch sizes
    */
   static OnnxBinding resolve(OnnxModel m, String path, String[] cols, String[] inputTensors, String[] shapeText,
       String[] outputTensors, String[] outputCols, boolean wholeTensor) {
-    checkOpset(m, path);
     if (cols.length == 0) {
       throw new IllegalArgumentException("OnnxTransformer: set inputCols (graph inputs of " + path + ": "
           + m.inputNames() + ")");
@@ -127,17 +117,6 @@ record OnnxBinding(OnnxModel model, List<In> inputs, List<Out> outputs, int fixe
       os.add(new Out(outCols.get(j), o, elementType(v, path, "output")));
     }
     return new OnnxBinding(run, List.copyOf(ins), List.copyOf(os), Math.max(0, fixed), wholeTensor);
-  }
-
-  private static void checkOpset(OnnxModel m, String path) {
-    for (OperatorSetIdProto op : m.proto().getOpsetImportList()) {
-      boolean onnxDomain = op.getDomain().isEmpty() || op.getDomain().equals("ai.onnx");
-      if (onnxDomain && op.getVersion() < MIN_OPSET) {
-        throw new IllegalArgumentException("OnnxTransformer: model " + path + " uses ONNX opset " + op.getVersion()
-            + ", which ONNX Runtime does not implement (it runs opset " + MIN_OPSET + " and later); convert it to "
-            + "a newer opset first (e.g. onnx.version_converter.convert_version(model, 13))");
-      }
-    }
   }
 
   /** @return the graph with every requested tensor as an output: the model itself, or a cut of it */
@@ -208,29 +187,33 @@ record OnnxBinding(OnnxModel model, List<In> inputs, List<Out> outputs, int fixe
       return want;
     }
     long[] s = parse(given, tensor);
-    boolean ok = s.length == want.length && Arrays.stream(s).allMatch(x -> x > 0);
+    boolean ok = s.length == want.length;
     for (int i = 0; ok && i < want.length; i++) {
       ok = want[i] < 0 || want[i] == s[i];
     }
     if (!ok) {
       throw new IllegalArgumentException("OnnxTransformer: inputShapes '" + given + "' contradicts input '" + tensor
           + "' of " + path + ", declared " + declaredText + "; give the " + (whole ? "whole tensor's" : "per-example")
-          + " shape" + (whole ? "" : " without the batch dim") + ", positive, equal to every static dim");
+          + " shape" + (whole ? "" : " without the batch dim") + ", equal to every static dim");
     }
     return s;
   }
 
+  /** @return the dims of {@code "d1,d2,…"} (each ≥ 0; {@code ""} is a scalar) */
   private static long[] parse(String given, String tensor) {
+    if (given.isBlank()) {
+      return new long[0];
+    }
     try {
       long[] s = Arrays.stream(given.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
-      if (Arrays.stream(s).allMatch(x -> x > 0)) {
+      if (Arrays.stream(s).allMatch(x -> x >= 0)) {
         return s;
       }
     } catch (NumberFormatException e) {
       // refused below
     }
     throw new IllegalArgumentException("OnnxTransformer: input shape '" + given + "' for '" + tensor
-        + "' must be comma-separated positive dims, e.g. 192,6,6");
+        + "' must be comma-separated dims ≥ 0, e.g. 192,6,6 (empty for a scalar)");
   }
 
   /**

@@ -54,7 +54,7 @@ import org.argus.runtime.SessionCache;
  * array<bigint>}, bool as {@code array<boolean>}.
  *
  * <p><b>Refusals before any job</b> ({@code transformSchema}/{@code transform}, naming the model's
- * path): an opset below 7, element types other than the above (strings, sequences, maps, …), a
+ * path): element types other than the above (strings, sequences, maps, …), a
  * column type that cannot feed its input, shapes contradicting the declared static dims, symbolic
  * dims without {@code inputShapes}, and any graph ONNX Runtime cannot load (the driver creates the
  * session once). <b>Invalid rows</b> (null, wrong length, a null element, a value out of the
@@ -369,7 +369,7 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   }
 
   /**
-   * Checks everything that can be checked without running the graph: the model's opset, the input
+   * Checks everything that can be checked without running the graph: the input
    * and output tensors and their element types, shapes against the declared static dims, the
    * input columns' types against the inputs' element types.
    *
@@ -411,8 +411,12 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     try {
       SessionCache.get(m.sha256(), () -> bytes, threads);
     } catch (InferenceException e) {
+      boolean old = m.proto().getOpsetImportList().stream()
+          .anyMatch(o -> (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) && o.getVersion() < 7);
       throw new IllegalArgumentException("OnnxTransformer: ONNX Runtime cannot load model " + getModelPath()
-          + " (opsets " + opsets(m) + "): " + e.getMessage(), e);
+          + " (opsets " + opsets(m) + ")" + (old ? "; ONNX Runtime implements some operators only from opset 7 on: "
+          + "convert the model to a newer opset (e.g. onnx.version_converter.convert_version(model, 13))" : "")
+          + ": " + e.getMessage(), e);
     }
     List<InferenceStage.Input> inputs = new ArrayList<>();
     for (OnnxBinding.In in : b.inputs()) {

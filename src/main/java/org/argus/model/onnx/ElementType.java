@@ -1,6 +1,5 @@
-package org.argus.runtime;
+package org.argus.model.onnx;
 
-import ai.onnxruntime.OnnxJavaType;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -24,34 +23,32 @@ import java.util.Optional;
  */
 public enum ElementType {
   /** IEEE 754 binary32. */
-  FLOAT(1, "float", OnnxJavaType.FLOAT, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY),
+  FLOAT(1, "float", Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY),
   /** Unsigned 8-bit integer, 0…255. */
-  UINT8(2, "uint8", OnnxJavaType.UINT8, 0, 255),
+  UINT8(2, "uint8", 0, 255),
   /** Signed 8-bit integer, −128…127. */
-  INT8(3, "int8", OnnxJavaType.INT8, -128, 127),
+  INT8(3, "int8", -128, 127),
   /** Signed 16-bit integer. */
-  INT16(5, "int16", OnnxJavaType.INT16, Short.MIN_VALUE, Short.MAX_VALUE),
+  INT16(5, "int16", Short.MIN_VALUE, Short.MAX_VALUE),
   /** Signed 32-bit integer. */
-  INT32(6, "int32", OnnxJavaType.INT32, Integer.MIN_VALUE, Integer.MAX_VALUE),
+  INT32(6, "int32", Integer.MIN_VALUE, Integer.MAX_VALUE),
   /** Signed 64-bit integer. */
-  INT64(7, "int64", OnnxJavaType.INT64, Long.MIN_VALUE, Long.MAX_VALUE),
+  INT64(7, "int64", Long.MIN_VALUE, Long.MAX_VALUE),
   /** Boolean (one byte per element in ONNX Runtime). */
-  BOOL(9, "bool", OnnxJavaType.BOOL, 0, 1),
+  BOOL(9, "bool", 0, 1),
   /** IEEE 754 binary16 (carried as float32 on the JVM, converted at the ONNX Runtime boundary). */
-  FLOAT16(10, "float16", OnnxJavaType.FLOAT16, -65504, 65504),
+  FLOAT16(10, "float16", -65504, 65504),
   /** IEEE 754 binary64. */
-  DOUBLE(11, "double", OnnxJavaType.DOUBLE, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+  DOUBLE(11, "double", Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
 
   private final int onnxCode;
   private final String onnxName;
-  private final OnnxJavaType ortType;
   private final double min;
   private final double max;
 
-  ElementType(int onnxCode, String onnxName, OnnxJavaType ortType, double min, double max) {
+  ElementType(int onnxCode, String onnxName, double min, double max) {
     this.onnxCode = onnxCode;
     this.onnxName = onnxName;
-    this.ortType = ortType;
     this.min = min;
     this.max = max;
   }
@@ -64,10 +61,6 @@ public enum ElementType {
   /** @return the ONNX name, e.g. {@code int64} */
   public String onnxName() {
     return onnxName;
-  }
-
-  OnnxJavaType ortType() {
-    return ortType;
   }
 
   /** @return true for float, float16 and double */
