@@ -191,13 +191,22 @@ public sealed interface Emit extends Serializable
       if (vector) {
         return SQLDataTypes.VectorType();
       }
-      return DataTypes.createArrayType(switch (element) {
+      return DataTypes.createArrayType(sparkElement(element), false);
+    }
+
+    /**
+     * @param t an element type
+     * @return the Spark type an array cell of it holds: float (float, float16), double, int
+     *     (int8, uint8, int16, int32), bigint (int64), boolean
+     */
+    public static DataType sparkElement(ElementType t) {
+      return switch (t) {
         case FLOAT, FLOAT16 -> DataTypes.FloatType;
         case DOUBLE -> DataTypes.DoubleType;
         case UINT8, INT8, INT16, INT32 -> DataTypes.IntegerType;
         case INT64 -> DataTypes.LongType;
         case BOOL -> DataTypes.BooleanType;
-      }, false);
+      };
     }
 
     @Override

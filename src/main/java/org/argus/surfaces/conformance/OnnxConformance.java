@@ -14,10 +14,9 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.argus.model.onnx.ElementType;
+import org.argus.execution.inference.Emit;
 import org.argus.model.onnx.TensorData;
 import org.argus.runtime.InferenceException;
 import org.argus.runtime.ModelSession;
@@ -153,7 +152,7 @@ public final class OnnxConformance {
     for (int i = 0; i < names.size(); i++) {
       cols[i] = "in_" + i;
       TensorData t = ins == null ? null : ins.get(i);
-      schema = schema.add(cols[i], DataTypes.createArrayType(t == null ? DataTypes.FloatType : spark(t.type())));
+      schema = schema.add(cols[i], DataTypes.createArrayType(t == null ? DataTypes.FloatType : Emit.Tensor.sparkElement(t.type())));
       row[i] = t == null ? new Float[0] : boxed(t.values());
       shapes[i] = Arrays.stream(t != null ? t.shape() : dims(c.inputs().get(i))).mapToObj(Long::toString)
           .collect(Collectors.joining(","));
@@ -206,16 +205,6 @@ public final class OnnxConformance {
     } catch (org.argus.model.ModelFormatException e) {
       return "-";
     }
-  }
-
-  private static DataType spark(ElementType t) {
-    return switch (t) {
-      case FLOAT, FLOAT16 -> DataTypes.FloatType;
-      case DOUBLE -> DataTypes.DoubleType;
-      case UINT8, INT8, INT16, INT32 -> DataTypes.IntegerType;
-      case INT64 -> DataTypes.LongType;
-      case BOOL -> DataTypes.BooleanType;
-    };
   }
 
   private static Object[] boxed(Object array) {

@@ -25,6 +25,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.argus.execution.inference.Emit;
 import org.argus.model.onnx.ElementType;
 import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.Test;
@@ -97,24 +98,14 @@ class OnnxTransformerTypesTest {
     };
   }
 
-  private static DataType sparkElement(ElementType t) {
-    return switch (t) {
-      case FLOAT, FLOAT16 -> DataTypes.FloatType;
-      case DOUBLE -> DataTypes.DoubleType;
-      case UINT8, INT8, INT16, INT32 -> DataTypes.IntegerType;
-      case INT64 -> DataTypes.LongType;
-      case BOOL -> DataTypes.BooleanType;
-    };
-  }
-
   @ParameterizedTest
   @EnumSource(ElementType.class)
   void everyElementTypeGoesInAndComesOutUnchanged(ElementType t) throws Exception {
     Path m = model("identity_" + t.onnxName(), 13, op("Identity"), info("x", t.onnxCode(), -1, 3),
         info("y", t.onnxCode(), -1, 3));
-    Dataset<Row> df = rows(sparkElement(t), List.of(sample(t), sample(t)));
+    Dataset<Row> df = rows(Emit.Tensor.sparkElement(t), List.of(sample(t), sample(t)));
     Dataset<Row> out = new OnnxTransformer().setModelPath(m.toString()).setInputCols("x").transform(df);
-    assertEquals(DataTypes.createArrayType(sparkElement(t), false), out.schema().apply("y").dataType());
+    assertEquals(DataTypes.createArrayType(Emit.Tensor.sparkElement(t), false), out.schema().apply("y").dataType());
     for (Row r : out.collectAsList()) {
       assertEquals(Arrays.asList(sample(t)), r.getList(r.fieldIndex("y")), t.onnxName());
     }
