@@ -47,6 +47,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       data and returns a gray-filled image, so warnings count as corruption), except warnings
  *       about metadata or colour management only ({@link #isBenign}: ICC profile, JFIF, EXIF,
  *       APPn, thumbnail), which do not affect the pixels
+ *   <li>{@code "truncated or corrupt PNG: chunk IHDR at byte 8 has CRC …, its bytes give …"} — a
+ *       PNG chunk whose CRC-32 does not match its bytes (ImageIO itself ignores PNG CRCs)
  *   <li>{@code "truncated or corrupt PNG header: ..."} when even the dimensions cannot be read
  * </ul>
  */
@@ -136,6 +138,10 @@ public final class ImageDecoder {
                 + " pixels exceeds maxPixels "
                 + maxPixels);
       }
+      String crc = format.equals("PNG") ? pngCrcProblem(bytes) : null;
+      if (crc != null) {
+        return DecodeResult.rejected("truncated or corrupt PNG: " + crc);
+      }
       BufferedImage img = reader.read(0);
       if (!warnings.isEmpty()) {
         return DecodeResult.rejected("truncated or corrupt " + format + ": " + warnings.get(0));
@@ -151,6 +157,40 @@ public final class ImageDecoder {
         reader.dispose();
       }
     }
+  }
+
+  /**
+   * Checks every complete chunk's CRC-32 (over the chunk type and data; PNG spec, ISO/IEC 15948
+   * §5.3), which ImageIO's PNG reader ignores: a PNG whose bytes changed after it was written would
+   * otherwise decode to wrong pixels without a warning. An incomplete last chunk is left to the
+   * reader (it reports the truncation).
+   *
+   * @param png the file, starting with the 8-byte signature
+   * @return null when every complete chunk's CRC matches, else which chunk and where
+   */
+  static String pngCrcProblem(byte[] png) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+    int at = 8;
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    while (at + 12 <= png.length) {
+      long len = b.getInt(at) & 0xffffffffL;
+      if (at + 12 + len > png.length) {
+        return null;
+      }
+      crc.reset();
+      crc.update(png, at + 4, (int) (4 + len));
+      long stored = b.getInt(at + 8 + (int) len) & 0xffffffffL;
+      String type = new String(png, at + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
+      if (crc.getValue() != stored) {
+        return String.format(Locale.ROOT, "chunk %s at byte %d has CRC %08x, its bytes give %08x", type, at,
+            stored, crc.getValue());
+      }
+      if (type.equals("IEND")) {
+        return null;
+      }
+      at += 12 + (int) len;
+    }
+    return null;
   }
 
   /**

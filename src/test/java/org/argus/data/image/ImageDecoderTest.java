@@ -195,6 +195,19 @@ class ImageDecoderTest {
   }
 
   @Test
+  void pngWithABadChunkCrcIsRejectedThoughImageioWouldDecodeIt() {
+    byte[] png = TestImages.write(TestImages.gradientRgb(), "png");
+    assertNull(ImageDecoder.pngCrcProblem(png), "a PNG as written has correct CRCs");
+    byte[] bad = png.clone();
+    bad[29] ^= 0x5a; // the IHDR chunk's CRC (signature 8 + length 4 + type 4 + data 13)
+    String r = reason(bad);
+    assertTrue(r.startsWith("truncated or corrupt PNG: chunk IHDR at byte 8 has CRC "), r);
+    byte[] pixels = png.clone();
+    pixels[png.length - 20] ^= 0x01; // a byte of the last IDAT's data (IEND is the last 12 bytes)
+    assertTrue(reason(pixels).startsWith("truncated or corrupt PNG: chunk IDAT at byte "), reason(pixels));
+  }
+
+  @Test
   void hugeDeclaredDimensionsAreRejectedFromTheHeader() {
     assertEquals(
         "image 50000x50000 = 2500000000 pixels exceeds maxPixels 67108864",
