@@ -350,7 +350,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     if (getModelPath().isEmpty()) {
       throw new IllegalArgumentException("OnnxTransformer " + uid + ": set modelPath");
     }
-    return MODELS.computeIfAbsent(getModelPath(), path -> {
+    String path = getModelPath();
+    return MODELS.computeIfAbsent(StageModels.versionKey(path), key -> {
       try {
         return OnnxModel.fromBytes(StageModels.readBytes(path), path);
       } catch (ModelFormatException e) {
@@ -359,7 +360,10 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     });
   }
 
-  /** Driver-side per-JVM cache of the ONNX files read, by path (documented cache). */
+  /**
+   * Driver-side per-JVM cache of the ONNX files read, by path, length and modification time (a
+   * replaced file is read again; documented cache).
+   */
   private static final java.util.Map<String, OnnxModel> MODELS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** @return the columns bound to the graph, checked (see {@link OnnxBinding#resolve}) */

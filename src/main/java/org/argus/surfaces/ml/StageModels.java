@@ -32,6 +32,8 @@ import org.argus.model.roster.Roster;
  */
 final class StageModels {
   private static final Map<ModelRef, ResolvedModel> MODELS = new ConcurrentHashMap<>();
+  /** The model file's {@link #versionKey} each cached path model was read at ("" for roster models). */
+  private static final Map<ModelRef, String> VERSIONS = new ConcurrentHashMap<>();
   private static final Map<SparkContext, Map<String, Broadcast<byte[]>>> BROADCASTS = new WeakHashMap<>();
 
   private StageModels() {}
@@ -40,7 +42,8 @@ final class StageModels {
   static final ResolvedModel.FileReader HADOOP_FILES = StageModels::readPath;
 
   /**
-   * Resolves a stage's model params (cached per JVM by reference).
+   * Resolves a stage's model params (cached per JVM by reference; a path model is read again when
+   * its file's length or modification time changed).
    *
    * @param modelName roster name, or null/empty when {@code modelPath} is used
    * @param modelPath Hadoop-FS path of an ONNX file, or null/empty
@@ -72,14 +75,16 @@ final class StageModels {
     }
     PreprocessingSpec spec = hasSpec ? PreprocessingSpec.parse(preprocessing) : null;
     ModelRef ref = new ModelRef(byName ? modelName : null, byPath ? modelPath : null, spec, imageSize);
+    String version = byPath ? versionKey(modelPath) : "";
     ResolvedModel cached = MODELS.get(ref);
-    if (cached != null) {
+    if (cached != null && version.equals(VERSIONS.get(ref))) {
       return cached;
     }
     try {
       ResolvedModel m = ResolvedModel.resolve(ref, HADOOP_FILES);
-      ResolvedModel prev = MODELS.putIfAbsent(ref, m);
-      return prev != null ? prev : m;
+      MODELS.put(ref, m);
+      VERSIONS.put(ref, version);
+      return m;
     } catch (ModelFormatException e) {
       throw new IllegalArgumentException("modelPath " + modelPath + " is not a valid ONNX model: "
           + e.getMessage(), e);
@@ -115,6 +120,22 @@ final class StageModels {
   static byte[] readBytes(String path) {
     try {
       return readPath(path);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read model file " + path + ": " + e, e);
+    }
+  }
+
+  /**
+   * @param path a model file (Hadoop FS path)
+   * @return a key that changes when the file does: the path with its length and modification time
+   *     (so a per-JVM cache keyed by it never serves a replaced file's old graph)
+   * @throws IllegalArgumentException when the file's status cannot be read (names the path)
+   */
+  static String versionKey(String path) {
+    try {
+      Path p = new Path(path);
+      org.apache.hadoop.fs.FileStatus st = p.getFileSystem(hadoopConf()).getFileStatus(p);
+      return path + "@" + st.getLen() + "@" + st.getModificationTime();
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read model file " + path + ": " + e, e);
     }

@@ -212,6 +212,18 @@ class OnnxTransformerTypesTest {
   }
 
   @Test
+  void aModelFileChangedUnderASavedStageIsRefusedOnLoad() throws Exception {
+    Path m = model("relu_saved", 13, op("Relu"), info("x", TensorProto.DataType.FLOAT_VALUE, -1, 3),
+        info("y", TensorProto.DataType.FLOAT_VALUE, -1, 3));
+    String saved = dir.resolve("saved_stage").toString();
+    new OnnxTransformer().setModelPath(m.toString()).setInputCols("x").setEmbedModel(false).write().save(saved);
+    model("relu_saved", 13, op("Neg"), info("x", TensorProto.DataType.FLOAT_VALUE, -1, 3),
+        info("y", TensorProto.DataType.FLOAT_VALUE, -1, 3)); // same path, another graph
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> OnnxTransformer.load(saved));
+    assertTrue(e.getMessage().contains("but that model now resolves to sha256"), e.getMessage());
+  }
+
+  @Test
   void anIntermediateTensorCanBeFetchedAsAnOutput() throws Exception {
     GraphProto g = GraphProto.newBuilder().setName("two")
         .addInput(info("x", TensorProto.DataType.FLOAT_VALUE, -1, 2))
