@@ -223,6 +223,21 @@ class OnnxTransformerTypesTest {
     assertTrue(e.getMessage().contains("but that model now resolves to sha256"), e.getMessage());
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"truncated", "text"})
+  void aFileThatIsNotAWholeOnnxModelIsRefusedBeforeAnyJobNamingThePath(String kind) throws Exception {
+    Path good = model("whole_model", 13, op("Relu"), info("x", TensorProto.DataType.FLOAT_VALUE, -1, 3),
+        info("y", TensorProto.DataType.FLOAT_VALUE, -1, 3));
+    byte[] bytes = Files.readAllBytes(good);
+    Path bad = dir.resolve(kind + ".onnx");
+    Files.write(bad, kind.equals("truncated") ? Arrays.copyOf(bytes, bytes.length / 2)
+        : "this is not a model".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    Dataset<Row> df = rows(DataTypes.FloatType, one(new Float[] {1f, 2f, 3f}));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new OnnxTransformer().setModelPath(bad.toString()).setInputCols("x").transformSchema(df.schema()));
+    assertTrue(e.getMessage().startsWith("modelPath " + bad + " is not a valid ONNX model: "), e.getMessage());
+  }
+
   @Test
   void anIntermediateTensorCanBeFetchedAsAnOutput() throws Exception {
     GraphProto g = GraphProto.newBuilder().setName("two")
