@@ -57,8 +57,13 @@ class ClusterTest {
   }
 
   private static Map<Long, float[]> features(SparkSession spark, String dir) {
+    return byId(spark, dir.endsWith("/sql") ? dir : dir + "/features");
+  }
+
+  /** @return {@code id → features} of a Parquet table {@code (id bigint, features array<float>)} */
+  static Map<Long, float[]> byId(SparkSession spark, String parquet) {
     Map<Long, float[]> m = new HashMap<>();
-    for (Row r : spark.read().parquet(dir.endsWith("/sql") ? dir : dir + "/features").collectAsList()) {
+    for (Row r : spark.read().parquet(parquet).collectAsList()) {
       List<Float> l = r.getList(1);
       float[] f = new float[l.size()];
       for (int i = 0; i < f.length; i++) {

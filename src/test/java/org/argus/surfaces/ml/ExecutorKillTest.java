@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -77,26 +75,13 @@ class ExecutorKillTest {
       return Boolean.TRUE;
     }, java.time.Duration.ofMinutes(7));
     assertTrue(Files.exists(Path.of(marker)), "an executor was killed (its pid is in the marker file)");
-    Map<Long, float[]> want = features(spark, local);
-    Map<Long, float[]> got = features(spark, cluster);
+    Map<Long, float[]> want = ClusterTest.byId(spark, local);
+    Map<Long, float[]> got = ClusterTest.byId(spark, cluster);
     assertEquals(IMAGES, want.size());
     assertEquals(IMAGES, spark.read().parquet(cluster).count(), "every image exactly once");
     assertEquals(want.keySet(), got.keySet());
     for (Map.Entry<Long, float[]> e : want.entrySet()) {
       assertArrayEquals(e.getValue(), got.get(e.getKey()), 1e-5f, "image " + e.getKey());
     }
-  }
-
-  private static Map<Long, float[]> features(SparkSession spark, String dir) {
-    Map<Long, float[]> m = new HashMap<>();
-    for (Row r : spark.read().parquet(dir).collectAsList()) {
-      List<Float> l = r.getList(1);
-      float[] f = new float[l.size()];
-      for (int i = 0; i < f.length; i++) {
-        f[i] = l.get(i);
-      }
-      m.put(r.getLong(0), f);
-    }
-    return m;
   }
 }
