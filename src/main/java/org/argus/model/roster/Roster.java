@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.argus.model.roster.PreprocessingSpec.ChannelOrder;
 import org.argus.model.roster.PreprocessingSpec.Layout;
+import org.argus.model.roster.PreprocessingSpec.Resize;
 import org.argus.model.roster.PreprocessingSpec.Scaling;
 
 /**
@@ -24,6 +25,9 @@ public final class Roster {
   public static final List<String> NSFWJS_LABELS =
       List.of("Drawing", "Hentai", "Neutral", "Porn", "Sexy");
 
+  /** The scaling feature extraction uses by default (chosen by bench/results/scaling.md). */
+  private static final Scaling FEATURE_SCALING = Scaling.TF;
+
   private static final Map<String, RosterModel> MODELS = new LinkedHashMap<>();
 
   static {
@@ -33,7 +37,8 @@ public final class Roster {
             "Keras MobileNetV2 (alpha 1.0), 224x224 RGB, ImageNet body (frozen through block_10)",
             "npm nsfwjs@4.4.0 dist/models/mobilenet_v2 (MIT); head retrained to 5 classes",
             "input_1",
-            new PreprocessingSpec(224, 224, ChannelOrder.RGB, Scaling.TF, Layout.NHWC),
+            new PreprocessingSpec(224, 224, ChannelOrder.RGB, FEATURE_SCALING, Layout.NHWC),
+            nsfwjs(224),
             32,
             List.of(
                 "block_3_expand_relu",
@@ -50,7 +55,8 @@ public final class Roster {
             "Keras InceptionV3, 299x299 RGB, ImageNet body (frozen through mixed5)",
             "npm nsfwjs@4.4.0 dist/models/inception_v3 (MIT); head retrained to 5 classes",
             "input_1",
-            new PreprocessingSpec(299, 299, ChannelOrder.RGB, Scaling.TF, Layout.NHWC),
+            new PreprocessingSpec(299, 299, ChannelOrder.RGB, FEATURE_SCALING, Layout.NHWC),
+            nsfwjs(299),
             75,
             List.of(
                 "mixed2", "mixed5", "mixed6", "mixed7", "mixed8", "mixed9", "mixed10"),
@@ -59,6 +65,16 @@ public final class Roster {
   }
 
   private Roster() {}
+
+  /**
+   * @param size the native input side in pixels
+   * @return nsfwjs's own preprocessing ({@code NSFWJS.infer}: {@code x/255}, then {@code
+   *     tf.image.resizeBilinear(alignCorners=true)} to the native size), RGB NHWC
+   */
+  private static PreprocessingSpec nsfwjs(int size) {
+    return new PreprocessingSpec(
+        size, size, ChannelOrder.RGB, Scaling.UNIT, Layout.NHWC, Resize.ALIGN_CORNERS);
+  }
 
   private static void add(RosterModel m) {
     MODELS.put(m.name(), m);
