@@ -66,7 +66,8 @@ public final class ScalingBench {
   }
 
   /** One model: accuracy[scaling][layer][seed], then the table and the verdict. */
-  static String model(SparkSession spark, RosterModel m, int side, int train, int test, int maxIter, List<Long> seeds) {
+  static String model(SparkSession spark, RosterModel m, int side, int train, int test, int maxIter, List<Long> seeds)
+      throws Exception {
     Map<Scaling, Map<String, List<Double>>> acc = new LinkedHashMap<>();
     for (long seed : seeds) {
       for (Scaling s : SCALINGS) {
