@@ -3,12 +3,16 @@ package org.argus.runtime;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.model.roster.PreprocessingSpec.ChannelOrder;
 import org.argus.model.roster.PreprocessingSpec.Layout;
+import org.argus.model.roster.PreprocessingSpec.Resize;
 import org.argus.model.roster.PreprocessingSpec.Scaling;
 
 /**
  * Turns one decoded image (Spark image struct fields) into one example of a model's input tensor,
  * following a {@link PreprocessingSpec}: bilinear resize with half-pixel centres (OpenCV {@code
- * INTER_LINEAR}), gray replicated to 3 channels, alpha dropped, channel order, scaling and layout.
+ * INTER_LINEAR}, the default) or aligned corners (TF.js {@code resizeBilinear(alignCorners=true)},
+ * as nsfwjs; see {@link Resize}), gray replicated to 3 channels, alpha dropped, channel order,
+ * scaling and layout. Interpolation runs on the source bytes {@code 0..255} before scaling (the
+ * scalings are affine, so this equals scaling first up to float rounding).
  *
  * <p>Stateless and thread-safe.
  */
@@ -60,20 +64,18 @@ public final class ImagePreprocessor {
     boolean nhwc = spec.layout() == Layout.NHWC;
     boolean rgb = spec.channelOrder() == ChannelOrder.RGB;
     Scaling scaling = spec.scaling();
-    float sy = (float) height / oh;
-    float sx = (float) width / ow;
+    Axis ys = Axis.of(spec.resize(), height, oh);
+    Axis xs = Axis.of(spec.resize(), width, ow);
     int plane = oh * ow;
     float[] px = new float[3];
     for (int y = 0; y < oh; y++) {
-      float fy = Math.max(0f, (y + 0.5f) * sy - 0.5f);
-      int y0 = Math.min((int) fy, height - 1);
-      int y1 = Math.min(y0 + 1, height - 1);
-      float wy = fy - y0;
+      int y0 = ys.lo[y];
+      int y1 = ys.hi[y];
+      float wy = ys.frac[y];
       for (int x = 0; x < ow; x++) {
-        float fx = Math.max(0f, (x + 0.5f) * sx - 0.5f);
-        int x0 = Math.min((int) fx, width - 1);
-        int x1 = Math.min(x0 + 1, width - 1);
-        float wx = fx - x0;
+        int x0 = xs.lo[x];
+        int x1 = xs.hi[x];
+        float wx = xs.frac[x];
         // bilinear in source BGR order; px[k] is source channel k (B, G, R) or gray replicated
         for (int k = 0; k < 3; k++) {
           int ch = nChannels == 1 ? 0 : k;
@@ -98,6 +100,42 @@ public final class ImagePreprocessor {
           dst[idx] = v;
         }
       }
+    }
+  }
+
+  /**
+   * Where each output pixel along one axis samples the source: the two source pixels {@code lo},
+   * {@code hi} and the weight {@code frac} of {@code hi}.
+   */
+  private record Axis(int[] lo, int[] hi, float[] frac) {
+    /**
+     * @param resize the sampling convention
+     * @param in source pixels along the axis
+     * @param out output pixels along the axis
+     */
+    static Axis of(Resize resize, int in, int out) {
+      int[] lo = new int[out];
+      int[] hi = new int[out];
+      float[] frac = new float[out];
+      if (resize == Resize.HALF_PIXEL) {
+        float s = (float) in / out;
+        for (int i = 0; i < out; i++) {
+          float f = Math.max(0f, (i + 0.5f) * s - 0.5f);
+          lo[i] = Math.min((int) f, in - 1);
+          hi[i] = Math.min(lo[i] + 1, in - 1);
+          frac[i] = f - lo[i];
+        }
+      } else {
+        // TF.js CPU backend, resizeBilinear(alignCorners=true, halfPixelCenters=false), in doubles
+        double ratio = out > 1 ? (double) (in - 1) / (out - 1) : (double) in / out;
+        for (int i = 0; i < out; i++) {
+          double f = ratio * i;
+          lo[i] = Math.max(0, (int) Math.floor(f));
+          hi[i] = Math.min(in - 1, (int) Math.ceil(f));
+          frac[i] = (float) (f - lo[i]);
+        }
+      }
+      return new Axis(lo, hi, frac);
     }
   }
 }

@@ -37,7 +37,7 @@ import org.argus.plan.cost.Resources;
  *     images; numeric or string (strings are indexed in sorted order)
  * @param featureCols structured feature columns X (numeric), concatenated to the CNN features
  * @param model roster name (e.g. {@code mobilenet_v2}) or the path of an ONNX file
- * @param preprocessing preprocessing for an ONNX file (null for a roster model)
+ * @param preprocessing preprocessing for an ONNX file, or overriding a roster model's (null: the roster's)
  * @param inputSize square input size in pixels (0 = the model's native size)
  * @param layers explicit layers (any order), or empty to use {@code topK}
  * @param topK the top {@code k} of the roster's feature layers (when {@code layers} is empty)
@@ -199,7 +199,7 @@ public record TransferSpec(
       return this;
     }
 
-    /** @param spec preprocessing of an ONNX file model (required for a path, ignored for the roster) */
+    /** @param spec preprocessing (required for an ONNX file path; for a roster model it overrides the roster's) */
     public Builder optPreprocessing(PreprocessingSpec spec) {
       this.preprocessing = spec;
       return this;

@@ -97,7 +97,7 @@ final class NsfwjsPackage {
   static void decode(String name, Path tgz, Path tmp, Path src, Path out)
       throws IOException, ProvisioningException {
     unpack(tgz, "package/dist/models/" + name + "/", src);
-    run(List.of("node", "-e", DECODE_JS, src.toString(), out.toString()), tmp, 300,
+    run(List.of("node", "-e", DECODE_JS, src.toString(), out.toString()), Map.of(), tmp, 300,
         "node not found on PATH or failed: install Node.js (20+)");
   }
 
@@ -126,7 +126,7 @@ final class NsfwjsPackage {
       Files.createDirectories(downloads);
       tmp = Files.createTempDirectory(downloads, ".npm-pack-");
       System.err.println("argus: fetching " + NPM_SPEC + " with npm pack → " + downloads + " …");
-      run(List.of("npm", "pack", NPM_SPEC, "--silent"), tmp, 600,
+      run(List.of("npm", "pack", NPM_SPEC, "--silent"), Map.of(), tmp, 600,
           "npm not found on PATH or `npm pack " + NPM_SPEC + "` failed: install Node.js/npm, or "
               + hint);
       Path got = tmp.resolve(TGZ);
@@ -176,14 +176,19 @@ final class NsfwjsPackage {
   /**
    * Runs a command, failing with its output tail and {@code hint} on a start failure, a timeout or
    * a non-zero exit.
+   *
+   * @param env extra environment variables
+   * @return the command's stdout and stderr, interleaved
    */
-  private static void run(List<String> cmd, Path cwd, long timeoutS, String hint)
+  static String run(List<String> cmd, Map<String, String> env, Path cwd, long timeoutS, String hint)
       throws ProvisioningException {
     String shown = cmd.get(0) + " " + (cmd.get(1).equals("-e") ? "-e <decode script>"
         : String.join(" ", cmd.subList(1, cmd.size())));
     Process p;
     try {
-      p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+      pb.environment().putAll(env);
+      p = pb.start();
     } catch (IOException e) {
       throw new ProvisioningException(
           "cannot start `" + shown + "`: " + e.getMessage() + "; " + hint, e);
@@ -196,12 +201,13 @@ final class NsfwjsPackage {
         throw new ProvisioningException(
             "`" + shown + "` did not finish in " + timeoutS + " s; " + hint);
       }
+      String s = new String(out, StandardCharsets.UTF_8);
       if (p.exitValue() != 0) {
-        String s = new String(out, StandardCharsets.UTF_8);
         throw new ProvisioningException("`" + shown + "` in " + cwd + " exited with "
             + p.exitValue() + ": " + s.substring(Math.max(0, s.length() - 2000)).strip() + "\n"
             + hint);
       }
+      return s;
     } catch (IOException e) {
       throw new ProvisioningException("`" + shown + "` failed: " + e + "; " + hint, e);
     } catch (InterruptedException e) {

@@ -23,17 +23,21 @@ import java.util.Objects;
  *   <li>{@link Scaling#NONE}: raw {@code 0..255} as float.
  * </ul>
  *
- * <p>Resizing is bilinear with half-pixel centres (OpenCV {@code INTER_LINEAR}, TF2 {@code
- * tf.image.resize(method="bilinear")}), straight to {@code H×W} without keeping the aspect ratio.
+ * <p>Resizing is bilinear, straight to {@code H×W} without keeping the aspect ratio, in one of two
+ * sampling conventions ({@link Resize}): half-pixel centres (OpenCV {@code INTER_LINEAR}, TF2 {@code
+ * tf.image.resize(method="bilinear")}; the default) or aligned corners (TF.js {@code
+ * tf.image.resizeBilinear(x, size, alignCorners=true)}, what nsfwjs uses). An image already at
+ * {@code H×W} is not resampled by either.
  *
  * @param height input height in pixels (≥ 1)
  * @param width input width in pixels (≥ 1)
  * @param channelOrder channel order of the tensor
  * @param scaling value scaling
  * @param layout tensor layout of one example
+ * @param resize bilinear sampling convention
  */
 public record PreprocessingSpec(
-    int height, int width, ChannelOrder channelOrder, Scaling scaling, Layout layout)
+    int height, int width, ChannelOrder channelOrder, Scaling scaling, Layout layout, Resize resize)
     implements java.io.Serializable {
 
   /** Channel order of the produced tensor. */
@@ -64,8 +68,42 @@ public record PreprocessingSpec(
     NCHW
   }
 
+  /**
+   * Where output pixel {@code i} (of {@code out} along an axis of {@code in} source pixels) samples
+   * the source, before bilinear interpolation between the two nearest source pixels.
+   */
+  public enum Resize {
+    /**
+     * Half-pixel centres: {@code src = (i + 0.5)·in/out − 0.5}, clamped at 0 (OpenCV {@code
+     * INTER_LINEAR}, TF2 {@code tf.image.resize}, PyTorch {@code align_corners=False}).
+     */
+    HALF_PIXEL,
+    /**
+     * Aligned corners: {@code src = i·(in − 1)/(out − 1)} (or {@code i·in/out} when {@code out = 1}),
+     * so the corner pixels map onto each other — TF.js {@code resizeBilinear(alignCorners=true)} as
+     * implemented by its CPU backend, the resize nsfwjs's {@code classify} applies.
+     */
+    ALIGN_CORNERS
+  }
+
   /** ImageNet BGR channel means used by {@link Scaling#CAFFE} (Keras imagenet_utils, mode caffe). */
   public static final float[] CAFFE_BGR_MEAN = {103.939f, 116.779f, 123.68f};
+
+  /**
+   * A spec with the default {@link Resize#HALF_PIXEL} resize.
+   *
+   * @param height input height in pixels (≥ 1)
+   * @param width input width in pixels (≥ 1)
+   * @param channelOrder channel order of the tensor
+   * @param scaling value scaling
+   * @param layout tensor layout of one example
+   * @throws IllegalArgumentException when a size is below 1
+   * @throws NullPointerException when an enum is null
+   */
+  public PreprocessingSpec(
+      int height, int width, ChannelOrder channelOrder, Scaling scaling, Layout layout) {
+    this(height, width, channelOrder, scaling, layout, Resize.HALF_PIXEL);
+  }
 
   /**
    * Validates the spec.
@@ -75,6 +113,7 @@ public record PreprocessingSpec(
    * @param channelOrder channel order of the tensor
    * @param scaling value scaling
    * @param layout tensor layout of one example
+   * @param resize bilinear sampling convention
    * @throws IllegalArgumentException when a size is below 1
    * @throws NullPointerException when an enum is null
    */
@@ -86,6 +125,7 @@ public record PreprocessingSpec(
     Objects.requireNonNull(channelOrder, "channelOrder");
     Objects.requireNonNull(scaling, "scaling");
     Objects.requireNonNull(layout, "layout");
+    Objects.requireNonNull(resize, "resize");
   }
 
   /**
@@ -98,7 +138,23 @@ public record PreprocessingSpec(
    * @throws IllegalArgumentException when a size is below 1
    */
   public PreprocessingSpec withSize(int newHeight, int newWidth) {
-    return new PreprocessingSpec(newHeight, newWidth, channelOrder, scaling, layout);
+    return new PreprocessingSpec(newHeight, newWidth, channelOrder, scaling, layout, resize);
+  }
+
+  /**
+   * @param newScaling value scaling
+   * @return the same spec with another scaling
+   */
+  public PreprocessingSpec withScaling(Scaling newScaling) {
+    return new PreprocessingSpec(height, width, channelOrder, newScaling, layout, resize);
+  }
+
+  /**
+   * @param newResize bilinear sampling convention
+   * @return the same spec with another resize
+   */
+  public PreprocessingSpec withResize(Resize newResize) {
+    return new PreprocessingSpec(height, width, channelOrder, scaling, layout, newResize);
   }
 
   /** @return floats per example: {@code 3·H·W} */
@@ -119,8 +175,10 @@ public record PreprocessingSpec(
 
   /**
    * Parses the compact form {@link #compact()} prints (and the CLI accepts): {@code
-   * SIZE:ORDER:SCALING:LAYOUT}, e.g. {@code 224:rgb:tf:nhwc} or {@code 224x200:bgr:caffe:nchw}
-   * (case-insensitive; a single size {@code N} means {@code N×N}).
+   * SIZE:ORDER:SCALING:LAYOUT[:RESIZE]}, e.g. {@code 224:rgb:tf:nhwc}, {@code
+   * 224x200:bgr:caffe:nchw} or {@code 224:rgb:unit:nhwc:align_corners} (case-insensitive; a single
+   * size {@code N} means {@code N×N}; RESIZE is {@code half_pixel} (the default) or {@code
+   * align_corners}).
    *
    * @param text the compact form
    * @return the spec
@@ -128,9 +186,10 @@ public record PreprocessingSpec(
    */
   public static PreprocessingSpec parse(String text) {
     String[] p = text.trim().toLowerCase(Locale.ROOT).split(":");
-    if (p.length != 4) {
-      throw new IllegalArgumentException(
-          "preprocessing spec '" + text + "' must be SIZE:ORDER:SCALING:LAYOUT, e.g. 224:rgb:tf:nhwc");
+    if (p.length != 4 && p.length != 5) {
+      throw new IllegalArgumentException("preprocessing spec '" + text
+          + "' must be SIZE:ORDER:SCALING:LAYOUT[:RESIZE], e.g. 224:rgb:tf:nhwc or"
+          + " 224:rgb:unit:nhwc:align_corners");
     }
     int h;
     int w;
@@ -147,7 +206,8 @@ public record PreprocessingSpec(
         w,
         parseEnum(ChannelOrder.class, p[1], "channel order"),
         parseEnum(Scaling.class, p[2], "scaling"),
-        parseEnum(Layout.class, p[3], "layout"));
+        parseEnum(Layout.class, p[3], "layout"),
+        p.length == 5 ? parseEnum(Resize.class, p[4], "resize") : Resize.HALF_PIXEL);
   }
 
   private static <E extends Enum<E>> E parseEnum(Class<E> type, String value, String what) {
@@ -163,8 +223,12 @@ public record PreprocessingSpec(
     throw new IllegalArgumentException("unknown " + what + " '" + value + "'; valid: " + valid);
   }
 
-  /** @return the compact form, e.g. {@code 224x224:rgb:tf:nhwc} */
+  /**
+   * @return the compact form, e.g. {@code 224x224:rgb:tf:nhwc}; the resize is appended only when it
+   *     is not the default, e.g. {@code 224x224:rgb:unit:nhwc:align_corners}
+   */
   public String compact() {
+    String r = resize == Resize.HALF_PIXEL ? "" : ":" + resize.name().toLowerCase(Locale.ROOT);
     return height
         + "x"
         + width
@@ -173,6 +237,7 @@ public record PreprocessingSpec(
         + ":"
         + scaling.name().toLowerCase(Locale.ROOT)
         + ":"
-        + layout.name().toLowerCase(Locale.ROOT);
+        + layout.name().toLowerCase(Locale.ROOT)
+        + r;
   }
 }

@@ -30,17 +30,25 @@ final class ModelsCommand implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the roster: native input, feature layers, cache state.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the roster: native input, preprocessing per stage, feature layers, cache state.")
   static final class ListCmd implements Callable<Integer> {
     @Override
     public Integer call() {
       for (RosterModel m : Roster.all()) {
         Path onnx = ArgusHome.model(m.name()).resolve("model.onnx");
-        System.out.printf("%s%n  %s%n  source: %s%n  input: %s %s (min %dx%d)%n  feature layers: %s%n  head: %s → %s%n  imported: %s%n",
-            m.name(), m.description(), m.source(), m.inputTensor(), m.preprocessing().compact(),
-            m.minInputSize(), m.minInputSize(), String.join(", ", m.featureLayers()),
-            m.outputTensor(), m.labels(), Files.exists(onnx) ? onnx : "no (argus models import " + m.name() + ")");
+        System.out.printf("%s%n  %s%n  source: %s%n  input: %s (min %dx%d)%n"
+                + "  preprocessing, featurize/transfer/training: %s%n"
+                + "  preprocessing, predict (nsfwjs's own): %s%n"
+                + "  feature layers: %s%n  head: %s → %s%n  imported: %s%n",
+            m.name(), m.description(), m.source(), m.inputTensor(), m.minInputSize(), m.minInputSize(),
+            m.preprocessing().compact(), m.predictorPreprocessing().compact(),
+            String.join(", ", m.featureLayers()), m.outputTensor(), m.labels(),
+            Files.exists(onnx) ? onnx : "no (argus models import " + m.name() + ")");
       }
+      System.out.println("Preprocessing is SIZE:ORDER:SCALING:LAYOUT[:RESIZE]; unit = x/255 (how nsfwjs"
+          + " fine-tuned and feeds these models; higher transfer accuracy than tf = x/127.5-1 on every"
+          + " curated layer, bench/results/scaling.md); resize half_pixel (default) or align_corners"
+          + " (TF.js, as nsfwjs). The predictor matches nsfwjs's classify within 1e-3.");
       return 0;
     }
   }

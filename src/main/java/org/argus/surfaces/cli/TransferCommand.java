@@ -47,7 +47,7 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "mobilenet_v2", description = "roster model or ONNX file (default ${DEFAULT-VALUE})")
   String model;
 
-  @Option(names = "--preprocessing", description = "for an ONNX file: SIZE:ORDER:SCALING:LAYOUT, e.g. 224:rgb:tf:nhwc")
+  @Option(names = "--preprocessing", description = "SIZE:ORDER:SCALING:LAYOUT[:RESIZE], e.g. 224:rgb:tf:nhwc: required for an ONNX file, overrides a roster model's")
   String preprocessing;
 
   @Option(names = "--layers", split = ",", description = "layers (any order; sorted bottom to top)")

@@ -21,7 +21,7 @@ import org.argus.plan.Pooling;
  * <p>Input: a Spark image struct column ({@code spark.read.format("image")}, {@code FashionMnist})
  * or binary encoded image bytes ({@code binaryFile}'s {@code content}). Each image is resized
  * (bilinear) and scaled per the model's preprocessing spec, e.g. MobileNetV2: {@code [N,224,224,3]}
- * float32 NHWC, RGB, x/127.5−1.
+ * float32 NHWC, RGB, x/255 (the roster's feature-extraction default, {@code Roster.FEATURE_SCALING}).
  *
  * <p>Output: one column {@code outputCol} for one layer, else one column {@code outputCol_<layer>}
  * per layer, in the order given. A 4-D activation ({@code [N,C,H,W]}, NCHW as every Keras layer of

@@ -12,6 +12,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.argus.execution.inference.Emit;
 import org.argus.execution.inference.InferenceStage;
 import org.argus.model.resolve.ResolvedModel;
+import org.argus.model.roster.Roster;
 
 /**
  * Spark ML transformer that appends a classifier's predictions for an image column: the class
@@ -21,6 +22,13 @@ import org.argus.model.resolve.ResolvedModel;
  * per line, class index order), else the roster model's own; with {@code decodePredictions=false}
  * or no labels a label is the class index in decimal. Input and invalid-row handling as in {@link
  * DeepImageFeaturizer}.
+ *
+ * <p>Preprocessing: for a roster model without an explicit {@code preprocessing} param the
+ * predictor feeds the head the way the models' own client does ({@link
+ * org.argus.model.roster.RosterModel#predictorPreprocessing()}: nsfwjs's {@code x/255} in {@code
+ * [0, 1]} with TF.js's aligned-corners bilinear resize), not the feature-extraction default; its
+ * 5 probabilities then match nsfwjs's {@code classify} within 1e-3 on images at the native size
+ * ({@code NsfwjsParityTest}, bench/results/parity.md). {@code imageSize} still overrides the size.
  */
 public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor> {
   private static final long serialVersionUID = 1L;
@@ -141,6 +149,21 @@ public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor
   public DeepImagePredictor setOutputTensor(String value) {
     set(outputTensor, value);
     return this;
+  }
+
+  /**
+   * Resolves the model with the head's own preprocessing for a roster model when none is set.
+   *
+   * @return the resolved model
+   * @throws IllegalArgumentException for an unknown roster name or a bad model/path combination
+   */
+  @Override
+  ResolvedModel resolved() {
+    String spec = getPreprocessing();
+    if (spec.isEmpty() && !getModelName().isEmpty() && getModelPath().isEmpty()) {
+      spec = Roster.get(getModelName()).predictorPreprocessing().compact();
+    }
+    return StageModels.resolve(getModelName(), getModelPath(), spec, getImageSize());
   }
 
   @Override

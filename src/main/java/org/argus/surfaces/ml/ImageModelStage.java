@@ -67,8 +67,8 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     modelPath = new Param<>(this, "modelPath",
         "Hadoop-FS path of an ONNX model with one pixel input; needs preprocessing");
     preprocessing = new Param<>(this, "preprocessing",
-        "preprocessing spec SIZE:ORDER:SCALING:LAYOUT (e.g. 224:rgb:tf:nhwc); empty = the roster "
-            + "model's own");
+        "preprocessing spec SIZE:ORDER:SCALING:LAYOUT[:RESIZE] (e.g. 224:rgb:tf:nhwc); empty = the "
+            + "roster model's own for this stage (the predictor's: nsfwjs's x/255, align_corners)");
     imageSize = new IntParam(this, "imageSize",
         "input side in pixels the images are resized to; 0 = the model's default size",
         ParamValidators.gtEq(0));

@@ -75,7 +75,7 @@ class ArgusCliTest {
     assertEquals("demo", report.get("kind").asText());
     JsonNode prov = report.get("provenance");
     assertEquals("mobilenet_v2", prov.get("models").get(0).get("name").asText());
-    assertEquals("64x64:rgb:tf:nhwc", prov.get("models").get(0).get("preprocessing").asText());
+    assertEquals("64x64:rgb:unit:nhwc", prov.get("models").get(0).get("preprocessing").asText());
     assertEquals("fashion-mnist train 200 / test 100", prov.get("spec").get("images").asText());
     assertEquals(42, prov.get("seed").asInt());
     JsonNode r = report.get("result");

@@ -259,7 +259,8 @@ class DeepImageFeaturizerTest {
     Path onnx = dir.resolve("user-model.onnx");
     Files.copy(PretrainedModels.onnxFile("mobilenet_v2"), onnx);
     DeepImageFeaturizer user = new DeepImageFeaturizer().setModelPath(onnx.toString())
-        .setPreprocessing("48:rgb:tf:nhwc").setLayers("block_6_expand_relu").setPooling("avg");
+        .setPreprocessing(Roster.get("mobilenet_v2").preprocessing().withSize(48, 48).compact())
+        .setLayers("block_6_expand_relu").setPooling("avg");
     DeepImageFeaturizer roster = featurizer().setLayers("block_6_expand_relu").setPooling("avg");
     String userDir = dir.resolve("user-stage").toString();
     String rosterDir = dir.resolve("roster-stage").toString();
