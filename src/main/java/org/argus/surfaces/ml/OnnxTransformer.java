@@ -351,14 +351,29 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
       throw new IllegalArgumentException("OnnxTransformer " + uid + ": set modelPath");
     }
     String path = getModelPath();
-    return MODELS.computeIfAbsent(StageModels.versionKey(path), key -> {
+    String version;
+    try {
+      version = StageModels.versionKey(path);
+    } catch (IllegalArgumentException gone) {
+      OnnxModel last = LAST_READ.get(path);
+      if (last != null) {
+        return last; // the file is gone: the graph this JVM read from it last
+      }
+      throw gone;
+    }
+    OnnxModel m = MODELS.computeIfAbsent(version, key -> {
       try {
         return OnnxModel.fromBytes(StageModels.readBytes(path), path);
       } catch (ModelFormatException e) {
         throw new IllegalArgumentException("modelPath " + path + " is not a valid ONNX model: " + e.getMessage(), e);
       }
     });
+    LAST_READ.put(path, m);
+    return m;
   }
+
+  /** The graph last read from each path (used when the file has since been deleted). */
+  private static final java.util.Map<String, OnnxModel> LAST_READ = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Driver-side per-JVM cache of the ONNX files read, by path, length and modification time (a

@@ -75,8 +75,16 @@ final class StageModels {
     }
     PreprocessingSpec spec = hasSpec ? PreprocessingSpec.parse(preprocessing) : null;
     ModelRef ref = new ModelRef(byName ? modelName : null, byPath ? modelPath : null, spec, imageSize);
-    String version = byPath ? versionKey(modelPath) : "";
     ResolvedModel cached = MODELS.get(ref);
+    String version;
+    try {
+      version = byPath ? versionKey(modelPath) : "";
+    } catch (IllegalArgumentException gone) {
+      if (cached != null) {
+        return cached; // the file is gone: the model this JVM resolved from it last
+      }
+      throw gone;
+    }
     if (cached != null && version.equals(VERSIONS.get(ref))) {
       return cached;
     }
