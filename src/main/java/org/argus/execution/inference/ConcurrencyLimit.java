@@ -19,22 +19,34 @@ final class ConcurrencyLimit implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   private static final Map<Integer, Semaphore> PERMITS = new ConcurrentHashMap<>();
 
-  private final MapPartitionsFunction<Row, Row> inner;
+  private final InferenceStage stage;
+  private final Counters counters;
   private final int permits;
 
   /**
-   * @param inner the per-partition work
+   * @param stage the stage each partition runs through the kernel
+   * @param counters its counters
    * @param permits concurrent tasks allowed per JVM (≥ 1)
    */
-  ConcurrencyLimit(MapPartitionsFunction<Row, Row> inner, int permits) {
-    this.inner = inner;
+  ConcurrencyLimit(InferenceStage stage, Counters counters, int permits) {
+    this.stage = stage;
+    this.counters = counters;
     this.permits = permits;
   }
 
+  /**
+   * @throws IllegalStateException when the task is interrupted (killed) while it waits for a permit
+   */
   @Override
-  public Iterator<Row> call(Iterator<Row> rows) throws Exception {
+  public Iterator<Row> call(Iterator<Row> rows) {
     Semaphore s = PERMITS.computeIfAbsent(permits, Semaphore::new);
-    s.acquire();
+    try {
+      s.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(stage.name() + ": interrupted while waiting for one of " + permits
+          + " inference slots of this JVM", e);
+    }
     AtomicBoolean held = new AtomicBoolean(true);
     Runnable release = () -> {
       if (held.compareAndSet(true, false)) {
@@ -47,8 +59,8 @@ final class ConcurrencyLimit implements MapPartitionsFunction<Row, Row> {
     }
     Iterator<Row> it;
     try {
-      it = inner.call(rows);
-    } catch (Exception | Error e) {
+      it = new InferenceKernel(stage, counters).apply(rows);
+    } catch (RuntimeException | Error e) {
       release.run();
       throw e;
     }

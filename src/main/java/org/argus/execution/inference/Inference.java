@@ -44,7 +44,7 @@ public final class Inference {
     if (tasksPerJvm < 1) {
       throw new IllegalArgumentException("tasks per JVM must be ≥ 1, found " + tasksPerJvm);
     }
-    return input.mapPartitions(new ConcurrencyLimit(new PartitionFunction(stage, counters), tasksPerJvm),
+    return input.mapPartitions(new ConcurrencyLimit(stage, counters, tasksPerJvm),
         Encoders.row(stage.outputSchema(input.schema())));
   }
 

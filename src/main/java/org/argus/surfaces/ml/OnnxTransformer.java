@@ -400,7 +400,10 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
    */
   @Override
   public StructType transformSchema(StructType schema) {
-    OnnxBinding b = binding();
+    return outputSchema(binding(), schema);
+  }
+
+  private StructType outputSchema(OnnxBinding b, StructType schema) {
     b.checkColumns(schema, getModelPath());
     return InferenceStage.outputSchema("OnnxTransformer " + uid, schema, InferenceStage.all(schema.size()),
         b.stageOutputs($(outputType).equals("vector")), HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol));
@@ -420,8 +423,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType schema = dataset.schema();
-    transformSchema(schema);
-    OnnxBinding b = binding();
+    OnnxBinding b = binding(); // resolved (and, for intermediate outputs, cut) once per call
+    outputSchema(b, schema);
     OnnxModel m = b.model();
     SparkContext sc = dataset.sparkSession().sparkContext();
     int threads = (Integer) $(intraOpThreads);
