@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Row;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The bad-image classes of the fault catalogue (issue "Conformance and reliability"), all in one
  * folder read by {@link ImageFolder}: each file must be either decoded (with the layout it should
  * have) or quarantined with the expected reason, and every file accounted for (read = decoded +
- * quarantined = files written). With {@code -Dargus.faults.out=FILE} the table of what Argus did
- * per class is written there (the repo's copy: {@code bench/results/faults.md}).
+ * quarantined = files written). Each class is a row of the fault catalogue
+ * ({@link FaultRecorder}, {@code bench/faults}).
  */
+@Tag(FaultRecorder.TAG)
 class ImageFaultCatalogTest {
   /** One fault class: its file and what Argus must do with it. */
   private record Fault(String name, String file, byte[] bytes, String expect) {}
@@ -122,14 +125,9 @@ class ImageFaultCatalogTest {
       assertTrue(ok, f.name() + ": expected " + f.expect() + ", got " + got);
       table.put(f.name(), got + (f.expect().contains("EXIF") ? " (stored orientation; EXIF rotation not applied)" : ""));
     }
-    String out = System.getProperty("argus.faults.out");
-    if (out != null) {
-      StringBuilder md = new StringBuilder("| fault class | what Argus did (ImageFolder.read) | lost or changed |\n"
-          + "|---|---|---|\n");
-      table.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" | no: read ")
-          .append(counts.read()).append(" = decoded ").append(counts.decoded()).append(" + quarantined ")
-          .append(counts.quarantined()).append(" |\n"));
-      Files.writeString(Path.of(out), md);
+    for (Map.Entry<String, String> e : table.entrySet()) {
+      FaultRecorder.record(FaultRecorder.Group.IMAGES, e.getKey(), "ImageFolder.read: " + e.getValue(),
+          "no: read " + counts.read() + " = decoded " + counts.decoded() + " + quarantined " + counts.quarantined());
     }
   }
 
