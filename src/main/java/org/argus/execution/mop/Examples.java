@@ -26,22 +26,31 @@ public final class Examples {
    * @return the examples
    */
   public static JavaRDD<Example> fromImages(Dataset<Row> rows, String imageCol, String labelCol) {
-    return rows.select(labelCol, imageCol).javaRDD().map(r -> {
-      Row img = r.getStruct(1);
-      int h = img.getInt(img.fieldIndex("height"));
-      int w = img.getInt(img.fieldIndex("width"));
-      int c = img.getInt(img.fieldIndex("nChannels"));
-      byte[] d = (byte[]) img.get(img.fieldIndex("data"));
-      float[] x = new float[c * h * w];
-      for (int y = 0; y < h; y++) {
-        for (int xx = 0; xx < w; xx++) {
-          for (int ch = 0; ch < c; ch++) {
-            x[ch * h * w + y * w + xx] = (d[(y * w + xx) * c + ch] & 0xff) / 255f;
-          }
+    return rows.select(labelCol, imageCol).javaRDD()
+        .map(r -> new Example(((Number) r.get(0)).intValue(), pixels(r.getStruct(1))));
+  }
+
+  /**
+   * One image struct → {@code [C, H, W]} float32 in [0, 1] (pixel / 255; channel order as
+   * stored), the layout {@link #fromImages} trains on.
+   *
+   * @param img Spark's image struct ({@code height, width, nChannels, data} used)
+   * @return {@code C·H·W} floats
+   */
+  public static float[] pixels(Row img) {
+    int h = img.getInt(img.fieldIndex("height"));
+    int w = img.getInt(img.fieldIndex("width"));
+    int c = img.getInt(img.fieldIndex("nChannels"));
+    byte[] d = (byte[]) img.get(img.fieldIndex("data"));
+    float[] x = new float[c * h * w];
+    for (int y = 0; y < h; y++) {
+      for (int xx = 0; xx < w; xx++) {
+        for (int ch = 0; ch < c; ch++) {
+          x[ch * h * w + y * w + xx] = (d[(y * w + xx) * c + ch] & 0xff) / 255f;
         }
       }
-      return new Example(((Number) r.get(0)).intValue(), x);
-    });
+    }
+    return x;
   }
 
   /**
@@ -60,23 +69,38 @@ public final class Examples {
       throw new IllegalArgumentException(
           "features column " + featuresCol + " has type " + t.simpleString() + "; expected vector or array<float|double>");
     }
-    return rows.select(labelCol, featuresCol).javaRDD().map(r -> {
-      float[] x;
-      if (array) {
-        List<Object> l = r.getList(1);
-        x = new float[l.size()];
-        for (int i = 0; i < x.length; i++) {
-          x[i] = ((Number) l.get(i)).floatValue();
-        }
-      } else {
-        double[] v = ((Vector) r.get(1)).toArray();
-        x = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-          x[i] = (float) v[i];
-        }
+    return rows.select(labelCol, featuresCol).javaRDD()
+        .map(r -> new Example(((Number) r.get(0)).intValue(), features(r.get(1))));
+  }
+
+  /**
+   * One feature value → {@code [F]} float32, the layout {@link #fromFeatures} trains on.
+   *
+   * @param value an ML {@code Vector} or a list of numbers (Spark's array value)
+   * @return the floats
+   * @throws IllegalArgumentException for another kind of value
+   */
+  public static float[] features(Object value) {
+    if (value instanceof Vector v) {
+      double[] d = v.toArray();
+      float[] x = new float[d.length];
+      for (int i = 0; i < d.length; i++) {
+        x[i] = (float) d[i];
       }
-      return new Example(((Number) r.get(0)).intValue(), x);
-    });
+      return x;
+    }
+    if (value instanceof List<?> l) {
+      float[] x = new float[l.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = ((Number) l.get(i)).floatValue();
+      }
+      return x;
+    }
+    if (value instanceof scala.collection.Seq<?> seq) {
+      return features(scala.jdk.javaapi.CollectionConverters.asJava(seq));
+    }
+    throw new IllegalArgumentException("a feature value must be a vector or an array of numbers; found "
+        + (value == null ? "null" : value.getClass().getName()));
   }
 
   /**

@@ -263,6 +263,18 @@ final class DjlTrainer implements Trainer {
   }
 
   @Override
+  public float[] predict(Batch b) throws TrainingException {
+    useThreads();
+    try (NDManager sub = manager.newSubManager()) {
+      JniUtils.setGradMode(false);
+      NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
+      return logits.softmax(1).toFloatArray();
+    } catch (RuntimeException e) {
+      throw new TrainingException("prediction failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public byte[] exportState() {
     int n = params.size() + slots.size();
     long[][] shapes = new long[n][];

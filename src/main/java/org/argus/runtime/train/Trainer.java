@@ -28,6 +28,17 @@ public interface Trainer extends AutoCloseable {
   Metrics evaluate(Iterator<Batch> batches) throws TrainingException;
 
   /**
+   * Class probabilities of a batch (softmax of the logits, inference mode: no parameter change,
+   * dropout off).
+   *
+   * @param batch the examples ({@code x} {@code [n, inputShape...]} float32 row-major; {@code y}
+   *     is ignored and may hold anything of length {@code n})
+   * @return {@code [n, classes]} float32 row-major, each row summing to 1
+   * @throws TrainingException if the engine fails
+   */
+  float[] predict(Batch batch) throws TrainingException;
+
+  /**
    * @return the full state: weights, optimizer state (Adam moments / momentum buffers), step
    *     counter and seed, so that import-then-train equals uninterrupted training
    */

@@ -1,0 +1,419 @@
+package org.argus.surfaces.ml;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.argus.execution.mop.Examples;
+import org.argus.provision.Sha256;
+import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Trainer;
+import org.argus.runtime.train.TrainingException;
+
+/**
+ * The network a {@link DeepImageClassifier} trained: appends {@code probabilityCol} (an ML {@code
+ * Vector} of K class probabilities, softmax of the logits) and {@code predictionCol} (the most
+ * probable class index, double) to every row — Spark ML's classifier output columns (no {@code
+ * rawPrediction}).
+ *
+ * <p>Predicts on the executors with DJL (PyTorch engine): per partition one network is built from
+ * the trained state (a few milliseconds for the built-in families) and fed batches of {@code
+ * batchSize} rows ({@code [n, F]} or {@code [n, C, H, W]} float32, laid out as in training). A row
+ * whose features are null fails the task with a message naming the column.
+ *
+ * <p>Saved with {@code write().save(path)} (Spark's params metadata, {@code
+ * argus/classifier.json} with the family, input shape, classes, hyperparameters, per-epoch
+ * metrics and the sha256 of {@code argus/state.bin}, the trained weights); {@link #load} refuses a
+ * state file whose sha256 differs.
+ */
+public final class DeepImageClassificationModel extends Model<DeepImageClassificationModel> implements MLWritable {
+  private static final long serialVersionUID = 1L;
+  /** The {@code argus/classifier.json} format this code writes and reads. */
+  static final int FORMAT_VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final String uid;
+  private final Param<String> featuresCol;
+  private final Param<String> predictionCol;
+  private final Param<String> probabilityCol;
+  private final IntParam batchSize;
+  private State state;
+
+  /**
+   * What training produced.
+   *
+   * @param family the built-in family ({@code head}, {@code mlp}, {@code cnn})
+   * @param inputShape per-example input shape, {@code [F]} or {@code [C, H, W]}
+   * @param classes K
+   * @param hyperparameters the trained config ({@code optimizer, lr, batch, wd, width, depth})
+   * @param weights the trainer's full state ({@code Trainer.exportState})
+   * @param skippedRows rows {@code fit} dropped for a null feature or label ({@code handleInvalid=skip})
+   * @param epochMetrics per epoch {@code [epoch, train loss, validation loss, validation accuracy]}
+   * @param runDir the run directory of the fit (checkpoints and tables)
+   */
+  public record State(String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
+      byte[] weights, long skippedRows, List<double[]> epochMetrics, String runDir) implements Serializable {}
+
+  /** The saved description (everything but the weights). */
+  record SavedState(int format, String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
+      long skippedRows, List<double[]> epochMetrics, String runDir, String weightsSha256) {}
+
+  /**
+   * Creates an untrained model (for Spark's reader; {@link #transform} refuses until the state is
+   * loaded).
+   *
+   * @param uid the stage's unique id
+   */
+  public DeepImageClassificationModel(String uid) {
+    this.uid = uid;
+    featuresCol = new Param<>(this, "featuresCol", "input: vector, array<float|double> or image struct column");
+    predictionCol = new Param<>(this, "predictionCol", "output: predicted class index (double)");
+    probabilityCol = new Param<>(this, "probabilityCol", "output: class probabilities (vector of K)");
+    batchSize = new IntParam(this, "batchSize", "rows per prediction batch (≥ 1)", ParamValidators.gtEq(1));
+    setDefault(featuresCol, "features");
+    setDefault(predictionCol, "prediction");
+    setDefault(probabilityCol, "probability");
+    setDefault(batchSize, 32);
+  }
+
+  DeepImageClassificationModel(String uid, State state) {
+    this(uid);
+    this.state = state;
+  }
+
+  /** Creates an untrained model with a random uid (for Spark's reader). */
+  public DeepImageClassificationModel() {
+    this(Identifiable$.MODULE$.randomUID("DeepImageClassificationModel"));
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  /** @return the input column param */
+  public Param<String> featuresCol() {
+    return featuresCol;
+  }
+
+  /** @return the prediction column param */
+  public Param<String> predictionCol() {
+    return predictionCol;
+  }
+
+  /** @return the probability column param */
+  public Param<String> probabilityCol() {
+    return probabilityCol;
+  }
+
+  /** @return the prediction batch-size param */
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  /** @param v input column @return this */
+  public DeepImageClassificationModel setFeaturesCol(String v) {
+    set(featuresCol, v);
+    return this;
+  }
+
+  /** @param v prediction column @return this */
+  public DeepImageClassificationModel setPredictionCol(String v) {
+    set(predictionCol, v);
+    return this;
+  }
+
+  /** @param v probability column @return this */
+  public DeepImageClassificationModel setProbabilityCol(String v) {
+    set(probabilityCol, v);
+    return this;
+  }
+
+  /** @return K, the number of classes */
+  public int numClasses() {
+    return trained().classes();
+  }
+
+  /** @return rows {@code fit} dropped for a null feature or label */
+  public long skippedRows() {
+    return trained().skippedRows();
+  }
+
+  /**
+   * @return per epoch {@code [epoch, training loss, validation loss, validation accuracy]} (losses:
+   *     mean cross-entropy per example, nats)
+   */
+  public List<double[]> epochMetrics() {
+    return trained().epochMetrics().stream().map(double[]::clone).toList();
+  }
+
+  /** @return the trained config's hyperparameters, as {@code argus select} names them */
+  public Map<String, Object> hyperparameters() {
+    return Map.copyOf(trained().hyperparameters());
+  }
+
+  private State trained() {
+    if (state == null) {
+      throw new IllegalStateException("model " + uid + " has no trained state; fit a DeepImageClassifier or load a"
+          + " saved model");
+    }
+    return state;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    ClassifierColumns.check(schema, $(featuresCol), null);
+    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol));
+  }
+
+  /**
+   * @param dataset rows with the features column
+   * @return the rows with the probability and prediction columns appended
+   * @throws IllegalArgumentException for a missing or mistyped features column, or existing output
+   *     columns (before any job)
+   * @throws IllegalStateException when the model has no trained state
+   */
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    StructType out = transformSchema(dataset.schema(), true);
+    Dataset<Row> d = dataset.toDF();
+    String f = $(featuresCol);
+    int index = d.schema().fieldIndex(f);
+    boolean images = ClassifierColumns.isImage(d.schema().apply(f).dataType());
+    return d.mapPartitions(new Predict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
+  }
+
+  /** Predicts one partition in batches with a network built once for the partition. */
+  static final class Predict implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    private final State state;
+    private final String column;
+    private final int index;
+    private final boolean images;
+    private final int batch;
+
+    Predict(State state, String column, int index, boolean images, int batch) {
+      this.state = state;
+      this.column = column;
+      this.index = index;
+      this.images = images;
+      this.batch = batch;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) throws TrainingException {
+      if (!rows.hasNext()) {
+        return rows;
+      }
+      Trainer t = DjlTrainerFactory.builtIn(state.family(), state.inputShape(), state.classes())
+          .create(new Hyperparameters(state.hyperparameters()), 0);
+      t.importState(state.weights());
+      return new Iterator<>() {
+        private final List<Row> out = new ArrayList<>();
+        private int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < out.size()) {
+            return true;
+          }
+          if (!rows.hasNext()) {
+            t.close();
+            return false;
+          }
+          fill();
+          return true;
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          return out.get(next++);
+        }
+
+        private void fill() {
+          out.clear();
+          next = 0;
+          List<Row> in = new ArrayList<>();
+          List<float[]> xs = new ArrayList<>();
+          while (rows.hasNext() && in.size() < batch) {
+            Row r = rows.next();
+            if (r.isNullAt(index)) {
+              t.close();
+              throw new IllegalArgumentException("a row has a null '" + column + "'; filter or impute it before"
+                  + " predicting");
+            }
+            in.add(r);
+            xs.add(images ? Examples.pixels(r.getStruct(index)) : Examples.features(r.get(index)));
+          }
+          int dim = xs.get(0).length;
+          float[] x = new float[xs.size() * dim];
+          for (int i = 0; i < xs.size(); i++) {
+            if (xs.get(i).length != dim) {
+              t.close();
+              throw new IllegalArgumentException("'" + column + "' has rows of " + dim + " and " + xs.get(i).length
+                  + " values; the model was trained on " + java.util.Arrays.toString(state.inputShape()));
+            }
+            System.arraycopy(xs.get(i), 0, x, i * dim, dim);
+          }
+          float[] p;
+          try {
+            p = t.predict(new Batch(x, new int[xs.size()]));
+          } catch (TrainingException e) {
+            t.close();
+            throw new IllegalStateException(e.getMessage(), e);
+          }
+          int k = state.classes();
+          for (int i = 0; i < in.size(); i++) {
+            double[] prob = new double[k];
+            int best = 0;
+            for (int c = 0; c < k; c++) {
+              prob[c] = p[i * k + c];
+              if (prob[c] > prob[best]) {
+                best = c;
+              }
+            }
+            Row r = in.get(i);
+            Object[] values = new Object[r.size() + 2];
+            for (int c = 0; c < r.size(); c++) {
+              values[c] = r.get(c);
+            }
+            values[r.size()] = Vectors.dense(prob);
+            values[r.size() + 1] = (double) best;
+            out.add(RowFactory.create(values));
+          }
+        }
+      };
+    }
+  }
+
+  @Override
+  public DeepImageClassificationModel copy(ParamMap extra) {
+    DeepImageClassificationModel m = new DeepImageClassificationModel(uid, state);
+    copyValues(m, extra);
+    return m.setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  /** @return the reader used by {@code DeepImageClassificationModel.load} and {@code PipelineModel.load} */
+  public static MLReader<DeepImageClassificationModel> read() {
+    return new Reader();
+  }
+
+  /**
+   * @param path directory written by {@code write().save(path)}
+   * @return the model
+   * @throws IllegalArgumentException when the directory is not a saved model, is of a newer format,
+   *     or its weights' sha256 differs from the recorded one
+   */
+  public static DeepImageClassificationModel load(String path) {
+    return read().load(path);
+  }
+
+  private static final class Writer extends MLWriter {
+    private final DeepImageClassificationModel model;
+
+    Writer(DeepImageClassificationModel model) {
+      this.model = model;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      State s = model.trained();
+      DefaultParamsWriter.saveMetadata(model, path, sparkSession());
+      SavedState saved = new SavedState(FORMAT_VERSION, s.family(), s.inputShape(), s.classes(), s.hyperparameters(),
+          s.skippedRows(), s.epochMetrics(), s.runDir(), Sha256.of(s.weights()));
+      try {
+        write(new Path(path, "argus/state.bin"), s.weights());
+        write(new Path(path, "argus/classifier.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(saved));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot write " + path + "/argus: " + e.getMessage(), e);
+      }
+    }
+
+    private void write(Path p, byte[] bytes) throws IOException {
+      FileSystem fs = p.getFileSystem(sc().hadoopConfiguration());
+      try (OutputStream out = fs.create(p, shouldOverwrite())) {
+        out.write(bytes);
+      }
+    }
+  }
+
+  private static final class Reader extends MLReader<DeepImageClassificationModel> {
+    @Override
+    public DeepImageClassificationModel load(String path) {
+      SavedState saved;
+      byte[] weights;
+      try {
+        saved = JSON.readValue(read(new Path(path, "argus/classifier.json")), SavedState.class);
+        weights = read(new Path(path, "argus/state.bin"));
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException(path + "/argus/classifier.json is not a saved classifier: "
+            + e.getOriginalMessage(), e);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + path + "/argus (is this a saved"
+            + " DeepImageClassificationModel?): " + e.getMessage(), e);
+      }
+      if (saved.format() > FORMAT_VERSION) {
+        throw new IllegalArgumentException(path + " was saved in classifier format " + saved.format()
+            + "; this Argus reads at most " + FORMAT_VERSION);
+      }
+      String sha = Sha256.of(weights);
+      if (!sha.equals(saved.weightsSha256())) {
+        throw new IllegalArgumentException(path + "/argus/state.bin has sha256 " + sha + " but was saved with "
+            + saved.weightsSha256() + "; the file changed after it was saved");
+      }
+      DefaultParamsReader<Params> params = new DefaultParamsReader<>();
+      params.session(sparkSession());
+      DeepImageClassificationModel m = (DeepImageClassificationModel) params.load(path);
+      m.state = new State(saved.family(), saved.inputShape(), saved.classes(), saved.hyperparameters(), weights,
+          saved.skippedRows(), saved.epochMetrics(), saved.runDir());
+      return m;
+    }
+
+    private byte[] read(Path p) throws IOException {
+      FileSystem fs = p.getFileSystem(sc().hadoopConfiguration());
+      try (InputStream in = fs.open(p)) {
+        return in.readAllBytes();
+      }
+    }
+  }
+}
