@@ -29,6 +29,20 @@ public final class FixedEpochs extends BaseProcedure {
   }
 
   /**
+   * Explicit configs, each trained for {@code epochs} (e.g. the param maps of Spark's {@code
+   * ParamGridBuilder}, which need not be a cartesian product).
+   *
+   * @param configs the configs, in trial order
+   * @param epochs epochs per config, {@code >= 1}
+   * @param goal selection goal
+   * @return the procedure
+   * @throws IllegalArgumentException for zero configs or {@code epochs < 1}
+   */
+  public static FixedEpochs of(List<Config> configs, int epochs, Goal goal) {
+    return new FixedEpochs("configs(n=" + configs.size() + ", epochs=" + epochs + ")", configs, epochs, goal);
+  }
+
+  /**
    * Grid search over every combination of {@link SearchSpace#grid()}.
    *
    * @param space finite space

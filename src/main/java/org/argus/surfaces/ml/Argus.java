@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.PredictionModel;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -100,7 +99,9 @@ public final class Argus {
   }
 
   /**
-   * Registers a fitted {@code [DeepImageFeaturizer, PredictionModel]} pipeline as the SQL function
+   * Registers a fitted {@code [DeepImageFeaturizer, PredictionModel]} pipeline (the second stage
+   * a Spark ML {@code PredictionModel} over vectors or a {@link DeepImageClassificationModel},
+   * e.g. the best model of a {@link ModelSelector}) as the SQL function
    * {@code name(image) → double} (the predicted label, as the pipeline's {@code prediction}
    * column), e.g. {@code SELECT id, fmnist(image) FROM imgs}. The featurizer must compute one layer
    * as a {@code vector}; its graph cut is broadcast once and run on the executor's cached session
@@ -115,14 +116,15 @@ public final class Argus {
    */
   public static void registerPipeline(SparkSession spark, String name, PipelineModel model) {
     org.apache.spark.ml.Transformer[] stages = model.stages();
-    if (stages.length != 2 || !(stages[0] instanceof DeepImageFeaturizer f)
-        || !(stages[1] instanceof PredictionModel<?, ?> predictor)) {
+    FeaturePredictor predictor = stages.length == 2 ? FeaturePredictor.of(stages[1]) : null;
+    if (stages.length != 2 || !(stages[0] instanceof DeepImageFeaturizer f) || predictor == null) {
       StringBuilder kinds = new StringBuilder();
       for (org.apache.spark.ml.Transformer t : stages) {
         kinds.append(kinds.length() == 0 ? "" : ", ").append(t.getClass().getSimpleName());
       }
       throw new IllegalArgumentException("registerPipeline(" + name + "): supported pipelines are "
-          + "[DeepImageFeaturizer, a PredictionModel such as LogisticRegressionModel]; found ["
+          + "[DeepImageFeaturizer, a PredictionModel such as LogisticRegressionModel or a"
+          + " DeepImageClassificationModel]; found ["
           + kinds + "]");
     }
     if (f.getLayers().length != 1 || !f.getOutputType().equals("vector")) {
@@ -161,7 +163,7 @@ public final class Argus {
    * @param type the image argument's type (binary: encoded bytes, else the image struct)
    */
   private static ImageKernel kernel(SparkSession spark, String call, ResolvedModel r, String output, Emit emit,
-      int threads, int batchSize, DataType type, PredictionModel<?, ?> predictor) {
+      int threads, int batchSize, DataType type, FeaturePredictor predictor) {
     ThreadBudget.check(call, spark.sparkContext().getConf(), threads, Runtime.getRuntime().availableProcessors());
     GraphCut cut = r.cutFromPixels(List.of(output));
     InferenceStage stage = stage(call, StageModels.graph(spark.sparkContext(), cut), r, output, emit,
@@ -207,10 +209,10 @@ public final class Argus {
     private static final long serialVersionUID = 1L;
     private final String call;
     private final Inference.Batches batches;
-    private final PredictionModel<?, ?> predictor;
+    private final FeaturePredictor predictor;
     private final HandleInvalid handleInvalid;
 
-    ImageKernel(String call, Inference.Batches batches, PredictionModel<?, ?> predictor, HandleInvalid handleInvalid) {
+    ImageKernel(String call, Inference.Batches batches, FeaturePredictor predictor, HandleInvalid handleInvalid) {
       this.call = call;
       this.batches = batches;
       this.predictor = predictor;
@@ -218,7 +220,6 @@ public final class Argus {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public List<?> apply(List<Object> values) {
       List<Row> rows = new ArrayList<>(values.size());
       for (Object v : values) {
@@ -226,6 +227,7 @@ public final class Argus {
       }
       List<Row> outs = batches.run(rows);
       List<Object> out = new ArrayList<>(values.size());
+      List<Integer> valid = new ArrayList<>();
       for (Row r : outs) { // [output, reason]
         if (!r.isNullAt(1)) {
           if (handleInvalid == HandleInvalid.ERROR) {
@@ -235,8 +237,16 @@ public final class Argus {
           out.add(null);
           continue;
         }
-        Object o = r.get(0);
-        out.add(predictor == null ? o : ((PredictionModel<Vector, ?>) predictor).predict((Vector) o));
+        valid.add(out.size());
+        out.add(r.get(0));
+      }
+      if (predictor != null && !valid.isEmpty()) {
+        List<Vector> features = new ArrayList<>(valid.size());
+        valid.forEach(i -> features.add((Vector) out.get(i)));
+        List<Double> labels = predictor.predict(features);
+        for (int k = 0; k < valid.size(); k++) {
+          out.set(valid.get(k), labels.get(k));
+        }
       }
       return out;
     }
@@ -310,10 +320,10 @@ public final class Argus {
     private final String layer;
     private final Emit emit;
     private final int threads;
-    private final PredictionModel<?, ?> predictor;
+    private final FeaturePredictor predictor;
 
     PipelineBatched(String name, ResolvedModel model, String layer, Emit emit, int threads,
-        PredictionModel<?, ?> predictor) {
+        FeaturePredictor predictor) {
       this.name = name;
       this.model = model;
       this.layer = layer;

@@ -135,15 +135,17 @@ final class ClassifierColumns {
   }
 
   /**
-   * @return per epoch of the one trained config: {@code [epoch, train loss, validation loss,
-   *     validation accuracy]}
+   * @return per epoch of one trial: {@code [epoch, train loss, validation loss, validation
+   *     accuracy]}
    * @throws IllegalStateException when the run's epoch table cannot be read
    */
-  static List<double[]> epochMetrics(SelectionResult r) {
+  static List<double[]> epochMetrics(SelectionResult r, int trial) {
     List<double[]> out = new ArrayList<>();
     try {
       for (EpochRecord e : new RunDirectory(r.runDir()).readEpochs()) {
-        out.add(new double[] {e.epoch(), e.trainLoss(), e.valLoss(), e.valAccuracy()});
+        if (e.trial() == trial) {
+          out.add(new double[] {e.epoch(), e.trainLoss(), e.valLoss(), e.valAccuracy()});
+        }
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the epoch table of " + r.runDir() + ": " + e.getMessage(), e);

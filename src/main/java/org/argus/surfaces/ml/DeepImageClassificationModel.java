@@ -321,6 +321,46 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     }
   }
 
+  /**
+   * Predicts a batch of feature vectors on the calling thread (the SQL function of a registered
+   * pipeline; builds the network for the call).
+   *
+   * @param features one {@code [F]} vector per row, F as trained
+   * @return the predicted class index of each row
+   * @throws IllegalStateException when the model has no trained state or DJL fails
+   */
+  List<Double> predictLabels(List<org.apache.spark.ml.linalg.Vector> features) {
+    State s = trained();
+    int dim = (int) java.util.Arrays.stream(s.inputShape()).reduce(1, (a, b) -> a * b);
+    float[] x = new float[features.size() * dim];
+    for (int i = 0; i < features.size(); i++) {
+      float[] f = Examples.features(features.get(i));
+      if (f.length != dim) {
+        throw new IllegalArgumentException("a feature vector has " + f.length + " values; model " + uid
+            + " was trained on " + java.util.Arrays.toString(s.inputShape()));
+      }
+      System.arraycopy(f, 0, x, i * dim, dim);
+    }
+    try (Trainer t = DjlTrainerFactory.builtIn(s.family(), s.inputShape(), s.classes())
+        .create(new Hyperparameters(s.hyperparameters()), 0)) {
+      t.importState(s.weights());
+      float[] p = t.predict(new Batch(x, new int[features.size()]));
+      List<Double> out = new ArrayList<>(features.size());
+      for (int i = 0; i < features.size(); i++) {
+        int best = 0;
+        for (int c = 1; c < s.classes(); c++) {
+          if (p[i * s.classes() + c] > p[i * s.classes() + best]) {
+            best = c;
+          }
+        }
+        out.add((double) best);
+      }
+      return out;
+    } catch (TrainingException e) {
+      throw new IllegalStateException("model " + uid + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public DeepImageClassificationModel copy(ParamMap extra) {
     DeepImageClassificationModel m = new DeepImageClassificationModel(uid, state);

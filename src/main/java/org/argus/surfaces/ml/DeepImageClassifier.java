@@ -381,6 +381,59 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
    */
   @Override
   public DeepImageClassificationModel fit(Dataset<?> dataset) {
+    TrainingData t = trainingData(dataset);
+    String dir = $(runDir).isEmpty() ? temporaryRunDir() : $(runDir);
+    Map<String, Object> hp = hyperparameters();
+    int epochCount = (Integer) $(epochs);
+    SelectionResult r;
+    try {
+      r = ModelSelection.builder()
+          .setData(t.examples().cache())
+          .setTrainerFactory(t.factory($(family)))
+          .setProcedure(FixedEpochs.grid(SearchSpace.parse(space(hp)), epochCount, Goal.maximize("accuracy")))
+          .setRunDir(dir)
+          .optSpec(Map.of("estimator", uid, "features", $(featuresCol), "label", $(labelCol), "family", $(family)))
+          .optExecution(Execution.MOP)
+          .optWorkers(workerSlots())
+          .optSeed((Long) $(seed))
+          .optValidationFraction((Double) $(validationFraction))
+          .build()
+          .run();
+    } catch (ArgusException e) {
+      throw new IllegalStateException("fit of " + uid + " in run directory " + dir + " failed: " + e.getMessage(), e);
+    } finally {
+      t.examples().unpersist(false);
+    }
+    if (r.best() == null) {
+      throw new IllegalStateException("fit of " + uid + ": training failed or diverged (" + r.leaderboard().get(0).status()
+          + "); run directory " + r.runDir());
+    }
+    return model(t, hp, bestState(r), ClassifierColumns.epochMetrics(r, r.best().trial()), r.runDir());
+  }
+
+  /**
+   * The rows {@code fit} trains on, checked and converted.
+   *
+   * @param clean rows without null features or labels
+   * @param invalid rows dropped for a null feature or label
+   * @param classes K
+   * @param shape per-example input shape
+   * @param examples the rows as {@code [F]} or {@code [C, H, W]} float32 examples
+   */
+  record TrainingData(Dataset<Row> clean, long invalid, int classes, long[] shape, JavaRDD<Example> examples) {
+    /** @return the trainer factory of {@code family} for this data */
+    DjlTrainerFactory factory(String family) {
+      return DjlTrainerFactory.builtIn(family, shape, classes);
+    }
+  }
+
+  /**
+   * Checks the columns (before any job), handles null rows per {@code handleInvalid}, and finds the
+   * class count and input shape.
+   *
+   * @throws IllegalArgumentException see {@link #fit}
+   */
+  TrainingData trainingData(Dataset<?> dataset) {
     transformSchema(dataset.schema(), true);
     Dataset<Row> d = dataset.toDF();
     String f = $(featuresCol);
@@ -395,49 +448,32 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     boolean images = ClassifierColumns.isImage(clean.schema().apply(f).dataType());
     long[] shape = ClassifierColumns.inputShape(clean, f, images);
     JavaRDD<Example> examples = images ? Examples.fromImages(clean, f, l) : Examples.fromFeatures(clean, f, l);
-    String dir = $(runDir).isEmpty() ? temporaryRunDir() : $(runDir);
-    Map<String, Object> hp = hyperparameters();
-    DjlTrainerFactory factory = DjlTrainerFactory.builtIn($(family), shape, classes);
-    int epochCount = (Integer) $(epochs);
+    return new TrainingData(clean, invalid, classes, shape, examples);
+  }
+
+  /** @return the worker slots for {@link ModelSelection.Builder#optWorkers} (−1: default parallelism) */
+  int workerSlots() {
     int slots = (Integer) $(workers);
-    long seedValue = (Long) $(seed);
-    double held = (Double) $(validationFraction);
-    SelectionResult r;
-    try {
-      r = ModelSelection.builder()
-          .setData(examples.cache())
-          .setTrainerFactory(factory)
-          .setProcedure(FixedEpochs.grid(SearchSpace.parse(space(hp)), epochCount, Goal.maximize("accuracy")))
-          .setRunDir(dir)
-          .optSpec(Map.of("estimator", uid, "features", f, "label", l, "family", $(family)))
-          .optExecution(Execution.MOP)
-          .optWorkers(slots == 0 ? -1 : slots)
-          .optSeed(seedValue)
-          .optValidationFraction(held)
-          .build()
-          .run();
-    } catch (ArgusException e) {
-      throw new IllegalStateException("fit of " + uid + " in run directory " + dir + " failed: " + e.getMessage(), e);
-    } finally {
-      examples.unpersist(false);
-    }
-    if (r.best() == null) {
-      throw new IllegalStateException("fit of " + uid + ": training failed or diverged (" + r.leaderboard().get(0).status()
-          + "); run directory " + r.runDir());
-    }
-    byte[] state;
-    try {
-      state = new CheckpointStore(r.runDir()).read("best/model.ckpt");
-    } catch (CheckpointException e) {
-      throw new IllegalStateException("fit of " + uid + ": cannot read the trained state in " + r.runDir() + ": "
-          + e.getMessage(), e);
-    }
+    return slots == 0 ? -1 : slots;
+  }
+
+  /** @return the fitted model of one trained config, with this estimator's params */
+  DeepImageClassificationModel model(TrainingData t, Map<String, Object> hp, byte[] state, List<double[]> epochs,
+      String dir) {
     DeepImageClassificationModel m = new DeepImageClassificationModel(uid,
-        new DeepImageClassificationModel.State($(family), shape, classes, hp, state, invalid,
-            ClassifierColumns.epochMetrics(r), r.runDir()));
+        new DeepImageClassificationModel.State($(family), t.shape(), t.classes(), hp, state, t.invalid(), epochs, dir));
     copyValues(m, extractParamMap());
     m.setParent(this);
     return m;
+  }
+
+  /** @return the best config's state in a finished run ({@code best/model.ckpt}) */
+  static byte[] bestState(SelectionResult r) {
+    try {
+      return new CheckpointStore(r.runDir()).read("best/model.ckpt");
+    } catch (CheckpointException e) {
+      throw new IllegalStateException("cannot read the trained state in " + r.runDir() + ": " + e.getMessage(), e);
+    }
   }
 
   /** {@code name=choice(value);…}: the one config as a search space of single choices. */
@@ -448,7 +484,7 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     return String.join(";", parts);
   }
 
-  private static String temporaryRunDir() {
+  static String temporaryRunDir() {
     try {
       return Files.createTempDirectory("argus-fit-").toString();
     } catch (IOException e) {

@@ -46,7 +46,49 @@ class ReadmeExamplesTest {
       assertTrue(readme.contains(snippet), "README.md lacks the '" + m.group(1) + "' example:\n" + snippet);
       n++;
     }
-    assertEquals(4, n);
+    assertEquals(5, n);
+  }
+
+  @Test
+  void readmeModelSelectorExampleRuns(@TempDir Path dir) throws Exception {
+    FashionMnist.provision();
+    SparkSession spark = SparkTestSession.get();
+    String selectedDir = dir.resolve("fmnist-selection").toString();
+    Dataset<Row> train = FashionMnist.sample(spark, FashionMnist.Split.TRAIN, 300, 5);
+    Dataset<Row> imgs = FashionMnist.sample(spark, FashionMnist.Split.TEST, 40, 5);
+    imgs.createOrReplaceTempView("imgs");
+
+    // README:select
+    DeepImageClassifier head = new DeepImageClassifier()
+        .setFeaturesCol("features").setFamily("head").setEpochs(3);   // trained in DJL on the executors
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {
+        new DeepImageFeaturizer().setModelName("mobilenet_v2").setImageSize(32)
+            .setLayers("block_13_expand_relu").setPooling("avg"),
+        head});
+    ModelSelectionModel selected = new ModelSelector()
+        .setEstimator(pipe)                                    // the featurizer runs once, not per config
+        .setEstimatorParamMaps(new ParamGridBuilder()
+            .addGrid(head.learningRate(), new double[] {1e-2, 1e-3})
+            .addGrid(head.batchSize(), new int[] {16, 64}).build())   // 4 configs, trained by MOP
+        .setEvaluator(new MulticlassClassificationEvaluator().setMetricName("accuracy"))
+        .setSeed(7)
+        .fit(train);
+    selected.selectionMetrics(spark).show();                   // every config, every epoch
+    selected.write().overwrite().save(selectedDir);
+    PipelineModel bestPipeline = (PipelineModel) ModelSelectionModel.load(selectedDir).bestModel();
+    Argus.registerPipeline(spark, "fmnist_item", bestPipeline);
+    Dataset<Row> labelled = spark.sql("SELECT id, fmnist_item(image) AS item FROM imgs");
+    // README:end
+
+    assertEquals(12, selected.selectionMetrics(spark).count(), "4 configs x 3 epochs");
+    assertEquals(2, bestPipeline.stages().length);
+    List<Row> sql = labelled.orderBy("id").collectAsList();
+    List<Row> frame = bestPipeline.transform(imgs).select("id", "prediction").orderBy("id").collectAsList();
+    assertEquals(40, sql.size());
+    for (int i = 0; i < sql.size(); i++) {
+      assertEquals(frame.get(i).getLong(0), sql.get(i).getLong(0));
+      assertEquals(frame.get(i).getDouble(1), sql.get(i).getDouble(1), 0.0, "image " + sql.get(i).getLong(0));
+    }
   }
 
   @Test
