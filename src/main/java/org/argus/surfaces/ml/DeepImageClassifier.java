@@ -97,6 +97,7 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
   private final IntParam workers;
   private final Param<String> runDir;
   private final Param<String> handleInvalid;
+  private final IntParam threads;
 
   /** Creates a classifier with a random uid. */
   public DeepImageClassifier() {
@@ -129,6 +130,9 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     runDir = new Param<>(this, "runDir", "directory of checkpoints and run tables (empty: a new temporary directory)");
     handleInvalid = new Param<>(this, "handleInvalid", "rows with null features or label: error | skip",
         ParamValidators.inArray(new String[] {"error", "skip"}));
+    threads = new IntParam(this, "threads", "PyTorch intra-op threads per unit query (0: spark.task.cpus)",
+        ParamValidators.gtEq(0));
+    setDefault(threads, 0);
     setDefault(featuresCol, "features");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
@@ -231,6 +235,17 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
   /** @return the run-directory param */
   public Param<String> runDir() {
     return runDir;
+  }
+
+  /** @return the PyTorch threads param */
+  public IntParam threads() {
+    return threads;
+  }
+
+  /** @param v PyTorch intra-op threads per unit query, 0 for {@code spark.task.cpus} @return this */
+  public DeepImageClassifier setThreads(int v) {
+    set(threads, v);
+    return this;
   }
 
   /** @return the handleInvalid param */
@@ -388,7 +403,7 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     SelectionResult r;
     try {
       r = ModelSelection.builder()
-          .setData(t.examples().cache())
+          .setData(t.examples())
           .setTrainerFactory(t.factory($(family)))
           .setProcedure(FixedEpochs.grid(SearchSpace.parse(space(hp)), epochCount, Goal.maximize("accuracy")))
           .setRunDir(dir)
@@ -401,8 +416,6 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
           .run();
     } catch (ArgusException e) {
       throw new IllegalStateException("fit of " + uid + " in run directory " + dir + " failed: " + e.getMessage(), e);
-    } finally {
-      t.examples().unpersist(false);
     }
     if (r.best() == null) {
       throw new IllegalStateException("fit of " + uid + ": training failed or diverged (" + r.leaderboard().get(0).status()
@@ -419,11 +432,13 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
    * @param classes K
    * @param shape per-example input shape
    * @param examples the rows as {@code [F]} or {@code [C, H, W]} float32 examples
+   * @param threads PyTorch intra-op threads per unit query
    */
-  record TrainingData(Dataset<Row> clean, long invalid, int classes, long[] shape, JavaRDD<Example> examples) {
-    /** @return the trainer factory of {@code family} for this data */
+  record TrainingData(Dataset<Row> clean, long invalid, int classes, long[] shape, JavaRDD<Example> examples,
+      int threads) {
+    /** @return the trainer factory of {@code family} for this data, with the classifier's threads */
     DjlTrainerFactory factory(String family) {
-      return DjlTrainerFactory.builtIn(family, shape, classes);
+      return DjlTrainerFactory.builtIn(family, shape, classes).withThreads(threads);
     }
   }
 
@@ -448,7 +463,9 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     boolean images = ClassifierColumns.isImage(clean.schema().apply(f).dataType());
     long[] shape = ClassifierColumns.inputShape(clean, f, images);
     JavaRDD<Example> examples = images ? Examples.fromImages(clean, f, l) : Examples.fromFeatures(clean, f, l);
-    return new TrainingData(clean, invalid, classes, shape, examples);
+    int th = (Integer) $(threads) > 0 ? (Integer) $(threads)
+        : d.sparkSession().sparkContext().getConf().getInt("spark.task.cpus", 1);
+    return new TrainingData(clean, invalid, classes, shape, examples, th);
   }
 
   /** @return the worker slots for {@link ModelSelection.Builder#optWorkers} (−1: default parallelism) */

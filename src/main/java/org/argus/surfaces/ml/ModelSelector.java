@@ -25,6 +25,7 @@ import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.argus.ArgusException;
 import org.argus.execution.mop.Execution;
 import org.argus.execution.mop.ModelSelection;
@@ -349,9 +350,21 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> {
     Dataset<Row> data = dataset.toDF();
     PipelineModel prefix = null;
     if (!p.prefix().isEmpty()) {
+      // the stages before the classifier (e.g. a CNN featurizer) run once: their output is kept on
+      // disk while the run's checks and the MOP shards read it, then dropped
       prefix = new Pipeline().setStages(p.prefix().toArray(new PipelineStage[0])).fit(data);
-      data = prefix.transform(data);
+      data = prefix.transform(data).persist(StorageLevel.DISK_ONLY());
     }
+    try {
+      return select(p, data, prefix, goal, hasMaps);
+    } finally {
+      if (prefix != null) {
+        data.unpersist(false);
+      }
+    }
+  }
+
+  private ModelSelectionModel select(Parts p, Dataset<Row> data, PipelineModel prefix, Goal goal, boolean hasMaps) {
     DeepImageClassifier c = p.classifier();
     DeepImageClassifier.TrainingData t = c.trainingData(data);
     int epochCount = (Integer) $(epochs) > 0 ? (Integer) $(epochs) : (Integer) c.getOrDefault(c.epochs());
@@ -407,7 +420,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> {
       String configs) {
     try {
       return ModelSelection.builder()
-          .setData(t.examples().cache())
+          .setData(t.examples())
           .setTrainerFactory(t.factory((String) c.getOrDefault(c.family())))
           .setProcedure(proc)
           .setRunDir(dir)
@@ -423,8 +436,6 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> {
     } catch (ArgusException e) {
       throw new IllegalStateException("model selection " + uid + " in run directory " + dir + " failed: "
           + e.getMessage(), e);
-    } finally {
-      t.examples().unpersist(false);
     }
   }
 

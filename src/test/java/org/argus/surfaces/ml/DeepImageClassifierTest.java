@@ -87,6 +87,15 @@ class DeepImageClassifierTest {
       assertEquals(a.get(i).getDouble(2), b.get(i).getDouble(2));
     }
     assertEquals(m.hyperparameters(), loaded.hyperparameters());
+
+    Path state = dir.resolve("model").resolve("argus").resolve("state.bin");
+    byte[] bytes = java.nio.file.Files.readAllBytes(state);
+    bytes[bytes.length / 2] ^= 1;
+    java.nio.file.Files.write(state, bytes);
+    IllegalArgumentException changed = assertThrows(IllegalArgumentException.class,
+        () -> DeepImageClassificationModel.load(path));
+    assertTrue(changed.getMessage().startsWith(path + "/argus/state.bin has sha256 ")
+        && changed.getMessage().endsWith("; the file changed after it was saved"), changed.getMessage());
   }
 
   @Test
