@@ -6,9 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.argus.testing.faults.FaultRecorder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The checkpoint store and the run directory's tables. The corrupted, truncated and missing
+ * checkpoint files are rows of the fault catalogue ({@link FaultRecorder}).
+ */
+@Tag(FaultRecorder.TAG)
 class CheckpointStoreTest {
   @TempDir Path tmp;
 
@@ -27,13 +34,22 @@ class CheckpointStoreTest {
     byte[] raw = Files.readAllBytes(f);
     raw[500] ^= 1;
     Files.write(f, raw);
-    var e = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/a.ckpt"));
-    assertTrue(e.getMessage().contains("SHA-256 mismatch"), e.getMessage());
+    var flipped = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/a.ckpt"));
+    assertTrue(flipped.getMessage().contains("SHA-256 mismatch"), flipped.getMessage());
     Files.write(f, java.util.Arrays.copyOf(raw, 100));
-    e = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/a.ckpt"));
-    assertTrue(e.getMessage().contains("corrupted"), e.getMessage());
-    e = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/none.ckpt"));
-    assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    var truncated = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/a.ckpt"));
+    assertTrue(truncated.getMessage().contains("corrupted"), truncated.getMessage());
+    var missing = assertThrows(CheckpointException.class, () -> s.read("ckpt/t/none.ckpt"));
+    assertTrue(missing.getMessage().contains("missing"), missing.getMessage());
+    String root = tmp.toString();
+    FaultRecorder.record(FaultRecorder.Group.PROCESSES, "checkpoint file with one payload byte flipped",
+        "CheckpointStore.read refuses it: " + flipped.getMessage().replace(root, "RUN"),
+        "no: the changed bytes never reach a trainer");
+    FaultRecorder.record(FaultRecorder.Group.PROCESSES, "checkpoint file truncated (100 of 1048 bytes)",
+        "CheckpointStore.read refuses it: " + truncated.getMessage().replace(root, "RUN"),
+        "no: a partial state never reaches a trainer");
+    FaultRecorder.record(FaultRecorder.Group.PROCESSES, "checkpoint file missing",
+        "CheckpointStore.read refuses it: " + missing.getMessage().replace(root, "RUN"), "no: nothing read");
   }
 
   @Test

@@ -31,7 +31,9 @@ import org.argus.store.RunDirectory;
 import org.argus.surfaces.report.ReportJson;
 import org.argus.surfaces.report.SelectionReport;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -274,6 +276,7 @@ class ModelSelectionTest {
   }
 
   @Test
+  @Tag(FaultRecorder.TAG)
   void aCorruptedCheckpointFailsItsConfigWithTheReason() throws Exception {
     Path dir = tmp.resolve("corrupt");
     SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
@@ -296,6 +299,21 @@ class ModelSelectionTest {
     SelectionResult.Entry bad = r.leaderboard().stream().filter(e -> e.trial() == 0).findFirst().orElseThrow();
     assertTrue(bad.status().contains("SHA-256 mismatch"), bad.status());
     assertEquals(1, r.best().trial(), "the other config finished");
+    List<UnitRecord> failed = r.units().stream().filter(u -> u.error() != null).toList();
+    assertTrue(failed.stream().allMatch(u -> u.trial() == 0), "only the corrupted config's units failed: " + failed);
+    EpochRecord other = new RunDirectory(dir.toString()).readEpochs().stream().filter(e -> e.trial() == 1)
+        .findFirst().orElseThrow();
+    EpochRecord clean = new RunDirectory(dirA.toString()).readEpochs().stream()
+        .filter(e -> e.trial() == 1 && e.epoch() == 1).findFirst().orElseThrow();
+    assertEquals(clean.valLoss(), other.valLoss(), 0.0, "the other config's epoch 1 equals the fault-free run's");
+    assertEquals(clean.valAccuracy(), other.valAccuracy(), 0.0);
+    FaultRecorder.record(FaultRecorder.Group.PROCESSES,
+        "checkpoint corrupted between two unit queries of a selection (one payload byte flipped)",
+        "the config's next unit query failed " + failed.size() + " attempts (" + failed.get(0).error()
+            .replace("file:" + dir, "RUN") + "); that config is marked " + bad.status().replace("file:" + dir, "RUN")
+            + "; the run went on",
+        "no: the other config's epoch 1 (val loss " + other.valLoss() + ", accuracy " + other.valAccuracy()
+            + ") equals the fault-free run's");
   }
 
   static void copy(Path from, Path to) throws IOException {

@@ -20,6 +20,8 @@ import org.argus.plan.mop.EpochRecord;
 import org.argus.store.CheckpointStore;
 import org.argus.store.RunDirectory;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A selection whose driver JVM is killed with SIGKILL half-way (no shutdown hook, no flush) resumes
  * in another JVM to exactly the results of an uninterrupted run with the same seed: the same
  * leaderboard, the same epoch records (training loss included), bit-identical final checkpoints.
+ * A row of the fault catalogue ({@link FaultRecorder}).
  */
+@Tag(FaultRecorder.TAG)
 class ResumeAfterKillTest {
   static final int UNITS = 2 * SelectionChild.EPOCHS * 2;
 
@@ -124,6 +128,14 @@ class ResumeAfterKillTest {
           + " counts the units before and after the kill");
       assertEquals(e.valLoss(), f.valLoss(), 0.0);
     }
-    assertEquals(finalCheckpoints(dir.resolve("straight")), finalCheckpoints(killed));
+    Map<Integer, List<String>> checkpoints = finalCheckpoints(killed);
+    assertEquals(finalCheckpoints(dir.resolve("straight")), checkpoints);
+    FaultRecorder.record(FaultRecorder.Group.PROCESSES, "driver JVM killed (SIGKILL) mid-select, then resume",
+        "killed after " + unitsAtKill + " of " + UNITS + " unit queries were recorded (no trials table written);"
+            + " the resume (optResume, the CLI's --resume) replayed the run directory's tables and ran "
+            + resumed.units().size() + " units",
+        "no: leaderboard, " + s.size() + " epoch records (training loss included) and " + checkpoints.size()
+            + " final checkpoints equal to an uninterrupted run (sha256 "
+            + checkpoints.get(0).get(1).substring(0, 12) + "… for trial 0)");
   }
 }

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,8 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Measured on the 2-core machine: the baseline failed in 4 of 4 runs with 250 images (it
  * completed with 200 images of 1.0 MB), the optimizer's child took 37 s alone. The bench's version
- * ({@code bench/run transfer --crash}) uses 1 GiB and 1 000 images.
+ * ({@code bench/run transfer --crash}) uses 1 GiB and 1 000 images. A row of the fault catalogue
+ * ({@link FaultRecorder}).
  */
+@Tag(FaultRecorder.TAG)
 class CrashVersusCompletesTest {
   static final String HEAP = "480m";
   static final List<String> ARGS = List.of("--train", "200", "--test", "50", "--size", "96",
@@ -105,5 +109,25 @@ class CrashVersusCompletesTest {
     assertTrue(heapMax <= 512L << 20, "child heap not capped: " + heapMax);
     System.out.printf("optimizer child: %s; %s%nbaseline child: exit %d, %s%n", o.lines("PLAN"), o.lines("DONE"),
         b.exit(), b.lines("FAILED"));
+    Matcher oom = OOM.matcher(b.output());
+    assertTrue(oom.find());
+    long floats = 0;
+    Pattern dims = Pattern.compile(" dim (\\d+) ");
+    for (String line : reference) {
+      Matcher dim = dims.matcher(line);
+      assertTrue(dim.find(), line);
+      floats += Long.parseLong(dim.group(1));
+    }
+    int images = Integer.parseInt(ARGS.get(1)) + Integer.parseInt(ARGS.get(3));
+    FaultRecorder.record(FaultRecorder.Group.RESOURCES,
+        "heap capped below the eager plan (" + HEAP.replace("m", " MiB") + " heap, " + images
+            + " MobileNetV2 images, unpooled features of " + String.format(java.util.Locale.ROOT, "%.2f", floats * 4e-6)
+            + " MB each)",
+        "Spark's defaults (" + b.lines("PLAN").get(0).substring("PLAN ".length()) + ") ran out of memory: "
+            + oom.group() + ", exit " + b.exit() + "; the optimizer's plan ("
+            + o.lines("PLAN").get(0).substring("PLAN ".length()) + ") completed in the same heap, peak heap "
+            + (Long.parseLong(m.group(2)) >> 20) + " MiB of " + (heapMax >> 20) + " MiB",
+        "no: the optimizer's per-layer metrics equal an uncapped run's (" + String.join("; ", reference)
+            .replace("RESULT ", "") + ")");
   }
 }
