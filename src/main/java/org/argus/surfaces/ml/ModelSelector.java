@@ -22,6 +22,9 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamPair;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -65,12 +68,15 @@ import org.argus.select.space.SearchSpace;
  * of the data, for comparison). {@code runDir} keeps checkpoints and the run tables; with {@code
  * resume} a run killed half-way continues from its last completed unit queries.
  *
+ * <p>Saved with {@code write().save(path)} and read back with {@link #load}: its params, the
+ * estimator and the evaluator (their own writers) and the param maps ({@link SelectorPersistence}).
+ *
  * <p>Errors before any training: a param map naming a param of another stage or one that cannot
  * vary per config (listing the tunable ones), one param map only, both or neither of param maps and
  * space, another evaluator or metric (listing the valid ones), and the classifier's own column
  * checks.
  */
-public final class ModelSelector extends Estimator<ModelSelectionModel> {
+public final class ModelSelector extends Estimator<ModelSelectionModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
   /** The classifier params a param map may set, one value per config. */
   static final List<String> TUNABLE = List.of("learningRate", "batchSize", "weightDecay", "optimizer", "width", "depth");
@@ -437,6 +443,26 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> {
       throw new IllegalStateException("model selection " + uid + " in run directory " + dir + " failed: "
           + e.getMessage(), e);
     }
+  }
+
+  @Override
+  public MLWriter write() {
+    return new SelectorPersistence.Writer(this);
+  }
+
+  /** @return the reader used by {@code ModelSelector.load} */
+  public static MLReader<ModelSelector> read() {
+    return new SelectorPersistence.Reader();
+  }
+
+  /**
+   * @param path directory written by {@code write().save(path)}
+   * @return the selector, with its estimator, evaluator and param maps
+   * @throws IllegalArgumentException when the directory is not a saved selector, or a param map
+   *     names a stage or param the saved estimator does not have
+   */
+  public static ModelSelector load(String path) {
+    return read().load(path);
   }
 
   @Override

@@ -346,6 +346,11 @@ class MopClusterTest {
     }
 
     @Override
+    public float[] predict(Batch batch) throws TrainingException {
+      return t.predict(batch);
+    }
+
+    @Override
     public byte[] exportState() {
       return t.exportState();
     }

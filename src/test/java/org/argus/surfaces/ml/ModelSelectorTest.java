@@ -68,6 +68,33 @@ class ModelSelectorTest {
   }
 
   @Test
+  void aSavedSelectorLoadsWithItsEstimatorEvaluatorAndParamMaps(@TempDir Path dir) throws Exception {
+    DeepImageClassifier c = pixels();
+    Pipeline pipe = new Pipeline().setStages(new PipelineStage[] {
+        new DeepImageFeaturizer().setModelName("mobilenet_v2").setLayers("block_3_expand_relu"), c});
+    ParamMap[] grid = new ParamGridBuilder().addGrid(c.learningRate(), new double[] {1e-2, 1e-3})
+        .addGrid(c.batchSize(), new int[] {16, 64}).build();
+    ModelSelector s = new ModelSelector().setEstimator(pipe).setEstimatorParamMaps(grid).setSeed(9)
+        .setExecution("task-parallel").setEvaluator(new MulticlassClassificationEvaluator().setMetricName("logLoss"));
+    String path = dir.resolve("selector").toString();
+    s.write().save(path);
+    ModelSelector loaded = ModelSelector.load(path);
+    assertEquals(s.uid(), loaded.uid());
+    assertEquals(9L, loaded.getOrDefault(loaded.seed()));
+    assertEquals("task-parallel", loaded.getOrDefault(loaded.execution()));
+    assertEquals("logLoss", ((MulticlassClassificationEvaluator) loaded.getEvaluator()).getMetricName());
+    Pipeline p = (Pipeline) loaded.getEstimator();
+    DeepImageClassifier lc = (DeepImageClassifier) p.getStages()[1];
+    assertEquals(c.uid(), lc.uid());
+    ParamMap[] maps = loaded.getEstimatorParamMaps();
+    assertEquals(4, maps.length);
+    for (int i = 0; i < 4; i++) {
+      assertEquals(grid[i].get(c.learningRate()).get(), maps[i].get(lc.learningRate()).get(), "map " + i);
+      assertEquals(grid[i].get(c.batchSize()).get(), maps[i].get(lc.batchSize()).get(), "map " + i);
+    }
+  }
+
+  @Test
   void aParamMapOfAnotherStageIsRefusedNamingTheTunableParams() {
     DeepImageClassifier c = pixels();
     LogisticRegression lr = new LogisticRegression();
