@@ -7,34 +7,34 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Small builders for the ONNX protobuf messages the importer writes: attributes, graph input/output
- * declarations and initializer tensors (raw little-endian data, as the ONNX spec stores {@code
- * raw_data}).
+ * Small builders for the ONNX protobuf messages the importer (and the export of trained heads,
+ * {@code org.argus.runtime.train.OnnxExport}) writes: attributes, graph input/output declarations
+ * and initializer tensors (raw little-endian data, as the ONNX spec stores {@code raw_data}).
  */
-final class OnnxProtos {
+public final class OnnxProtos {
   private OnnxProtos() {}
 
   /** An {@code INT} attribute. */
-  static OnnxMl.AttributeProto attrI(String name, long v) {
+  public static OnnxMl.AttributeProto attrI(String name, long v) {
     return OnnxMl.AttributeProto.newBuilder().setName(name)
         .setType(OnnxMl.AttributeProto.AttributeType.INT).setI(v).build();
   }
 
   /** A {@code FLOAT} attribute. */
-  static OnnxMl.AttributeProto attrF(String name, float v) {
+  public static OnnxMl.AttributeProto attrF(String name, float v) {
     return OnnxMl.AttributeProto.newBuilder().setName(name)
         .setType(OnnxMl.AttributeProto.AttributeType.FLOAT).setF(v).build();
   }
 
   /** A {@code STRING} attribute (UTF-8). */
-  static OnnxMl.AttributeProto attrS(String name, String v) {
+  public static OnnxMl.AttributeProto attrS(String name, String v) {
     return OnnxMl.AttributeProto.newBuilder().setName(name)
         .setType(OnnxMl.AttributeProto.AttributeType.STRING)
         .setS(ByteString.copyFromUtf8(v)).build();
   }
 
   /** An {@code INTS} attribute. */
-  static OnnxMl.AttributeProto attrInts(String name, long... v) {
+  public static OnnxMl.AttributeProto attrInts(String name, long... v) {
     OnnxMl.AttributeProto.Builder b = OnnxMl.AttributeProto.newBuilder().setName(name)
         .setType(OnnxMl.AttributeProto.AttributeType.INTS);
     for (long x : v) {
@@ -49,7 +49,7 @@ final class OnnxProtos {
    * @param dims per dimension: a {@code String} → symbolic {@code dim_param}, an {@code Integer ≥ 0}
    *     → {@code dim_value}, {@code null} or negative → unknown
    */
-  static OnnxMl.ValueInfoProto floatValueInfo(String name, Object[] dims) {
+  public static OnnxMl.ValueInfoProto floatValueInfo(String name, Object[] dims) {
     OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
     for (Object d : dims) {
       OnnxMl.TensorShapeProto.Dimension.Builder db = OnnxMl.TensorShapeProto.Dimension.newBuilder();
@@ -67,14 +67,14 @@ final class OnnxProtos {
   }
 
   /** A float32 initializer, row-major over {@code dims}. */
-  static OnnxMl.TensorProto floatTensor(String name, long[] dims, float[] data) {
+  public static OnnxMl.TensorProto floatTensor(String name, long[] dims, float[] data) {
     ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(data);
     return tensor(name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, dims, b.array());
   }
 
   /** An int64 initializer, row-major over {@code dims}. */
-  static OnnxMl.TensorProto int64Tensor(String name, long[] dims, long[] data) {
+  public static OnnxMl.TensorProto int64Tensor(String name, long[] dims, long[] data) {
     ByteBuffer b = ByteBuffer.allocate(data.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     b.asLongBuffer().put(data);
     return tensor(name, OnnxMl.TensorProto.DataType.INT64_VALUE, dims, b.array());

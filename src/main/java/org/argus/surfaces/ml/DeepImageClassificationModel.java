@@ -37,7 +37,16 @@ import org.argus.execution.mop.Examples;
 import org.argus.provision.Sha256;
 import org.argus.runtime.train.Batch;
 import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.Emit;
+import org.argus.execution.inference.GraphSource;
+import org.argus.execution.inference.HandleInvalid;
+import org.argus.execution.inference.Inference;
+import org.argus.execution.inference.InferenceStage;
+import org.argus.execution.inference.TensorSource;
+import org.argus.model.onnx.ElementType;
 import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.OnnxExport;
 import org.argus.runtime.train.Trainer;
 import org.argus.runtime.train.TrainingException;
 
@@ -47,10 +56,13 @@ import org.argus.runtime.train.TrainingException;
  * probable class index, double) to every row — Spark ML's classifier output columns (no {@code
  * rawPrediction}).
  *
- * <p>Predicts on the executors with DJL (PyTorch engine): per partition one network is built from
- * the trained state (a few milliseconds for the built-in families) and fed batches of {@code
- * batchSize} rows ({@code [n, F]} or {@code [n, C, H, W]} float32, laid out as in training). A row
- * whose features are null fails the task with a message naming the column.
+ * <p>Predicts on the executors. A {@code head} or {@code mlp} over a feature column is exported to
+ * ONNX ({@link OnnxExport}: Gemm/Relu layers, Softmax) and runs in ONNX Runtime through the one
+ * inference kernel, like every other stage ({@code batchSize} rows per call, the graph broadcast
+ * once); the prediction is the first most probable class. A {@code cnn}, or any family over an
+ * image column, runs in DJL (PyTorch engine): per partition one network is built from the trained
+ * state and fed batches of {@code batchSize} rows ({@code [n, C, H, W]} float32 = pixel / 255, as
+ * in training). A row whose features are null fails the task with a message naming the column.
  *
  * <p>Saved with {@code write().save(path)} (Spark's params metadata, {@code
  * argus/classifier.json} with the family, input shape, classes, hyperparameters, per-epoch
@@ -184,6 +196,11 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     return Map.copyOf(trained().hyperparameters());
   }
 
+  /** @return the trained state (package tests compare the ONNX and DJL paths) */
+  State state() {
+    return trained();
+  }
+
   private State trained() {
     if (state == null) {
       throw new IllegalStateException("model " + uid + " has no trained state; fit a DeepImageClassifier or load a"
@@ -212,7 +229,42 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     String f = $(featuresCol);
     int index = d.schema().fieldIndex(f);
     boolean images = ClassifierColumns.isImage(d.schema().apply(f).dataType());
+    if (!images && OnnxExport.supports(trained().family())) {
+      return onnx(d, index, f);
+    }
     return d.mapPartitions(new Predict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
+  }
+
+  /**
+   * @return the exported ONNX graph of a {@code head} or {@code mlp} ({@link OnnxExport})
+   * @throws IllegalStateException for another family or a malformed state
+   */
+  byte[] onnxGraph() {
+    State s = trained();
+    try {
+      return OnnxExport.export(s.family(), new Hyperparameters(s.hyperparameters()), s.inputShape(), s.classes(),
+          s.weights());
+    } catch (TrainingException e) {
+      throw new IllegalStateException("model " + uid + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Predicts through the inference kernel on the exported graph; prediction = first most probable class. */
+  private Dataset<Row> onnx(Dataset<Row> d, int index, String f) {
+    byte[] bytes = onnxGraph();
+    String sha = Sha256.of(bytes);
+    org.apache.spark.SparkContext sc = d.sparkSession().sparkContext();
+    InferenceStage stage = new InferenceStage("DeepImageClassificationModel " + uid + " (" + trained().family() + ")",
+        GraphSource.broadcast(sha, StageModels.broadcast(sc, sha, bytes)),
+        List.of(new InferenceStage.Input(OnnxExport.INPUT,
+            new TensorSource.Numbers(index, f, OnnxExport.INPUT, trained().inputShape()))),
+        List.of(new InferenceStage.Output($(probabilityCol), OnnxExport.OUTPUT, new Emit.Tensor(ElementType.FLOAT, true))),
+        InferenceStage.all(d.schema().size()), -1, (int) $(batchSize), 1, HandleInvalid.ERROR, null, 0);
+    Dataset<Row> p = Inference.apply(d, stage, Counters.create(sc, "argus." + uid));
+    org.apache.spark.sql.Column probs = org.apache.spark.ml.functions.vector_to_array(
+        org.apache.spark.sql.functions.col($(probabilityCol)), "float64");
+    return p.withColumn($(predictionCol), org.apache.spark.sql.functions.array_position(probs,
+        org.apache.spark.sql.functions.array_max(probs)).minus(1).cast("double"));
   }
 
   /** Predicts one partition in batches with a network built once for the partition. */

@@ -99,6 +99,31 @@ class DeepImageClassifierTest {
   }
 
   @Test
+  void anMlpOverAFeatureArrayPredictsInOnnxRuntimeAsTheDjlNetworkDoes(@TempDir Path dir) throws Exception {
+    org.apache.spark.sql.expressions.UserDefinedFunction toArray = org.apache.spark.sql.functions.udf(
+        (org.apache.spark.sql.api.java.UDF1<Row, float[]>) org.argus.execution.mop.Examples::pixels,
+        org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.FloatType, false));
+    Dataset<Row> arrays = train.withColumn("features", toArray.apply(train.col("image"))).drop("image");
+    DeepImageClassificationModel m = new DeepImageClassifier().setFamily("mlp").setWidth(24).setDepth(2)
+        .setEpochs(2).setLearningRate(1e-2).setRunDir(dir.resolve("run").toString()).fit(arrays);
+    Dataset<Row> rows = arrays.limit(64);
+    List<Row> onnx = m.transform(rows).collectAsList();
+    java.util.Iterator<Row> djl = new DeepImageClassificationModel.Predict(m.state(), "features",
+        rows.schema().fieldIndex("features"), false, 16).call(rows.collectAsList().iterator());
+    int n = 0;
+    for (Row o : onnx) {
+      Row d = djl.next();
+      assertEquals(d.getLong(0), o.getLong(0), "same row order");
+      // DJL rows are schemaless: probability and prediction are the two appended values
+      assertArrayEquals(((org.apache.spark.ml.linalg.Vector) d.get(d.size() - 2)).toArray(),
+          ((org.apache.spark.ml.linalg.Vector) o.getAs("probability")).toArray(), 1e-5, "image " + o.getLong(0));
+      assertEquals(d.getDouble(d.size() - 1), (double) o.getAs("prediction"), 0.0);
+      n++;
+    }
+    assertEquals(64, n);
+  }
+
+  @Test
   void crossValidatorTunesLearningRateAndBatchSize(@TempDir Path dir) {
     DeepImageClassifier c = new DeepImageClassifier().setFeaturesCol("image").setFamily("head").setEpochs(2);
     ParamMap[] grid = new ParamGridBuilder().addGrid(c.learningRate(), new double[] {1e-2, 1e-5})
