@@ -90,6 +90,16 @@ public final class ModelSelectionModel extends Model<ModelSelectionModel> implem
   }
 
   /**
+   * {@link #selectionMetrics(SparkSession)} in the active session.
+   *
+   * @return every config's metrics per epoch
+   * @throws IllegalStateException when no session is active
+   */
+  public Dataset<Row> selectionMetrics() {
+    return selectionMetrics(SparkSession.active());
+  }
+
+  /**
    * Every config's metrics per epoch, best config first, then by trial and epoch.
    *
    * @param spark the session to build the (small, driver-side) DataFrame in

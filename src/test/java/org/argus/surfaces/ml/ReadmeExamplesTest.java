@@ -73,7 +73,7 @@ class ReadmeExamplesTest {
         .setEvaluator(new MulticlassClassificationEvaluator().setMetricName("accuracy"))
         .setSeed(7)
         .fit(train);
-    selected.selectionMetrics(spark).show();                   // every config, every epoch
+    selected.selectionMetrics().show();                        // every config, every epoch
     selected.write().overwrite().save(selectedDir);
     PipelineModel bestPipeline = (PipelineModel) ModelSelectionModel.load(selectedDir).bestModel();
     Argus.registerPipeline(spark, "fmnist_item", bestPipeline);
