@@ -51,4 +51,15 @@ class NsfwjsPackageZipSlipTest {
         "refused before anything is unpacked or run: " + e.getMessage().replace(dir.toString(), "DIR"),
         "no: nothing written (0 files unpacked); the model is not provisioned");
   }
+
+  @Test
+  void theRealPackageUnpacksThroughTheCheckedExtractor() throws Exception {
+    Path tgz = NsfwjsPackage.tgz(); // provisioned (npm pack) and sha256-checked
+    Path src = Files.createDirectories(dir.resolve("real"));
+    NsfwjsPackage.unpack(tgz, "package/dist/models/" + PretrainedModels.MOBILENET_V2 + "/", src);
+    try (Stream<Path> s = Files.list(src)) {
+      assertEquals(List.of("group1-shard1of1.min.js", "model.min.js"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
 }
