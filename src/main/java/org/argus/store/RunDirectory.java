@@ -179,7 +179,7 @@ public final class RunDirectory {
     props.putAll(spec);
     writeText("spec.properties", "");
     try (OutputStream out = fs().create(new Path(root, "spec.properties"), true)) {
-      props.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "argus select run spec");
+      props.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "argus run spec");
     }
   }
 

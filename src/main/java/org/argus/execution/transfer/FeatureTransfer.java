@@ -1,8 +1,12 @@
 package org.argus.execution.transfer;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -34,18 +38,31 @@ public final class FeatureTransfer {
   private final SparkSession spark;
   private final TransferSpec spec;
   private final ProgressSink progress;
+  /** Every layer of the run, bottom to top. */
+  private final TransferLayers allLayers;
+  /** The layers still to compute (all of them unless resumed). */
   private final TransferLayers layers;
   private final TransferInputs inputs;
   private final Optimizer.Decision decision;
+  /** Null when the run keeps no checkpoints. */
+  private final LayerCheckpoints checkpoints;
+  /** Layers reused from checkpoints, by name. */
+  private final Map<String, TransferResult.LayerResult> reused;
+  private final List<String> resumeNotes;
 
-  private FeatureTransfer(SparkSession spark, TransferSpec spec, ProgressSink progress, TransferLayers layers,
-      TransferInputs inputs, Optimizer.Decision decision) {
+  private FeatureTransfer(SparkSession spark, TransferSpec spec, ProgressSink progress, TransferLayers allLayers,
+      TransferLayers layers, TransferInputs inputs, Optimizer.Decision decision, LayerCheckpoints checkpoints,
+      Map<String, TransferResult.LayerResult> reused, List<String> resumeNotes) {
     this.spark = spark;
     this.spec = spec;
     this.progress = progress;
+    this.allLayers = allLayers;
     this.layers = layers;
     this.inputs = inputs;
     this.decision = decision;
+    this.checkpoints = checkpoints;
+    this.reused = reused;
+    this.resumeNotes = resumeNotes;
   }
 
   /**
@@ -63,9 +80,36 @@ public final class FeatureTransfer {
    */
   public static FeatureTransfer prepare(SparkSession spark, TransferSpec spec, ProgressSink progress)
       throws ArgusException {
+    try {
+      return prepare(spark, spec, progress, null, false);
+    } catch (IOException e) {
+      throw new IllegalStateException("unreachable: no checkpoints are read without a run directory", e);
+    }
+  }
+
+  /**
+   * As {@link #prepare(SparkSession, TransferSpec, ProgressSink)}, keeping a checkpoint per
+   * completed layer in {@code runDir} ({@link LayerCheckpoints}); with {@code resume}, the layers
+   * whose checkpoints are whole (sha256 verified) are reused and the optimizer plans only the
+   * others.
+   *
+   * @param spark the session
+   * @param spec the job
+   * @param progress where to report long work
+   * @param runDir the run directory, or null for no checkpoints
+   * @param resume continue the run in {@code runDir} (ignored without one)
+   * @return the prepared transfer
+   * @throws IllegalArgumentException as the other overload, and on resume when {@code runDir}
+   *     holds no transfer checkpoints or ones made with other settings or inputs
+   * @throws org.argus.plan.cost.NoFeasiblePlanException when no plan fits the resources
+   * @throws ArgusException when the model or the data cannot be provisioned or read
+   * @throws IOException when the checkpoints cannot be read or written
+   */
+  public static FeatureTransfer prepare(SparkSession spark, TransferSpec spec, ProgressSink progress, Path runDir,
+      boolean resume) throws ArgusException, IOException {
     ResolvedModel model = ResolvedModel.resolve(
         ModelRef.parse(spec.model(), spec.preprocessing(), spec.inputSize()), ResolvedModel.LOCAL_FILES);
-    TransferLayers layers = TransferLayers.of(model, spec);
+    TransferLayers all = TransferLayers.of(model, spec);
     String group = "argus.transfer.prepare." + System.nanoTime();
     spark.sparkContext().setJobGroup(group, "feature transfer: reading inputs", false);
     progress.begin("reading inputs", -1, "Spark jobs", () -> finishedJobs(spark, group));
@@ -78,12 +122,31 @@ public final class FeatureTransfer {
     TransferResult.Counts c = inputs.counts();
     progress.end("reading inputs", String.format("%d images, %d table rows, %d joined, %d quarantined",
         c.imageRows(), c.tableRows(), c.joinedRows(), c.quarantined()));
+    LayerCheckpoints ckpt = null;
+    Map<String, TransferResult.LayerResult> reused = new LinkedHashMap<>();
+    List<String> resumeNotes = new ArrayList<>();
+    TransferLayers layers = all;
+    if (runDir != null) {
+      ckpt = LayerCheckpoints.open(runDir, LayerCheckpoints.fingerprint(spec, model.sha256(), all.layers(), c), resume);
+      if (resume) {
+        Map<String, TransferResult.LayerResult> done = ckpt.completed(spark);
+        all.layers().stream().filter(done::containsKey).forEach(l -> reused.put(l, done.get(l)));
+        resumeNotes.addAll(ckpt.notes());
+        resumeNotes.add("resumed " + runDir + ": " + reused.size() + " of " + all.layers().size()
+            + " layers reused from checkpoints (sha256 verified)" + (reused.isEmpty() ? "" : ": " + reused.keySet()));
+        List<String> remaining = all.layers().stream().filter(l -> !reused.containsKey(l)).toList();
+        if (!reused.isEmpty() && !remaining.isEmpty()) {
+          layers = TransferLayers.of(model, spec.withLayers(remaining));
+        }
+      }
+    }
     Workload w = new Workload(layers.costs(), model.pixelInput(), model.preprocessing().floatsPerExample(),
         model.graph().toBytes().length, inputs.cleanImageRows(), inputs.imageBytesPerRow(),
         inputs.table() == null ? 0 : c.tableRows(),
         inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows());
     Resources r = spec.resources() != null ? spec.resources() : detect(spark);
-    return new FeatureTransfer(spark, spec, progress, layers, inputs, Optimizer.optimize(w, r, spec.overrides()));
+    return new FeatureTransfer(spark, spec, progress, all, layers, inputs, Optimizer.optimize(w, r, spec.overrides()),
+        ckpt, reused, resumeNotes);
   }
 
   /** @return Spark jobs of {@code group} that finished (for progress) */
@@ -109,9 +172,9 @@ public final class FeatureTransfer {
     return inputs.counts();
   }
 
-  /** @return the layers, bottom to top */
+  /** @return the layers, bottom to top (including those a resume reuses) */
   public List<String> layers() {
-    return layers.layers();
+    return allLayers.layers();
   }
 
   /** @return the resolved model (name, sha256, preprocessing at the run's input size) */
@@ -138,13 +201,16 @@ public final class FeatureTransfer {
   }
 
   private List<String> notes() {
-    List<String> notes = new ArrayList<>(layers.notes());
+    List<String> notes = new ArrayList<>(allLayers.notes());
     notes.addAll(inputs.notes());
+    notes.addAll(resumeNotes);
     return notes;
   }
 
   /**
-   * Runs the chosen plan and trains the downstream learner on each layer.
+   * Runs the chosen plan and trains the downstream learner on each layer (each layer not reused
+   * from a checkpoint); with a run directory, each layer is checkpointed as soon as its model is
+   * trained.
    *
    * <p>Spark job failures propagate as Spark throws them ({@code org.apache.spark.SparkException},
    * undeclared: Spark's Scala API does not declare it).
@@ -152,6 +218,8 @@ public final class FeatureTransfer {
    * @return per-layer metrics and models, the plan, counts and measurements
    * @throws IllegalArgumentException when the learner rejects a layer's features (naming the
    *     learner, the layer and the dimension)
+   * @throws java.io.UncheckedIOException when a layer's checkpoint cannot be written (e.g. no space
+   *     left on the device), naming its folder
    */
   public TransferResult run() {
     PhysicalPlan p = decision.chosen();
@@ -164,7 +232,9 @@ public final class FeatureTransfer {
     List<TransferResult.LayerResult> results;
     TransferResult.Measured measured;
     try {
-      results = new PlanExecution(spark, spec, layers, inputs, p, progress, m).run();
+      List<TransferResult.LayerResult> computed = reused.size() == allLayers.layers().size() ? List.of()
+          : new PlanExecution(spark, spec, layers, inputs, p, progress, m, this::checkpoint).run();
+      results = merged(computed);
     } finally {
       measured = m.stop((System.nanoTime() - t0) / 1e9, notes);
       if (oldBatch == null) {
@@ -177,6 +247,19 @@ public final class FeatureTransfer {
     return new TransferResult(results, decision, inputs.counts(), measured, notes, measured.seconds(),
         new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
             spec.pooling().toString()));
+  }
+
+  private void checkpoint(TransferResult.LayerResult r) {
+    if (checkpoints != null) {
+      checkpoints.save(allLayers.layers().indexOf(r.layer()), r);
+    }
+  }
+
+  /** @return the reused and the computed layers, bottom to top */
+  private List<TransferResult.LayerResult> merged(List<TransferResult.LayerResult> computed) {
+    Map<String, TransferResult.LayerResult> byLayer = new LinkedHashMap<>(reused);
+    computed.forEach(r -> byLayer.put(r.layer(), r));
+    return allLayers.layers().stream().map(byLayer::get).toList();
   }
 
   /**

@@ -40,6 +40,9 @@ import org.argus.plan.cost.PhysicalPlan;
  *       are held. A layer that is not computable from the previous one alone is cut from the pixels.
  * </ul>
  *
+ * <p>Each layer's result is handed to a callback as soon as its model is trained (the run's layer
+ * checkpoints, {@link LayerCheckpoints}).
+ *
  * <p>Rows are sorted by id within each inference partition before the first query, an order every
  * stage keeps, so training reads every layer's rows in a fixed order whatever the plan: results
  * are identical across plans.
@@ -53,12 +56,14 @@ final class PlanExecution {
   private final ProgressSink progress;
   private final RunMeasurements measurements;
   private final DownstreamTraining training;
+  private final java.util.function.Consumer<TransferResult.LayerResult> onLayer;
   private final List<TransferResult.LayerResult> results = new ArrayList<>();
   /** The counters of the query built last (read when it is materialized). */
   private Counters counters;
 
   PlanExecution(SparkSession spark, TransferSpec spec, TransferLayers layers, TransferInputs inputs,
-      PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements) {
+      PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements,
+      java.util.function.Consumer<TransferResult.LayerResult> onLayer) {
     this.spark = spark;
     this.spec = spec;
     this.layers = layers;
@@ -66,6 +71,7 @@ final class PlanExecution {
     this.plan = plan;
     this.progress = progress;
     this.measurements = measurements;
+    this.onLayer = onLayer;
     this.training = new DownstreamTraining(spec, inputs.xCols(), inputs.numClasses(),
         spark.sparkContext().defaultParallelism());
   }
@@ -229,8 +235,11 @@ final class PlanExecution {
       persisted.unpersist(true);
     }
     measurements.end(phase, false, (System.nanoTime() - m0) / 1e9, false, -1);
-    results.add(new TransferResult.LayerResult(layer, o.dim(), layers.shapes().get(layer), o.metrics()[0],
-        o.metrics()[1], o.auc(), inputs.trainRows(), (long) o.metrics()[2], inferenceSeconds, mat, ts, o.model(), cv));
+    TransferResult.LayerResult r = new TransferResult.LayerResult(layer, o.dim(), layers.shapes().get(layer),
+        o.metrics()[0], o.metrics()[1], o.auc(), inputs.trainRows(), (long) o.metrics()[2], inferenceSeconds, mat, ts,
+        o.model(), cv);
+    results.add(r);
+    onLayer.accept(r);
   }
 
   private String pixels() {

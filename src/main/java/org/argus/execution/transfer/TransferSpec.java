@@ -91,6 +91,16 @@ public record TransferSpec(
     paramGrid = paramGrid.stream().map(ParamMap::copy).toList();
   }
 
+  /**
+   * @param names explicit layers
+   * @return this spec with the given layers instead of its own (or its top k)
+   */
+  TransferSpec withLayers(List<String> names) {
+    return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, names, 0, pooling, learner, paramGrid,
+        folds, cvMetric, testFraction, seed, resources, overrides);
+  }
+
   /** @return true when the downstream learner is chosen by k-fold cross-validation */
   public boolean crossValidates() {
     return folds >= 2;

@@ -111,6 +111,6 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ArgusException, IOException {
     TransferSpec s = spec();
-    return TransferCommand.execute("demo", master, verbose, false, out, null, spark -> s);
+    return TransferCommand.execute("demo", master, verbose, false, out, false, null, spark -> s);
   }
 }

@@ -34,6 +34,11 @@ import picocli.CommandLine.Option;
  * --save-models}). With {@code --cv-folds K} and/or {@code --grid}, the downstream
  * LogisticRegression is chosen per layer by k-fold cross-validation over the grid ({@link
  * ParamGridOption}) and the table shows the chosen params and the mean held-out metric.
+ *
+ * <p>Every completed layer is checkpointed under {@code OUT/checkpoints} ({@code
+ * LayerCheckpoints}); {@code --resume OUT} with the first run's flags reuses the whole ones
+ * (sha256 verified) after a crash or a killed driver and computes only the rest — the per-layer
+ * results equal an uninterrupted run's.
  */
 @Command(
     name = "transfer",
@@ -41,7 +46,8 @@ import picocli.CommandLine.Option;
     description = {
       "Which layer of a pretrained CNN transfers best? Features at several layers (lazy, eager or",
       "staged plan chosen by a memory-aware optimizer), optionally joined with a structured table,",
-      "one downstream model per layer; prints the table, writes report.md/report.json."
+      "one downstream model per layer; prints the table, writes report.md/report.json;",
+      "checkpoints each layer, --resume continues a killed run."
     })
 final class TransferCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "mobilenet_v2", description = "roster model or ONNX file (default ${DEFAULT-VALUE})")
@@ -143,6 +149,12 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "argus-out/transfer", description = "report folder (default ${DEFAULT-VALUE})")
   Path out;
 
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the transfer run whose --out was RUN_DIR: layers with whole checkpoints (sha256 verified) are reused, the rest computed; give the first run's flags again")
+  Path resume;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec commandSpec;
+
   @Option(names = "--save-models", description = "save each layer's fitted downstream model under DIR/<layer>")
   Path saveModels;
 
@@ -197,7 +209,16 @@ final class TransferCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws ArgusException, IOException {
-    return execute("transfer", master, verbose, explain, out, saveModels, this::spec);
+    Path runDir = out;
+    if (resume != null) {
+      if (commandSpec.commandLine().getParseResult().hasMatchedOption("--out")
+          && !out.toAbsolutePath().normalize().equals(resume.toAbsolutePath().normalize())) {
+        throw new IllegalArgumentException("--resume " + resume + " continues the run in that folder; --out " + out
+            + " names another: drop --out or give the same folder");
+      }
+      runDir = resume;
+    }
+    return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, this::spec);
   }
 
   /** Builds the spec once the session exists (it may read tables). */
@@ -208,21 +229,24 @@ final class TransferCommand implements Callable<Integer> {
 
   /**
    * Runs feature transfer from the CLI (shared by {@code transfer} and its preset {@code demo}):
-   * progress on stderr, EXPLAIN, the run, the table on stdout, {@code report.json}/{@code
-   * report.md} (with provenance) and optionally the fitted models.
+   * progress on stderr, EXPLAIN, the run (a checkpoint per completed layer under {@code
+   * out/checkpoints}), the table on stdout, {@code report.json}/{@code report.md} (with
+   * provenance) and optionally the fitted models.
    *
+   * @param resume continue the run in {@code out} from its layer checkpoints
    * @return the exit code (0)
    * @throws ArgusException when the model or data cannot be provisioned
    * @throws IOException when the report cannot be written
    */
-  static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, Path saveModels,
-      SpecSource specs) throws ArgusException, IOException {
+  static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
+      Path saveModels, SpecSource specs) throws ArgusException, IOException {
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000)) {
       TransferSpec s = specs.spec(spark);
       progress.step("[1/3] preparing: model " + s.model() + ", inputs, sizes, optimizer");
-      FeatureTransfer ft = FeatureTransfer.prepare(spark, s, progress);
+      FeatureTransfer ft = explainOnly && !resume ? FeatureTransfer.prepare(spark, s, progress)
+          : FeatureTransfer.prepare(spark, s, progress, out, resume);
       String explainText = ft.explain();
       if (explainOnly) {
         System.out.print(explainText);
