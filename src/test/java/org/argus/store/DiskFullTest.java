@@ -73,7 +73,8 @@ class DiskFullTest {
   }
 
   private String shown(String message) {
-    return message.replace("file:" + tmp, "DIR").replace(tmp.toString(), "DIR").replaceAll("part-[0-9a-f-]+\\.parquet", "part-….parquet");
+    return message.replace("file:" + tmp, "DIR").replace(tmp.toString(), "DIR")
+        .replaceAll("part-[0-9a-f-]+\\.parquet", "part-….parquet");
   }
 
   @Test

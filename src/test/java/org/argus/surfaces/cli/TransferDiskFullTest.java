@@ -63,7 +63,8 @@ class TransferDiskFullTest {
           o[1]);
       assertFalse(o[1].contains("[2/3] running"), "failed before inference:\n" + o[1]);
       assertEquals(List.of("filler.bin"), names(out), "nothing else written");
-      FaultRecorder.record(FaultRecorder.Group.RESOURCES, "disk full in the transfer output directory (--out) at the start",
+      FaultRecorder.record(FaultRecorder.Group.RESOURCES,
+          "disk full in the transfer output directory (--out) at the start",
           "exit 1 before any inference: " + shown(o[1]), "no: nothing run, no report, nothing left in DIR");
     }
   }
