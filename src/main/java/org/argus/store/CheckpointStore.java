@@ -2,15 +2,14 @@ package org.argus.store;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -46,36 +45,40 @@ public final class CheckpointStore implements Serializable {
   }
 
   /**
-   * Writes atomically (temporary file + rename).
+   * Writes atomically (temporary file + rename): a failed write (a full disk) leaves neither a
+   * partial checkpoint nor its temporary file, and an earlier checkpoint of the same name intact.
    *
    * @param name relative name, e.g. {@code ckpt/trial-3/e1-u2.ckpt}
    * @param payload bytes
    * @return bytes written to storage (payload + 48-byte header)
-   * @throws CheckpointException on an I/O error
+   * @throws CheckpointException on an I/O error, naming the checkpoint's path and the cause (e.g.
+   *     {@code No space left on device})
    */
   public long write(String name, byte[] payload) throws CheckpointException {
     Path dst = path(name);
-    Path tmp = new Path(dst.getParent(), "." + dst.getName() + ".tmp-" + UUID.randomUUID());
     try {
-      FileSystem fs = fs();
-      fs.mkdirs(dst.getParent());
-      try (FSDataOutputStream out = fs.create(tmp, true)) {
+      AtomicFiles.write(fs(), dst, raw -> {
+        DataOutputStream out = new DataOutputStream(raw);
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
         out.write(sha256(payload));
         out.writeLong(payload.length);
         out.write(payload);
-      }
-      if (fs.exists(dst)) {
-        fs.delete(dst, false);
-      }
-      if (!fs.rename(tmp, dst)) {
-        throw new IOException("rename " + tmp + " -> " + dst + " failed");
-      }
+        out.flush();
+      });
       return payload.length + 48L;
     } catch (IOException e) {
-      throw new CheckpointException("cannot write checkpoint " + dst + ": " + e.getMessage(), e);
+      throw new CheckpointException("cannot write checkpoint " + dst + ": " + rootMessage(e), e);
     }
+  }
+
+  /** @return the innermost cause's message ({@code No space left on device} for a full disk) */
+  private static String rootMessage(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage();
   }
 
   /**

@@ -58,7 +58,8 @@ public final class ParquetTable {
 
   /**
    * @param rows rows as name → value maps (missing/null values stay null)
-   * @throws IOException on a write failure
+   * @throws IOException on a write failure, naming the part file and the cause (e.g. {@code No
+   *     space left on device}); the partial part is deleted, so the table is unchanged
    */
   public void append(List<Map<String, Object>> rows) throws IOException {
     if (rows.isEmpty()) {
@@ -69,6 +70,22 @@ public final class ParquetTable {
     fs.mkdirs(dir);
     String name = String.format("part-%013d-%s.parquet", System.currentTimeMillis(), UUID.randomUUID());
     Path tmp = new Path(dir, "_tmp." + name);
+    try {
+      writePart(conf, tmp, rows);
+    } catch (org.apache.hadoop.fs.FSError e) {
+      AtomicFiles.deleteQuietly(fs, tmp);
+      throw AtomicFiles.failure(new Path(dir, name), e);
+    } catch (IOException | RuntimeException e) {
+      AtomicFiles.deleteQuietly(fs, tmp);
+      throw e;
+    }
+    if (!fs.rename(tmp, new Path(dir, name))) {
+      throw new IOException("cannot rename " + tmp + " into " + dir);
+    }
+  }
+
+  /** Writes {@code rows} as one Parquet file at {@code tmp}. */
+  private void writePart(Configuration conf, Path tmp, List<Map<String, Object>> rows) throws IOException {
     SimpleGroupFactory f = new SimpleGroupFactory(schema);
     try (ParquetWriter<Group> w =
         ExampleParquetWriter.builder(org.apache.parquet.hadoop.util.HadoopOutputFile.fromPath(tmp, conf))
@@ -90,9 +107,6 @@ public final class ParquetTable {
         }
         w.write(g);
       }
-    }
-    if (!fs.rename(tmp, new Path(dir, name))) {
-      throw new IOException("cannot rename " + tmp + " into " + dir);
     }
   }
 

@@ -2,7 +2,6 @@ package org.argus.store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -171,16 +170,19 @@ public final class RunDirectory {
   }
 
   /**
+   * Writes {@code spec.properties} atomically.
+   *
    * @param spec the spec to store
-   * @throws IOException on a write error
+   * @throws IOException on a write error, naming the file and the cause
    */
   public void writeSpec(Map<String, String> spec) throws IOException {
     java.util.Properties props = new java.util.Properties();
     props.putAll(spec);
-    writeText("spec.properties", "");
-    try (OutputStream out = fs().create(new Path(root, "spec.properties"), true)) {
-      props.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "argus run spec");
-    }
+    AtomicFiles.write(fs(), new Path(root, "spec.properties"), out -> {
+      java.io.Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+      props.store(w, "argus run spec");
+      w.flush();
+    });
   }
 
   /**
@@ -203,13 +205,30 @@ public final class RunDirectory {
   }
 
   /**
+   * Writes a text file atomically (temporary file + rename).
+   *
    * @param name relative file name
    * @param text content (UTF-8), replacing any existing file
-   * @throws IOException on a write error
+   * @throws IOException on a write error, naming the file and the cause (e.g. {@code No space left
+   *     on device})
    */
   public void writeText(String name, String text) throws IOException {
-    try (OutputStream out = fs().create(new Path(root, name), true)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
+    writeTexts(Map.of(name, text));
+  }
+
+  /**
+   * Writes several text files so that none is replaced unless all were written whole (temporary
+   * files first, then renames): a full disk leaves the earlier files, or none.
+   *
+   * @param texts relative file name → content (UTF-8), written in the map's order
+   * @throws IOException on a write error, naming the file and the cause (e.g. {@code No space left
+   *     on device})
+   */
+  public void writeTexts(Map<String, String> texts) throws IOException {
+    Map<Path, AtomicFiles.Body> files = new LinkedHashMap<>();
+    for (Map.Entry<String, String> t : texts.entrySet()) {
+      files.put(new Path(root, t.getKey()), out -> out.write(t.getValue().getBytes(StandardCharsets.UTF_8)));
     }
+    AtomicFiles.writeAll(fs(), files);
   }
 }

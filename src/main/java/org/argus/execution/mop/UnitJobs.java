@@ -2,6 +2,7 @@ package org.argus.execution.mop;
 
 import java.util.List;
 import java.util.Set;
+import org.argus.ArgusException;
 import org.argus.plan.mop.SelectionState;
 import org.argus.plan.mop.Unit;
 import org.argus.plan.mop.UnitRecord;
@@ -85,12 +86,21 @@ final class UnitJobs {
     return new Hyperparameters(state.config(trial).values());
   }
 
-  /** @return {@code Class: message} of the innermost cause */
+  /**
+   * @return {@code Class: message} of the innermost {@link ArgusException} in the cause chain (its
+   *     message has the context: e.g. {@code cannot write checkpoint PATH: No space left on device}),
+   *     or else of the innermost cause
+   */
   static String rootCause(Throwable ex) {
     Throwable root = ex;
+    Throwable argus = ex instanceof ArgusException ? ex : null;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
+      if (root instanceof ArgusException) {
+        argus = root;
+      }
     }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    Throwable shown = argus != null ? argus : root;
+    return shown.getClass().getSimpleName() + ": " + shown.getMessage();
   }
 }

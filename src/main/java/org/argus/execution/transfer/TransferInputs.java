@@ -37,7 +37,8 @@ import org.argus.provision.ProvisioningException;
  * <p>Quarantined: image rows with a null id, a null image or an image struct the inference kernel
  * could not use ({@link ImageCheck#reason}: the same reason every surface reports), files an image
  * folder could not decode, rows whose id occurs more than once in their table (every copy), and
- * structured rows with a null/NaN feature or a null label. Ids on one side of the join only are
+ * structured rows with a null id, a null label, or a null, NaN or infinite feature (the reason names
+ * the column). Ids on one side of the join only are
  * counted as dropped by the join. The test split is a hash of the id and the seed ({@code
  * xxhash64}), so it does not depend on partitioning or plan.
  *
@@ -70,8 +71,12 @@ record TransferInputs(
   static final String KIND_IMAGE = "image";
   /** Quarantine kind of a row whose id occurs more than once in its table. */
   static final String KIND_DUPLICATE = "duplicate id";
-  /** Quarantine kind of a structured row with a null/NaN feature or a null label. */
+  /** Quarantine kind of a structured row with a null id or label, or a null/NaN/infinite feature. */
   static final String KIND_STRUCTURED = "structured value";
+
+  /** The reasons {@link Structured} gives a bad structured row (for EXPLAIN's note). */
+  private static final java.util.regex.Pattern STRUCTURED_REASON =
+      java.util.regex.Pattern.compile("(null|NaN|infinite value \\(-?Infinity\\)) in (id|label|feature) column '.*'");
 
   /** Most distinct reasons listed in the counts (the rest are summed as "other reasons"). */
   static final int MAX_REASONS = 50;
@@ -158,7 +163,8 @@ record TransferInputs(
       Dataset<Row> imgClean, Dataset<Row> tbl, Structured s, Dataset<Row> quarantine) {
     Map<String, Long> reasons = new LinkedHashMap<>();
     Map<String, Long> kinds = new LinkedHashMap<>();
-    reasons(quarantine, reasons, kinds);
+    Map<String, Long> imageReasons = new LinkedHashMap<>();
+    reasons(quarantine, reasons, kinds, imageReasons);
     long imageRowsRead = img.count();
     long imageRows = imgClean.count();
     long badImages = kinds.getOrDefault(KIND_IMAGE, 0L);
@@ -198,20 +204,18 @@ record TransferInputs(
     TransferResult.Counts counts = new TransferResult.Counts(imageRowsRead,
         tableRows, joined, imageRows - joined, tbl == null ? 0 : tableRows - nullTable - dupTable - joined,
         badImages, dupImages + dupTable, nullTable, reasons);
-    addNotes(notes, counts, badImages, dupImages, dupTable, nullTable);
+    addNotes(notes, counts, imageReasons, dupImages, dupTable, nullTable);
     Row first = imgClean.select(Columns.IMAGE).first();
     long imageBytes = ((byte[]) first.getStruct(0).getAs("data")).length + 64L;
     return new TransferInputs(imgClean, tbl, s == null ? List.of() : s.xCols, counts,
         quarantine, notes, imageRows, trainRows, (int) maxLabel + 1, imageBytes);
   }
 
-  private static void addNotes(List<String> notes, TransferResult.Counts c, long badImages, long dupImages,
-      long dupTable, long nullTable) {
-    if (badImages > 0) {
-      notes.add(badImages + " image row(s) quarantined as unusable (null, undecodable or malformed): "
-          + c.quarantineReasons().entrySet().stream()
-              .filter(e -> !e.getKey().startsWith("duplicate id") && !e.getKey().startsWith("null/NaN value"))
-              .map(e -> e.getValue() + " × " + e.getKey()).limit(5).toList());
+  private static void addNotes(List<String> notes, TransferResult.Counts c, Map<String, Long> imageReasons,
+      long dupImages, long dupTable, long nullTable) {
+    if (c.quarantinedUndecodable() > 0) {
+      notes.add(c.quarantinedUndecodable() + " image row(s) quarantined as unusable (null, undecodable or malformed): "
+          + imageReasons.entrySet().stream().map(e -> e.getValue() + " × " + e.getKey()).limit(5).toList());
     }
     if (dupImages > 0) {
       notes.add(dupImages + " image row(s) sharing an id with another row quarantined (every copy)");
@@ -220,7 +224,10 @@ record TransferInputs(
       notes.add(dupTable + " structured row(s) sharing an id with another row quarantined (every copy)");
     }
     if (nullTable > 0) {
-      notes.add(nullTable + " structured row(s) with a null/NaN value or null label quarantined");
+      notes.add(nullTable + " structured row(s) with a null/NaN/infinite value, a null label or a null id "
+          + "quarantined: " + c.quarantineReasons().entrySet().stream()
+              .filter(e -> STRUCTURED_REASON.matcher(e.getKey()).matches())
+              .map(e -> e.getValue() + " × " + e.getKey()).limit(5).toList());
     }
     if (c.imagesDroppedByJoin() > 0 || c.tableRowsDroppedByJoin() > 0) {
       notes.add(String.format("join on id: %d rows joined, %d image(s) without a structured row and %d "
@@ -230,10 +237,12 @@ record TransferInputs(
   }
 
   /**
-   * Counts the quarantine by reason (most frequent first, at most {@link #MAX_REASONS}) and by
-   * kind, with one aggregation whose result has one row per distinct (kind, reason).
+   * Counts the quarantine by reason (most frequent first, at most {@link #MAX_REASONS}), by kind,
+   * and the image reasons apart, with one aggregation whose result has one row per distinct (kind,
+   * reason).
    */
-  private static void reasons(Dataset<Row> quarantine, Map<String, Long> reasons, Map<String, Long> kinds) {
+  private static void reasons(Dataset<Row> quarantine, Map<String, Long> reasons, Map<String, Long> kinds,
+      Map<String, Long> imageReasons) {
     if (quarantine == null) {
       return;
     }
@@ -242,6 +251,9 @@ record TransferInputs(
     for (int i = 0; i < rows.size(); i++) {
       Row r = rows.get(i);
       kinds.merge(r.getString(0), r.getLong(2), Long::sum);
+      if (KIND_IMAGE.equals(r.getString(0))) {
+        imageReasons.merge(r.getString(1), r.getLong(2), Long::sum);
+      }
       reasons.merge(i < MAX_REASONS ? r.getString(1) : "other reasons", r.getLong(2), Long::sum);
     }
   }
@@ -302,26 +314,42 @@ record TransferInputs(
       }
       Dataset<Row> tbl = raw.select(sel.toArray(new Column[0]));
       s.rowsRead = tbl.count();
-      Column bad = col(Columns.ID).isNull();
-      if (s.hasLabel) {
-        bad = bad.or(col(Columns.LABEL_RAW).isNull());
-      }
-      for (String x : s.xCols) {
-        bad = bad.or(col(x).isNull()).or(functions.isnan(col(x)));
-      }
-      Dataset<Row> nulls = tbl.filter(bad);
+      Column reason = badValue(spec, s.hasLabel, s.xCols);
+      Dataset<Row> nulls = tbl.withColumn(Columns.REASON, reason).filter(col(Columns.REASON).isNotNull());
       s.nullRows = nulls.count();
-      tbl = tbl.filter(functions.not(bad));
+      tbl = tbl.filter(reason.isNull());
       Dataset<Row> dups = tbl.groupBy(Columns.ID).count().filter(col("count").gt(1)).select(col(Columns.ID).as("_dup"));
       Dataset<Row> dupRows = tbl.join(dups, col(Columns.ID).equalTo(col("_dup")), "left_semi");
       tbl = tbl.join(dups, col(Columns.ID).equalTo(col("_dup")), "left_anti").cache();
       s.duplicateRows = s.rowsRead - s.nullRows - tbl.count();
       s.rows = tbl;
       s.quarantine = nulls.select(col(Columns.ID).cast("string").as("id"), lit(KIND_STRUCTURED).as("kind"),
-              lit("null/NaN value or null label in the structured table").as("reason"))
+              col(Columns.REASON).as("reason"))
           .unionByName(dupRows.select(col(Columns.ID).cast("string").as("id"), lit(KIND_DUPLICATE).as("kind"),
               lit("duplicate id in the structured table").as("reason")));
       return s;
+    }
+
+    /**
+     * @return per structured row, why it cannot be used (the first bad column, in the order id,
+     *     label, features: {@code null in id column 'id'}, {@code null in label column 'y'}, {@code
+     *     null in feature column 'x1'}, {@code NaN in feature column 'x1'}, {@code infinite value
+     *     (-Infinity) in feature column 'x1'}), or null for a usable row
+     */
+    private static Column badValue(TransferSpec spec, boolean hasLabel, List<String> xCols) {
+      Column r = when(col(Columns.ID).isNull(), lit("null in id column '" + spec.idCol() + "'"));
+      if (hasLabel) {
+        r = r.when(col(Columns.LABEL_RAW).isNull(), lit("null in label column '" + spec.labelCol() + "'"));
+      }
+      for (int i = 0; i < xCols.size(); i++) {
+        Column x = col(xCols.get(i));
+        String name = " in feature column '" + spec.featureCols().get(i) + "'";
+        r = r.when(x.isNull(), lit("null" + name))
+            .when(functions.isnan(x), lit("NaN" + name))
+            .when(x.equalTo(lit(Double.POSITIVE_INFINITY)), lit("infinite value (Infinity)" + name))
+            .when(x.equalTo(lit(Double.NEGATIVE_INFINITY)), lit("infinite value (-Infinity)" + name));
+      }
+      return r;
     }
 
     private static Dataset<Row> readTable(SparkSession spark, String path) {

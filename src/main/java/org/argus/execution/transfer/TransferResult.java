@@ -117,7 +117,8 @@ public record TransferResult(
    *     could not decode, null images or ids, and image structs of a bad size, channel count or data
    *     length
    * @param quarantinedDuplicateIds rows whose id occurs more than once in its table (all copies)
-   * @param quarantinedNullValues structured rows with a null/NaN feature or a null label
+   * @param quarantinedNullValues structured rows with a null, NaN or infinite feature, a null label or
+   *     a null id
    * @param quarantineReasons every quarantined row's reason → rows, most frequent first (the image
    *     reasons are the inference kernel's, identical to the featurizer's {@code invalid_reason})
    */

@@ -5,14 +5,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.argus.provision.ArchiveExtractor;
 import org.argus.provision.ArgusHome;
 import org.argus.provision.ProvisioningException;
 import org.argus.provision.Sha256;
@@ -92,10 +89,11 @@ final class NsfwjsPackage {
    * @param tmp a scratch folder (the command's working directory)
    * @param src an empty folder for the unpacked {@code *.min.js}
    * @param out an empty folder that receives {@code model.json} and the shards
-   * @throws ProvisioningException when the package has no such model or node fails
+   * @throws ProvisioningException when an entry of the package would land outside {@code src}
+   *     (zip-slip: refused before anything is written or run), the package has no such model, or
+   *     node fails
    */
-  static void decode(String name, Path tgz, Path tmp, Path src, Path out)
-      throws IOException, ProvisioningException {
+  static void decode(String name, Path tgz, Path tmp, Path src, Path out) throws ProvisioningException {
     unpack(tgz, "package/dist/models/" + name + "/", src);
     run(List.of("node", "-e", DECODE_JS, src.toString(), out.toString()), Map.of(), tmp, 300,
         "node not found on PATH or failed: install Node.js (20+)");
@@ -149,24 +147,20 @@ final class NsfwjsPackage {
     }
   }
 
-  /** Extracts the regular files directly under {@code prefix} in the tgz into {@code dest}. */
-  private static void unpack(Path tgz, String prefix, Path dest)
-      throws IOException, ProvisioningException {
-    int n = 0;
-    try (TarArchiveInputStream tar =
-        new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(tgz)))) {
-      TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
-        String rest =
-            e.getName().startsWith(prefix) ? e.getName().substring(prefix.length()) : null;
-        if (rest == null || !e.isFile() || rest.isEmpty() || rest.contains("/")
-            || rest.contains("\\") || rest.startsWith(".")) {
-          continue;
-        }
-        Files.copy(tar, dest.resolve(rest), StandardCopyOption.REPLACE_EXISTING);
-        n++;
-      }
-    }
+  /**
+   * Extracts the regular files directly under {@code prefix} in the tgz into {@code dest}, through
+   * {@link ArchiveExtractor}: an entry anywhere in the archive that would land outside {@code dest}
+   * (zip-slip) refuses the whole package.
+   *
+   * @throws ProvisioningException when an entry escapes, the archive cannot be read, or it has no
+   *     files under {@code prefix}
+   */
+  static void unpack(Path tgz, String prefix, Path dest) throws ProvisioningException {
+    int n = ArchiveExtractor.extract(tgz, dest, name -> {
+      String rest = name.startsWith(prefix) ? name.substring(prefix.length()) : null;
+      return rest == null || rest.isEmpty() || rest.contains("/") || rest.contains("\\") || rest.startsWith(".")
+          ? null : rest;
+    });
     if (n == 0) {
       throw new ProvisioningException(
           tgz + " has no files under " + prefix + " (not " + NPM_SPEC + "?)");

@@ -162,7 +162,8 @@ public final class SelectionReport {
   }
 
   /**
-   * Writes {@code report.json} and {@code report.md} into the result's run directory.
+   * Writes {@code report.json} and {@code report.md} into the result's run directory, both whole
+   * or neither (temporary files, then renames).
    *
    * @param r the result
    * @param provenance how it was made (kind {@value #KIND})
@@ -173,8 +174,11 @@ public final class SelectionReport {
     String json = json(r, provenance);
     RunDirectory dir = new RunDirectory(r.runDir());
     try {
-      dir.writeText("report.json", json);
-      dir.writeText("report.md", markdown(r, provenance));
+      Map<String, String> files = new LinkedHashMap<>();
+      files.put("report.json", json);
+      files.put("report.md", markdown(r, provenance));
+      dir.writeTexts(files); // both whole or neither
+
     } catch (IOException e) {
       throw new ArgusException("cannot write the reports in " + r.runDir() + ": " + e.getMessage(), e);
     }

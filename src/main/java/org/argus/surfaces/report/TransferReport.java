@@ -134,25 +134,51 @@ public final class TransferReport {
   }
 
   /**
-   * Writes {@code report.json} and {@code report.md} into {@code dir} (each to a temporary file
-   * renamed into place, so a reader never sees half a report).
+   * Writes {@code report.json} and {@code report.md} into {@code dir}: both to temporary files
+   * first, then both renamed into place, so a reader never sees half a report and a failed write (a
+   * full disk) leaves neither report — nor its temporary file — behind.
    *
    * @param dir the report folder (created if missing)
    * @param provenance how the result was made
    * @param r the result
    * @param explain EXPLAIN text
-   * @throws IOException when the folder or a file cannot be written
+   * @throws IOException when the folder or a file cannot be written; the message names the file
+   *     and the cause (e.g. {@code No space left on device})
    */
   public static void write(Path dir, Provenance provenance, TransferResult r, String explain) throws IOException {
     Files.createDirectories(dir);
-    atomic(dir.resolve("report.json"), ReportJson.write(provenance, document(r, explain)));
-    atomic(dir.resolve("report.md"), markdown(provenance, r, explain));
+    Map<Path, String> files = new java.util.LinkedHashMap<>();
+    files.put(dir.resolve("report.json"), ReportJson.write(provenance, document(r, explain)));
+    files.put(dir.resolve("report.md"), markdown(provenance, r, explain));
+    atomic(files);
   }
 
-  static void atomic(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  /** Writes every file to a temporary name, then renames them all; on a failure deletes the temporaries. */
+  static void atomic(Map<Path, String> files) throws IOException {
+    Map<Path, Path> written = new java.util.LinkedHashMap<>();
+    try {
+      for (Map.Entry<Path, String> f : files.entrySet()) {
+        Path tmp = f.getKey().resolveSibling("." + f.getKey().getFileName() + ".tmp");
+        written.put(tmp, f.getKey());
+        try {
+          Files.writeString(tmp, f.getValue());
+        } catch (IOException e) { // the JDK's message names no file (e.g. "No space left on device")
+          throw new IOException("cannot write " + f.getKey() + ": " + e.getMessage(), e);
+        }
+      }
+      for (Map.Entry<Path, Path> w : written.entrySet()) {
+        Files.move(w.getKey(), w.getValue(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      written.clear();
+    } finally {
+      for (Path tmp : written.keySet()) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the write's own failure is what the caller reports
+        }
+      }
+    }
   }
 
   /**

@@ -22,14 +22,18 @@ import org.argus.plan.cost.JoinStrategy;
 import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Bad input: ids on one side only, duplicated ids, null/NaN structured values, a one-class label,
  * an unknown layer, a missing column; and the structured columns joined before or after
- * inference, broadcast or shuffled, giving the same metrics.
+ * inference, broadcast or shuffled, giving the same metrics. The bad-table cases are rows of the
+ * fault catalogue ({@link FaultRecorder}).
  */
+@Tag(FaultRecorder.TAG)
 class FeatureTransferBadInputTest {
   private static Dataset<Row> images;
   private static List<Row> imageRows;
@@ -89,6 +93,68 @@ class FeatureTransferBadInputTest {
     String explain = ft.explain();
     assertTrue(explain.contains("4 structured row(s) sharing an id") && explain.contains("null/NaN"), explain);
     assertTrue(explain.contains("14 image(s) without a structured row"), explain);
+    String read = "read " + c.imageRows() + " image rows + " + c.tableRows() + " table rows";
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "ids on one side of the join only (images without a table row,"
+            + " table rows without an image)",
+        "FeatureTransfer.prepare dropped them in the join and counted them: " + c.imagesDroppedByJoin()
+            + " image(s) without a structured row, " + c.tableRowsDroppedByJoin() + " structured row(s) without an image",
+        "no: " + read + "; joined " + c.joinedRows() + ", every dropped row counted in the report");
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "duplicated ids in the structured table",
+        "quarantined (every copy) with kind 'duplicate id' and a reason: " + c.quarantinedDuplicateIds()
+            + " rows, \"duplicate id in the structured table\"",
+        "no: " + read + "; " + c.quarantined() + " quarantined, " + c.joinedRows() + " joined");
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "null structured value in a feature column",
+        "quarantined with kind 'structured value' and a reason per column: " + c.quarantineReasons().entrySet()
+            .stream().filter(r -> r.getKey().contains(" column '")).map(r -> r.getValue() + " × " + r.getKey())
+            .toList(),
+        "no: " + read + "; " + c.quarantined() + " quarantined, " + c.joinedRows() + " joined");
+  }
+
+  /** 40 image ids: one with a NaN in x1, one with +Infinity in x2, one with a null label; plus a null id. */
+  static Dataset<Row> nonFiniteTable() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      long id = imageRows.get(i).getLong(0);
+      Integer label = i == 7 ? null : imageRows.get(i).getInt(1);
+      double x1 = i == 5 ? Double.NaN : i * 0.1;
+      double x2 = i == 6 ? Double.POSITIVE_INFINITY : 1.0;
+      rows.add(RowFactory.create(id, label, x1, x2));
+    }
+    rows.add(RowFactory.create(null, 1, 0.5, 0.5));
+    return SparkTestSession.get().createDataFrame(rows, TABLE);
+  }
+
+  @Test
+  void aNaNOrInfiniteFeatureIsQuarantinedWithItsColumnAndCountedNotTrainedOn() throws Exception {
+    FeatureTransfer ft = FeatureTransfer.prepare(SparkTestSession.get(),
+        base().optTable(nonFiniteTable()).optFeatureCols(List.of("x1", "x2")).build(), ProgressSink.SILENT);
+    java.util.Map<String, String> byId = new java.util.TreeMap<>();
+    for (Row q : ft.quarantine().collectAsList()) {
+      byId.put(String.valueOf(q.getString(0)), q.getString(1) + ": " + q.getString(2));
+    }
+    java.util.Map<String, String> want = new java.util.TreeMap<>();
+    want.put(String.valueOf(imageRows.get(5).getLong(0)), "structured value: NaN in feature column 'x1'");
+    want.put(String.valueOf(imageRows.get(6).getLong(0)),
+        "structured value: infinite value (Infinity) in feature column 'x2'");
+    want.put(String.valueOf(imageRows.get(7).getLong(0)), "structured value: null in label column 'label'");
+    want.put("null", "structured value: null in id column 'id'");
+    assertEquals(want, byId, "each bad structured row quarantined with its kind and the column that made it bad");
+    TransferResult.Counts c = ft.counts();
+    assertEquals(41, c.tableRows());
+    assertEquals(4, c.quarantinedNullValues());
+    assertEquals(37, c.joinedRows(), "40 image ids - 3 quarantined");
+    TransferResult.LayerResult layer = ft.run().layers().get(0);
+    assertEquals(37, layer.trainRows() + layer.testRows(), "trained and tested on the clean rows only");
+    assertTrue(Double.isFinite(layer.accuracy()), "accuracy " + layer.accuracy());
+    String read = "read " + c.imageRows() + " image rows + " + c.tableRows() + " table rows";
+    String lost = "no: " + read + "; " + c.quarantinedNullValues() + " quarantined, " + c.joinedRows()
+        + " joined = trained + tested (" + layer.trainRows() + " + " + layer.testRows() + ")";
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "NaN structured value in a feature column",
+        "quarantined: " + byId.get(String.valueOf(imageRows.get(5).getLong(0))), lost);
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "infinite structured value in a feature column",
+        "quarantined: " + byId.get(String.valueOf(imageRows.get(6).getLong(0))), lost);
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "missing (null) id in the structured table",
+        "quarantined: " + byId.get("null"), lost);
   }
 
   @Test
@@ -125,6 +191,8 @@ class FeatureTransferBadInputTest {
         () -> FeatureTransfer.prepare(SparkTestSession.get(),
             base().optTable(messyTable(true)).optFeatureCols(List.of("x1")).build(), ProgressSink.SILENT));
     assertTrue(e.getMessage().contains("label column 'label' has one class (0"), e.getMessage());
+    FaultRecorder.record(FaultRecorder.Group.TABLES, "a label with one class",
+        "FeatureTransfer.prepare refused it before any inference: " + e.getMessage(), "no: nothing run");
   }
 
   @Test

@@ -12,7 +12,9 @@ import org.argus.data.OnnxTestData;
 import org.argus.surfaces.conformance.OnnxConformance.CaseResult;
 import org.argus.surfaces.conformance.OnnxConformance.Verdict;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,8 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link OnnxTestData#root()}) through {@code OnnxTransformer} on Spark: cases chosen to cover each
  * element type in and out, scalars, broadcasting, integer inputs that shape the graph, whole
  * networks; and the non-tensor or unsupported-type cases that must be refused before any job. The
- * full run is {@code bench/run conformance}.
+ * full run is {@code bench/run conformance}. The refusals of graphs ONNX Runtime cannot load are
+ * rows of the fault catalogue ({@link FaultRecorder}).
  */
+@Tag(FaultRecorder.TAG)
 class OnnxConformanceTest {
   private static Map<String, BackendCase> cases;
 
@@ -90,6 +94,10 @@ class OnnxConformanceTest {
     assertEquals(Verdict.REFUSED, r.argus(), id + ": " + r.detail());
     assertTrue(r.detail().startsWith("OnnxTransformer: ONNX Runtime cannot load model " + cases.get(id).model()
         + " (opsets ai.onnx "), r.detail());
+    FaultRecorder.record(FaultRecorder.Group.MODELS, id.startsWith("pytorch-operator/")
+            ? "old opset (an operator version ONNX Runtime has no kernel for; ONNX test data " + id + ")"
+            : "operator/type combination ONNX Runtime does not implement (ONNX test data " + id + ")",
+        "OnnxTransformer.transform refused it before any job: " + r.detail(), "no: nothing run");
   }
 
   @Test

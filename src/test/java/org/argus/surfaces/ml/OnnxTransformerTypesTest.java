@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
@@ -27,7 +28,10 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.argus.execution.inference.Emit;
 import org.argus.model.onnx.ElementType;
+import org.argus.model.ModelFormatException;
 import org.argus.testing.SparkTestSession;
+import org.argus.testing.faults.FaultRecorder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,8 +40,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * OnnxTransformer on general ONNX graphs built in code: every supported element type in and out,
  * fixed batch dimensions, whole-tensor rows, and the refusals that must come before any job with
- * the model's path in the message.
+ * the model's path in the message. The bad-model refusals are rows of the fault catalogue ({@link
+ * FaultRecorder}).
  */
+@Tag(FaultRecorder.TAG)
 class OnnxTransformerTypesTest {
   @TempDir
   Path dir;
@@ -172,6 +178,10 @@ class OnnxTransformerTypesTest {
         () -> new OnnxTransformer().setModelPath(m.toString()).setInputCols("x").transform(df));
     assertTrue(e.getMessage().contains("ONNX Runtime cannot load model " + m + " (opsets ai.onnx 13)")
         && e.getMessage().contains("NoSuchOperator"), e.getMessage());
+    FaultRecorder.record(FaultRecorder.Group.MODELS, "unknown operator (in no ONNX opset)",
+        "OnnxTransformer.transform refused it before any job (driver-side session): "
+            + e.getMessage().replace(dir.toString(), "DIR"),
+        "no: nothing run");
   }
 
   @Test
@@ -221,6 +231,9 @@ class OnnxTransformerTypesTest {
         info("y", TensorProto.DataType.FLOAT_VALUE, -1, 3)); // same path, another graph
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> OnnxTransformer.load(saved));
     assertTrue(e.getMessage().contains("but that model now resolves to sha256"), e.getMessage());
+    FaultRecorder.record(FaultRecorder.Group.MODELS, "model file changed under a saved stage (sha256)",
+        "OnnxTransformer.load refused it: " + e.getMessage().replace(dir.toString(), "DIR"),
+        "no: the stage is not loaded, nothing run");
   }
 
   @ParameterizedTest
@@ -236,6 +249,34 @@ class OnnxTransformerTypesTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new OnnxTransformer().setModelPath(bad.toString()).setInputCols("x").transformSchema(df.schema()));
     assertTrue(e.getMessage().startsWith("modelPath " + bad + " is not a valid ONNX model: "), e.getMessage());
+    FaultRecorder.record(FaultRecorder.Group.MODELS,
+        kind.equals("truncated") ? "truncated model (50 %)" : "not ONNX (a text file named .onnx)",
+        "OnnxTransformer.transformSchema refused it before any job: " + e.getMessage().replace(dir.toString(), "DIR"),
+        "no: nothing run");
+  }
+
+  @Test
+  void aModelWithExternalDataEscapingItsFolderIsRefusedBeforeOnnxRuntimeSeesIt() throws Exception {
+    Path m = model("weights_outside", 13, op("Add").addInput("w"), info("x", TensorProto.DataType.FLOAT_VALUE, -1, 3),
+        info("y", TensorProto.DataType.FLOAT_VALUE, -1, 3));
+    ModelProto p = ModelProto.parseFrom(Files.readAllBytes(m));
+    TensorProto w = TensorProto.newBuilder().setName("w").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(3)
+        .setDataLocation(TensorProto.DataLocation.EXTERNAL).addExternalData(StringStringEntryProto.newBuilder()
+            .setKey("location").setValue("../../../etc/passwd")).build();
+    Files.write(m, p.toBuilder().setGraph(p.getGraph().toBuilder().addInitializer(w)).build().toByteArray());
+    Dataset<Row> df = rows(DataTypes.FloatType, one(new Float[] {1f, 2f, 3f}));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new OnnxTransformer().setModelPath(m.toString()).setInputCols("x").transformSchema(df.schema()));
+    assertTrue(e.getMessage().startsWith("modelPath " + m + " is not a valid ONNX model: ")
+        && e.getMessage().contains("initializer 'w' has external data location '../../../etc/passwd' outside the "
+            + "model's folder"), e.getMessage());
+    assertTrue(e.getCause() instanceof ModelFormatException,
+        "refused by Argus's own validation of the bytes, before an ONNX Runtime session exists: " + e.getCause());
+    FaultRecorder.record(FaultRecorder.Group.MODELS,
+        "external-data tensor whose location escapes the model's folder (path traversal)",
+        "OnnxTransformer.transformSchema refused it before any job and before ONNX Runtime sees the model: "
+            + e.getMessage().replace(dir.toString(), "DIR"),
+        "no: nothing read outside the model's folder, nothing run");
   }
 
   @Test
