@@ -1,6 +1,7 @@
 package org.argus.surfaces.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,7 +21,6 @@ import org.argus.plan.cost.JoinStrategy;
 import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
 import org.argus.plan.cost.Persistence;
-import org.argus.surfaces.report.Provenance;
 import org.argus.surfaces.report.TransferReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -252,11 +252,12 @@ final class TransferCommand implements Callable<Integer> {
         System.out.print(explainText);
         return 0;
       }
+      // a report left by an earlier run in OUT would claim this one finished
+      Files.deleteIfExists(out.resolve("report.json"));
+      Files.deleteIfExists(out.resolve("report.md"));
       progress.step("[2/3] running\n" + explainText.stripTrailing());
       TransferResult r = ft.run();
       progress.step("[3/3] report → " + out.toAbsolutePath());
-      Provenance provenance = TransferReport.provenance(kind, s, r);
-      TransferReport.write(out, provenance, r, explainText);
       if (r.counts().quarantined() > 0 && ft.quarantine() != null) {
         ft.quarantine().write().mode("overwrite").parquet(out.resolve("quarantine").toString());
         progress.step(r.counts().quarantined() + " quarantined row(s) with their reasons → "
@@ -270,6 +271,8 @@ final class TransferCommand implements Callable<Integer> {
         }
         progress.step("models saved under " + saveModels.toAbsolutePath());
       }
+      // last: a report in OUT marks a finished run (written whole, or not at all)
+      TransferReport.write(out, TransferReport.provenance(kind, s, r), r, explainText);
       System.out.print(TransferReport.table(r));
       System.out.print(r.estimatedVsMeasured());
     } finally {
