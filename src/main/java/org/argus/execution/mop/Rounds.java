@@ -32,11 +32,13 @@ final class Rounds {
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);
     CompletionService<UnitJobs.Done> cs = new ExecutorCompletionService<>(pool);
     List<UnitRecord> pending = new ArrayList<>();
+    int running = 0;
     try {
       while (true) {
         for (Unit u : scheduler.assign()) {
           UnitQuery q = jobs.query(u);
           cs.submit(() -> jobs.call(q));
+          running++;
         }
         for (UnitRecord r : pending) {
           log.persist(r);
@@ -45,20 +47,41 @@ final class Rounds {
         if (scheduler.inFlight() == 0) {
           return;
         }
-        UnitJobs.Done d = await(cs.take());
+        Future<UnitJobs.Done> next = cs.take();
+        running--;
+        UnitJobs.Done d = await(next);
         log.observe(d.record());
         pending.add(d.record());
         var retry = scheduler.finished(d.unit(), d.record());
         if (retry.isPresent()) {
           UnitQuery q = jobs.query(retry.get());
           cs.submit(() -> jobs.call(q));
+          running++;
         }
       }
+    } catch (ArgusException | RuntimeException e) {
+      drain(cs, running);
+      throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ArgusException("model selection interrupted while waiting for unit queries", e);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Waits for the unit queries still running when the run fails (a table that cannot be written),
+   * so that nothing writes into the run directory after the failure is reported; their results are
+   * not recorded (a resume runs them again).
+   */
+  private static void drain(CompletionService<UnitJobs.Done> cs, int running) {
+    try {
+      for (int i = 0; i < running; i++) {
+        cs.take();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
