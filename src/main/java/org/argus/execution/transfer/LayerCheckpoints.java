@@ -29,7 +29,7 @@ import org.argus.store.RunDirectory;
  * <p>Layout under the run directory:
  *
  * <pre>
- * checkpoints/run.properties     what the results depend on ({@link #fingerprint}); a resume
+ * checkpoints/spec.properties    what the results depend on ({@link #fingerprint}); a resume
  *                                must match it exactly
  * checkpoints/layer-I-NAME/      one completed layer (I: position bottom to top, NAME sanitized)
  *     model/                     the fitted downstream model (Spark ML writer)
@@ -49,7 +49,7 @@ import org.argus.store.RunDirectory;
 public final class LayerCheckpoints {
   /** The checkpoint folder inside the run directory. */
   public static final String FOLDER = "checkpoints";
-  private static final String RUN_FILE = "run.properties";
+  private static final String SPEC_FILE = "spec.properties";
   private static final String RESULT = "result.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -105,7 +105,7 @@ public final class LayerCheckpoints {
       Map<String, String> stored = Files.isDirectory(dir) ? run.readSpec() : null;
       if (stored == null) {
         throw new IllegalArgumentException("--resume " + runDir + ": no transfer checkpoints there (" + dir.resolve(
-            RUN_FILE) + " missing); give the --out folder of an earlier argus transfer run");
+            SPEC_FILE) + " missing); give the --out folder of an earlier argus transfer run");
       }
       List<String> diffs = RunDirectory.differences(stored, fingerprint);
       if (!diffs.isEmpty()) {
