@@ -34,14 +34,18 @@ public final class Examples {
    * One image struct → {@code [C, H, W]} float32 in [0, 1] (pixel / 255; channel order as
    * stored), the layout {@link #fromImages} trains on.
    *
-   * @param img Spark's image struct ({@code height, width, nChannels, data} used)
+   * @param img Spark's image struct ({@code height, width, nChannels, data} used; by name when the
+   *     row has a schema, else by the struct's fixed positions 1, 2, 3, 5)
    * @return {@code C·H·W} floats
    */
   public static float[] pixels(Row img) {
-    int h = img.getInt(img.fieldIndex("height"));
-    int w = img.getInt(img.fieldIndex("width"));
-    int c = img.getInt(img.fieldIndex("nChannels"));
-    byte[] d = (byte[]) img.get(img.fieldIndex("data"));
+    // a nested struct may reach a task without its schema: Spark's image struct has a fixed field
+    // order (origin, height, width, nChannels, mode, data)
+    boolean named = img.schema() != null;
+    int h = img.getInt(named ? img.fieldIndex("height") : 1);
+    int w = img.getInt(named ? img.fieldIndex("width") : 2);
+    int c = img.getInt(named ? img.fieldIndex("nChannels") : 3);
+    byte[] d = (byte[]) img.get(named ? img.fieldIndex("data") : 5);
     float[] x = new float[c * h * w];
     for (int y = 0; y < h; y++) {
       for (int xx = 0; xx < w; xx++) {

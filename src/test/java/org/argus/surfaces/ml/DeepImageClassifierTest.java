@@ -87,6 +87,9 @@ class DeepImageClassifierTest {
       assertEquals(a.get(i).getDouble(2), b.get(i).getDouble(2));
     }
     assertEquals(m.hyperparameters(), loaded.hyperparameters());
+    // uncached rows reach the DJL path with schemaless image structs
+    assertEquals(20, loaded.transform(FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TEST, 20, 3))
+        .where("prediction >= 0").count());
 
     Path state = dir.resolve("model").resolve("argus").resolve("state.bin");
     byte[] bytes = java.nio.file.Files.readAllBytes(state);
