@@ -8,15 +8,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -31,7 +27,6 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.argus.execution.mop.Examples;
 import org.argus.provision.Sha256;
@@ -232,7 +227,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     if (!images && OnnxExport.supports(trained().family())) {
       return onnx(d, index, f);
     }
-    return d.mapPartitions(new Predict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
+    return d.mapPartitions(new DjlPredict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
   }
 
   /**
@@ -265,112 +260,6 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
         org.apache.spark.sql.functions.col($(probabilityCol)), "float64");
     return p.withColumn($(predictionCol), org.apache.spark.sql.functions.array_position(probs,
         org.apache.spark.sql.functions.array_max(probs)).minus(1).cast("double"));
-  }
-
-  /** Predicts one partition in batches with a network built once for the partition. */
-  static final class Predict implements MapPartitionsFunction<Row, Row> {
-    private static final long serialVersionUID = 1L;
-    private final State state;
-    private final String column;
-    private final int index;
-    private final boolean images;
-    private final int batch;
-
-    Predict(State state, String column, int index, boolean images, int batch) {
-      this.state = state;
-      this.column = column;
-      this.index = index;
-      this.images = images;
-      this.batch = batch;
-    }
-
-    @Override
-    public Iterator<Row> call(Iterator<Row> rows) throws TrainingException {
-      if (!rows.hasNext()) {
-        return rows;
-      }
-      Trainer t = DjlTrainerFactory.builtIn(state.family(), state.inputShape(), state.classes())
-          .create(new Hyperparameters(state.hyperparameters()), 0);
-      t.importState(state.weights());
-      return new Iterator<>() {
-        private final List<Row> out = new ArrayList<>();
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          if (next < out.size()) {
-            return true;
-          }
-          if (!rows.hasNext()) {
-            t.close();
-            return false;
-          }
-          fill();
-          return true;
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return out.get(next++);
-        }
-
-        private void fill() {
-          out.clear();
-          next = 0;
-          List<Row> in = new ArrayList<>();
-          List<float[]> xs = new ArrayList<>();
-          while (rows.hasNext() && in.size() < batch) {
-            Row r = rows.next();
-            if (r.isNullAt(index)) {
-              t.close();
-              throw new IllegalArgumentException("a row has a null '" + column + "'; filter or impute it before"
-                  + " predicting");
-            }
-            in.add(r);
-            xs.add(images ? Examples.pixels(r.getStruct(index)) : Examples.features(r.get(index)));
-          }
-          int dim = xs.get(0).length;
-          float[] x = new float[xs.size() * dim];
-          for (int i = 0; i < xs.size(); i++) {
-            if (xs.get(i).length != dim) {
-              t.close();
-              throw new IllegalArgumentException("'" + column + "' has rows of " + dim + " and " + xs.get(i).length
-                  + " values; the model was trained on " + java.util.Arrays.toString(state.inputShape()));
-            }
-            System.arraycopy(xs.get(i), 0, x, i * dim, dim);
-          }
-          float[] p;
-          try {
-            p = t.predict(new Batch(x, new int[xs.size()]));
-          } catch (TrainingException e) {
-            t.close();
-            throw new IllegalStateException(e.getMessage(), e);
-          }
-          int k = state.classes();
-          for (int i = 0; i < in.size(); i++) {
-            double[] prob = new double[k];
-            int best = 0;
-            for (int c = 0; c < k; c++) {
-              prob[c] = p[i * k + c];
-              if (prob[c] > prob[best]) {
-                best = c;
-              }
-            }
-            Row r = in.get(i);
-            Object[] values = new Object[r.size() + 2];
-            for (int c = 0; c < r.size(); c++) {
-              values[c] = r.get(c);
-            }
-            values[r.size()] = Vectors.dense(prob);
-            values[r.size() + 1] = (double) best;
-            out.add(RowFactory.create(values));
-          }
-        }
-      };
-    }
   }
 
   /**

@@ -2,8 +2,6 @@ package org.argus.surfaces.ml;
 
 import static org.apache.spark.sql.functions.col;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +27,10 @@ import org.argus.execution.mop.Examples;
 import org.argus.execution.mop.Execution;
 import org.argus.execution.mop.ModelSelection;
 import org.argus.execution.mop.SelectionResult;
-import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.runtime.train.Families;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
 import org.argus.select.space.SearchSpace;
-import org.argus.store.CheckpointException;
-import org.argus.store.CheckpointStore;
 
 /**
  * Trains a deep network with {@code fit} — Spark ML's {@code Estimator}, as Deep Learning
@@ -397,7 +392,7 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
   @Override
   public DeepImageClassificationModel fit(Dataset<?> dataset) {
     TrainingData t = trainingData(dataset);
-    String dir = $(runDir).isEmpty() ? temporaryRunDir() : $(runDir);
+    String dir = $(runDir).isEmpty() ? TrainingData.temporaryRunDir() : $(runDir);
     Map<String, Object> hp = hyperparameters();
     int epochCount = (Integer) $(epochs);
     SelectionResult r;
@@ -421,25 +416,7 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
       throw new IllegalStateException("fit of " + uid + ": training failed or diverged (" + r.leaderboard().get(0).status()
           + "); run directory " + r.runDir());
     }
-    return model(t, hp, bestState(r), ClassifierColumns.epochMetrics(r, r.best().trial()), r.runDir());
-  }
-
-  /**
-   * The rows {@code fit} trains on, checked and converted.
-   *
-   * @param clean rows without null features or labels
-   * @param invalid rows dropped for a null feature or label
-   * @param classes K
-   * @param shape per-example input shape
-   * @param examples the rows as {@code [F]} or {@code [C, H, W]} float32 examples
-   * @param threads PyTorch intra-op threads per unit query
-   */
-  record TrainingData(Dataset<Row> clean, long invalid, int classes, long[] shape, JavaRDD<Example> examples,
-      int threads) {
-    /** @return the trainer factory of {@code family} for this data, with the classifier's threads */
-    DjlTrainerFactory factory(String family) {
-      return DjlTrainerFactory.builtIn(family, shape, classes).withThreads(threads);
-    }
+    return model(t, hp, TrainingData.bestState(r), ClassifierColumns.epochMetrics(r, r.best().trial()), r.runDir());
   }
 
   /**
@@ -484,30 +461,12 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     return m;
   }
 
-  /** @return the best config's state in a finished run ({@code best/model.ckpt}) */
-  static byte[] bestState(SelectionResult r) {
-    try {
-      return new CheckpointStore(r.runDir()).read("best/model.ckpt");
-    } catch (CheckpointException e) {
-      throw new IllegalStateException("cannot read the trained state in " + r.runDir() + ": " + e.getMessage(), e);
-    }
-  }
-
   /** {@code name=choice(value);…}: the one config as a search space of single choices. */
   static String space(Map<String, Object> hp) {
     List<String> parts = new ArrayList<>();
     hp.forEach((k, v) -> parts.add(k + "=choice(" + (v instanceof Double x ? String.format(Locale.ROOT, "%s", x) : v)
         + ")"));
     return String.join(";", parts);
-  }
-
-  static String temporaryRunDir() {
-    try {
-      return Files.createTempDirectory("argus-fit-").toString();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot create a temporary run directory in " + System.getProperty(
-          "java.io.tmpdir") + ": " + e.getMessage() + "; set runDir", e);
-    }
   }
 
   @Override

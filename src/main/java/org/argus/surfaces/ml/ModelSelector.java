@@ -372,7 +372,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
 
   private ModelSelectionModel select(Parts p, Dataset<Row> data, PipelineModel prefix, Goal goal, boolean hasMaps) {
     DeepImageClassifier c = p.classifier();
-    DeepImageClassifier.TrainingData t = c.trainingData(data);
+    TrainingData t = c.trainingData(data);
     int epochCount = (Integer) $(epochs) > 0 ? (Integer) $(epochs) : (Integer) c.getOrDefault(c.epochs());
     int slots = c.workerSlots() > 0 ? c.workerSlots() : data.sparkSession().sparkContext().defaultParallelism();
     List<Config> configs = new ArrayList<>();
@@ -386,7 +386,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
       proc = Procedures.parse($(procedure), SearchSpace.parse(withFixed($(space), c)), epochCount, slots,
           (Long) $(seed), goal);
     }
-    String dir = $(runDir).isEmpty() ? DeepImageClassifier.temporaryRunDir() : $(runDir);
+    String dir = $(runDir).isEmpty() ? TrainingData.temporaryRunDir() : $(runDir);
     SelectionResult r = run(t, c, proc, dir, hasMaps ? configs.toString() : $(space) + " by " + $(procedure));
     if (r.best() == null) {
       throw new IllegalStateException("model selection " + uid + ": every config failed or diverged; run directory "
@@ -395,7 +395,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
     int trial = r.best().trial();
     DeepImageClassifier bestClassifier = hasMaps ? c.copy(estimatorParamMaps[trial]) : c;
     Map<String, Object> hp = hasMaps ? configs.get(trial).values() : SelectionTables.parseConfig(r.best().config());
-    DeepImageClassificationModel head = bestClassifier.model(t, hp, DeepImageClassifier.bestState(r),
+    DeepImageClassificationModel head = bestClassifier.model(t, hp, TrainingData.bestState(r),
         ClassifierColumns.epochMetrics(r, trial), r.runDir());
     Model<?> best = head;
     if (prefix != null) {
@@ -422,7 +422,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
     return sb.toString();
   }
 
-  private SelectionResult run(DeepImageClassifier.TrainingData t, DeepImageClassifier c, Procedure proc, String dir,
+  private SelectionResult run(TrainingData t, DeepImageClassifier c, Procedure proc, String dir,
       String configs) {
     try {
       return ModelSelection.builder()
