@@ -6,6 +6,14 @@ import java.util.List;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
+import static org.apache.spark.sql.functions.col;
+import org.argus.execution.inference.Int8Graphs;
+import org.argus.model.quantize.CalibrationMethod;
+import org.argus.model.quantize.CalibrationSpec;
+import org.argus.model.quantize.Precision;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
@@ -55,6 +63,10 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   private final Param<String> handleInvalid;
   private final Param<String> invalidReasonCol;
   private final BooleanParam embedModel;
+  private final Param<String> precision;
+  private final IntParam calibrationSize;
+  private final Param<String> calibrationMethod;
+  private final LongParam calibrationSeed;
 
   /** @param uid the stage's unique id */
   protected ImageModelStage(String uid) {
@@ -88,6 +100,21 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     embedModel = new BooleanParam(this, "embedModel",
         "on save, copy the ONNX bytes of a modelPath model into the saved directory (roster models "
             + "are referenced by name and sha256)");
+    precision = new Param<>(this, "precision",
+        "fp32 (the graph as imported) or int8 (static quantization calibrated on a seeded sample of the "
+            + "input rows: uint8 activations, int8 per-channel weights; about 2x faster on CPUs with VNNI)",
+        ParamValidators.inArray(new String[] {"fp32", "int8"}));
+    calibrationSize = new IntParam(this, "calibrationSize",
+        "images in the int8 calibration sample (>= " + CalibrationSpec.MIN_IMAGES + ")",
+        ParamValidators.gtEq(CalibrationSpec.MIN_IMAGES));
+    calibrationMethod = new Param<>(this, "calibrationMethod",
+        "how int8 ranges are read from the calibration sample: minmax or percentile (99.99)",
+        ParamValidators.inArray(new String[] {"minmax", "percentile"}));
+    calibrationSeed = new LongParam(this, "calibrationSeed", "seed of the int8 calibration sample draw");
+    setDefault(precision, "fp32");
+    setDefault(calibrationSize, CalibrationSpec.DEFAULT_SAMPLE_SIZE);
+    setDefault(calibrationMethod, "minmax");
+    setDefault(calibrationSeed, 42L);
     setDefault(inputCol, "image");
     setDefault(modelName, "");
     setDefault(modelPath, "");
@@ -309,6 +336,62 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     return self();
   }
 
+  /** @return the precision param ({@code fp32} | {@code int8}; default fp32) */
+  public Param<String> precision() {
+    return precision;
+  }
+
+  /** @return the calibration sample size param (images; default 256) */
+  public IntParam calibrationSize() {
+    return calibrationSize;
+  }
+
+  /** @return the calibration method param ({@code minmax} | {@code percentile}; default minmax) */
+  public Param<String> calibrationMethod() {
+    return calibrationMethod;
+  }
+
+  /** @return the calibration seed param (default 42) */
+  public LongParam calibrationSeed() {
+    return calibrationSeed;
+  }
+
+  /** @return fp32 or int8 */
+  public String getPrecision() {
+    return $(precision);
+  }
+
+  /**
+   * @param value {@code fp32} or {@code int8}
+   * @return this stage
+   * @throws IllegalArgumentException for another value (names it and the valid ones)
+   */
+  public S setPrecision(String value) {
+    set(precision, Precision.parse(value).paramValue());
+    return self();
+  }
+
+  /**
+   * @param images images in the int8 calibration sample (≥ 8)
+   * @param method {@code minmax} or {@code percentile}
+   * @param seed seed of the sample draw
+   * @return this stage
+   * @throws IllegalArgumentException for a sample below 8 images or an unknown method
+   */
+  public S setCalibration(int images, String method, long seed) {
+    CalibrationSpec spec = new CalibrationSpec(CalibrationMethod.parse(method), images, seed);
+    set(calibrationSize, spec.sampleSize());
+    set(calibrationMethod, spec.method().paramValue());
+    set(calibrationSeed, spec.seed());
+    return self();
+  }
+
+  /** @return the int8 calibration spec of the current params */
+  public CalibrationSpec getCalibration() {
+    return new CalibrationSpec(CalibrationMethod.parse($(calibrationMethod)), (Integer) $(calibrationSize),
+        (Long) $(calibrationSeed));
+  }
+
   /** @return the resolved model (driver-side, cached) for the current params */
   ResolvedModel resolved() {
     return StageModels.resolve(getModelName(), getModelPath(), getPreprocessing(), getImageSize());
@@ -364,11 +447,16 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     int idx = imageColumn(in);
     ResolvedModel r = resolved();
     List<InferenceStage.Output> outputs = outputs(r);
-    GraphCut cut = r.cutFromPixels(outputs.stream().map(InferenceStage.Output::tensor).distinct().toList());
+    List<String> layers = outputs.stream().map(InferenceStage.Output::tensor).distinct().toList();
+    GraphCut cut = r.cutFromPixels(layers);
     SparkSession spark = dataset.sparkSession();
+    boolean binary = in.apply(idx).dataType() instanceof BinaryType;
+    if (Precision.parse(getPrecision()) == Precision.INT8) {
+      cut = Int8Graphs.calibrate(r, layers, dataset.toDF(), rowId(in, binary), col(getInputCol()), binary,
+          getCalibration(), getIntraOpThreads()).cutFromPixels(layers);
+    }
     ThreadBudget.check(getClass().getSimpleName() + " " + uid, spark.sparkContext().getConf(),
         getIntraOpThreads(), Runtime.getRuntime().availableProcessors());
-    boolean binary = in.apply(idx).dataType() instanceof BinaryType;
     InferenceStage stage = new InferenceStage(
         stageName(r),
         StageModels.graph(spark.sparkContext(), cut),
@@ -381,6 +469,14 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
         HandleInvalid.parse(getHandleInvalid()),
         getInvalidReasonCol());
     return Inference.apply(dataset.toDF(), stage, Counters.create(spark.sparkContext(), "argus." + uid));
+  }
+
+  /** @return what names a row in the calibration sample: {@code path}, else the image's origin, else its bytes' hash */
+  private Column rowId(StructType in, boolean binary) {
+    if (Arrays.asList(in.fieldNames()).contains("path")) {
+      return col("path");
+    }
+    return binary ? functions.xxhash64(col(getInputCol())) : col(getInputCol()).getField("origin");
   }
 
   @Override
