@@ -13,6 +13,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.argus.ArgusException;
 import org.argus.execution.ProgressSink;
+import org.argus.model.quantize.GraphFusion;
+import org.argus.model.quantize.Precision;
+import org.argus.model.quantize.QdqPlan;
 import org.argus.model.resolve.ModelRef;
 import org.argus.model.resolve.ResolvedModel;
 import org.argus.plan.cost.Optimizer;
@@ -143,10 +146,25 @@ public final class FeatureTransfer {
     Workload w = new Workload(layers.costs(), model.pixelInput(), model.preprocessing().floatsPerExample(),
         model.graph().toBytes().length, inputs.cleanImageRows(), inputs.imageBytesPerRow(),
         inputs.table() == null ? 0 : c.tableRows(),
-        inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows());
+        inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows(), spec.precision(),
+        spec.precision() == Precision.INT8 ? Math.min(spec.calibration().sampleSize(), inputs.trainRows()) : 0);
+    if (spec.precision() == Precision.INT8) {
+      resumeNotes.add(int8Note(model, layers.layers()));
+    }
     Resources r = spec.resources() != null ? spec.resources() : detect(spark);
     return new FeatureTransfer(spark, spec, progress, all, layers, inputs, Optimizer.optimize(w, r, spec.overrides()),
         ckpt, reused, resumeNotes);
+  }
+
+  /** @return what int8 quantizes in the pixels → layers cut and what stays fp32 (for EXPLAIN) */
+  private static String int8Note(ResolvedModel model, List<String> layers) {
+    ai.onnx.proto.OnnxMl.ModelProto cut = model.cutFromPixels(layers).model().proto();
+    if (QdqPlan.alreadyQuantized(cut)) {
+      return "int8: " + model.name() + " is already quantized: used as is, no calibration";
+    }
+    QdqPlan plan = QdqPlan.of(GraphFusion.fuse(cut));
+    return "int8: quantized ops " + plan.quantizedOps() + " (" + plan.absorbed().size()
+        + " ReLU/ReLU6 absorbed); left fp32: " + (plan.fp32Ops().isEmpty() ? "none" : plan.fp32Ops());
   }
 
   /** @return Spark jobs of {@code group} that finished (for progress) */

@@ -14,6 +14,8 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.argus.execution.ProgressSink;
 import org.argus.execution.inference.Counters;
+import org.argus.execution.inference.Int8Graphs;
+import org.argus.model.quantize.Precision;
 import org.argus.execution.inference.Emit;
 import org.argus.execution.inference.GraphSource;
 import org.argus.execution.inference.HandleInvalid;
@@ -60,6 +62,8 @@ final class PlanExecution {
   private final List<TransferResult.LayerResult> results = new ArrayList<>();
   /** The counters of the query built last (read when it is materialized). */
   private Counters counters;
+  /** The int8 cuts' factory once calibrated (precision int8), else null. */
+  private Int8Graphs int8;
 
   PlanExecution(SparkSession spark, TransferSpec spec, TransferLayers layers, TransferInputs inputs,
       PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements,
@@ -83,6 +87,9 @@ final class PlanExecution {
       base = withoutImageLabel(base).join(hinted(inputs.table(), plan.joinStrategy()), Columns.ID);
     }
     base = base.repartition(plan.partitions(), col(Columns.ID)).sortWithinPartitions(Columns.ID);
+    if (spec.precision() == Precision.INT8) {
+      calibrate();
+    }
     long total = plan.joinPlacement() == JoinPlacement.BEFORE_INFERENCE ? inputs.counts().joinedRows()
         : inputs.cleanImageRows();
     switch (plan.logical()) {
@@ -94,6 +101,28 @@ final class PlanExecution {
     return results;
   }
 
+
+  /**
+   * Calibrates the int8 graphs on a seeded sample of the training split's images (the test split
+   * never informs the ranges), as a measured phase.
+   */
+  private void calibrate() {
+    String label = "calibrate int8";
+    Dataset<Row> images = inputs.images();
+    if (Arrays.asList(images.columns()).contains(Columns.SPLIT)) {
+      images = images.filter(col(Columns.SPLIT).equalTo("train"));
+    }
+    measurements.begin(label);
+    progress.begin(label, -1, "Spark jobs", () -> measurements.jobsDone(label));
+    long t0 = System.nanoTime();
+    int8 = Int8Graphs.calibrate(layers.model(), layers.layers(), images, col(Columns.ID), col(Columns.IMAGE), false,
+        spec.calibration(), plan.ortThreads());
+    double s = (System.nanoTime() - t0) / 1e9;
+    measurements.end(label, false, s, false, -1);
+    progress.end(label, int8.alreadyQuantized() ? "the model is already quantized: used as is"
+        : String.format("%s in %.1f s%s", int8.calibration().ranges().provenance(), s,
+            int8.calibration().warnings().isEmpty() ? "" : "; " + String.join("; ", int8.calibration().warnings())));
+  }
 
   private void lazy(Dataset<Row> base, long total) {
     List<String> ls = layers.layers();
@@ -255,7 +284,8 @@ final class PlanExecution {
     return new Emit.Features(spec.pooling(), false);
   }
 
-  private GraphSource graph(GraphCut cut) {
+  private GraphSource graph(GraphCut fp32) {
+    GraphCut cut = int8 == null ? fp32 : int8.cut(fp32.inputs(), fp32.outputs());
     return GraphSource.broadcast(cut.sha256(),
         spark.sparkContext().broadcast(cut.bytes(), scala.reflect.ClassTag$.MODULE$.apply(byte[].class)));
   }

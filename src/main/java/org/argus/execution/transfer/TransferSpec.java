@@ -3,6 +3,8 @@ package org.argus.execution.transfer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.argus.model.quantize.CalibrationSpec;
+import org.argus.model.quantize.Precision;
 import org.apache.spark.ml.Predictor;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.param.ParamMap;
@@ -42,6 +44,8 @@ import org.argus.plan.cost.Resources;
  * @param layers explicit layers (any order), or empty to use {@code topK}
  * @param topK the top {@code k} of the roster's feature layers (when {@code layers} is empty)
  * @param pooling reduction of each conv activation (Vista default {@code max:2})
+ * @param precision the precision the CNN runs in ({@code int8}: calibrated on the training split)
+ * @param calibration int8 calibration method, sample size and seed (used with {@code int8})
  * @param learner the downstream MLlib learner (copied per layer; its features/label columns are set)
  * @param paramGrid points of the learner's params to cross-validate (each bound to {@code
  *     learner}'s own params by name), or empty to use the learner as configured
@@ -71,6 +75,8 @@ public record TransferSpec(
     List<String> layers,
     int topK,
     Pooling pooling,
+    Precision precision,
+    CalibrationSpec calibration,
     Predictor<?, ?, ?> learner,
     List<ParamMap> paramGrid,
     int folds,
@@ -97,7 +103,7 @@ public record TransferSpec(
    */
   TransferSpec withLayers(List<String> names) {
     return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
-        imageCol, labelCol, featureCols, model, preprocessing, inputSize, names, 0, pooling, learner, paramGrid,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, names, 0, pooling, precision, calibration, learner, paramGrid,
         folds, cvMetric, testFraction, seed, resources, overrides);
   }
 
@@ -141,6 +147,10 @@ public record TransferSpec(
     m.put("input_size", inputSize == 0 ? "native" : Integer.toString(inputSize));
     m.put("layers", layers.isEmpty() ? "top " + topK : String.join(",", layers));
     m.put("pooling", pooling.toString());
+    m.put("precision", precision.paramValue());
+    if (precision == Precision.INT8) {
+      m.put("calibration", calibration.toString());
+    }
     m.put("learner", learner.getClass().getSimpleName() + " " + LearnerParams.describe(learner));
     m.put("param_grid", paramGrid.stream().map(LearnerParams::describe).toList().toString());
     m.put("cv_folds", Integer.toString(folds));
@@ -170,6 +180,8 @@ public record TransferSpec(
     private List<String> layers = List.of();
     private int topK;
     private Pooling pooling = Pooling.VISTA_DEFAULT;
+    private Precision precision = Precision.FP32;
+    private CalibrationSpec calibration = CalibrationSpec.defaults();
     private Predictor<?, ?, ?> learner;
     private List<ParamMap> paramGrid = List.of();
     private int folds;
@@ -266,6 +278,18 @@ public record TransferSpec(
     /** @param col label column (default {@code label}) */
     public Builder optLabelCol(String col) {
       this.labelCol = Objects.requireNonNull(col, "col");
+      return this;
+    }
+
+    /** @param p precision of the CNN (default fp32) */
+    public Builder optPrecision(Precision p) {
+      this.precision = Objects.requireNonNull(p, "p");
+      return this;
+    }
+
+    /** @param c int8 calibration (default min/max on 256 training images, seed 42) */
+    public Builder optCalibration(CalibrationSpec c) {
+      this.calibration = Objects.requireNonNull(c, "c");
       return this;
     }
 
@@ -391,7 +415,7 @@ public record TransferSpec(
       }
       int k = folds == 0 && !grid.isEmpty() ? 3 : folds;
       return new TransferSpec(images, imageFolder, fmTrain, fmTest, table, tablePath, idCol, imageCol,
-          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, l, grid, k,
+          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, precision, calibration, l, grid, k,
           cvMetric, testFraction, seed, resources, overrides);
     }
   }

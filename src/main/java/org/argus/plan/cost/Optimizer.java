@@ -262,11 +262,17 @@ public final class Optimizer {
       maxTaskHeap = Math.max(maxTaskHeap, th);
       maxNative = Math.max(maxNative, nat);
       List<String> outs = s.outputs().stream().map(LayerCost::layer).toList();
-      String label = String.format("%s %d/%d: %s → %s", lp == LogicalPlan.LAZY ? "query" : "stage", i + 1,
-          shapes.size(), s.input(), String.join(", ", outs));
+      String label = String.format("%s %d/%d: %s → %s [%s]", lp == LogicalPlan.LAZY ? "query" : "stage", i + 1,
+          shapes.size(), s.input(), String.join(", ", outs), w.precision().paramValue());
       estimates.add(new StageEstimate(label, s.input(), outs, s.flops(), th, nat, rows * s.rowBytes(), z.held()[i],
           s.note()));
-      cost += (double) s.flops() * rows;
+      cost += (double) s.flops() * rows * w.flopFactor();
+    }
+    if (w.calibrationImages() > 0) {
+      long top = w.layers().get(w.layers().size() - 1).flopsFromPixels();
+      cost += (double) top * w.calibrationImages();
+      notes.add(String.format("int8: one fp32 calibration pass over %d images (%.1f GFLOP), stages costed at %.1f× "
+          + "their FLOPs", w.calibrationImages(), top * (double) w.calibrationImages() / 1e9, w.flopFactor()));
     }
     cost += CostModel.BYTE_FLOPS * (z.materialized() + z.readBack())
         * (persistence == Persistence.DISK_ONLY ? 1 + CostModel.DISK_BYTE_FLOPS / CostModel.BYTE_FLOPS : 1);

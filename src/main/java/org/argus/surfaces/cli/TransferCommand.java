@@ -13,6 +13,9 @@ import org.argus.execution.SparkSessions;
 import org.argus.execution.transfer.FeatureTransfer;
 import org.argus.execution.transfer.TransferResult;
 import org.argus.execution.transfer.TransferSpec;
+import org.argus.model.quantize.CalibrationMethod;
+import org.argus.model.quantize.CalibrationSpec;
+import org.argus.model.quantize.Precision;
 import org.argus.model.roster.PreprocessingSpec;
 import org.argus.plan.MaterializedFormat;
 import org.argus.plan.Pooling;
@@ -64,6 +67,12 @@ final class TransferCommand implements Callable<Integer> {
 
   @Option(names = "--pooling", defaultValue = "max:2", description = "none | avg | max | avg:K | max:K (default ${DEFAULT-VALUE})")
   String pooling;
+
+  @Option(names = "--precision", defaultValue = "fp32", description = "fp32 | int8: int8 quantizes the CNN statically, calibrated on a seeded sample of the training images (default ${DEFAULT-VALUE})")
+  String precision;
+
+  @Option(names = "--calibration", defaultValue = "minmax:256", description = "int8 calibration METHOD:IMAGES, METHOD minmax | percentile; the sample is drawn with --seed (default ${DEFAULT-VALUE})")
+  String calibration;
 
   @Option(names = "--input-size", description = "square input size (default: 96 for mobilenet_v2, 139 for inception_v3 on Fashion-MNIST, else native)")
   Integer inputSize;
@@ -191,6 +200,7 @@ final class TransferCommand implements Callable<Integer> {
     if (grid != null) {
       b.optParamGrid(ParamGridOption.parse(grid, learner));
     }
+    b.optPrecision(Precision.parse(precision)).optCalibration(calibrationSpec(calibration, seed));
     b.optPooling(Pooling.parse(pooling))
         .optLearner(learner)
         .optFolds(cvFolds)
@@ -205,6 +215,25 @@ final class TransferCommand implements Callable<Integer> {
             joinStrategy == null ? null : JoinStrategy.parse(joinStrategy),
             columnBatch, activations == null ? null : MaterializedFormat.parse(activations)));
     return b.build();
+  }
+
+  /**
+   * @param text {@code METHOD:IMAGES}, e.g. {@code minmax:256}
+   * @param seed the sample draw's seed
+   * @return the calibration spec
+   * @throws IllegalArgumentException naming the value and the expected form
+   */
+  static CalibrationSpec calibrationSpec(String text, long seed) {
+    String[] p = text.split(":");
+    try {
+      if (p.length == 2) {
+        return new CalibrationSpec(CalibrationMethod.parse(p[0]), Integer.parseInt(p[1].trim()), seed);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--calibration '" + text + "' is not METHOD:IMAGES (e.g. minmax:256 or "
+        + "percentile:512)");
   }
 
   @Override
