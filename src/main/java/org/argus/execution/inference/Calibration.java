@@ -85,19 +85,20 @@ public final class Calibration {
    */
   public static Result run(Dataset<Row> rows, Column id, Column image, boolean encoded, String pixelInput,
       OnnxModel fp32, org.argus.model.roster.PreprocessingSpec source, CalibrationSpec spec, int threads) {
-    Dataset<Row> keyed = rows.select(id.cast("string").as("id"), image.as("image"))
-        .withColumn("calibration_key", xxhash64(lit(spec.seed()), col("id")));
-    Dataset<Row> sample = keyed.orderBy("calibration_key", "id").limit(spec.sampleSize()).select("id", "image")
-        .cache();
+    Dataset<Row> ided = rows.select(id.cast("string").as("id"), image.as("image"));
+    // only the ids are ranked and reach the driver; the images are read for the sample alone
+    List<String> ids = new ArrayList<>(ided.select("id").withColumn("calibration_key",
+        xxhash64(lit(spec.seed()), col("id"))).orderBy("calibration_key", "id").limit(spec.sampleSize())
+        .select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    java.util.Collections.sort(ids);
+    ActivationRanges.Provenance p = new ActivationRanges.Provenance(fp32.sha256(), spec.method(), spec.seed(), ids,
+        source.compact());
+    Result cached = CACHE.get(p.key());
+    if (cached != null) {
+      return cached;
+    }
+    Dataset<Row> sample = ided.filter(col("id").isin(ids.toArray())).cache();
     try {
-      List<String> ids = new ArrayList<>(sample.select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
-      java.util.Collections.sort(ids);
-      ActivationRanges.Provenance p = new ActivationRanges.Provenance(fp32.sha256(), spec.method(), spec.seed(), ids,
-          source.compact());
-      Result cached = CACHE.get(p.key());
-      if (cached != null) {
-        return cached;
-      }
       Int8Quantizer.Calibrated cal;
       try {
         cal = Int8Quantizer.calibrationGraph(fp32);
