@@ -45,6 +45,10 @@ public final class FeaturizeBench {
   private FeaturizeBench() {}
 
   public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--precision")) {
+      Int8Bench.main(args);
+      return;
+    }
     int n = 2000;
     List<String> models = List.of("mobilenet_v2", "inception_v3");
     int batch = 32;
@@ -182,7 +186,7 @@ public final class FeaturizeBench {
    * of the timed region (reading the Parquet footers back costs 1.4–1.7 s, and (a) reads nothing
    * back either).
    */
-  private static void featurize(SparkSession spark, DeepImageFeaturizer f, Path dir, Path out, int limit) {
+  static void featurize(SparkSession spark, DeepImageFeaturizer f, Path dir, Path out, int limit) {
     Dataset<Row> files = spark.read().format("binaryFile").load(dir.toString());
     if (limit > 0) {
       files = files.limit(limit);
@@ -192,11 +196,11 @@ public final class FeaturizeBench {
         .option("parquet.enable.dictionary", "false").parquet(out.toString());
   }
 
-  private static long rowsWritten(SparkSession spark, Path out) {
+  static long rowsWritten(SparkSession spark, Path out) {
     return spark.read().parquet(out.toString()).count();
   }
 
-  private static Path writeImages(SparkSession spark, int n) throws Exception {
+  static Path writeImages(SparkSession spark, int n) throws Exception {
     Path dir = Path.of("bench", "out", "fmnist-png-" + n);
     if (Files.isDirectory(dir)) {
       try (Stream<Path> s = Files.list(dir)) {

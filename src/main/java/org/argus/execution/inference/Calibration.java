@@ -41,6 +41,14 @@ public final class Calibration {
    */
   private static final Map<String, Result> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /**
+   * Per-JVM cache (driver) of drawn sample ids by (the input's analyzed plan, semantically hashed;
+   * spec; graph): transforming the same input again (e.g. the same files read again) neither redraws
+   * the sample nor recalibrates. Input that changes under an unchanged plan (files replaced in place)
+   * keeps its first sample until {@link #forgetCached()}.
+   */
+  private static final Map<String, List<String>> SAMPLES = new java.util.concurrent.ConcurrentHashMap<>();
+
   private Calibration() {}
 
   /**
@@ -49,6 +57,7 @@ public final class Calibration {
    */
   public static void forgetCached() {
     CACHE.clear();
+    SAMPLES.clear();
   }
 
   private static RangeStats merged(List<RangeStats> parts, List<String> tensors, float[][] bounds) {
@@ -63,8 +72,19 @@ public final class Calibration {
    * @param ranges the calibrated ranges with their provenance
    * @param images decodable images calibrated on
    * @param warnings what the user should know (fewer images than asked, constant tensors)
+   * @param checkIds ids of the held-out check set (up to {@link #CHECK_IMAGES} rows drawn after the
+   *     sample, never calibrated on) that {@link PrecisionCheck} compares int8 with fp32 on
    */
-  public record Result(ActivationRanges ranges, long images, List<String> warnings) {}
+  public record Result(ActivationRanges ranges, long images, List<String> warnings, List<String> checkIds) {
+    /** Copies the lists. */
+    public Result {
+      warnings = List.copyOf(warnings);
+      checkIds = List.copyOf(checkIds);
+    }
+  }
+
+  /** Images of the held-out check set drawn after the calibration sample. */
+  public static final int CHECK_IMAGES = 64;
 
   /**
    * Calibrates.
@@ -87,10 +107,14 @@ public final class Calibration {
       OnnxModel fp32, org.argus.model.roster.PreprocessingSpec source, CalibrationSpec spec, int threads) {
     Dataset<Row> ided = rows.select(id.cast("string").as("id"), image.as("image"));
     // only the ids are ranked and reach the driver; the images are read for the sample alone
-    List<String> ids = new ArrayList<>(ided.select("id").withColumn("calibration_key",
-        xxhash64(lit(spec.seed()), col("id"))).orderBy("calibration_key", "id").limit(spec.sampleSize())
-        .select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+    String sampleKey = ided.queryExecution().analyzed().semanticHash() + "/" + spec + "/" + fp32.sha256();
+    List<String> ranked = SAMPLES.computeIfAbsent(sampleKey, k -> List.copyOf(ided.select("id")
+        .withColumn("calibration_key", xxhash64(lit(spec.seed()), col("id"))).orderBy("calibration_key", "id")
+        .limit(spec.sampleSize() + CHECK_IMAGES).select("id").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList()));
+    List<String> ids = new ArrayList<>(ranked.subList(0, Math.min(spec.sampleSize(), ranked.size())));
     java.util.Collections.sort(ids);
+    List<String> checkIds = ranked.subList(ids.size(), ranked.size());
     ActivationRanges.Provenance p = new ActivationRanges.Provenance(fp32.sha256(), spec.method(), spec.seed(), ids,
         source.compact());
     Result cached = CACHE.get(p.key());
@@ -127,7 +151,7 @@ public final class Calibration {
         warnings.add(constant + " of " + ranges.size() + " calibrated tensors were constant on the sample "
             + "(quantized with scale 1)");
       }
-      Result r = new Result(new ActivationRanges(ranges, p), first.images(), warnings);
+      Result r = new Result(new ActivationRanges(ranges, p), first.images(), warnings, checkIds);
       CACHE.put(p.key(), r);
       return r;
     } finally {

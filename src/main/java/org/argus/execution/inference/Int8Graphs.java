@@ -25,8 +25,12 @@ public final class Int8Graphs {
   /** Per-JVM cache (driver) of quantized cuts by fp32 cut sha256 + calibration key. */
   private static final Map<String, GraphCut> CUTS = new ConcurrentHashMap<>();
 
+  /** Per-JVM cache (driver) of accuracy-guard results by int8 cut sha256. */
+  private static final Map<String, List<PrecisionCheck.Layer>> CHECKS = new ConcurrentHashMap<>();
+
   private final ResolvedModel model;
   private final Calibration.Result calibration;
+  private List<PrecisionCheck.Layer> check = List.of();
 
   private Int8Graphs(ResolvedModel model, Calibration.Result calibration) {
     this.model = model;
@@ -53,8 +57,33 @@ public final class Int8Graphs {
     if (QdqPlan.alreadyQuantized(all.model().proto())) {
       return new Int8Graphs(model, null);
     }
-    return new Int8Graphs(model, Calibration.run(rows, id, image, encoded, model.pixelInput(), all.model(),
+    Int8Graphs g = new Int8Graphs(model, Calibration.run(rows, id, image, encoded, model.pixelInput(), all.model(),
         model.preprocessing(), spec, threads));
+    GraphCut q = g.cutFromPixels(layers);
+    g.check = CHECKS.computeIfAbsent(q.sha256(), k -> PrecisionCheck.run(rows, id, image, encoded,
+        g.calibration.checkIds(), model.pixelInput(), model.preprocessing(), all, q, threads));
+    return g;
+  }
+
+  /**
+   * @return the accuracy guard: per layer, int8 vs fp32 activations on the held-out check set (empty
+   *     when the model was already quantized or the data left no check images)
+   */
+  public List<PrecisionCheck.Layer> check() {
+    return check;
+  }
+
+  /** @return one line per layer of {@link #check()}, and a warning line per flagged layer */
+  public List<String> notes() {
+    List<String> notes = new java.util.ArrayList<>();
+    if (calibration == null) {
+      notes.add("int8: " + model.name() + " is already quantized: used as is");
+      return notes;
+    }
+    notes.add("int8 calibration: " + calibration.ranges().provenance());
+    calibration.warnings().forEach(w -> notes.add("int8 calibration: " + w));
+    check.forEach(l -> notes.add("int8 vs fp32 on " + l.images() + " held-out images, " + l));
+    return notes;
   }
 
   /** @return the calibration, or null when the model was already quantized (used as is) */

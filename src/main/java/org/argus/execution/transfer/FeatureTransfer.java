@@ -250,8 +250,12 @@ public final class FeatureTransfer {
     List<TransferResult.LayerResult> results;
     TransferResult.Measured measured;
     try {
-      List<TransferResult.LayerResult> computed = reused.size() == allLayers.layers().size() ? List.of()
-          : new PlanExecution(spark, spec, layers, inputs, p, progress, m, this::checkpoint).run();
+      List<TransferResult.LayerResult> computed = List.of();
+      if (reused.size() < allLayers.layers().size()) {
+        PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, this::checkpoint);
+        computed = execution.run();
+        notes.addAll(execution.notes());
+      }
       results = merged(computed);
     } finally {
       measured = m.stop((System.nanoTime() - t0) / 1e9, notes);

@@ -119,9 +119,12 @@ final class PlanExecution {
         spec.calibration(), plan.ortThreads());
     double s = (System.nanoTime() - t0) / 1e9;
     measurements.end(label, false, s, false, -1);
-    progress.end(label, int8.alreadyQuantized() ? "the model is already quantized: used as is"
-        : String.format("%s in %.1f s%s", int8.calibration().ranges().provenance(), s,
-            int8.calibration().warnings().isEmpty() ? "" : "; " + String.join("; ", int8.calibration().warnings())));
+    progress.end(label, String.format("%.1f s; %s", s, String.join("; ", int8.notes())));
+  }
+
+  /** @return what the run learned about its inputs' precision (int8 calibration and accuracy guard) */
+  List<String> notes() {
+    return int8 == null ? List.of() : int8.notes();
   }
 
   private void lazy(Dataset<Row> base, long total) {

@@ -77,6 +77,13 @@ class DeepImageFeaturizerInt8Test {
     return Int8Graphs.calibrate(m, List.of(LAYER), rows, col("image.origin"), col("image"), false, spec, 1);
   }
 
+  private static Calibration.Result calibrationOnly(Dataset<Row> rows, CalibrationSpec spec) throws Exception {
+    ResolvedModel m = ResolvedModel.resolve(ModelRef.roster("mobilenet_v2").withInputSize(96),
+        ResolvedModel.LOCAL_FILES);
+    return Calibration.run(rows, col("image.origin"), col("image"), false, m.pixelInput(),
+        m.cutFromPixels(List.of(LAYER)).model(), m.preprocessing(), spec, 1);
+  }
+
   @Test
   void int8FeaturesAreCloseToFp32Features() {
     Map<Long, Vector> fp32 = features(featurizer("fp32").transform(images));
@@ -95,17 +102,16 @@ class DeepImageFeaturizerInt8Test {
   void calibrationIsDeterministicForASeedWhateverThePartitioning() throws Exception {
     CalibrationSpec spec = new CalibrationSpec(CalibrationMethod.PERCENTILE, 16, 9);
     Calibration.forgetCached();
-    Calibration.Result a = calibrate(images, spec).calibration();
+    Calibration.Result a = calibrationOnly(images, spec);
     Calibration.forgetCached();
-    Calibration.Result b = calibrate(images.repartition(5), spec).calibration();
+    Calibration.Result b = calibrationOnly(images.repartition(5), spec);
     assertEquals(a.ranges().provenance().sampleIds(), b.ranges().provenance().sampleIds());
     assertEquals(16, a.ranges().provenance().sampleIds().size());
     assertEquals(a.ranges().ranges().keySet(), b.ranges().ranges().keySet());
     for (String t : a.ranges().ranges().keySet()) {
       assertArrayEquals(a.ranges().range(t), b.ranges().range(t), t);
     }
-    Calibration.Result other = calibrate(images, new CalibrationSpec(CalibrationMethod.PERCENTILE, 16, 10))
-        .calibration();
+    Calibration.Result other = calibrationOnly(images, new CalibrationSpec(CalibrationMethod.PERCENTILE, 16, 10));
     assertNotEquals(a.ranges().provenance().sampleIds(), other.ranges().provenance().sampleIds());
     assertNotEquals(a.ranges().provenance().key(), other.ranges().provenance().key());
   }
@@ -119,6 +125,22 @@ class DeepImageFeaturizerInt8Test {
     GraphCut other = calibrate(images, new CalibrationSpec(CalibrationMethod.MINMAX, 16, 2))
         .cutFromPixels(List.of(LAYER));
     assertNotEquals(first.sha256(), other.sha256(), "another sample: another graph");
+  }
+
+  @Test
+  void theAccuracyGuardComparesInt8WithFp32OnHeldOutImages() throws Exception {
+    Int8Graphs g = calibrate(images, new CalibrationSpec(CalibrationMethod.MINMAX, 16, 6));
+    assertEquals(1, g.check().size());
+    org.argus.execution.inference.PrecisionCheck.Layer l = g.check().get(0);
+    assertEquals(LAYER, l.layer());
+    assertEquals(32, l.images(), "48 rows: 16 calibrate, the other 32 are the check set");
+    assertTrue(l.meanCosine() > 0.98 && l.minCosine() <= l.meanCosine() && !l.flagged(), l.toString());
+    assertTrue(l.meanRelativeError() > 0 && l.meanRelativeError() < 0.25, l.toString());
+    assertTrue(g.calibration().ranges().provenance().sampleIds().stream().noneMatch(g.calibration().checkIds()::contains),
+        "the check set is never calibrated on");
+    org.argus.execution.inference.PrecisionCheck.Layer poor =
+        new org.argus.execution.inference.PrecisionCheck.Layer("out_relu", 64, 0.95, 0.9, 0.3);
+    assertTrue(poor.flagged() && poor.toString().contains("BELOW 0.98"), poor.toString());
   }
 
   @Test
