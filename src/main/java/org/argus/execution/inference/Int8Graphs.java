@@ -81,6 +81,7 @@ public final class Int8Graphs {
       return notes;
     }
     notes.add("int8 calibration: " + calibration.ranges().provenance());
+    org.argus.runtime.CpuFeatures.int8Warning().ifPresent(w -> notes.add("int8: " + w));
     calibration.warnings().forEach(w -> notes.add("int8 calibration: " + w));
     check.forEach(l -> notes.add("int8 vs fp32 on " + l.images() + " held-out images, " + l));
     return notes;

@@ -107,6 +107,16 @@ public record TransferSpec(
         folds, cvMetric, testFraction, seed, resources, overrides);
   }
 
+  /**
+   * @param p a precision
+   * @return this spec running the CNN in {@code p} (same calibration settings)
+   */
+  public TransferSpec withPrecision(Precision p) {
+    return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, p, calibration,
+        learner, paramGrid, folds, cvMetric, testFraction, seed, resources, overrides);
+  }
+
   /** @return true when the downstream learner is chosen by k-fold cross-validation */
   public boolean crossValidates() {
     return folds >= 2;

@@ -74,6 +74,9 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--calibration", defaultValue = "minmax:256", description = "int8 calibration METHOD:IMAGES, METHOD minmax | percentile; the sample is drawn with --seed (default ${DEFAULT-VALUE})")
   String calibration;
 
+  @Option(names = "--compare-precision", description = "with --precision int8: also run fp32 on the same inputs and print both accuracies per layer (written to OUT/precision.md)")
+  boolean comparePrecision;
+
   @Option(names = "--input-size", description = "square input size (default: 96 for mobilenet_v2, 139 for inception_v3 on Fashion-MNIST, else native)")
   Integer inputSize;
 
@@ -247,7 +250,11 @@ final class TransferCommand implements Callable<Integer> {
       }
       runDir = resume;
     }
-    return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, this::spec);
+    if (comparePrecision && !Precision.parse(precision).equals(Precision.INT8)) {
+      throw new IllegalArgumentException("--compare-precision compares int8 with fp32: give --precision int8 too");
+    }
+    return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, this::spec,
+        comparePrecision);
   }
 
   /** Builds the spec once the session exists (it may read tables). */
@@ -257,18 +264,32 @@ final class TransferCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs feature transfer from the CLI (shared by {@code transfer} and its preset {@code demo}):
-   * progress on stderr, EXPLAIN, the run (a checkpoint per completed layer under {@code
-   * out/checkpoints}), the table on stdout, {@code report.json}/{@code report.md} (with
-   * provenance) and optionally the fitted models.
+   * {@link #execute(String, String, boolean, boolean, Path, boolean, Path, SpecSource, boolean)} without
+   * a precision comparison.
    *
-   * @param resume continue the run in {@code out} from its layer checkpoints
    * @return the exit code (0)
    * @throws ArgusException when the model or data cannot be provisioned
    * @throws IOException when the report cannot be written
    */
   static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
       Path saveModels, SpecSource specs) throws ArgusException, IOException {
+    return execute(kind, master, verbose, explainOnly, out, resume, saveModels, specs, false);
+  }
+
+  /**
+   * Runs feature transfer from the CLI (shared by {@code transfer} and its preset {@code demo}):
+   * progress on stderr, EXPLAIN, the run (a checkpoint per completed layer under {@code
+   * out/checkpoints}), the table on stdout, {@code report.json}/{@code report.md} (with
+   * provenance) and optionally the fitted models.
+   *
+   * @param resume continue the run in {@code out} from its layer checkpoints
+   * @param comparePrecision after an int8 run, run fp32 too and write {@code out/precision.md}
+   * @return the exit code (0)
+   * @throws ArgusException when the model or data cannot be provisioned
+   * @throws IOException when the report cannot be written
+   */
+  static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
+      Path saveModels, SpecSource specs, boolean comparePrecision) throws ArgusException, IOException {
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000)) {
@@ -304,6 +325,13 @@ final class TransferCommand implements Callable<Integer> {
       TransferReport.write(out, TransferReport.provenance(kind, s, r), r, explainText);
       System.out.print(TransferReport.table(r));
       System.out.print(r.estimatedVsMeasured());
+      if (comparePrecision) {
+        progress.step("[compare] the same transfer in fp32");
+        TransferResult fp32 = FeatureTransfer.prepare(spark, s.withPrecision(Precision.FP32), progress).run();
+        String table = PrecisionComparison.table(fp32, r);
+        Files.writeString(out.resolve("precision.md"), table);
+        System.out.print(table);
+      }
     } finally {
       if (ownSession) {
         spark.stop();
