@@ -132,6 +132,12 @@ public final class Argus {
           + "compute one layer as a vector, found layers " + java.util.Arrays.toString(f.getLayers())
           + " as " + f.getOutputType());
     }
+    if (!f.getPrecision().equals("fp32")) {
+      throw new IllegalArgumentException("registerPipeline(" + name + "): the featurizer has precision "
+          + f.getPrecision() + ", which calibrates on the rows it transforms, and a SQL function has none at "
+          + "registration; valid: precision fp32, or write an int8 graph (Int8Graphs.cut(…).bytes()) to a file and "
+          + "set modelPath to it (an already quantized model is used as is)");
+    }
     ResolvedModel r = f.resolved();
     String layer = r.orderLayers(List.of(f.getLayers())).get(0);
     Emit emit = new Emit.Features(Pooling.parse(f.getPooling()), true);

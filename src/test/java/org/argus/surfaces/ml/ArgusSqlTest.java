@@ -224,6 +224,19 @@ class ArgusSqlTest {
   }
 
   @Test
+  void anInt8FeaturizerCannotBecomeASqlFunctionWithoutRowsToCalibrateOn() {
+    PipelineModel p = new PipelineModel("int8-pipeline", new org.apache.spark.ml.Transformer[] {
+        new DeepImageFeaturizer().setModelName("mobilenet_v2").setImageSize(32).setLayers("block_3_expand_relu")
+            .setPooling("avg").setPrecision("int8"),
+        new org.apache.spark.ml.classification.LogisticRegressionModel("lr",
+            org.apache.spark.ml.linalg.Matrices.zeros(2, 144), org.apache.spark.ml.linalg.Vectors.zeros(2), 2, true)});
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Argus.registerPipeline(spark, "int8_item", p));
+    assertTrue(e.getMessage().contains("precision int8") && e.getMessage().contains("valid: precision fp32"),
+        e.getMessage());
+  }
+
+  @Test
   void registeringFunctionsTwiceInstallsBatchingOnce() {
     Argus.registerFunctions(spark);
     Argus.registerFunctions(spark);
