@@ -142,7 +142,12 @@ public final class FeaturizeBench {
   /** Decode + preprocess + ORT on {@code slots} threads, contiguous slices, batches of {@code batch}. */
   private static long rawLoop(List<Path> files, ModelSession session, RosterModel rm, String layer,
       int batch, int slots) throws Exception {
-    PreprocessingSpec spec = rm.preprocessing();
+    return rawLoop(files, session, rm.preprocessing(), rm.inputTensor(), layer, batch, slots);
+  }
+
+  /** As above, for any preprocessing and pixel input. */
+  static long rawLoop(List<Path> files, ModelSession session, PreprocessingSpec spec, String input, String layer,
+      int batch, int slots) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(slots);
     List<Future<Long>> parts = new ArrayList<>();
     int per = (files.size() + slots - 1) / slots;
@@ -160,7 +165,7 @@ public final class FeaturizeBench {
             pre.fill(d.image().data(), d.image().height(), d.image().width(), d.image().nChannels(),
                 in, k * floats);
           }
-          ModelSession.Output o = session.run(rm.inputTensor(), in, spec.batchShape(b), List.of(layer)).get(0);
+          ModelSession.Output o = session.run(input, in, spec.batchShape(b), List.of(layer)).get(0);
           long[] sh = o.shape();
           float[] pooled = new float[(int) sh[1]];
           for (int k = 0; k < b; k++) {

@@ -4,27 +4,18 @@ import static org.apache.spark.sql.functions.col;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.argus.data.image.DecodeResult;
-import org.argus.data.image.ImageDecoder;
 import org.argus.execution.inference.Int8Graphs;
 import org.argus.model.quantize.CalibrationMethod;
 import org.argus.model.quantize.CalibrationSpec;
 import org.argus.model.resolve.GraphCut;
 import org.argus.model.resolve.ModelRef;
 import org.argus.model.resolve.ResolvedModel;
-import org.argus.model.roster.PreprocessingSpec;
 import org.argus.model.roster.Roster;
-import org.argus.plan.Pooling;
-import org.argus.runtime.ImagePreprocessor;
 import org.argus.runtime.ModelSession;
 import org.argus.runtime.SessionCache;
 import org.argus.surfaces.ml.DeepImageFeaturizer;
@@ -134,42 +125,8 @@ final class Int8Bench {
     spark.stop();
   }
 
-  /** Decode + preprocess + ORT on {@code slots} threads, contiguous slices, batches of {@code batch}. */
   private static long rawLoop(List<Path> files, ModelSession session, ResolvedModel rm, String layer, int batch,
       int slots) throws Exception {
-    PreprocessingSpec spec = rm.preprocessing();
-    ExecutorService pool = Executors.newFixedThreadPool(slots);
-    List<Future<Long>> parts = new ArrayList<>();
-    int per = (files.size() + slots - 1) / slots;
-    for (int s = 0; s < slots; s++) {
-      List<Path> slice = files.subList(Math.min(files.size(), s * per), Math.min(files.size(), (s + 1) * per));
-      parts.add(pool.submit(() -> {
-        ImagePreprocessor pre = new ImagePreprocessor(spec);
-        int floats = spec.floatsPerExample();
-        long count = 0;
-        for (int i = 0; i < slice.size(); i += batch) {
-          int b = Math.min(batch, slice.size() - i);
-          float[] in = new float[b * floats];
-          for (int k = 0; k < b; k++) {
-            DecodeResult d = ImageDecoder.decode(Files.readAllBytes(slice.get(i + k)));
-            pre.fill(d.image().data(), d.image().height(), d.image().width(), d.image().nChannels(), in, k * floats);
-          }
-          ModelSession.Output o = session.run(rm.pixelInput(), in, spec.batchShape(b), List.of(layer)).get(0);
-          long[] sh = o.shape();
-          float[] pooled = new float[(int) sh[1]];
-          for (int k = 0; k < b; k++) {
-            Pooling.parse("avg").apply(o.values(), k * o.perExample(), (int) sh[1], (int) sh[2], (int) sh[3], pooled, 0);
-          }
-          count += b;
-        }
-        return count;
-      }));
-    }
-    long total = 0;
-    for (Future<Long> fu : parts) {
-      total += fu.get();
-    }
-    pool.shutdown();
-    return total;
+    return FeaturizeBench.rawLoop(files, session, rm.preprocessing(), rm.pixelInput(), layer, batch, slots);
   }
 }

@@ -204,20 +204,11 @@ public final class Calibration {
     public Iterator<RangeStats> call(Iterator<Row> rows) throws InferenceException {
       RangeStats stats = new RangeStats(tensors, bounds);
       ModelSession session = SessionCache.get(sha256, bytes::value, threads);
-      int per = source.floatsPerExample();
       List<String> fetched = tensors.subList(1, tensors.size());
-      while (rows.hasNext()) {
-        float[] buf = new float[BATCH * per];
-        int n = 0;
-        while (n < BATCH && rows.hasNext()) {
-          if (source.fill(rows.next(), buf, n * per) == null) {
-            n++;
-          }
-        }
-        if (n == 0) {
-          break;
-        }
-        float[] x = n == BATCH ? buf : java.util.Arrays.copyOf(buf, n * per);
+      for (ExampleBatches.Batch b = ExampleBatches.next(rows, source, BATCH); b != null;
+          b = ExampleBatches.next(rows, source, BATCH)) {
+        float[] x = b.values();
+        int n = b.examples();
         stats.observe(0, x, 0, x.length);
         List<ModelSession.Output> outs = session.run(pixelInput, x, source.batchShape(n), fetched);
         for (int t = 0; t < outs.size(); t++) {

@@ -141,19 +141,10 @@ public final class PrecisionCheck {
       ModelSession f = SessionCache.get(fp32Sha, fp32::value, threads);
       ModelSession q = SessionCache.get(int8Sha, int8::value, threads);
       double[][] s = new double[layers.size()][4];
-      int per = source.floatsPerExample();
-      while (rows.hasNext()) {
-        float[] buf = new float[BATCH * per];
-        int n = 0;
-        while (n < BATCH && rows.hasNext()) {
-          if (source.fill(rows.next(), buf, n * per) == null) {
-            n++;
-          }
-        }
-        if (n == 0) {
-          break;
-        }
-        float[] x = n == BATCH ? buf : java.util.Arrays.copyOf(buf, n * per);
+      for (ExampleBatches.Batch batch = ExampleBatches.next(rows, source, BATCH); batch != null;
+          batch = ExampleBatches.next(rows, source, BATCH)) {
+        float[] x = batch.values();
+        int n = batch.examples();
         List<ModelSession.Output> a = f.run(pixelInput, x, source.batchShape(n), layers);
         List<ModelSession.Output> b = q.run(pixelInput, x, source.batchShape(n), layers);
         for (int l = 0; l < layers.size(); l++) {
