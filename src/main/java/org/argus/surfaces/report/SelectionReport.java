@@ -162,8 +162,8 @@ public final class SelectionReport {
   }
 
   /**
-   * Writes {@code report.json} and {@code report.md} into the result's run directory, both whole
-   * or neither (temporary files, then renames).
+   * Writes {@code report.json}, {@code report.md} and {@code report.html} into the result's run
+   * directory, all whole or none (temporary files, then renames).
    *
    * @param r the result
    * @param provenance how it was made (kind {@value #KIND})
@@ -177,7 +177,10 @@ public final class SelectionReport {
       Map<String, String> files = new LinkedHashMap<>();
       files.put("report.json", json);
       files.put("report.md", markdown(r, provenance));
-      dir.writeTexts(files); // both whole or neither
+      files.put(ReportPages.FILE, ReportPages.selectionHtml(ReportPages.tables(dir, r.units()), json, "finished"));
+      synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
+        dir.writeTexts(files); // all whole or none
+      }
 
     } catch (IOException e) {
       throw new ArgusException("cannot write the reports in " + r.runDir() + ": " + e.getMessage(), e);
