@@ -21,6 +21,12 @@ abstract class LivePage implements AutoCloseable {
   static final int RELOAD_S = 5;
   /** The shortest gap between two rewrites asked for by events, ms. */
   static final long MIN_GAP_MS = 2000;
+  /**
+   * After a rewrite that took {@code c} ms, event rewrites wait at least {@code BUDGET × c} ms: the
+   * page costs at most 1/50 = 2 % of the run's wall time, except for the rewrite every {@link
+   * #PERIOD_S} s that a long stage gets regardless.
+   */
+  static final int BUDGET = 50;
 
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "argus-live-report");
@@ -30,6 +36,7 @@ abstract class LivePage implements AutoCloseable {
   private final AtomicBoolean pending = new AtomicBoolean();
   private final PrintStream err;
   private volatile long lastWriteMs;
+  private volatile long lastCostMs;
   private long writes;
   private long writeNanos;
   private boolean warned;
@@ -43,18 +50,31 @@ abstract class LivePage implements AutoCloseable {
   final synchronized void startRewriting() {
     started = true;
     rewrite("running");
-    thread.scheduleAtFixedRate(() -> rewrite("running"), PERIOD_S, PERIOD_S, TimeUnit.SECONDS);
+    thread.scheduleAtFixedRate(() -> {
+      if (System.currentTimeMillis() - lastWriteMs >= PERIOD_S * 1000L - 50) {
+        rewrite("running");
+      }
+    }, PERIOD_S, PERIOD_S, TimeUnit.SECONDS);
   }
 
-  /** Asks for a rewrite after an event; coalesced, and skipped when the last one is recent. */
+  /**
+   * Asks for a rewrite after an event: events are coalesced into one rewrite, held back until
+   * {@link #MIN_GAP_MS}, and {@link #BUDGET} times the previous rewrite's cost, after the previous one.
+   */
   final void changed() {
-    if (!started || System.currentTimeMillis() - lastWriteMs < MIN_GAP_MS || !pending.compareAndSet(false, true)) {
+    if (!started || !pending.compareAndSet(false, true)) {
       return;
     }
-    thread.execute(() -> {
-      pending.set(false);
-      rewrite("running");
-    });
+    long gap = Math.max(MIN_GAP_MS, BUDGET * lastCostMs);
+    long wait = Math.max(0, gap - (System.currentTimeMillis() - lastWriteMs));
+    try {
+      thread.schedule(() -> {
+        pending.set(false);
+        rewrite("running");
+      }, wait, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      pending.set(false); // closed: the final page is written by close()
+    }
   }
 
   /**
@@ -79,7 +99,9 @@ abstract class LivePage implements AutoCloseable {
         err.println("argus: cannot rewrite the live report page (the run goes on): " + e.getMessage());
       }
     } finally {
-      writeNanos += System.nanoTime() - t0;
+      long cost = System.nanoTime() - t0;
+      writeNanos += cost;
+      lastCostMs = cost / 1_000_000;
       lastWriteMs = System.currentTimeMillis();
     }
   }

@@ -101,15 +101,26 @@ public final class ReportPages {
             + "transfer, demo or select run finishes) and no spec.properties (written when a select run starts)");
       }
       synchronized (LOCK) {
-        if (select) {
-          new RunDirectory(runDir).writeText(FILE, html);
-        } else { // a transfer report folder is local (java.nio), like its report.json
-          TransferReport.atomic(Map.of(java.nio.file.Path.of(root.toUri().getPath()).resolve(FILE), html));
-        }
+        write(runDir, html);
       }
       return new Path(root, FILE).toString();
     } catch (IOException e) {
       throw new ArgusException("cannot regenerate the report page of " + runDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes {@code report.html} atomically: with java.nio for a local folder (no Hadoop checksum
+   * file), else through the Hadoop FileSystem API.
+   */
+  static void write(String dir, String html) throws IOException {
+    java.net.URI uri = new Path(dir).toUri();
+    if (uri.getScheme() == null || uri.getScheme().equals("file")) {
+      java.nio.file.Path local = java.nio.file.Path.of(uri.getPath());
+      java.nio.file.Files.createDirectories(local);
+      TransferReport.atomic(Map.of(local.resolve(FILE), html));
+    } else {
+      new RunDirectory(dir).writeText(FILE, html);
     }
   }
 

@@ -2,6 +2,9 @@
  * config values and layer names cannot inject markup) and Apache ECharts (SVG renderer). */
 (function () {
   'use strict';
+  var started = performance.now();
+  var renderMs = {};
+  var pending = [];
   var data = JSON.parse(document.getElementById('argus-data').textContent);
   var main = document.getElementById('argus-main');
   var PALETTE = ['#4263eb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#1098ad', '#e67700', '#5c940d',
@@ -82,12 +85,21 @@
       el('p', div, 'chart not drawn: ECharts is not inlined in this page (' + (data.charts_missing || 'unknown') + ')', 'warn');
       return null;
     }
-    var c = echarts.init(div, null, {renderer: 'svg'});
     option.animation = false;
     option.tooltip = Object.assign({renderMode: 'richText', confine: true}, option.tooltip || {});
-    c.setOption(option);
-    window.addEventListener('resize', function () { c.resize(); });
-    return c;
+    pending.push({div: div, id: id, option: option});
+  }
+  // Charts are drawn after every container exists, with sizes read in one layout pass: a size read
+  // after a large SVG was inserted would lay out the whole page again, per chart.
+  function drawCharts() {
+    var sizes = pending.map(function (p) { return [p.div.clientWidth, p.div.clientHeight]; });
+    pending.forEach(function (p, i) {
+      var t0 = performance.now();
+      var c = echarts.init(p.div, null, {renderer: 'svg', width: sizes[i][0], height: sizes[i][1]});
+      c.setOption(p.option);
+      renderMs[p.id] = Math.round(performance.now() - t0);
+      window.addEventListener('resize', function () { c.resize({width: 'auto', height: 'auto'}); });
+    });
   }
   function kv(parent, map) {
     var rows = Object.keys(map || {}).map(function (k) { return {cells: [k, map[k]]}; });
@@ -198,7 +210,7 @@
     var withEpochs = trials.filter(function (t) { return t.epochs.length > 0; });
     var symbols = withEpochs.length <= 40;
     function curves(id, key, name) {
-      return chart(c1, id, {
+      chart(c1, id, {
         title: {text: name, textStyle: {fontSize: 13}}, grid: {containLabel: true, left: 8, right: 16, top: 40},
         legend: {show: false}, xAxis: {type: 'value', name: 'epoch', minInterval: 1},
         yAxis: {type: 'value', scale: true},
@@ -283,4 +295,7 @@
     kv(pv, data.spec);
   }
   el('p', pv, 'Charts: Apache ECharts ' + (data.echarts_version || '–') + ' (Apache-2.0), inlined.', 'note');
+  if (typeof echarts !== 'undefined') drawCharts();
+  renderMs.total = Math.round(performance.now() - started);
+  document.body.dataset.renderMs = JSON.stringify(renderMs); // how long drawing took, per chart
 })();
