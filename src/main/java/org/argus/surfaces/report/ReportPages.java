@@ -124,6 +124,26 @@ public final class ReportPages {
     }
   }
 
+  /** Builds a page (may read the run's tables). */
+  @FunctionalInterface
+  interface PageSource {
+    String html() throws IOException;
+  }
+
+  /**
+   * Writes a finished run's page after its {@code report.json}; a failure (a full disk, an
+   * unreadable table) is reported on stderr with the command that regenerates the page, never thrown:
+   * the page is a view of what the reports and tables already hold.
+   */
+  static void writeFinished(String dir, PageSource page) {
+    try {
+      write(dir, page.html());
+    } catch (IOException | RuntimeException e) {
+      System.err.println("argus: " + new Path(dir, FILE) + " not written (" + e.getMessage()
+          + "); regenerate it with `argus report " + dir + "`");
+    }
+  }
+
   private static boolean readable(String report) {
     try {
       ReportJson.read(report);

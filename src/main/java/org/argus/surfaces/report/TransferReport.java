@@ -155,9 +155,11 @@ public final class TransferReport {
   }
 
   /**
-   * Writes {@code report.json}, {@code report.md} and {@code report.html} into {@code dir}: all to
-   * temporary files first, then all renamed into place, so a reader never sees half a report and a failed write (a
-   * full disk) leaves neither report — nor its temporary file — behind.
+   * Writes {@code report.json} and {@code report.md} into {@code dir}: both to temporary files
+   * first, then both renamed into place, so a reader never sees half a report and a failed write (a
+   * full disk) leaves neither report — nor its temporary file — behind. Then {@code report.html}
+   * (its own temporary file and rename): a view of {@code report.json}, so a page that cannot be
+   * written is reported on stderr with the command that regenerates it, and does not fail the run.
    *
    * @param dir the report folder (created if missing)
    * @param provenance how the result was made
@@ -171,9 +173,9 @@ public final class TransferReport {
     Map<Path, String> files = new java.util.LinkedHashMap<>();
     files.put(dir.resolve("report.json"), ReportJson.write(provenance, document(r, explain)));
     files.put(dir.resolve("report.md"), markdown(provenance, r, explain));
-    files.put(dir.resolve(ReportPages.FILE), ReportPages.transferHtml(files.get(dir.resolve("report.json"))));
     synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
       atomic(files);
+      ReportPages.writeFinished(dir.toString(), () -> ReportPages.transferHtml(files.get(dir.resolve("report.json"))));
     }
   }
 

@@ -30,15 +30,25 @@ public record ECharts(String version, String script, String notice) {
   static final String JS_SHA256 = "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0";
 
   private static ECharts loaded;
+  private static ProvisioningException failed;
 
   /**
    * @return the library, provisioned on first use (npm pack, sha256 checks, extraction)
    * @throws ProvisioningException when npm is missing or fails, a file does not match its sha256,
-   *     or the cache cannot be written; the message says how to place the tarball by hand
+   *     or the cache cannot be written; the message says how to place the tarball by hand. A
+   *     failure is remembered for the life of the JVM (a live page must not run npm on every rewrite).
    */
   public static synchronized ECharts get() throws ProvisioningException {
+    if (failed != null) {
+      throw failed;
+    }
     if (loaded == null) {
-      loaded = provision();
+      try {
+        loaded = provision();
+      } catch (ProvisioningException e) {
+        failed = e;
+        throw e;
+      }
     }
     return loaded;
   }
