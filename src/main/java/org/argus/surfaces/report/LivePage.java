@@ -27,6 +27,7 @@ abstract class LivePage implements AutoCloseable {
    * #PERIOD_S} s that a long stage gets regardless.
    */
   static final int BUDGET = 50;
+  private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "argus-live-report");
@@ -39,6 +40,8 @@ abstract class LivePage implements AutoCloseable {
   private volatile long lastCostMs;
   private long writes;
   private long writeNanos;
+  private long writeCpuNanos;
+  private long maxNanos;
   private boolean warned;
   private boolean started;
 
@@ -84,6 +87,7 @@ abstract class LivePage implements AutoCloseable {
    */
   final synchronized void rewrite(String status) {
     long t0 = System.nanoTime();
+    long cpu0 = CPU.getCurrentThreadCpuTime();
     try {
       synchronized (ReportPages.LOCK) {
         if (finished()) {
@@ -101,6 +105,8 @@ abstract class LivePage implements AutoCloseable {
     } finally {
       long cost = System.nanoTime() - t0;
       writeNanos += cost;
+      writeCpuNanos += CPU.getCurrentThreadCpuTime() - cpu0;
+      maxNanos = Math.max(maxNanos, cost);
       lastCostMs = cost / 1_000_000;
       lastWriteMs = System.currentTimeMillis();
     }
@@ -112,9 +118,13 @@ abstract class LivePage implements AutoCloseable {
   /** Writes the page with {@code status}. */
   abstract void write(String status) throws java.io.IOException, org.argus.ArgusException;
 
-  /** @return {@code N rewrites, S s} (for the overhead figure) */
+  /**
+   * @return {@code N rewrites in W s (CPU C s, longest L s)}: wall and CPU time of the writing
+   *     thread (for the overhead figure; on a loaded machine wall time includes waiting for a core)
+   */
   final synchronized String stats() {
-    return String.format(Locale.ROOT, "%d rewrites, %.2f s", writes, writeNanos / 1e9);
+    return String.format(Locale.ROOT, "%d rewrites in %.2f s (CPU %.2f s, longest %.2f s)", writes,
+        writeNanos / 1e9, writeCpuNanos / 1e9, maxNanos / 1e9);
   }
 
   /**
