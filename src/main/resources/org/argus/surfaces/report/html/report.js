@@ -174,10 +174,11 @@
     if (data.plan_tree) {
       var p = section('Plan: chosen and rejected, estimated vs measured memory', 'plan');
       chart(p, 'chart-plan', {
-        series: [{type: 'tree', data: [data.plan_tree], orient: 'LR', top: 30, left: 30, right: 480, bottom: 30,
+        series: [{type: 'tree', data: [data.plan_tree], orient: 'LR', top: 30, left: 30, right: 560, bottom: 30,
           symbolSize: 10, initialTreeDepth: -1, expandAndCollapse: false, itemStyle: {color: PLAIN},
-          label: {position: 'right', verticalAlign: 'middle', align: 'left', fontSize: 12,
-            backgroundColor: 'rgba(255,255,255,0.9)', padding: [2, 4]}}]
+          label: {position: 'top', align: 'left', verticalAlign: 'bottom', fontSize: 12, distance: 8,
+            backgroundColor: 'rgba(255,255,255,0.9)', padding: [2, 4]},
+          leaves: {label: {position: 'right', align: 'left', verticalAlign: 'middle'}}}]
       }, true);
       if (data.estimated_vs_measured) el('pre', p, data.estimated_vs_measured);
       if (data.explain) el('pre', p, data.explain);
