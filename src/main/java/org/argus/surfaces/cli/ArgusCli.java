@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code argus} command line: {@code demo}, {@code transfer}, {@code datasets list|fetch}, {@code models
- * list|inspect|import}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
+ * list|inspect|import}, {@code select}, {@code report}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
  * needs. Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage.
  */
 @Command(
@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DatasetsCommand.class,
       ModelsCommand.class,
       SelectCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ArgusCli implements Runnable {

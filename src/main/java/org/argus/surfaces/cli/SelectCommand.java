@@ -29,6 +29,7 @@ import org.argus.select.procedure.Procedure;
 import org.argus.select.procedure.Procedures;
 import org.argus.select.space.SearchSpace;
 import org.argus.store.RunDirectory;
+import org.argus.surfaces.report.LiveSelectionPage;
 import org.argus.surfaces.report.SelectionReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -183,7 +184,7 @@ final class SelectCommand implements Callable<Integer> {
     }
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-select", verbose);
-    try {
+    try (LiveSelectionPage live = LiveSelectionPage.open(runDir, out)) {
       int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
       int cores = Runtime.getRuntime().availableProcessors();
       int th = threads != null ? threads : Math.max(1, cores / slots);
@@ -215,7 +216,7 @@ final class SelectCommand implements Callable<Integer> {
           .optWorkers(slots)
           .optSeed(seed)
           .optResume(resume != null)
-          .optListener(unitPrinter(out))
+          .optListener(unitPrinter(out).andThen(live))
           .build()
           .run();
       out.printf(Locale.ROOT, "%nleaderboard (%s, %d unit queries, %.1f s):%n", g, r.units().size(), (System.nanoTime() - t0) / 1e9);
@@ -223,7 +224,7 @@ final class SelectCommand implements Callable<Integer> {
       out.println(r.best() == null ? "no config finished" : "best: config " + r.best().trial() + " " + r.best().config()
           + " -> " + runDir + "/best/model.ckpt");
       SelectionReport.write(r, SelectionReport.provenance(r, seed, Map.of("threads", Integer.toString(th))));
-      out.println("report: " + runDir + "/report.md, " + runDir + "/report.json");
+      out.println("report: " + runDir + "/report.md, " + runDir + "/report.json, " + runDir + "/report.html");
       return 0;
     } finally {
       if (ownSession) {

@@ -24,6 +24,7 @@ import org.argus.plan.cost.JoinStrategy;
 import org.argus.plan.cost.LogicalPlan;
 import org.argus.plan.cost.Overrides;
 import org.argus.plan.cost.Persistence;
+import org.argus.surfaces.report.LiveTransferPage;
 import org.argus.surfaces.report.TransferReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -292,11 +293,12 @@ final class TransferCommand implements Callable<Integer> {
       Path saveModels, SpecSource specs, boolean comparePrecision) throws ArgusException, IOException {
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
-    try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000)) {
+    try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
+        LiveTransferPage live = new LiveTransferPage(out, kind, progress)) {
       TransferSpec s = specs.spec(spark);
       progress.step("[1/3] preparing: model " + s.model() + ", inputs, sizes, optimizer");
-      FeatureTransfer ft = explainOnly && !resume ? FeatureTransfer.prepare(spark, s, progress)
-          : FeatureTransfer.prepare(spark, s, progress, out, resume);
+      FeatureTransfer ft = explainOnly && !resume ? FeatureTransfer.prepare(spark, s, live)
+          : FeatureTransfer.prepare(spark, s, live, out, resume);
       String explainText = ft.explain();
       if (explainOnly) {
         System.out.print(explainText);
@@ -305,6 +307,7 @@ final class TransferCommand implements Callable<Integer> {
       // a report left by an earlier run in OUT would claim this one finished
       Files.deleteIfExists(out.resolve("report.json"));
       Files.deleteIfExists(out.resolve("report.md"));
+      progress.step("report page (live): " + live.start(s.describe()));
       progress.step("[2/3] running\n" + explainText.stripTrailing());
       TransferResult r = ft.run();
       progress.step("[3/3] report → " + out.toAbsolutePath());

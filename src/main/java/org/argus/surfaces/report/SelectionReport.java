@@ -163,7 +163,8 @@ public final class SelectionReport {
 
   /**
    * Writes {@code report.json} and {@code report.md} into the result's run directory, both whole
-   * or neither (temporary files, then renames).
+   * or neither (temporary files, then renames); then {@code report.html} from them and the run's
+   * tables (a view: when it cannot be written, stderr says so and how to regenerate it).
    *
    * @param r the result
    * @param provenance how it was made (kind {@value #KIND})
@@ -177,7 +178,11 @@ public final class SelectionReport {
       Map<String, String> files = new LinkedHashMap<>();
       files.put("report.json", json);
       files.put("report.md", markdown(r, provenance));
-      dir.writeTexts(files); // both whole or neither
+      synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
+        dir.writeTexts(files); // both whole or neither
+        ReportPages.writeFinished(r.runDir(),
+            () -> ReportPages.selectionHtml(ReportPages.tables(dir, r.units()), json, "finished"));
+      }
 
     } catch (IOException e) {
       throw new ArgusException("cannot write the reports in " + r.runDir() + ": " + e.getMessage(), e);

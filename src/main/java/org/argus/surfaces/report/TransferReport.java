@@ -34,10 +34,27 @@ public final class TransferReport {
    * @param explain EXPLAIN text (chosen and rejected plans)
    * @param estimatedVsMeasured EXPLAIN ANALYZE text
    * @param totalSeconds wall seconds of the run
+   * @param rejected the plans the optimizer rejected, with their estimates (added in schema version
+   *     1 after its first release; absent in older files)
    */
   public record Document(List<Layer> layers, String best, Plan plan, Estimated estimated,
       TransferResult.Measured measured, TransferResult.Counts counts, List<String> notes, String explain,
-      String estimatedVsMeasured, double totalSeconds) {}
+      String estimatedVsMeasured, double totalSeconds, List<Rejected> rejected) {}
+
+  /**
+   * A plan the optimizer rejected.
+   *
+   * @param logical lazy, eager or staged
+   * @param summary its physical choices in one line
+   * @param relativeCost its estimated cost over the chosen plan's (≥ 1 unless it did not fit)
+   * @param peakHeapBytesPerExecutor estimated peak JVM heap per executor
+   * @param peakNativeBytesPerExecutor estimated peak ONNX Runtime memory per executor
+   * @param materializedBytes estimated bytes written to storage over the run
+   * @param fits whether its estimates fit the resources
+   * @param reason why it was rejected
+   */
+  public record Rejected(String logical, String summary, double relativeCost, long peakHeapBytesPerExecutor,
+      long peakNativeBytesPerExecutor, long materializedBytes, boolean fits, String reason) {}
 
   /**
    * One layer's row.
@@ -118,8 +135,12 @@ public final class TransferReport {
         p.joinStrategy().name());
     Estimated est = new Estimated(p.peakHeapBytesPerExecutor(), p.peakNativeBytesPerExecutor(),
         p.materializedBytes(), p.stages());
+    double chosenCost = Math.max(p.cost(), 1);
+    List<Rejected> rejected = r.decision().alternatives().stream().map(a -> new Rejected(a.logical().cliName(),
+        a.summary(), a.cost() / chosenCost, a.peakHeapBytesPerExecutor(), a.peakNativeBytesPerExecutor(),
+        a.materializedBytes(), a.fits(), a.reason())).toList();
     return new Document(layers, best(r), plan, est, r.measured(), r.counts(), r.notes(), explain,
-        r.estimatedVsMeasured(), r.totalSeconds());
+        r.estimatedVsMeasured(), r.totalSeconds(), rejected);
   }
 
   /** @return the layer with the highest test accuracy (the first of equals) */
@@ -136,7 +157,9 @@ public final class TransferReport {
   /**
    * Writes {@code report.json} and {@code report.md} into {@code dir}: both to temporary files
    * first, then both renamed into place, so a reader never sees half a report and a failed write (a
-   * full disk) leaves neither report — nor its temporary file — behind.
+   * full disk) leaves neither report — nor its temporary file — behind. Then {@code report.html}
+   * (its own temporary file and rename): a view of {@code report.json}, so a page that cannot be
+   * written is reported on stderr with the command that regenerates it, and does not fail the run.
    *
    * @param dir the report folder (created if missing)
    * @param provenance how the result was made
@@ -150,7 +173,10 @@ public final class TransferReport {
     Map<Path, String> files = new java.util.LinkedHashMap<>();
     files.put(dir.resolve("report.json"), ReportJson.write(provenance, document(r, explain)));
     files.put(dir.resolve("report.md"), markdown(provenance, r, explain));
-    atomic(files);
+    synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
+      atomic(files);
+      ReportPages.writeFinished(dir.toString(), () -> ReportPages.transferHtml(files.get(dir.resolve("report.json"))));
+    }
   }
 
   /** Writes every file to a temporary name, then renames them all; on a failure deletes the temporaries. */

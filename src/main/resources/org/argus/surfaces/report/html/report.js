@@ -1,0 +1,302 @@
+/* Argus report page: renders the JSON in #argus-data with DOM text nodes (never innerHTML, so
+ * config values and layer names cannot inject markup) and Apache ECharts (SVG renderer). */
+(function () {
+  'use strict';
+  var started = performance.now();
+  var renderMs = {};
+  var pending = [];
+  var data = JSON.parse(document.getElementById('argus-data').textContent);
+  var main = document.getElementById('argus-main');
+  var PALETTE = ['#4263eb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#1098ad', '#e67700', '#5c940d',
+    '#d6336c', '#364fc7'];
+  var BEST = '#d9480f', PLAIN = '#748ffc', F1 = '#20c997', AXIS = '#8a94a0';
+
+  function el(tag, parent, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function section(title, id) {
+    var s = el('section', main);
+    if (id) s.id = id;
+    el('h2', s, title);
+    return s;
+  }
+  function color(i) {
+    return i < PALETTE.length ? PALETTE[i] : 'hsl(' + Math.round((i * 137.508) % 360) + ',55%,45%)';
+  }
+  function fmt(v, digits) {
+    if (v === null || v === undefined) return '–';
+    if (typeof v !== 'number') return String(v);
+    return Number.isInteger(v) ? String(v) : v.toFixed(digits === undefined ? 4 : digits);
+  }
+  function bytes(b) {
+    if (b === null || b === undefined || b < 0) return '–';
+    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+    while (b >= 1024 && i < u.length - 1) { b /= 1024; i++; }
+    return (i === 0 ? b : b.toFixed(1)) + ' ' + u[i];
+  }
+  function table(parent, head, rows, opts) {
+    opts = opts || {};
+    var t = el('table', parent, null, opts.cls);
+    var tr = el('tr', el('thead', t));
+    var body = el('tbody', t);
+    head.forEach(function (h, c) {
+      var th = el('th', tr, h.label);
+      if (opts.sortable) {
+        th.className = 'sortable';
+        th.addEventListener('click', function () { sortBy(body, c, h.num, th); });
+      }
+    });
+    rows.forEach(function (r) {
+      var row = el('tr', body, null, r.cls);
+      r.cells.forEach(function (v, c) {
+        var td = el('td', row, head[c].num ? fmt(v, head[c].digits) : (v === null || v === undefined ? '–' : v),
+          head[c].num ? 'num' : null);
+        td.dataset.v = v === null || v === undefined ? '' : String(v);
+      });
+    });
+    return t;
+  }
+  function sortBy(body, c, numeric, th) {
+    var desc = th.dataset.dir === 'asc'; // first click ascending, then alternate
+    th.dataset.dir = desc ? 'desc' : 'asc';
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[c].dataset.v, y = b.cells[c].dataset.v;
+      var r;
+      if (numeric) {
+        if (x === '' || y === '') return x === y ? 0 : x === '' ? 1 : -1; // missing values last
+        r = parseFloat(x) - parseFloat(y);
+      } else {
+        r = x < y ? -1 : x > y ? 1 : 0;
+      }
+      return desc ? -r : r;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  function chart(parent, id, option, tall) {
+    var div = el('div', parent, null, tall ? 'chart tall' : 'chart');
+    div.id = id;
+    if (typeof echarts === 'undefined') {
+      div.style.height = 'auto';
+      el('p', div, 'chart not drawn: ECharts is not inlined in this page (' + (data.charts_missing || 'unknown') + ')', 'warn');
+      return null;
+    }
+    option.animation = false;
+    option.tooltip = Object.assign({renderMode: 'richText', confine: true}, option.tooltip || {});
+    pending.push({div: div, id: id, option: option});
+  }
+  // Charts are drawn after every container exists, with sizes read in one layout pass: a size read
+  // after a large SVG was inserted would lay out the whole page again, per chart.
+  function drawCharts() {
+    var sizes = pending.map(function (p) { return [p.div.clientWidth, p.div.clientHeight]; });
+    pending.forEach(function (p, i) {
+      var t0 = performance.now();
+      var c = echarts.init(p.div, null, {renderer: 'svg', width: sizes[i][0], height: sizes[i][1]});
+      c.setOption(p.option);
+      renderMs[p.id] = Math.round(performance.now() - t0);
+      window.addEventListener('resize', function () { c.resize({width: 'auto', height: 'auto'}); });
+    });
+  }
+  function kv(parent, map) {
+    var rows = Object.keys(map || {}).map(function (k) { return {cells: [k, map[k]]}; });
+    return table(parent, [{label: 'setting'}, {label: 'value'}], rows, {cls: 'kv'});
+  }
+
+  // ---- header, live reload ----
+  document.title = data.title;
+  var header = el('header');
+  document.body.insertBefore(header, main);
+  var h1 = el('h1', header, data.title);
+  el('span', h1, data.status, 'badge ' + data.status);
+  el('div', header, 'updated ' + data.updated_at + (data.live ? ' · live: this page reloads every '
+    + data.refresh_seconds + ' s while the run goes' : ''), 'sub');
+  if (data.live) {
+    var key = 'argus-scroll:' + location.pathname;
+    var y = sessionStorage.getItem(key);
+    if (y !== null) window.scrollTo(0, parseInt(y, 10));
+    setTimeout(function () {
+      sessionStorage.setItem(key, String(window.scrollY));
+      location.reload();
+    }, data.refresh_seconds * 1000);
+  }
+  (data.notes || []).forEach(function (n) { el('p', main, n, 'note'); });
+
+  // ---- transfer / demo ----
+  function renderTransfer() {
+    var layers = data.layers || [];
+    if (data.stages && data.stages.length) {
+      var st = section('Stages', 'stages');
+      table(st, [{label: 'stage'}, {label: 'done', num: true}, {label: 'of', num: true}, {label: 'unit'},
+        {label: 'summary'}], data.stages.map(function (s) {
+        return {cells: [s.stage, s.done, s.total < 0 ? null : s.total, s.unit, s.summary]};
+      }));
+    }
+    if (!layers.length) {
+      el('p', section('Layers'), data.status === 'running' ? 'no layer finished yet' : 'no layer results', 'note');
+      return;
+    }
+    var names = layers.map(function (l) { return l.layer; });
+    var s = section('Accuracy per layer (best: ' + data.best + ')', 'layers');
+    var row = el('div', s, null, 'row');
+    var mark = function (v, l, base) {
+      return {value: v, itemStyle: {color: l.layer === data.best ? BEST : base}};
+    };
+    chart(el('div', row), 'chart-accuracy', {
+      legend: {data: ['accuracy', 'macro-F1']}, grid: {containLabel: true, left: 40, right: 8},
+      xAxis: {type: 'category', data: names, axisLabel: {interval: 0, rotate: names.length > 3 ? 20 : 0}},
+      yAxis: {type: 'value', min: 0, max: 1},
+      series: [
+        {name: 'accuracy', type: 'bar', itemStyle: {color: PLAIN},
+          data: layers.map(function (l) { return mark(l.accuracy, l, PLAIN); })},
+        {name: 'macro-F1', type: 'bar', itemStyle: {color: F1},
+          data: layers.map(function (l) { return mark(l.macro_f1, l, F1); })}]
+    });
+    chart(el('div', row), 'chart-seconds', {
+      legend: {data: ['inference', 'materialization', 'training']}, grid: {containLabel: true, left: 40, right: 8},
+      xAxis: {type: 'category', data: names, axisLabel: {interval: 0, rotate: names.length > 3 ? 20 : 0}},
+      yAxis: {type: 'value', name: 'seconds'},
+      series: ['inference', 'materialization', 'training'].map(function (k, i) {
+        return {name: k, type: 'bar', stack: 's', itemStyle: {color: ['#4263eb', '#fab005', '#2b8a3e'][i]},
+          data: layers.map(function (l) { return l[k + '_seconds']; })};
+      })
+    });
+    table(s, [{label: 'layer'}, {label: 'feature dim', num: true}, {label: 'accuracy', num: true},
+      {label: 'macro-F1', num: true}, {label: 'AUC', num: true}, {label: 'inference s', num: true, digits: 1},
+      {label: 'materialization s', num: true, digits: 1}, {label: 'training s', num: true, digits: 1}],
+    layers.map(function (l) {
+      return {cells: [l.layer, l.feature_dim, l.accuracy, l.macro_f1, l.auc, l.inference_seconds,
+        l.materialization_seconds, l.training_seconds]};
+    }), {sortable: true});
+    if (data.plan_tree) {
+      var p = section('Plan: chosen and rejected, estimated vs measured memory', 'plan');
+      chart(p, 'chart-plan', {
+        series: [{type: 'tree', data: [data.plan_tree], orient: 'LR', top: 30, left: 30, right: 560, bottom: 30,
+          symbolSize: 10, initialTreeDepth: -1, expandAndCollapse: false, itemStyle: {color: PLAIN},
+          label: {position: 'top', align: 'left', verticalAlign: 'bottom', fontSize: 12, distance: 8,
+            backgroundColor: 'rgba(255,255,255,0.9)', padding: [2, 4]},
+          leaves: {label: {position: 'right', align: 'left', verticalAlign: 'middle'}}}]
+      }, true);
+      if (data.estimated_vs_measured) el('pre', p, data.estimated_vs_measured);
+      if (data.explain) el('pre', p, data.explain);
+    }
+    if (data.counts) {
+      var c = section('Rows: join and quarantine', 'counts');
+      kv(c, data.counts);
+      if (data.quarantine_reasons && Object.keys(data.quarantine_reasons).length) kv(c, data.quarantine_reasons);
+    }
+  }
+
+  // ---- select ----
+  function renderSelect() {
+    var trials = data.trials || [];
+    var s = section('Run', 'summary');
+    el('p', s, data.procedure + ', ' + data.execution + ', goal ' + data.goal + '; ' + data.units_done
+      + ' unit queries completed, ' + data.units_failed + ' failed; ' + trials.length + ' configs');
+    var b = section('Leaderboard', 'leaderboard');
+    var wrap = el('div', b, null, 'board-wrap');
+    table(wrap, [{label: 'rank', num: true}, {label: 'trial', num: true}, {label: 'config'},
+      {label: 'epochs', num: true}, {label: data.metric, num: true}, {label: 'val accuracy', num: true},
+      {label: 'val loss', num: true}, {label: 'train loss', num: true}, {label: 'status'}],
+    trials.map(function (t) {
+      return {cls: t.failed ? 'failed' : null, cells: [t.rank, t.trial, t.config, t.epochs.length, t.metric,
+        t.val_accuracy, t.val_loss, t.train_loss, t.status]};
+    }), {sortable: true});
+    if (!data.units_done) {
+      el('p', b, 'no unit query completed yet', 'note');
+    }
+    var withEpochs = trials.filter(function (t) { return t.epochs.length > 0; });
+    var symbols = withEpochs.length <= 40;
+    function curves(id, key, name) {
+      chart(c1, id, {
+        title: {text: name, textStyle: {fontSize: 13}}, grid: {containLabel: true, left: 8, right: 16, top: 40},
+        legend: {show: false}, xAxis: {type: 'value', name: 'epoch', minInterval: 1},
+        yAxis: {type: 'value', scale: true},
+        series: withEpochs.map(function (t) {
+          return {name: 'trial ' + t.trial, type: 'line', showSymbol: symbols, symbolSize: 5,
+            lineStyle: {color: color(t.index)}, itemStyle: {color: color(t.index)},
+            data: t.epochs.map(function (e) { return [e.epoch, e[key]]; }),
+            endLabel: {show: t.pruned && symbols, formatter: 'stop', fontSize: 10}};
+        })
+      });
+    }
+    var lc = section('Learning curves (a config that stopped early ends at its rung)', 'curves');
+    var c1 = el('div', lc, null, 'row');
+    curves('chart-curve-metric', 'metric', 'validation ' + data.metric + ' per epoch');
+    curves('chart-curve-loss', 'train_loss', 'training loss per epoch');
+    if (data.params && data.params.length && withEpochs.length) {
+      var pc = section('Hyperparameters → ' + data.metric, 'parallel');
+      var dims = data.params.map(function (p, i) {
+        var a = {dim: i, name: p.name};
+        if (p.values) { a.type = 'category'; a.data = p.values; } else if (p.log) { a.type = 'log'; }
+        return a;
+      });
+      dims.push({dim: data.params.length, name: data.metric, scale: true});
+      chart(pc, 'chart-parallel', {
+        parallel: {left: 60, right: 90, top: 40, bottom: 30},
+        parallelAxis: dims,
+        series: [{type: 'parallel', lineStyle: {width: 1.5, opacity: 0.8},
+          data: withEpochs.filter(function (t) { return t.metric !== null; }).map(function (t) {
+            return {value: data.params.map(function (p) { return t.params[p.name]; }).concat([t.metric]),
+              lineStyle: {color: color(t.index)}};
+          })}]
+      });
+    }
+    var g = section('Unit queries per worker slot over time (colour = config; gaps = idle)', 'gantt');
+    var slots = [];
+    for (var i = 0; i < data.slots; i++) slots.push('slot ' + i);
+    var byTrial = {};
+    trials.forEach(function (t) { byTrial[t.trial] = t; });
+    chart(g, 'chart-gantt', {
+      grid: {containLabel: true, left: 8, right: 16, top: 16},
+      xAxis: {type: 'value', name: 's', min: 0},
+      yAxis: {type: 'category', data: slots, inverse: true},
+      series: [{type: 'custom', name: 'unit queries', encode: {x: [1, 2], y: 0},
+        renderItem: function (params, api) {
+          var start = api.coord([api.value(1), api.value(0)]);
+          var end = api.coord([api.value(2), api.value(0)]);
+          var h = api.size([0, 1])[1] * 0.7;
+          var t = byTrial[api.value(3)];
+          return {type: 'rect', shape: {x: start[0], y: start[1] - h / 2, width: Math.max(1, end[0] - start[0]), height: h},
+            style: {fill: t ? color(t.index) : '#999', stroke: api.value(4) ? '#c92a2a' : '#ffffff', lineWidth: 1}};
+        },
+        data: (data.units || []).map(function (u) { return [u[0], u[1], u[2], u[3], u[4]]; })}]
+    }, data.slots > 6);
+    var m = section('Bytes stored and moved', 'bytes');
+    el('p', m, 'training data stored: ' + bytes(data.stored_bytes) + ' measured in Spark\'s block manager ('
+      + bytes(data.payload_bytes) + ' of float32 features and labels); checkpoint bytes moved: '
+      + bytes(data.bytes_moved) + ' in all');
+    chart(m, 'chart-bytes', {
+      grid: {containLabel: true, left: 8, right: 16},
+      xAxis: {type: 'category', name: 'epoch', data: (data.bytes_per_epoch || []).map(function (e) { return e[0]; })},
+      yAxis: {type: 'value', name: 'MiB moved'},
+      series: [{type: 'bar', name: 'checkpoint bytes moved', itemStyle: {color: PLAIN},
+        data: (data.bytes_per_epoch || []).map(function (e) { return +(e[1] / 1048576).toFixed(3); })}]
+    });
+  }
+
+  if (data.kind === 'select') renderSelect(); else renderTransfer();
+  var pv = section('Provenance', 'provenance');
+  if (data.provenance) {
+    var pr = data.provenance, e = pr.environment || {};
+    el('p', pv, pr.kind + ' run at ' + pr.created_at + ', seed ' + pr.seed + '; Argus ' + e.argus_version
+      + ' (commit ' + e.git_commit + '), Java ' + e.java + ', Spark ' + e.spark + ', ONNX Runtime '
+      + e.onnx_runtime + ', DJL ' + e.djl + ', PyTorch ' + e.pytorch + '; ' + e.cores + ' cores, max heap '
+      + bytes(e.max_heap_bytes) + ', ' + e.os);
+    (pr.models || []).forEach(function (md) {
+      el('p', pv, 'model ' + md.name + ' sha256 ' + md.sha256 + ', preprocessing ' + md.preprocessing
+        + ', layers ' + md.layers.join(', '));
+    });
+    kv(pv, pr.spec);
+  } else {
+    el('p', pv, 'the run has not finished: its settings so far', 'note');
+    kv(pv, data.spec);
+  }
+  el('p', pv, 'Charts: Apache ECharts ' + (data.echarts_version || '–') + ' (Apache-2.0), inlined.', 'note');
+  if (typeof echarts !== 'undefined') drawCharts();
+  renderMs.total = Math.round(performance.now() - started);
+  document.body.dataset.renderMs = JSON.stringify(renderMs); // how long drawing took, per chart
+})();
