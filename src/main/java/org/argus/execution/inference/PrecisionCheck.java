@@ -25,14 +25,15 @@ import org.argus.runtime.SessionCache;
  * the int8 activations are to fp32 — cosine similarity and relative error {@code ‖q − f‖ / ‖f‖} per
  * image, on the raw activation before pooling.
  *
- * <p>Threshold: a layer whose mean cosine similarity is below {@link #MIN_COSINE} (0.98) is flagged.
- * Issue 15's measurements on Argus's own graphs put MobileNetV2's block_13_expand_relu at 0.998 and
- * out_relu at 0.983, with transfer accuracy unchanged within noise; below 0.98 the features of deep
- * layers start to lose accuracy, so the run says so and suggests percentile calibration or fp32.
+ * <p>Threshold: a layer whose mean cosine similarity is below {@link #MIN_COSINE} (0.95) is flagged.
+ * Measured on Fashion-MNIST (bench/results/int8.md): MobileNetV2 96² out_relu at cosine 0.958 and
+ * block_16_project_BN at 0.977 (raw activations, min/max calibration) still transferred within
+ * +0.04 and −0.75 points of fp32 on 10 000 test images, InceptionV3's layers sat at 0.993–0.997; below
+ * 0.95 Argus has no evidence that int8 features still transfer, so the run says so.
  */
 public final class PrecisionCheck {
   /** Mean cosine similarity below which a layer's int8 features are flagged. */
-  public static final double MIN_COSINE = 0.98;
+  public static final double MIN_COSINE = 0.95;
 
   private PrecisionCheck() {}
 
@@ -56,7 +57,7 @@ public final class PrecisionCheck {
     public String toString() {
       return String.format("%s: cosine %.4f (min %.4f), relative error %.4f on %d images%s", layer, meanCosine,
           minCosine, meanRelativeError, images, flagged() ? " — BELOW " + MIN_COSINE
-              + ": int8 features drift from fp32 here; try --calibration percentile:N or fp32" : "");
+              + ": int8 features drift from fp32 here; check with --compare-precision or use fp32" : "");
     }
   }
 

@@ -134,13 +134,13 @@ class DeepImageFeaturizerInt8Test {
     org.argus.execution.inference.PrecisionCheck.Layer l = g.check().get(0);
     assertEquals(LAYER, l.layer());
     assertEquals(32, l.images(), "48 rows: 16 calibrate, the other 32 are the check set");
-    assertTrue(l.meanCosine() > 0.98 && l.minCosine() <= l.meanCosine() && !l.flagged(), l.toString());
+    assertTrue(l.meanCosine() > 0.95 && l.minCosine() <= l.meanCosine() && !l.flagged(), l.toString());
     assertTrue(l.meanRelativeError() > 0 && l.meanRelativeError() < 0.25, l.toString());
     assertTrue(g.calibration().ranges().provenance().sampleIds().stream().noneMatch(g.calibration().checkIds()::contains),
         "the check set is never calibrated on");
     org.argus.execution.inference.PrecisionCheck.Layer poor =
-        new org.argus.execution.inference.PrecisionCheck.Layer("out_relu", 64, 0.95, 0.9, 0.3);
-    assertTrue(poor.flagged() && poor.toString().contains("BELOW 0.98"), poor.toString());
+        new org.argus.execution.inference.PrecisionCheck.Layer("out_relu", 64, 0.93, 0.9, 0.3);
+    assertTrue(poor.flagged() && poor.toString().contains("BELOW 0.95"), poor.toString());
   }
 
   @Test
