@@ -48,7 +48,7 @@ final class ConvBlock extends NodeBlock {
 
   @Override
   NDArray apply(ParameterStore ps, NDList in, boolean training) {
-    NDArray x = in.singletonOrThrow();
+    NDArray x = LayerGraphBlock.contiguous(in.singletonOrThrow());
     if (same) {
       int[] p = TfSame.pads(x, kernel, stride);
       if (!TfSame.none(p)) {

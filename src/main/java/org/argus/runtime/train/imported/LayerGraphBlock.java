@@ -111,10 +111,17 @@ public final class LayerGraphBlock extends AbstractBlock {
    * with the copy).
    */
   private static NDArray nchwContiguous(NDArray nhwc) {
-    Shape s = nhwc.getShape();
-    // flattening a permuted view cannot be a view: it copies into row-major NCHW order
-    return nhwc.transpose(0, 3, 1, 2).reshape(s.get(0), -1).reshape(s.get(0), s.get(3), s.get(1),
-        s.get(2));
+    return contiguous(nhwc.transpose(0, 3, 1, 2));
+  }
+
+  /**
+   * @param x any array
+   * @return {@code x} itself when it is row-major contiguous (a view), else a row-major copy:
+   *     flattening a strided view (e.g. channels-last memory) cannot be a view, so PyTorch copies
+   */
+  static NDArray contiguous(NDArray x) {
+    Shape s = x.getShape();
+    return x.reshape(-1).reshape(s);
   }
 
   @Override
