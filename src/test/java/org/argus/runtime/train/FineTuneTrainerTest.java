@@ -125,6 +125,21 @@ class FineTuneTrainerTest {
   }
 
   @Test
+  void fromHyperparameterChoosesHowDeepToFineTune() throws Exception {
+    FineTuneTrainerFactory f = factory(false, "conv_s2").build();
+    List<Batch> imgs = images(1, 16, 5);
+    try (Trainer deep = f.create(new Hyperparameters(Map.of("from", "zp")), 1);
+        Trainer shallow = f.create(CONFIG, 1)) {
+      deep.train(imgs.iterator());
+      shallow.train(imgs.iterator());
+      // above zp, conv_s2's kernel [3, 2, 3, 3] and bias [3] (and their Adam moments) are trained
+      int extra = 3 * (3 * 2 * 3 * 3 + 3) * 4;
+      assertTrue(deep.exportState().length > shallow.exportState().length + extra,
+          deep.exportState().length + " vs " + shallow.exportState().length);
+    }
+  }
+
+  @Test
   void refusesACutThatAJoinSpansNamingTheJoin() {
     TrainingException e = assertThrows(TrainingException.class,
         () -> factory(false, "bn").build().create(CONFIG, 1));

@@ -53,9 +53,4 @@ final class TfSame {
     // DJL/PyTorch constant pad: pairs from the last axis backwards (left, right, top, bottom)
     return x.pad(new Shape(p[2], p[3], p[0], p[1]), value);
   }
-
-  /** @return the output size along one axis for padded size {@code in}, window k, stride s */
-  static long outSize(long in, int k, int s) {
-    return (in - k) / s + 1;
-  }
 }
