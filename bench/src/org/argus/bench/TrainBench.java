@@ -34,7 +34,7 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * Fine-tuning vs frozen features (issue 12, items 2's accuracy and speed checks), without Spark:
  * {@code bench/run train [--train 4000] [--test 1000] [--seed 42] [--size 96] [--from
  * block_13_expand_relu] [--epochs 5] [--head-epochs 30] [--head-lr 1e-3] [--recompute 512]
- * [--finetune yes|no]}.
+ * [--finetune yes|no] [--head-layers L1,L2] [--bn moving|batch]}.
  *
  * <ol>
  *   <li>Fashion-MNIST sample ({@link FashionMnist#sampleIds}, seed), gray → RGB, resized to the
@@ -96,7 +96,9 @@ public final class TrainBench {
         + " accuracy | epoch |\n|---|---:|---:|---:|\n");
     double best = 0;
     String bestLayer = null;
-    for (String l : curated) {
+    List<String> headLayers = a.containsKey("head-layers")
+        ? List.of(a.get("head-layers").split(",")) : curated;
+    for (String l : headLayers) {
       float[] curve = linearHead(trainF.get(l)[0], testF.get(l)[0], train.y, test.y, headEpochs,
           headLr, seed);
       int e = argMax(curve);
@@ -120,11 +122,14 @@ public final class TrainBench {
     long[] actShape = shape(model, from, size);
     FineTuneTrainerFactory f = FineTuneTrainerFactory.builder().setModelJson(modelJson)
         .setFrom(from).setTop(top).setClasses(10).setInputShape(actShape).build();
-    Hyperparameters cfg = new Hyperparameters(Map.of("lr", 1e-3, "body_lr", 1e-4, "batch", 32));
+    String bn = a.getOrDefault("bn", "moving");
+    Hyperparameters cfg = new Hyperparameters(
+        Map.of("lr", 1e-3, "body_lr", 1e-4, "batch", 32, "bn", bn));
     md.append(String.format(Locale.ROOT, "%nFine-tuning above '%s' to '%s' (+ GAP + Linear(10)"
-        + " head), Adam lr 1e-3 head / 1e-4 body, batch 32, on materialized activations %s:%n%n"
+        + " head), Adam lr 1e-3 head / 1e-4 body, batch 32, BatchNorm above it bn=%s, on"
+        + " materialized activations %s:%n%n"
         + "| epoch | train loss | train acc | test acc | seconds |%n|---:|---:|---:|---:|---:|%n",
-        from, top, java.util.Arrays.toString(actShape)));
+        from, top, bn, java.util.Arrays.toString(actShape)));
     double ftBest = 0;
     double materializedRate = 0;
     try (Trainer t = f.create(cfg, seed)) {

@@ -39,6 +39,7 @@ final class FineTuneTrainer implements Trainer {
   private final float headLr;
   private final float bodyLr;
   private final int batch;
+  private final boolean batchStats;
 
   private NDManager manager;
   private LayerGraphBlock frozen;
@@ -60,6 +61,12 @@ final class FineTuneTrainer implements Trainer {
     this.headLr = (float) config.getDouble("lr", 1e-3);
     this.bodyLr = (float) config.getDouble("body_lr", 1e-4);
     this.batch = config.getInt("batch", 32);
+    String bn = config.getString("bn", "moving");
+    if (!bn.equals("moving") && !bn.equals("batch")) {
+      throw new TrainingException("unknown bn mode '" + bn + "' in config " + config
+          + "; valid: moving, batch", null);
+    }
+    this.batchStats = bn.equals("batch");
     if (batch < 1) {
       throw new TrainingException("batch must be >= 1; found " + batch + " in config " + config,
           null);
@@ -70,7 +77,8 @@ final class FineTuneTrainer implements Trainer {
   private void build() throws TrainingException {
     TfjsLayersModel model = factory.model();
     try {
-      body = KerasDjlGraph.above(model, from, List.of(factory.top()));
+      body = KerasDjlGraph.above(model, from, List.of(factory.top()))
+          .setBatchNormStatistics(batchStats);
       frozen = factory.materialized() ? null : KerasDjlGraph.build(model, List.of(from));
     } catch (ModelFormatException e) {
       throw new TrainingException("cannot fine-tune above '" + from + "' (config " + config + "): "

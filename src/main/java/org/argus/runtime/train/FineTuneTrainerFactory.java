@@ -18,8 +18,10 @@ import org.argus.model.keras.TfjsLayersModel;
  * it is an image) then Linear(classes), Glorot-uniform from the trial seed — is trained from
  * scratch. Loss: softmax cross-entropy; optimizer: Adam ({@link Adam}) with learning rate {@code
  * lr} [1e-3] for the head and {@code body_lr} [1e-4] for the pretrained layers above L; {@code
- * batch} [32]. BatchNorm layers above L train with batch statistics and update their moving
- * statistics (Keras momentum).
+ * batch} [32]. BatchNorm layers above L: {@code bn=moving} [default] normalizes with the moving
+ * statistics while γ and β train (Keras's recommendation for fine-tuning: BatchNormalization kept in
+ * inference mode); {@code bn=batch} uses batch statistics and updates the moving ones (Keras
+ * momentum), as Keras with {@code training=True}.
  *
  * <p>Two input modes ({@link Builder#optMaterialized}):
  *

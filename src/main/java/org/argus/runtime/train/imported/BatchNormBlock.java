@@ -15,7 +15,9 @@ import ai.djl.training.ParameterStore;
  * Keras {@code epsilon}. Training: batch statistics, and the moving statistics updated in place as
  * Keras does ({@code moving = momentum·moving + (1 − momentum)·batch}, i.e. PyTorch momentum {@code
  * 1 − momentum}; PyTorch's {@code batch_norm}, which uses the unbiased batch variance for the
- * update). {@code scale=false} / {@code center=false} give a fixed γ = 1 / β = 0 (not trained).
+ * update) — unless {@link #setBatchStatistics} turned that off, then training also normalizes with
+ * the moving statistics (γ and β still train). {@code scale=false} / {@code center=false} give a
+ * fixed γ = 1 / β = 0 (not trained).
  */
 final class BatchNormBlock extends NodeBlock {
   private final float epsilon;
@@ -24,6 +26,7 @@ final class BatchNormBlock extends NodeBlock {
   private final Parameter beta;
   private final Parameter mean;
   private final Parameter var;
+  private boolean batchStatistics = true;
 
   /**
    * @param layer the Keras layer name
@@ -55,6 +58,14 @@ final class BatchNormBlock extends NodeBlock {
     return a;
   }
 
+  /**
+   * @param on true [default]: training uses batch statistics and updates the moving ones; false:
+   *     training normalizes with the moving statistics and leaves them unchanged
+   */
+  void setBatchStatistics(boolean on) {
+    this.batchStatistics = on;
+  }
+
   @Override
   NDArray apply(ParameterStore ps, NDList in, boolean training) {
     NDArray x = in.singletonOrThrow();
@@ -63,6 +74,6 @@ final class BatchNormBlock extends NodeBlock {
         (PtNDArray) value(ps, var, x, training),
         (PtNDArray) value(ps, gamma, x, training),
         (PtNDArray) value(ps, beta, x, training),
-        training, 1.0 - momentum, epsilon);
+        training && batchStatistics, 1.0 - momentum, epsilon);
   }
 }

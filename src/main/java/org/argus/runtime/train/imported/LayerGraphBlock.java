@@ -82,6 +82,25 @@ public final class LayerGraphBlock extends AbstractBlock {
         + layerNames());
   }
 
+  /**
+   * Chooses how the graph's BatchNormalization layers behave in training mode.
+   *
+   * @param on true [default]: batch statistics, moving statistics updated (Keras {@code
+   *     training=True}); false: moving statistics, unchanged, while γ and β still train — what
+   *     Keras recommends when fine-tuning a pretrained model (its transfer-learning guide: keep
+   *     BatchNormalization in inference mode), so the statistics the next layers were trained with
+   *     stay valid
+   * @return this graph
+   */
+  public LayerGraphBlock setBatchNormStatistics(boolean on) {
+    for (Node n : nodes) {
+      if (n.block() instanceof BatchNormBlock bn) {
+        bn.setBatchStatistics(on);
+      }
+    }
+    return this;
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {

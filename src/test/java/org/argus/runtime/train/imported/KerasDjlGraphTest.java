@@ -96,6 +96,32 @@ class KerasDjlGraphTest {
     assertArrayEquals(full.get(1).data(), above.data(), 1e-6f);
   }
 
+  /** Output of {@code bn} above {@code conv_s2} on a batch of 4, in training or inference mode. */
+  static float[] bnOutput(LayerGraphBlock g, boolean training) {
+    float[] x = new float[4 * 3 * 5 * 5];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.sin(0.37 * i) + 1;
+    }
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      g.initialize(m, DataType.FLOAT32, new Shape(4, 3, 5, 5));
+      JniUtils.setGradMode(false);
+      return g.forward(new ParameterStore(m, false),
+          new NDList(m.create(x, new Shape(4, 3, 5, 5))), training).singletonOrThrow()
+          .toFloatArray();
+    }
+  }
+
+  @Test
+  void batchNormKeptInInferenceModeTrainsWithTheMovingStatistics() throws Exception {
+    TfjsLayersModel m = TfjsLayersModel.load(OrtHarness.fixture("tiny_same").resolve("model.json"));
+    float[] inference = bnOutput(KerasDjlGraph.above(m, "conv_s2", List.of("bn")), false);
+    float[] moving = bnOutput(
+        KerasDjlGraph.above(m, "conv_s2", List.of("bn")).setBatchNormStatistics(false), true);
+    float[] batch = bnOutput(KerasDjlGraph.above(m, "conv_s2", List.of("bn")), true);
+    assertArrayEquals(inference, moving, 0f);
+    assertTrue(OrtHarness.relErr(batch, inference) > 1e-2, "batch statistics should differ");
+  }
+
   @Test
   void refusesACutThatAResidualJoinSpans() throws Exception {
     TfjsLayersModel m = mobileNet();
