@@ -14,9 +14,9 @@ import java.util.Objects;
  * @param config the layer's {@code config} object, unmodified
  * @param inbound names of the layers feeding this one, in order (empty for {@code InputLayer})
  */
-record KerasLayer(String name, String className, JsonNode config, List<String> inbound) {
+public record KerasLayer(String name, String className, JsonNode config, List<String> inbound) {
   /** Validates non-null fields and copies {@code inbound}. */
-  KerasLayer {
+  public KerasLayer {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(className, "className");
     Objects.requireNonNull(config, "config");

@@ -40,9 +40,9 @@ public final class TfjsLayersModel {
    *     [kh, kw, in, mult]}, Dense {@code [in, out]}, BatchNormalization vectors {@code [C]}
    * @param data float32 values, row-major over {@code shape}
    */
-  record Weight(String name, int[] shape, float[] data) {
+  public record Weight(String name, int[] shape, float[] data) {
     /** Validates the element count against the shape. */
-    Weight {
+    public Weight {
       Objects.requireNonNull(name, "name");
       long n = numel(shape);
       if (n != data.length) {
@@ -150,13 +150,19 @@ public final class TfjsLayersModel {
     return topology.outputs();
   }
 
-  /** @return all layers in topology order (each layer's inputs precede it) */
-  List<KerasLayer> layers() {
+  /**
+   * @return all layers in topology order (each layer's inputs precede it); read by the DJL graph
+   *     builder ({@code runtime.train.imported}) as well as the importer
+   */
+  public List<KerasLayer> layers() {
     return topology.layers();
   }
 
-  /** @return all weights by manifest name ({@code <layer>/<weight>}), in manifest order */
-  Map<String, Weight> weights() {
+  /**
+   * @return all weights by manifest name ({@code <layer>/<weight>}), in manifest order (the arrays
+   *     are shared: do not modify them)
+   */
+  public Map<String, Weight> weights() {
     return weights;
   }
 }

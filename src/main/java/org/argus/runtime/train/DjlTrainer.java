@@ -27,10 +27,6 @@ import java.util.SplittableRandom;
  * zero-filled ({@link ZeroedAllocations} says why).
  */
 final class DjlTrainer implements Trainer {
-  private static final double B1 = 0.9;
-  private static final double B2 = 0.999;
-  private static final double EPS = 1e-8;
-
   private final Hyperparameters config;
   private final long seed;
   private final BlockFactory blocks;
@@ -208,8 +204,6 @@ final class DjlTrainer implements Trainer {
    */
   private void update() {
     step++;
-    float c1 = (float) (1 - Math.pow(B1, step));
-    float c2 = (float) (1 - Math.pow(B2, step));
     for (int i = 0; i < params.size(); i++) {
       NDArray w = params.get(i).getArray();
       try (NDManager tmp = manager.newSubManager()) {
@@ -219,12 +213,7 @@ final class DjlTrainer implements Trainer {
           g = g.add(temp(tmp, w.mul(wd)));
         }
         if (adam) {
-          NDArray m = slots.get(2 * i);
-          NDArray v = slots.get(2 * i + 1);
-          m.muli((float) B1).addi(g.mul((float) (1 - B1)));
-          v.muli((float) B2).addi(g.square().muli((float) (1 - B2)));
-          NDArray denom = temp(tmp, temp(tmp, v.div(c2)).sqrt()).addi((float) EPS);
-          w.subi(temp(tmp, m.div(c1)).divi(denom).muli(lr));
+          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, step, tmp);
         } else {
           NDArray v = slots.get(i);
           v.muli(momentum).addi(g);

@@ -91,6 +91,19 @@ public final class DjlTrainerFactory implements TrainerFactory {
 
   @Override
   public byte[] average(List<byte[]> states) throws TrainingException {
+    return averageStates(states);
+  }
+
+  /**
+   * Element-wise mean of trainer states in this package's format (weights and optimizer slots;
+   * seed and step of the first state).
+   *
+   * @param states states of the same architecture, at least one
+   * @return the averaged state
+   * @throws TrainingException if a state is malformed or their arrays differ in number
+   * @throws IllegalArgumentException if {@code states} is empty
+   */
+  static byte[] averageStates(List<byte[]> states) throws TrainingException {
     if (states.isEmpty()) {
       throw new IllegalArgumentException("average needs at least one state");
     }

@@ -22,6 +22,10 @@ import java.util.List;
  *   <li>{@code head} (feature columns): Linear(classes), or Linear({@code width}) → ReLU →
  *       Linear(classes) when {@code width} > 0 [0].
  * </ul>
+ *
+ * <p>Fine-tuning a pretrained CNN is not a block family (its weights are not initialized from the
+ * seed): {@link FineTuneTrainerFactory} is the {@code finetune} trainer factory, with the layer to
+ * fine-tune above as the {@code from} hyperparameter.
  */
 public final class Families {
   /** The built-in family names. */

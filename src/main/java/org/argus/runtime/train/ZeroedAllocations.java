@@ -32,7 +32,7 @@ import com.sun.jna.Platform;
  * already set, on other C libraries than glibc and other systems than Linux, and when the system
  * property {@value #PROPERTY} is {@code false}.
  */
-final class ZeroedAllocations {
+public final class ZeroedAllocations {
   /** Set to {@code false} to leave the allocator alone. */
   static final String PROPERTY = "argus.train.zeroAllocations";
 
@@ -42,7 +42,7 @@ final class ZeroedAllocations {
   private ZeroedAllocations() {}
 
   /** Applies the setting once (thread-safe); never throws. */
-  static synchronized void ensure() {
+  public static synchronized void ensure() {
     if (status == null) {
       status = apply();
     }
