@@ -27,6 +27,11 @@ import org.argus.model.onnx.TensorData;
  * comment for the scheme). ONNX Runtime's graph optimizer (level {@code ALL_OPT}) fuses each
  * {@code DQ → op → Q} group into one quantized kernel; ops left in fp32 run between a DQ and a Q.
  *
+ * <p>Tolerance (checked by {@code Int8QuantizerTest} on MobileNetV2 96², pixels → block_13_expand_relu,
+ * fixed inputs it was calibrated on): cosine similarity to the fp32 output ≥ 0.99 and max absolute error
+ * ≤ 0.15 · max |fp32 value|. On held-out images the run's accuracy guard measures the same per layer
+ * ({@code org.argus.execution.inference.PrecisionCheck}).
+ *
  * <p>The result's {@code metadata_props} record the calibration provenance ({@code
  * argus.int8.fp32_sha256}, {@code argus.int8.method}, {@code argus.int8.seed}, {@code
  * argus.int8.sample_ids}, {@code argus.int8.preprocessing}, {@code argus.int8.key}). Stateless.
