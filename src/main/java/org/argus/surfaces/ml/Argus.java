@@ -142,7 +142,7 @@ public final class Argus {
     String layer = r.orderLayers(List.of(f.getLayers())).get(0);
     Emit emit = new Emit.Features(Pooling.parse(f.getPooling()), true);
     ImageKernel structs = kernel(spark, name + "(image)", r, layer, emit, f.getIntraOpThreads(), 1,
-        ImageModelStage.IMAGE_STRUCT, predictor);
+        ImageColumns.IMAGE_STRUCT, predictor);
     ImageKernel encoded = kernel(spark, name + "(image)", r, layer, emit, f.getIntraOpThreads(), 1,
         DataTypes.BinaryType, predictor);
     SqlBatching.register(spark, name, functions.udf(new PipelineUdf(structs, encoded), DataTypes.DoubleType),
@@ -151,7 +151,7 @@ public final class Argus {
 
   /** @return whether {@code t} is an image column type: Spark's image struct or binary bytes */
   private static boolean isImage(DataType t) {
-    return t instanceof BinaryType || ImageModelStage.isImageStruct(t);
+    return t instanceof BinaryType || ImageColumns.isImageStruct(t);
   }
 
   private static String constant(Object value, String function, String argument) {

@@ -71,7 +71,7 @@ final class ClassifierColumns {
   }
 
   static boolean isImage(DataType t) {
-    return ImageModelStage.isImageStruct(t);
+    return ImageColumns.isImageStruct(t);
   }
 
   static boolean isVector(DataType t) {

@@ -7,8 +7,6 @@ import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.functions;
 import static org.apache.spark.sql.functions.col;
 import org.argus.execution.inference.Int8Graphs;
 import org.argus.model.quantize.CalibrationMethod;
@@ -431,7 +429,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
               + String.join(", ", schema.fieldNames()));
     }
     DataType t = schema.apply(col).dataType();
-    if (!(t instanceof BinaryType) && !isImageStruct(t)) {
+    if (!(t instanceof BinaryType) && !ImageColumns.isImageStruct(t)) {
       throw new IllegalArgumentException(
           getClass().getSimpleName() + ": input column '" + col + "' has type " + t.simpleString()
               + "; expected a Spark image struct (origin, height, width, nChannels, mode, data) or "
@@ -452,7 +450,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     SparkSession spark = dataset.sparkSession();
     boolean binary = in.apply(idx).dataType() instanceof BinaryType;
     if (Precision.parse(getPrecision()) == Precision.INT8) {
-      cut = Int8Graphs.calibrate(r, layers, dataset.toDF(), rowId(in, binary), col(getInputCol()), binary,
+      cut = Int8Graphs.calibrate(r, layers, dataset.toDF(), ImageColumns.rowId(in, getInputCol(), binary), col(getInputCol()), binary,
           getCalibration(), getIntraOpThreads()).cutFromPixels(layers);
     }
     ThreadBudget.check(getClass().getSimpleName() + " " + uid, spark.sparkContext().getConf(),
@@ -469,14 +467,6 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
         HandleInvalid.parse(getHandleInvalid()),
         getInvalidReasonCol());
     return Inference.apply(dataset.toDF(), stage, Counters.create(spark.sparkContext(), "argus." + uid));
-  }
-
-  /** @return what names a row in the calibration sample: {@code path}, else the image's origin, else its bytes' hash */
-  private Column rowId(StructType in, boolean binary) {
-    if (Arrays.asList(in.fieldNames()).contains("path")) {
-      return col("path");
-    }
-    return binary ? functions.xxhash64(col(getInputCol())) : col(getInputCol()).getField("origin");
   }
 
   @Override
@@ -499,17 +489,5 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
   public String effectivePreprocessing() {
     PreprocessingSpec s = resolved().preprocessing();
     return s.compact();
-  }
-
-  /** Spark's image schema struct (origin, height, width, nChannels, mode, data). */
-  static final StructType IMAGE_STRUCT = org.apache.spark.ml.image.ImageSchema.columnSchema();
-
-  /** @return whether {@code t} is Spark's image struct (origin, height, width, nChannels, mode, data) */
-  static boolean isImageStruct(DataType t) {
-    if (!(t instanceof StructType s)) {
-      return false;
-    }
-    List<String> names = Arrays.asList(s.fieldNames());
-    return names.equals(List.of("origin", "height", "width", "nChannels", "mode", "data"));
   }
 }
