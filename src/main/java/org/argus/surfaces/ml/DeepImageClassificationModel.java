@@ -43,6 +43,7 @@ import org.argus.model.onnx.ElementType;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.OnnxExport;
 import org.argus.runtime.train.Trainer;
+import org.argus.runtime.train.TrainerFactory;
 import org.argus.runtime.train.TrainingException;
 
 /**
@@ -75,6 +76,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   private final Param<String> featuresCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
+  private final Param<String> rawPredictionCol;
   private final IntParam batchSize;
   private State state;
 
@@ -91,11 +93,12 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
    * @param runDir the run directory of the fit (checkpoints and tables)
    */
   public record State(String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
-      byte[] weights, long skippedRows, List<double[]> epochMetrics, String runDir) implements Serializable {}
+      byte[] weights, long skippedRows, List<double[]> epochMetrics, String runDir, FineTuning fineTuning)
+      implements Serializable {}
 
   /** The saved description (everything but the weights). */
   record SavedState(int format, String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
-      long skippedRows, List<double[]> epochMetrics, String runDir, String weightsSha256) {}
+      long skippedRows, List<double[]> epochMetrics, String runDir, String weightsSha256, FineTuning fineTuning) {}
 
   /**
    * Creates an untrained model (for Spark's reader; {@link #transform} refuses until the state is
@@ -108,10 +111,12 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     featuresCol = new Param<>(this, "featuresCol", "input: vector, array<float|double> or image struct column");
     predictionCol = new Param<>(this, "predictionCol", "output: predicted class index (double)");
     probabilityCol = new Param<>(this, "probabilityCol", "output: class probabilities (vector of K)");
+    rawPredictionCol = new Param<>(this, "rawPredictionCol", ClassifierColumns.RAW_PREDICTION_DOC);
     batchSize = new IntParam(this, "batchSize", "rows per prediction batch (≥ 1)", ParamValidators.gtEq(1));
     setDefault(featuresCol, "features");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
+    setDefault(rawPredictionCol, "rawPrediction");
     setDefault(batchSize, 32);
   }
 
@@ -143,6 +148,17 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   /** @return the probability column param */
   public Param<String> probabilityCol() {
     return probabilityCol;
+  }
+
+  /** @return the raw-prediction column param (empty: no such column) */
+  public Param<String> rawPredictionCol() {
+    return rawPredictionCol;
+  }
+
+  /** @param v raw-prediction column, empty for none @return this */
+  public DeepImageClassificationModel setRawPredictionCol(String v) {
+    set(rawPredictionCol, v);
+    return this;
   }
 
   /** @return the prediction batch-size param */
@@ -207,7 +223,11 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   @Override
   public StructType transformSchema(StructType schema) {
     ClassifierColumns.check(schema, $(featuresCol), null);
-    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol));
+    if (state != null && state.fineTuning() != null && !ClassifierColumns.isImage(schema.apply($(featuresCol)).dataType())) {
+      throw new IllegalArgumentException("model " + uid + " fine-tuned " + state.fineTuning().model() + " and predicts"
+          + " from Spark image structs; '" + $(featuresCol) + "' is " + schema.apply($(featuresCol)).dataType().simpleString());
+    }
+    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol), $(rawPredictionCol));
   }
 
   /**
@@ -224,10 +244,34 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     String f = $(featuresCol);
     int index = d.schema().fieldIndex(f);
     boolean images = ClassifierColumns.isImage(d.schema().apply(f).dataType());
-    if (!images && OnnxExport.supports(trained().family())) {
-      return onnx(d, index, f);
+    Dataset<Row> p;
+    if (trained().fineTuning() != null) {
+      p = fineTuned(d, f);
+    } else if (!images && OnnxExport.supports(trained().family())) {
+      p = onnx(d, index, f);
+    } else {
+      p = d.mapPartitions(new DjlPredict(trained(), trainerFactory(), f, index, images, (int) $(batchSize)),
+          Encoders.row(ClassifierColumns.output(d.schema(), $(predictionCol), $(probabilityCol), "")));
     }
-    return d.mapPartitions(new DjlPredict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
+    return ClassifierColumns.withRawPrediction(p, $(probabilityCol), $(rawPredictionCol));
+  }
+
+  /** Layer L's activations by the featurizer (ONNX Runtime), then the fine-tuned layers in DJL. */
+  private Dataset<Row> fineTuned(Dataset<Row> d, String f) {
+    String acts = DeepImageClassifier.ACTIVATIONS;
+    Dataset<Row> a = trained().fineTuning().featurizer(f, acts).transform(d);
+    StructType s = ClassifierColumns.output(a.schema(), $(predictionCol), $(probabilityCol), "");
+    return a.mapPartitions(new DjlPredict(trained(), trainerFactory(), acts, a.schema().fieldIndex(acts), false,
+        (int) $(batchSize)), Encoders.row(s)).drop(acts);
+  }
+
+  /** @return the factory that rebuilds the trained network for prediction (DJL) */
+  TrainerFactory trainerFactory() {
+    State s = trained();
+    if (s.fineTuning() != null) {
+      return s.fineTuning().factory(s.classes(), 0);
+    }
+    return DjlTrainerFactory.builtIn(s.family(), s.inputShape(), s.classes());
   }
 
   /**
@@ -282,8 +326,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       }
       System.arraycopy(f, 0, x, i * dim, dim);
     }
-    try (Trainer t = DjlTrainerFactory.builtIn(s.family(), s.inputShape(), s.classes())
-        .create(new Hyperparameters(s.hyperparameters()), 0)) {
+    try (Trainer t = trainerFactory().create(new Hyperparameters(s.hyperparameters()), 0)) {
       t.importState(s.weights());
       float[] p = t.predict(new Batch(x, new int[features.size()]));
       List<Double> out = new ArrayList<>(features.size());
@@ -341,7 +384,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       State s = model.trained();
       DefaultParamsWriter.saveMetadata(model, path, sparkSession());
       SavedState saved = new SavedState(FORMAT_VERSION, s.family(), s.inputShape(), s.classes(), s.hyperparameters(),
-          s.skippedRows(), s.epochMetrics(), s.runDir(), Sha256.of(s.weights()));
+          s.skippedRows(), s.epochMetrics(), s.runDir(), Sha256.of(s.weights()), s.fineTuning());
       try {
         write(new Path(path, "argus/state.bin"), s.weights());
         write(new Path(path, "argus/classifier.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(saved));
@@ -386,7 +429,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       params.session(sparkSession());
       DeepImageClassificationModel m = (DeepImageClassificationModel) params.load(path);
       m.state = new State(saved.family(), saved.inputShape(), saved.classes(), saved.hyperparameters(), weights,
-          saved.skippedRows(), saved.epochMetrics(), saved.runDir());
+          saved.skippedRows(), saved.epochMetrics(), saved.runDir(), saved.fineTuning());
       return m;
     }
 
