@@ -42,6 +42,8 @@ import org.argus.execution.inference.TensorSource;
 import org.argus.model.onnx.ElementType;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.OnnxExport;
+import org.argus.runtime.InferenceException;
+import org.argus.runtime.SessionCache;
 import org.argus.runtime.train.Trainer;
 import org.argus.runtime.train.TrainerFactory;
 import org.argus.runtime.train.TrainingException;
@@ -79,6 +81,8 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   private final Param<String> rawPredictionCol;
   private final IntParam batchSize;
   private State state;
+  private transient byte[] sqlGraph;
+  private transient String sqlGraphSha;
 
   /**
    * What training produced.
@@ -308,11 +312,14 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
 
   /**
    * Predicts a batch of feature vectors on the calling thread (the SQL function of a registered
-   * pipeline; builds the network for the call).
+   * pipeline): in ONNX Runtime through the per-JVM session cache for a {@code head} or {@code mlp}
+   * (the exported graph, as {@link #transform} runs it; 1 intra-op thread), else with the DJL
+   * network built for the call.
    *
    * @param features one {@code [F]} vector per row, F as trained
    * @return the predicted class index of each row
-   * @throws IllegalStateException when the model has no trained state or DJL fails
+   * @throws IllegalArgumentException when a vector's length differs from the trained input
+   * @throws IllegalStateException when the model has no trained state or ONNX Runtime / DJL fails
    */
   List<Double> predictLabels(List<org.apache.spark.ml.linalg.Vector> features) {
     State s = trained();
@@ -326,21 +333,40 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       }
       System.arraycopy(f, 0, x, i * dim, dim);
     }
-    try (Trainer t = trainerFactory().create(new Hyperparameters(s.hyperparameters()), 0)) {
-      t.importState(s.weights());
-      float[] p = t.predict(new Batch(x, new int[features.size()]));
-      List<Double> out = new ArrayList<>(features.size());
-      for (int i = 0; i < features.size(); i++) {
-        int best = 0;
-        for (int c = 1; c < s.classes(); c++) {
-          if (p[i * s.classes() + c] > p[i * s.classes() + best]) {
-            best = c;
-          }
+    float[] p = probabilities(s, x, features.size());
+    List<Double> out = new ArrayList<>(features.size());
+    for (int i = 0; i < features.size(); i++) {
+      int best = 0;
+      for (int c = 1; c < s.classes(); c++) {
+        if (p[i * s.classes() + c] > p[i * s.classes() + best]) {
+          best = c;
         }
-        out.add((double) best);
       }
-      return out;
-    } catch (TrainingException e) {
+      out.add((double) best);
+    }
+    return out;
+  }
+
+  /** {@code [n, K]} probabilities of {@code n} flattened inputs. */
+  private float[] probabilities(State s, float[] x, int n) {
+    try {
+      if (s.fineTuning() == null && OnnxExport.supports(s.family())) {
+        if (sqlGraphSha == null) { // once per deserialized instance (per task of a SQL query)
+          sqlGraph = onnxGraph();
+          sqlGraphSha = Sha256.of(sqlGraph);
+        }
+        byte[] graph = sqlGraph;
+        long[] shape = new long[s.inputShape().length + 1];
+        shape[0] = n;
+        System.arraycopy(s.inputShape(), 0, shape, 1, s.inputShape().length);
+        return SessionCache.get(sqlGraphSha, () -> graph, 1)
+            .run(OnnxExport.INPUT, x, shape, List.of(OnnxExport.OUTPUT)).get(0).values();
+      }
+      try (Trainer t = trainerFactory().create(new Hyperparameters(s.hyperparameters()), 0)) {
+        t.importState(s.weights());
+        return t.predict(new Batch(x, new int[n]));
+      }
+    } catch (TrainingException | InferenceException e) {
       throw new IllegalStateException("model " + uid + ": " + e.getMessage(), e);
     }
   }
