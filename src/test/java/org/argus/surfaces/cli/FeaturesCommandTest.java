@@ -39,8 +39,8 @@ class FeaturesCommandTest {
         .unionByName(FashionMnist.sample(spark, FashionMnist.Split.TEST, 4, 42));
   }
 
-  /** @return layer → id → features, from a Parquet folder or a featurizer's output */
-  private static Map<String, Map<Long, float[]>> byLayer(Dataset<Row> df, List<String> cols) {
+  /** @return layer → id → features, from a Parquet folder or a featurizer's output (column i holds layers[i]) */
+  private static Map<String, Map<Long, float[]>> byLayer(Dataset<Row> df, List<String> cols, List<String> layers) {
     Map<String, Map<Long, float[]>> m = new HashMap<>();
     for (Row r : df.collectAsList()) {
       for (int i = 0; i < cols.size(); i++) {
@@ -49,22 +49,25 @@ class FeaturesCommandTest {
         for (int k = 0; k < a.length; k++) {
           a[k] = v.get(k);
         }
-        m.computeIfAbsent(LAYERS.get(i), k -> new HashMap<>()).put(((Number) r.getAs("id")).longValue(), a);
+        m.computeIfAbsent(layers.get(i), k -> new HashMap<>()).put(((Number) r.getAs("id")).longValue(), a);
       }
     }
     return m;
   }
 
-  private static DeepImageFeaturizer featurizer() {
+  private static DeepImageFeaturizer featurizer(List<String> layers) {
     return new DeepImageFeaturizer().setModelName("mobilenet_v2").setImageSize(64)
-        .setLayers(LAYERS.toArray(new String[0])).setPooling("avg").setOutputType("array");
+        .setLayers(layers.toArray(new String[0])).setPooling("avg").setOutputType("array");
   }
 
   private static void assertParquetEqualsFeaturizer(Path out, DeepImageFeaturizer reference) throws Exception {
     SparkSession spark = SparkTestSession.get();
-    Map<String, Map<Long, float[]>> cli = byLayer(spark.read().parquet(out.resolve("features").toString()), LAYERS);
-    Map<String, Map<Long, float[]>> ref = byLayer(reference.transform(sample(spark)), reference.outputColumns());
-    for (String layer : LAYERS) {
+    List<String> layers = List.of(reference.getLayers());
+    Map<String, Map<Long, float[]>> cli = byLayer(spark.read().parquet(out.resolve("features").toString()), layers,
+        layers);
+    Map<String, Map<Long, float[]>> ref = byLayer(reference.transform(sample(spark)), reference.outputColumns(),
+        layers);
+    for (String layer : layers) {
       assertEquals(20, cli.get(layer).size(), layer);
       assertEquals(ref.get(layer).keySet(), cli.get(layer).keySet(), layer);
       for (Map.Entry<Long, float[]> e : ref.get(layer).entrySet()) {
@@ -91,7 +94,7 @@ class FeaturesCommandTest {
     String[] o = CliRun.run(0, "features", "--data", table.toString(), "--input-size", "64",
         "--layers", String.join(",", LAYERS), "--pooling", "avg", "--out", out.toString());
 
-    assertParquetEqualsFeaturizer(out, featurizer());
+    assertParquetEqualsFeaturizer(out, featurizer(LAYERS));
     assertEquals(List.of("id", "label", LAYERS.get(0), LAYERS.get(1)),
         List.of(spark.read().parquet(out.resolve("features").toString()).columns()));
     Map<String, String> q = new HashMap<>();
@@ -119,12 +122,13 @@ class FeaturesCommandTest {
     SparkTestSession.get();
     Path out = dir.resolve("int8");
     CliRun.run(0, "features", "--train", "16", "--test", "4", "--input-size", "64", "--layers",
-        String.join(",", LAYERS), "--pooling", "avg", "--precision", "int8", "--calibration", "minmax:8",
+        LAYERS.get(0), "--pooling", "avg", "--precision", "int8", "--calibration", "minmax:8",
         "--seed", "42", "--out", out.toString());
 
-    assertParquetEqualsFeaturizer(out, featurizer().setPrecision("int8").setCalibration(8, "minmax", 42));
+    assertParquetEqualsFeaturizer(out, featurizer(LAYERS.subList(0, 1)).setPrecision("int8")
+        .setCalibration(8, "minmax", 42));
     Dataset<Row> parquet = SparkTestSession.get().read().parquet(out.resolve("features").toString());
-    assertEquals(List.of("id", "label", "split", LAYERS.get(0), LAYERS.get(1)), List.of(parquet.columns()));
+    assertEquals(List.of("id", "label", "split", LAYERS.get(0)), List.of(parquet.columns()));
     assertEquals(4, parquet.filter("split = 'test'").count());
     JsonNode r = ReportJson.read(Files.readString(out.resolve("report.json"))).get("result");
     assertEquals("int8", r.get("precision").asText());
