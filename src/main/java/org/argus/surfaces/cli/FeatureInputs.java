@@ -46,7 +46,7 @@ record FeatureInputs(Dataset<Row> rows, Dataset<Row> quarantine, boolean hasLabe
    * What to read.
    *
    * @param data {@code fashion-mnist}, an image folder, or a Parquet table (a {@code .parquet}
-   *     path or a folder of Parquet files holding no sub-folders of images)
+   *     path, a folder Spark wrote (with {@code _SUCCESS}) or a folder holding {@code *.parquet} files)
    * @param train Fashion-MNIST training images (≥ 0)
    * @param test Fashion-MNIST test images (≥ 0)
    * @param seed the Fashion-MNIST sample's seed
@@ -85,7 +85,9 @@ record FeatureInputs(Dataset<Row> rows, Dataset<Row> quarantine, boolean hasLabe
         throw new IllegalArgumentException("--data " + s.data() + " does not exist; give " + FASHION_MNIST
             + ", an image folder (sub-folder name = label) or a Parquet image table");
       }
-      table = s.data().endsWith(".parquet") || fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS"));
+      table = s.data().endsWith(".parquet") || fs.exists(new org.apache.hadoop.fs.Path(p, "_SUCCESS"))
+          || (fs.getFileStatus(p).isDirectory() && java.util.Arrays.stream(fs.listStatus(p))
+              .anyMatch(f -> f.isFile() && f.getPath().getName().endsWith(".parquet")));
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("--data " + s.data() + " cannot be listed: " + e.getMessage(), e);
     }
