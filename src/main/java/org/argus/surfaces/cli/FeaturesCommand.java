@@ -227,6 +227,16 @@ final class FeaturesCommand implements Callable<Integer> {
     return m;
   }
 
+  /**
+   * Checks the options and OUT, starts (or joins) the session, reads the images, extracts and
+   * writes the features and the quarantine, then the report.
+   *
+   * @return 0
+   * @throws IllegalArgumentException for bad options or input (the message names the value and
+   *     what is valid): exit code 1
+   * @throws ArgusException when the model or Fashion-MNIST cannot be provisioned
+   * @throws IOException when OUT cannot be listed or the report cannot be written
+   */
   @Override
   public Integer call() throws ArgusException, IOException {
     validate();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.spark.ml.linalg.Vector;
@@ -36,13 +37,13 @@ class SparkSubmitClusterTest {
 
   /**
    * One CLI job: its command line (without {@code --out}) and the Parquet folders under OUT that
-   * must be equal in both modes.
+   * must be equal in both modes, row by row in the order of their {@code key} column.
    *
    * @param args the command line, e.g. {@code features --layers …}
-   * @param outputs Parquet folders relative to OUT
+   * @param outputs Parquet folder (relative to OUT) → the column its rows are ordered by
    * @param tolerance largest relative difference of a float (to the max |value| of its array)
    */
-  record Job(List<String> args, List<String> outputs, double tolerance) {
+  record Job(List<String> args, Map<String, String> outputs, double tolerance) {
     @Override
     public String toString() {
       return String.join(" ", args);
@@ -51,7 +52,8 @@ class SparkSubmitClusterTest {
 
   static Stream<Job> jobs() {
     return Stream.of(new Job(List.of("features", "--train", "12", "--test", "4", "--input-size", "64",
-        "--layers", "block_3_expand_relu,block_6_expand_relu", "--pooling", "max:2"), List.of("features", "quarantine"), 1e-5));
+        "--layers", "block_3_expand_relu,block_6_expand_relu", "--pooling", "max:2"),
+        Map.of("features", "id", "quarantine", "id"), 1e-5));
   }
 
   @BeforeAll
@@ -80,9 +82,12 @@ class SparkSubmitClusterTest {
 
     assertEquals(0, run.exitCode(), "spark-submit of " + job + "\n" + run.log());
     assertTrue(Files.exists(clusterOut.resolve("report.json")), run.log());
-    for (String output : job.outputs()) {
-      List<Row> local = spark.read().parquet(localOut.resolve(output).toString()).orderBy("id").collectAsList();
-      List<Row> onCluster = spark.read().parquet(clusterOut.resolve(output).toString()).orderBy("id").collectAsList();
+    for (Map.Entry<String, String> o : job.outputs().entrySet()) {
+      String output = o.getKey();
+      List<Row> local = spark.read().parquet(localOut.resolve(output).toString()).orderBy(o.getValue())
+          .collectAsList();
+      List<Row> onCluster = spark.read().parquet(clusterOut.resolve(output).toString()).orderBy(o.getValue())
+          .collectAsList();
       assertEquals(local.size(), onCluster.size(), output);
       for (int i = 0; i < local.size(); i++) {
         assertRowsEqual(local.get(i), onCluster.get(i), job.tolerance(), output + " row " + i);
@@ -122,7 +127,8 @@ class SparkSubmitClusterTest {
     if (o instanceof Vector v) {
       return v.toArray();
     }
-    if (o instanceof scala.collection.Seq<?> s && !s.isEmpty() && (s.head() instanceof Float || s.head() instanceof Double)) {
+    if (o instanceof scala.collection.Seq<?> s && !s.isEmpty()
+        && (s.head() instanceof Float || s.head() instanceof Double)) {
       double[] d = new double[s.size()];
       for (int i = 0; i < d.length; i++) {
         d[i] = ((Number) s.apply(i)).doubleValue();
