@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code argus} command line: {@code demo}, {@code transfer}, {@code datasets list|fetch}, {@code models
+ * The {@code argus} command line: {@code demo}, {@code transfer}, {@code features}, {@code datasets list|fetch}, {@code models
  * list|inspect|import}, {@code select}, {@code report}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
  * needs. Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage.
  */
@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       TransferCommand.class,
+      FeaturesCommand.class,
       DatasetsCommand.class,
       ModelsCommand.class,
       SelectCommand.class,

@@ -481,7 +481,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** SIGTERM to the process and its descendants, then SIGKILL to whatever is left after 5 s. */
-  private static void kill(Process p) {
+  static void kill(Process p) {
     List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
     tree.add(p.toHandle());
     tree.forEach(ProcessHandle::destroy);
@@ -504,9 +504,28 @@ public final class StandaloneCluster implements AutoCloseable {
   private Process launch(
       String name, List<String> jvmOptions, String mainClass, List<String> args,
       Map<String, String> env) throws IOException {
+    return launch(name, classpath, jvmOptions, mainClass, args, env);
+  }
+
+  /**
+   * Starts a child JVM on {@code 127.0.0.1} with the module options, DJL offline and {@code
+   * argus.home}, its output in {@code dir()/<name>.log}; it is killed with the cluster.
+   *
+   * @param name the log's name
+   * @param cp its classpath
+   * @param jvmOptions more JVM options
+   * @param mainClass the class to run
+   * @param args its arguments
+   * @param env environment variables on top of the cluster's
+   * @return the process
+   * @throws IOException when it cannot be started
+   */
+  Process launch(
+      String name, String cp, List<String> jvmOptions, String mainClass, List<String> args,
+      Map<String, String> env) throws IOException {
     // the classpath goes through an @argfile: it can exceed a command line's limits
     Path argFile = dir.resolve(name + ".args");
-    Files.writeString(argFile, "-cp \"" + classpath + "\"\n", StandardCharsets.UTF_8);
+    Files.writeString(argFile, "-cp \"" + cp + "\"\n", StandardCharsets.UTF_8);
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
@@ -532,7 +551,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /** Module options, DJL offline and the test JVM's {@code argus.home}, for every child JVM. */
-  private static List<String> childJvmOptions() {
+  static List<String> childJvmOptions() {
     List<String> o = new ArrayList<>(MODULE_OPTIONS);
     // whatever extra module options the test JVM itself runs with
     List<String> in = ManagementFactory.getRuntimeMXBean().getInputArguments();
@@ -654,7 +673,7 @@ public final class StandaloneCluster implements AutoCloseable {
     return alive;
   }
 
-  private String executorTails(int lines) {
+  String executorTails(int lines) {
     StringBuilder sb = new StringBuilder();
     try (Stream<Path> files = Files.walk(dir)) {
       files.filter(f -> f.getFileName().toString().equals("stderr") && f.toString().contains("/work/"))
@@ -666,7 +685,7 @@ public final class StandaloneCluster implements AutoCloseable {
     return sb.toString();
   }
 
-  private static String tail(Path file, int lines) {
+  static String tail(Path file, int lines) {
     StringBuilder sb = new StringBuilder("---- ").append(file).append(" (last ").append(lines)
         .append(" lines) ----\n");
     try {
