@@ -8,10 +8,15 @@ import org.apache.spark.sql.SparkSession;
 public final class SparkSessions {
   private SparkSessions() {}
 
+  /** The master of an embedded run when none is given and none was submitted: all local cores. */
+  public static final String LOCAL_DEFAULT = "local[*]";
+
   /**
    * Returns a session for {@code master}, reusing an active one (e.g. under spark-submit).
    *
-   * @param master Spark master URL, e.g. {@code local[*]} or {@code spark://127.0.0.1:7077}
+   * @param master Spark master URL, e.g. {@code local[*]} or {@code spark://127.0.0.1:7077}; null
+   *     for the submitted application's ({@code spark.master}, set by spark-submit) or, when there
+   *     is none and no active session, {@link #LOCAL_DEFAULT}
    * @param appName the application name shown by Spark
    * @param verbose keep Spark's INFO logs; otherwise only warnings and errors
    * @return the session
@@ -29,6 +34,9 @@ public final class SparkSessions {
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.sql.adaptive.enabled", "false");
+    if (master == null && System.getProperty("spark.master") == null && SparkSession.getActiveSession().isEmpty()) {
+      master = LOCAL_DEFAULT; // not under spark-submit (which sets spark.master) and no session yet
+    }
     if (master != null) {
       b.master(master);
       if (master.startsWith("local")) {

@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--batch-size", description = "images per ONNX Runtime call (default: optimizer)")
   Integer batchSize;
 
-  @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default ${DEFAULT-VALUE})")
+  @Option(names = "--master", description = "Spark master (default: the spark-submit'ed application's, else local[*])")
   String master;
 
   @Option(names = "--max-iter", defaultValue = "100", description = "LogisticRegression iterations (default ${DEFAULT-VALUE})")

@@ -241,9 +241,7 @@ final class FeaturesCommand implements Callable<Integer> {
   public Integer call() throws ArgusException, IOException {
     validate();
     prepareOut(new Configuration());
-    String m = master != null ? master
-        : System.getProperty("spark.master") != null || SparkSession.getActiveSession().isDefined() ? null
-            : "local[*]";
+    String m = master; // null: the submitted application's master, else local[*] (SparkSessions.create)
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(m, "argus-features", verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);

@@ -98,7 +98,7 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR from its last completed unit queries")
   String resume;
 
-  @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default ${DEFAULT-VALUE})")
+  @Option(names = "--master", description = "Spark master (default: the spark-submit'ed application's, else local[*])")
   String master;
 
   @Option(names = "--verbose", description = "keep Spark's INFO logs and print stack traces")

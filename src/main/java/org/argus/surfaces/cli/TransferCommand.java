@@ -156,7 +156,7 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--cv-metric", defaultValue = "accuracy", description = "cross-validation metric: accuracy | f1 (label-weighted; default ${DEFAULT-VALUE})")
   String cvMetric;
 
-  @Option(names = "--master", defaultValue = "local[*]", description = "Spark master (default ${DEFAULT-VALUE})")
+  @Option(names = "--master", description = "Spark master (default: the spark-submit'ed application's, else local[*])")
   String master;
 
   @Option(names = "--out", defaultValue = "argus-out/transfer", description = "report folder (default ${DEFAULT-VALUE})")
