@@ -34,7 +34,7 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * Fine-tuning vs frozen features (issue 12, items 2's accuracy and speed checks), without Spark:
  * {@code bench/run train [--train 4000] [--test 1000] [--seed 42] [--size 96] [--from
  * block_13_expand_relu] [--epochs 5] [--head-epochs 30] [--head-lr 1e-3] [--recompute 512]
- * [--finetune yes|no] [--head-layers L1,L2] [--bn moving|batch]}.
+ * [--finetune yes|no] [--head-layers L1,L2] [--bn moving|batch] [--top LAYER] [--body-lr 1e-4]}.
  *
  * <ol>
  *   <li>Fashion-MNIST sample ({@link FashionMnist#sampleIds}, seed), gray → RGB, resized to the
@@ -43,7 +43,7 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  *       softmax head (the {@code head} family, Adam lr 1e-3, batch 32) per layer, test accuracy
  *       after each epoch; the best layer and epoch is the baseline (chosen on the test set: an
  *       upper bound for the baseline).
- *   <li>Fine-tuning above {@code --from} (to the last curated layer, {@code out_relu}) on its
+ *   <li>Fine-tuning above {@code --from} (to {@code --top}, default the last curated layer, {@code out_relu}) on its
  *       activations materialized once; test accuracy per epoch.
  *   <li>Speed: examples/s of a fine-tuning epoch on materialized activations vs on images with the
  *       frozen part recomputed (measured on {@code --recompute} images).
@@ -73,7 +73,7 @@ public final class TrainBench {
     Path modelJson = PretrainedModels.tfjsDir("mobilenet_v2").resolve("model.json");
     TfjsLayersModel model = TfjsLayersModel.load(modelJson);
     List<String> curated = Roster.get("mobilenet_v2").featureLayers();
-    String top = curated.get(curated.size() - 1);
+    String top = a.getOrDefault("top", curated.get(curated.size() - 1));
     Images train = images(FashionMnist.Split.TRAIN, nTrain, seed, size);
     Images test = images(FashionMnist.Split.TEST, nTest, seed, size);
 
@@ -124,12 +124,12 @@ public final class TrainBench {
         .setFrom(from).setTop(top).setClasses(10).setInputShape(actShape).build();
     String bn = a.getOrDefault("bn", "moving");
     Hyperparameters cfg = new Hyperparameters(
-        Map.of("lr", 1e-3, "body_lr", 1e-4, "batch", 32, "bn", bn));
+        Map.of("lr", 1e-3, "body_lr", Double.parseDouble(a.getOrDefault("body-lr", "1e-4")), "batch", 32, "bn", bn));
     md.append(String.format(Locale.ROOT, "%nFine-tuning above '%s' to '%s' (+ GAP + Linear(10)"
-        + " head), Adam lr 1e-3 head / 1e-4 body, batch 32, BatchNorm above it bn=%s, on"
+        + " head), Adam lr 1e-3 head / %s body, batch 32, BatchNorm above it bn=%s, on"
         + " materialized activations %s:%n%n"
         + "| epoch | train loss | train acc | test acc | seconds |%n|---:|---:|---:|---:|---:|%n",
-        from, top, bn, java.util.Arrays.toString(actShape)));
+        from, top, cfg.getDouble("body_lr", 1e-4), bn, java.util.Arrays.toString(actShape)));
     double ftBest = 0;
     double materializedRate = 0;
     try (Trainer t = f.create(cfg, seed)) {
