@@ -55,6 +55,8 @@ final class TrainCommand implements Callable<Integer> {
   static final List<String> SPEC_KEYS =
       List.of("data", "images", "family", "workers", "batch", "lr", "optimizer", "width", "sync-every", "seed");
 
+  private static final String CSV_HEADER = "epoch,steps,examples,loss,accuracy,examples_per_s,seconds\n";
+
   @Spec CommandSpec spec;
 
   @Option(names = "--data", defaultValue = "fashion-mnist", description = "fashion-mnist | parquet:PATH (features column + integer label) (default ${DEFAULT-VALUE})")
@@ -185,14 +187,7 @@ final class TrainCommand implements Callable<Integer> {
       runDir = "argus-out/train/run-" + java.time.LocalDateTime.now()
           .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
-    Map<String, Object> hp = new LinkedHashMap<>();
-    hp.put("optimizer", optimizer);
-    hp.put("lr", lr);
-    hp.put("batch", (long) batch);
-    if (width != null) {
-      hp.put("width", (long) width);
-    }
-    Hyperparameters config = new Hyperparameters(hp);
+    Hyperparameters config = config();
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-train", verbose);
     try {
@@ -236,16 +231,7 @@ final class TrainCommand implements Callable<Integer> {
           .optProgress(progress(out, 2000))
           .build()
           .run();
-      List<TrainReport.EpochRow> table = TrainReport.rows(r.epochs());
-      dir.writeText("metrics.csv", csv(r.epochs()));
-      out.print(TrainReport.epochTable(table));
-      Map<String, String> prov = new LinkedHashMap<>(stored);
-      prov.put("epochs", Integer.toString(epochs));
-      prov.put("threads", Integer.toString(threads));
-      prov.put("master", master);
-      TrainReport.writeTrain(new TrainReport.TrainDocument(runDir, factory.describe(), config.toString(), slots,
-          batch, syncEvery, r.resumedFrom(), r.steps(), r.retries(), r.lastCheckpoint(), table),
-          Provenance.of(TrainReport.TRAIN, seed, prov, List.of()));
+      report(out, dir, r, stored, factory, config, slots);
       out.println("checkpoint: " + runDir + "/" + r.lastCheckpoint());
       out.println("report: " + runDir + "/report.md, " + runDir + "/report.json");
       return 0;
@@ -254,6 +240,33 @@ final class TrainCommand implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /** @return the config the flags describe */
+  private Hyperparameters config() {
+    Map<String, Object> hp = new LinkedHashMap<>();
+    hp.put("optimizer", optimizer);
+    hp.put("lr", lr);
+    hp.put("batch", (long) batch);
+    if (width != null) {
+      hp.put("width", (long) width);
+    }
+    return new Hyperparameters(hp);
+  }
+
+  /** Prints the epoch table; writes metrics.csv, report.json and report.md. */
+  private void report(PrintStream out, RunDirectory dir, DataParallelResult r, Map<String, String> stored,
+      DjlTrainerFactory factory, Hyperparameters config, int slots) throws IOException, ArgusException {
+    List<TrainReport.EpochRow> table = TrainReport.rows(r.epochs());
+    dir.writeText("metrics.csv", CSV_HEADER + earlierRows(r.resumedFrom()) + csv(r.epochs()));
+    out.print(TrainReport.epochTable(table));
+    Map<String, String> prov = new LinkedHashMap<>(stored);
+    prov.put("epochs", Integer.toString(epochs));
+    prov.put("threads", Integer.toString(threads));
+    prov.put("master", master);
+    TrainReport.writeTrain(new TrainReport.TrainDocument(runDir, factory.describe(), config.toString(), slots,
+        batch, syncEvery, r.resumedFrom(), r.steps(), r.retries(), r.lastCheckpoint(), table),
+        Provenance.of(TrainReport.TRAIN, seed, prov, List.of()));
   }
 
   /**
@@ -300,8 +313,24 @@ final class TrainCommand implements Callable<Integer> {
     };
   }
 
+  /** @return on resume, the rows of epochs up to {@code resumedFrom} of a local metrics.csv */
+  private String earlierRows(int resumedFrom) throws IOException {
+    java.nio.file.Path p = java.nio.file.Path.of(runDir, "metrics.csv");
+    if (resumedFrom == 0 || !java.nio.file.Files.exists(p)) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (String line : java.nio.file.Files.readAllLines(p)) {
+      String first = line.split(",", 2)[0];
+      if (first.matches("\\d+") && Integer.parseInt(first) <= resumedFrom) {
+        sb.append(line).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
   private static String csv(List<EpochMetrics> epochs) {
-    StringBuilder sb = new StringBuilder("epoch,steps,examples,loss,accuracy,examples_per_s,seconds\n");
+    StringBuilder sb = new StringBuilder();
     for (EpochMetrics e : epochs) {
       sb.append(String.format(Locale.ROOT, "%d,%d,%d,%.6f,%.6f,%.1f,%.3f%n", e.epoch(), e.steps(), e.examples(),
           e.loss(), e.accuracy(), e.examplesPerSecond(), e.seconds()));

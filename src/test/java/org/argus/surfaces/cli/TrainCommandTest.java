@@ -68,6 +68,8 @@ class TrainCommandTest {
     assertTrue(out.contains("epoch 3: loss ") && !out.contains("epoch 2: loss "), out);
     assertEquals(2, report(copy).path("result").path("resumed_from").asInt());
     assertEquals(18, report(copy).path("result").path("steps").asInt());
+    List<String> csv = Files.readAllLines(copy.resolve("metrics.csv"));
+    assertEquals(List.of("1", "2", "3"), csv.subList(1, 4).stream().map(l -> l.split(",")[0]).toList());
 
     String err = CliRun.run(1, "train", "--resume", copy.toString(), "--batch", "64")[1];
     assertTrue(err.contains("--batch: run has '32', this command '64'"), err);
