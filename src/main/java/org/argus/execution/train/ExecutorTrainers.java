@@ -53,7 +53,7 @@ final class ExecutorTrainers {
     t.close();
     throw new IllegalArgumentException("trainers of " + factory.describe() + " ("
         + t.getClass().getSimpleName() + ") cannot train data-parallel; supported: the DJL families "
-        + "mlp, cnn, head");
+        + "mlp, cnn, head and finetune (bn=moving)");
   }
 
   static void giveBack(String run, DataParallelTrainer t) {
