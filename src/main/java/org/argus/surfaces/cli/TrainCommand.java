@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--family", description = "mlp | cnn | head (default: cnn for images, head for features)")
   String family;
 
-  @Option(names = "--finetune", paramLabel = "MODEL", description = "fine-tune a pretrained CNN (not yet data-parallel: refused with the reason)")
+  @Option(names = "--finetune", paramLabel = "MODEL", description = "fine-tune a pretrained CNN (not wired into the CLI yet: refused with the reason)")
   String finetune;
 
   @Option(names = "--from", paramLabel = "LAYER", description = "with --finetune: the layer to fine-tune above")
@@ -166,8 +166,10 @@ final class TrainCommand implements Callable<Integer> {
     PrintStream out = System.out;
     if (finetune != null || from != null) {
       throw new IllegalArgumentException("--finetune " + finetune + " --from " + from + ": fine-tuning is not"
-          + " data-parallel yet (its trainer cannot hand out gradients); use argus select with the finetune"
-          + " family, or --family mlp|cnn|head here");
+          + " wired into argus train yet (the finetune family trains data-parallel from Java, through"
+          + " DataParallelTraining with a FineTuneTrainerFactory; the CLI lacks its input pipeline of"
+          + " preprocessed images or materialized activations); use argus select with the finetune family,"
+          + " or --family mlp|cnn|head here");
     }
     if (resume != null) {
       Map<String, String> stored = new RunDirectory(resume).readSpec();

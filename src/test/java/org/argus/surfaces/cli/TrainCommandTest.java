@@ -135,7 +135,7 @@ class TrainCommandTest {
     assertTrue(CliRun.run(0, "train", "--help")[0].contains("argus train --family cnn --images 4000"));
     assertTrue(CliRun.run(0, "test", "--help")[0].contains("argus test runs/mlp/checkpoints/epoch-0002.ckpt"));
     String err = CliRun.run(1, "train", "--finetune", "mobilenet_v2", "--from", "block_13_expand_relu")[1];
-    assertTrue(err.contains("fine-tuning is not data-parallel yet"), err);
+    assertTrue(err.contains("fine-tuning is not wired into argus train yet"), err);
     err = CliRun.run(1, "train", "--workers", "4", "--batch", "3", "--images", "40", "--family", "mlp",
         "--run-dir", dir.resolve("small").toString())[1];
     assertTrue(err.contains("global batch 3 is smaller than the 4 partitions"), err);
