@@ -80,13 +80,24 @@ public final class Examples {
   /**
    * One feature value → {@code [F]} float32, the layout {@link #fromFeatures} trains on.
    *
-   * @param value an ML {@code Vector} or a list of numbers (Spark's array value)
-   * @return the floats
+   * @param value an ML {@code Vector}, a list or Scala sequence of numbers (Spark's array value), or
+   *     a {@code float[]} / {@code double[]} (a row straight from the inference kernel)
+   * @return the floats (a new array)
    * @throws IllegalArgumentException for another kind of value
    */
   public static float[] features(Object value) {
     if (value instanceof Vector v) {
       double[] d = v.toArray();
+      float[] x = new float[d.length];
+      for (int i = 0; i < d.length; i++) {
+        x[i] = (float) d[i];
+      }
+      return x;
+    }
+    if (value instanceof float[] f) {
+      return f.clone(); // a row straight from the inference kernel, not yet through an encoder
+    }
+    if (value instanceof double[] d) {
       float[] x = new float[d.length];
       for (int i = 0; i < d.length; i++) {
         x[i] = (float) d[i];

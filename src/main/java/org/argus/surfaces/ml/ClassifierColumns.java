@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
@@ -61,13 +62,37 @@ final class ClassifierColumns {
    * @return the schema with {@code probability vector} and {@code prediction double} appended
    * @throws IllegalArgumentException when either output column exists
    */
-  static StructType output(StructType schema, String prediction, String probability) {
-    for (String c : List.of(probability, prediction)) {
-      if (Arrays.asList(schema.fieldNames()).contains(c)) {
+  static StructType output(StructType schema, String prediction, String probability, String rawPrediction) {
+    for (String c : List.of(probability, prediction, rawPrediction)) {
+      if (!c.isEmpty() && Arrays.asList(schema.fieldNames()).contains(c)) {
         throw new IllegalArgumentException("output column '" + c + "' already exists; set another name");
       }
     }
-    return schema.add(probability, SQLDataTypes.VectorType(), false).add(prediction, DataTypes.DoubleType, false);
+    StructType out = schema.add(probability, SQLDataTypes.VectorType(), false)
+        .add(prediction, DataTypes.DoubleType, false);
+    return rawPrediction.isEmpty() ? out : out.add(rawPrediction, SQLDataTypes.VectorType(), false);
+  }
+
+  /** The doc of {@code rawPredictionCol}, shared by the estimator and its model. */
+  static final String RAW_PREDICTION_DOC = "output: ln(probability) per class (vector of K; softmax logits up to a"
+      + " per-row constant, Spark's rawPrediction role); empty for no such column";
+
+  /**
+   * Appends {@code rawPrediction} = ln(p) per class from the probability vector column.
+   *
+   * @param d rows with {@code probability}, a vector of K probabilities
+   * @param probability its name
+   * @param rawPrediction the new column's name; empty to add nothing
+   * @return {@code d} with the new vector column last (a probability of 0 gives −∞)
+   */
+  static Dataset<Row> withRawPrediction(Dataset<Row> d, String probability, String rawPrediction) {
+    if (rawPrediction.isEmpty()) {
+      return d;
+    }
+    Column logs = org.apache.spark.sql.functions.transform(
+        org.apache.spark.ml.functions.vector_to_array(col(probability), "float64"),
+        (Column x) -> org.apache.spark.sql.functions.ln(x));
+    return d.withColumn(rawPrediction, org.apache.spark.ml.functions.array_to_vector(logs));
   }
 
   static boolean isImage(DataType t) {

@@ -42,7 +42,10 @@ import org.argus.execution.inference.TensorSource;
 import org.argus.model.onnx.ElementType;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.OnnxExport;
+import org.argus.runtime.InferenceException;
+import org.argus.runtime.SessionCache;
 import org.argus.runtime.train.Trainer;
+import org.argus.runtime.train.TrainerFactory;
 import org.argus.runtime.train.TrainingException;
 
 /**
@@ -75,8 +78,11 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   private final Param<String> featuresCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
+  private final Param<String> rawPredictionCol;
   private final IntParam batchSize;
   private State state;
+  private transient byte[] sqlGraph;
+  private transient String sqlGraphSha;
 
   /**
    * What training produced.
@@ -91,11 +97,12 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
    * @param runDir the run directory of the fit (checkpoints and tables)
    */
   public record State(String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
-      byte[] weights, long skippedRows, List<double[]> epochMetrics, String runDir) implements Serializable {}
+      byte[] weights, long skippedRows, List<double[]> epochMetrics, String runDir, FineTuning fineTuning)
+      implements Serializable {}
 
   /** The saved description (everything but the weights). */
   record SavedState(int format, String family, long[] inputShape, int classes, Map<String, Object> hyperparameters,
-      long skippedRows, List<double[]> epochMetrics, String runDir, String weightsSha256) {}
+      long skippedRows, List<double[]> epochMetrics, String runDir, String weightsSha256, FineTuning fineTuning) {}
 
   /**
    * Creates an untrained model (for Spark's reader; {@link #transform} refuses until the state is
@@ -108,10 +115,12 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     featuresCol = new Param<>(this, "featuresCol", "input: vector, array<float|double> or image struct column");
     predictionCol = new Param<>(this, "predictionCol", "output: predicted class index (double)");
     probabilityCol = new Param<>(this, "probabilityCol", "output: class probabilities (vector of K)");
+    rawPredictionCol = new Param<>(this, "rawPredictionCol", ClassifierColumns.RAW_PREDICTION_DOC);
     batchSize = new IntParam(this, "batchSize", "rows per prediction batch (≥ 1)", ParamValidators.gtEq(1));
     setDefault(featuresCol, "features");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
+    setDefault(rawPredictionCol, "rawPrediction");
     setDefault(batchSize, 32);
   }
 
@@ -143,6 +152,17 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   /** @return the probability column param */
   public Param<String> probabilityCol() {
     return probabilityCol;
+  }
+
+  /** @return the raw-prediction column param (empty: no such column) */
+  public Param<String> rawPredictionCol() {
+    return rawPredictionCol;
+  }
+
+  /** @param v raw-prediction column, empty for none @return this */
+  public DeepImageClassificationModel setRawPredictionCol(String v) {
+    set(rawPredictionCol, v);
+    return this;
   }
 
   /** @return the prediction batch-size param */
@@ -207,7 +227,11 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
   @Override
   public StructType transformSchema(StructType schema) {
     ClassifierColumns.check(schema, $(featuresCol), null);
-    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol));
+    if (state != null && state.fineTuning() != null && !ClassifierColumns.isImage(schema.apply($(featuresCol)).dataType())) {
+      throw new IllegalArgumentException("model " + uid + " fine-tuned " + state.fineTuning().model() + " and predicts"
+          + " from Spark image structs; '" + $(featuresCol) + "' is " + schema.apply($(featuresCol)).dataType().simpleString());
+    }
+    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol), $(rawPredictionCol));
   }
 
   /**
@@ -224,10 +248,34 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
     String f = $(featuresCol);
     int index = d.schema().fieldIndex(f);
     boolean images = ClassifierColumns.isImage(d.schema().apply(f).dataType());
-    if (!images && OnnxExport.supports(trained().family())) {
-      return onnx(d, index, f);
+    Dataset<Row> p;
+    if (trained().fineTuning() != null) {
+      p = fineTuned(d, f);
+    } else if (!images && OnnxExport.supports(trained().family())) {
+      p = onnx(d, index, f);
+    } else {
+      p = d.mapPartitions(new DjlPredict(trained(), trainerFactory(), f, index, images, (int) $(batchSize)),
+          Encoders.row(ClassifierColumns.output(d.schema(), $(predictionCol), $(probabilityCol), "")));
     }
-    return d.mapPartitions(new DjlPredict(trained(), f, index, images, (int) $(batchSize)), Encoders.row(out));
+    return ClassifierColumns.withRawPrediction(p, $(probabilityCol), $(rawPredictionCol));
+  }
+
+  /** Layer L's activations by the featurizer (ONNX Runtime), then the fine-tuned layers in DJL. */
+  private Dataset<Row> fineTuned(Dataset<Row> d, String f) {
+    String acts = DeepImageClassifier.ACTIVATIONS;
+    Dataset<Row> a = trained().fineTuning().featurizer(f, acts).transform(d);
+    StructType s = ClassifierColumns.output(a.schema(), $(predictionCol), $(probabilityCol), "");
+    return a.mapPartitions(new DjlPredict(trained(), trainerFactory(), acts, a.schema().fieldIndex(acts), false,
+        (int) $(batchSize)), Encoders.row(s)).drop(acts);
+  }
+
+  /** @return the factory that rebuilds the trained network for prediction (DJL) */
+  TrainerFactory trainerFactory() {
+    State s = trained();
+    if (s.fineTuning() != null) {
+      return s.fineTuning().factory(s.classes(), 0);
+    }
+    return DjlTrainerFactory.builtIn(s.family(), s.inputShape(), s.classes());
   }
 
   /**
@@ -264,11 +312,14 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
 
   /**
    * Predicts a batch of feature vectors on the calling thread (the SQL function of a registered
-   * pipeline; builds the network for the call).
+   * pipeline): in ONNX Runtime through the per-JVM session cache for a {@code head} or {@code mlp}
+   * (the exported graph, as {@link #transform} runs it; 1 intra-op thread), else with the DJL
+   * network built for the call.
    *
    * @param features one {@code [F]} vector per row, F as trained
    * @return the predicted class index of each row
-   * @throws IllegalStateException when the model has no trained state or DJL fails
+   * @throws IllegalArgumentException when a vector's length differs from the trained input
+   * @throws IllegalStateException when the model has no trained state or ONNX Runtime / DJL fails
    */
   List<Double> predictLabels(List<org.apache.spark.ml.linalg.Vector> features) {
     State s = trained();
@@ -282,22 +333,40 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       }
       System.arraycopy(f, 0, x, i * dim, dim);
     }
-    try (Trainer t = DjlTrainerFactory.builtIn(s.family(), s.inputShape(), s.classes())
-        .create(new Hyperparameters(s.hyperparameters()), 0)) {
-      t.importState(s.weights());
-      float[] p = t.predict(new Batch(x, new int[features.size()]));
-      List<Double> out = new ArrayList<>(features.size());
-      for (int i = 0; i < features.size(); i++) {
-        int best = 0;
-        for (int c = 1; c < s.classes(); c++) {
-          if (p[i * s.classes() + c] > p[i * s.classes() + best]) {
-            best = c;
-          }
+    float[] p = probabilities(s, x, features.size());
+    List<Double> out = new ArrayList<>(features.size());
+    for (int i = 0; i < features.size(); i++) {
+      int best = 0;
+      for (int c = 1; c < s.classes(); c++) {
+        if (p[i * s.classes() + c] > p[i * s.classes() + best]) {
+          best = c;
         }
-        out.add((double) best);
       }
-      return out;
-    } catch (TrainingException e) {
+      out.add((double) best);
+    }
+    return out;
+  }
+
+  /** {@code [n, K]} probabilities of {@code n} flattened inputs. */
+  private float[] probabilities(State s, float[] x, int n) {
+    try {
+      if (s.fineTuning() == null && OnnxExport.supports(s.family())) {
+        if (sqlGraphSha == null) { // once per deserialized instance (per task of a SQL query)
+          sqlGraph = onnxGraph();
+          sqlGraphSha = Sha256.of(sqlGraph);
+        }
+        byte[] graph = sqlGraph;
+        long[] shape = new long[s.inputShape().length + 1];
+        shape[0] = n;
+        System.arraycopy(s.inputShape(), 0, shape, 1, s.inputShape().length);
+        return SessionCache.get(sqlGraphSha, () -> graph, 1)
+            .run(OnnxExport.INPUT, x, shape, List.of(OnnxExport.OUTPUT)).get(0).values();
+      }
+      try (Trainer t = trainerFactory().create(new Hyperparameters(s.hyperparameters()), 0)) {
+        t.importState(s.weights());
+        return t.predict(new Batch(x, new int[n]));
+      }
+    } catch (TrainingException | InferenceException e) {
       throw new IllegalStateException("model " + uid + ": " + e.getMessage(), e);
     }
   }
@@ -341,7 +410,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       State s = model.trained();
       DefaultParamsWriter.saveMetadata(model, path, sparkSession());
       SavedState saved = new SavedState(FORMAT_VERSION, s.family(), s.inputShape(), s.classes(), s.hyperparameters(),
-          s.skippedRows(), s.epochMetrics(), s.runDir(), Sha256.of(s.weights()));
+          s.skippedRows(), s.epochMetrics(), s.runDir(), Sha256.of(s.weights()), s.fineTuning());
       try {
         write(new Path(path, "argus/state.bin"), s.weights());
         write(new Path(path, "argus/classifier.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(saved));
@@ -386,7 +455,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
       params.session(sparkSession());
       DeepImageClassificationModel m = (DeepImageClassificationModel) params.load(path);
       m.state = new State(saved.family(), saved.inputShape(), saved.classes(), saved.hyperparameters(), weights,
-          saved.skippedRows(), saved.epochMetrics(), saved.runDir());
+          saved.skippedRows(), saved.epochMetrics(), saved.runDir(), saved.fineTuning());
       return m;
     }
 

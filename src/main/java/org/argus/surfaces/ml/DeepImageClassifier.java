@@ -21,6 +21,7 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.argus.ArgusException;
 import org.argus.execution.mop.Example;
 import org.argus.execution.mop.Examples;
@@ -42,6 +43,23 @@ import org.argus.select.space.SearchSpace;
  * width} &gt; 0), {@code mlp} ({@code depth} × {@code width} ReLU layers) or {@code cnn} (two conv
  * layers, for small images) — the families of {@code argus select} ({@link Families}), built in DJL
  * (PyTorch engine).
+ *
+ * <p><b>Fine-tuning</b> ({@code setModelName("mobilenet_v2").setFineTuneFrom("block_13_expand_relu")},
+ * params in {@link ClassifierTrainingParams}): instead of a family, a pretrained roster CNN is
+ * frozen up to that layer L and trained above it (to its top curated layer, plus a new global
+ * average pooling + Linear(K) head; BatchNorm above L keeps its moving statistics). The input
+ * column must hold Spark image structs. {@code fit} materializes L's activations once with {@link
+ * DeepImageFeaturizer} (ONNX Runtime, {@code [C, H, W]} float32 per image, kept on the executors
+ * in memory and on disk until the shards are built) and trains only the layers above L in DJL, so
+ * no epoch recomputes the frozen part; the fitted model runs the same featurizer then the trained
+ * layers. A layer that does not exist (the message lists the curated ones), a cut inside a
+ * residual block (the message names the join), a non-image column, or {@code family} set as well
+ * are refused before any job.
+ *
+ * <p><b>Output</b>: {@code probability} (vector of K), {@code prediction} (the most probable class
+ * index, double) and {@code rawPrediction} (ln of each probability: the softmax logits up to a
+ * per-row constant, so Spark's evaluators that read raw scores work; empty {@code
+ * rawPredictionCol} drops it).
  *
  * <p><b>Input</b> ({@code featuresCol}): an ML {@code Vector} or {@code array<float|double>}
  * column, {@code [F]} per row (e.g. {@link DeepImageFeaturizer}'s output, so a {@code Pipeline}
@@ -70,29 +88,15 @@ import org.argus.select.space.SearchSpace;
  * before training with their count; {@code skip} drops and counts them ({@link
  * DeepImageClassificationModel#skippedRows()}).
  */
-public final class DeepImageClassifier extends Estimator<DeepImageClassificationModel>
+public final class DeepImageClassifier extends ClassifierTrainingParams<DeepImageClassifier>
     implements DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
 
-  private final String uid;
   private final Param<String> featuresCol;
   private final Param<String> labelCol;
   private final Param<String> predictionCol;
   private final Param<String> probabilityCol;
-  private final Param<String> family;
-  private final Param<String> optimizer;
-  private final DoubleParam learningRate;
-  private final IntParam batchSize;
-  private final IntParam epochs;
-  private final DoubleParam weightDecay;
-  private final IntParam width;
-  private final IntParam depth;
-  private final LongParam seed;
-  private final DoubleParam validationFraction;
-  private final IntParam workers;
-  private final Param<String> runDir;
-  private final Param<String> handleInvalid;
-  private final IntParam threads;
+  private final Param<String> rawPredictionCol;
 
   /** Creates a classifier with a random uid. */
   public DeepImageClassifier() {
@@ -101,53 +105,17 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
 
   /** @param uid the stage's unique id */
   public DeepImageClassifier(String uid) {
-    this.uid = uid;
+    super(uid);
     featuresCol = new Param<>(this, "featuresCol", "input: vector, array<float|double> or image struct column");
     labelCol = new Param<>(this, "labelCol", "class index column, integers 0…K−1");
     predictionCol = new Param<>(this, "predictionCol", "output: predicted class index (double)");
     probabilityCol = new Param<>(this, "probabilityCol", "output: class probabilities (vector of K)");
-    family = new Param<>(this, "family", "what to train: " + String.join(" | ", Families.NAMES),
-        ParamValidators.inArray(Families.NAMES.toArray(new String[0])));
-    optimizer = new Param<>(this, "optimizer", "adam | sgd (momentum 0.9)",
-        ParamValidators.inArray(new String[] {"adam", "sgd"}));
-    learningRate = new DoubleParam(this, "learningRate", "step size (> 0)", ParamValidators.gt(0));
-    batchSize = new IntParam(this, "batchSize", "examples per mini-batch (≥ 1)", ParamValidators.gtEq(1));
-    epochs = new IntParam(this, "epochs", "passes over the training rows (≥ 1)", ParamValidators.gtEq(1));
-    weightDecay = new DoubleParam(this, "weightDecay", "L2 weight decay (≥ 0)", ParamValidators.gtEq(0));
-    width = new IntParam(this, "width", "hidden units (head: 0 = logistic regression; family default when unset)",
-        ParamValidators.gtEq(0));
-    depth = new IntParam(this, "depth", "hidden layers of mlp (family default 2 when unset)", ParamValidators.gtEq(1));
-    seed = new LongParam(this, "seed", "seed of initialization, shuffling and the held-out split");
-    validationFraction = new DoubleParam(this, "validationFraction", "held-out fraction for per-epoch metrics, in (0, 1)",
-        ParamValidators.inRange(0, 1, false, false));
-    workers = new IntParam(this, "workers", "shards = worker slots (0: Spark's default parallelism)",
-        ParamValidators.gtEq(0));
-    runDir = new Param<>(this, "runDir", "directory of checkpoints and run tables (empty: a new temporary directory)");
-    handleInvalid = new Param<>(this, "handleInvalid", "rows with null features or label: error | skip",
-        ParamValidators.inArray(new String[] {"error", "skip"}));
-    threads = new IntParam(this, "threads", "PyTorch intra-op threads per unit query (0: spark.task.cpus)",
-        ParamValidators.gtEq(0));
-    setDefault(threads, 0);
+    rawPredictionCol = new Param<>(this, "rawPredictionCol", ClassifierColumns.RAW_PREDICTION_DOC);
     setDefault(featuresCol, "features");
     setDefault(labelCol, "label");
     setDefault(predictionCol, "prediction");
     setDefault(probabilityCol, "probability");
-    setDefault(family, "head");
-    setDefault(optimizer, "adam");
-    setDefault(learningRate, 1e-3);
-    setDefault(batchSize, 32);
-    setDefault(epochs, 5);
-    setDefault(weightDecay, 0.0);
-    setDefault(seed, 42L);
-    setDefault(validationFraction, 0.1);
-    setDefault(workers, 0);
-    setDefault(runDir, "");
-    setDefault(handleInvalid, "error");
-  }
-
-  @Override
-  public String uid() {
-    return uid;
+    setDefault(rawPredictionCol, "rawPrediction");
   }
 
   // ---- params (Spark ML finds them through these public accessors) ----
@@ -172,80 +140,9 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     return probabilityCol;
   }
 
-  /** @return the family param */
-  public Param<String> family() {
-    return family;
-  }
-
-  /** @return the optimizer param */
-  public Param<String> optimizer() {
-    return optimizer;
-  }
-
-  /** @return the learning-rate param (for {@code ParamGridBuilder}) */
-  public DoubleParam learningRate() {
-    return learningRate;
-  }
-
-  /** @return the mini-batch size param (for {@code ParamGridBuilder}) */
-  public IntParam batchSize() {
-    return batchSize;
-  }
-
-  /** @return the epochs param */
-  public IntParam epochs() {
-    return epochs;
-  }
-
-  /** @return the weight-decay param */
-  public DoubleParam weightDecay() {
-    return weightDecay;
-  }
-
-  /** @return the hidden-width param */
-  public IntParam width() {
-    return width;
-  }
-
-  /** @return the mlp depth param */
-  public IntParam depth() {
-    return depth;
-  }
-
-  /** @return the seed param */
-  public LongParam seed() {
-    return seed;
-  }
-
-  /** @return the held-out fraction param */
-  public DoubleParam validationFraction() {
-    return validationFraction;
-  }
-
-  /** @return the worker-slots param */
-  public IntParam workers() {
-    return workers;
-  }
-
-  /** @return the run-directory param */
-  public Param<String> runDir() {
-    return runDir;
-  }
-
-  /** @return the PyTorch threads param */
-  public IntParam threads() {
-    return threads;
-  }
-
-  /** @param v PyTorch intra-op threads per unit query, 0 for {@code spark.task.cpus} @return this */
-  public DeepImageClassifier setThreads(int v) {
-    set(threads, v);
-    return this;
-  }
-
-  /** @return the handleInvalid param */
-  public Param<String> handleInvalid() {
-    return handleInvalid;
+  /** @return the raw-prediction column param (empty: no such column) */
+  public Param<String> rawPredictionCol() {
+    return rawPredictionCol;
   }
 
   // ---- setters ----
@@ -274,108 +171,16 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     return this;
   }
 
-  /** @param v {@code head}, {@code mlp} or {@code cnn} @return this */
-  public DeepImageClassifier setFamily(String v) {
-    set(family, v);
+  /** @param v raw-prediction column, empty for none @return this */
+  public DeepImageClassifier setRawPredictionCol(String v) {
+    set(rawPredictionCol, v);
     return this;
-  }
-
-  /** @param v {@code adam} or {@code sgd} @return this */
-  public DeepImageClassifier setOptimizer(String v) {
-    set(optimizer, v);
-    return this;
-  }
-
-  /** @param v step size &gt; 0 @return this */
-  public DeepImageClassifier setLearningRate(double v) {
-    set(learningRate, v);
-    return this;
-  }
-
-  /** @param v examples per mini-batch ≥ 1 @return this */
-  public DeepImageClassifier setBatchSize(int v) {
-    set(batchSize, v);
-    return this;
-  }
-
-  /** @param v epochs ≥ 1 @return this */
-  public DeepImageClassifier setEpochs(int v) {
-    set(epochs, v);
-    return this;
-  }
-
-  /** @param v L2 weight decay ≥ 0 @return this */
-  public DeepImageClassifier setWeightDecay(double v) {
-    set(weightDecay, v);
-    return this;
-  }
-
-  /** @param v hidden units ≥ 0 @return this */
-  public DeepImageClassifier setWidth(int v) {
-    set(width, v);
-    return this;
-  }
-
-  /** @param v mlp hidden layers ≥ 1 @return this */
-  public DeepImageClassifier setDepth(int v) {
-    set(depth, v);
-    return this;
-  }
-
-  /** @param v seed @return this */
-  public DeepImageClassifier setSeed(long v) {
-    set(seed, v);
-    return this;
-  }
-
-  /** @param v held-out fraction in (0, 1) @return this */
-  public DeepImageClassifier setValidationFraction(double v) {
-    set(validationFraction, v);
-    return this;
-  }
-
-  /** @param v shards = worker slots, 0 for Spark's default parallelism @return this */
-  public DeepImageClassifier setWorkers(int v) {
-    set(workers, v);
-    return this;
-  }
-
-  /** @param v run directory (local path or Hadoop URI); empty for a new temporary one @return this */
-  public DeepImageClassifier setRunDir(String v) {
-    set(runDir, v);
-    return this;
-  }
-
-  /** @param v {@code error} or {@code skip} @return this */
-  public DeepImageClassifier setHandleInvalid(String v) {
-    set(handleInvalid, v);
-    return this;
-  }
-
-  /**
-   * The hyperparameters of the one config {@code fit} trains, as {@code argus select} names them.
-   *
-   * @return name → value ({@code optimizer, lr, batch, wd}, and {@code width}/{@code depth} when set)
-   */
-  Map<String, Object> hyperparameters() {
-    Map<String, Object> hp = new LinkedHashMap<>();
-    hp.put("optimizer", $(optimizer));
-    hp.put("lr", (double) $(learningRate));
-    hp.put("batch", (int) $(batchSize));
-    hp.put("wd", (double) $(weightDecay));
-    if (isSet(width)) {
-      hp.put("width", (int) $(width));
-    }
-    if (isSet(depth)) {
-      hp.put("depth", (int) $(depth));
-    }
-    return hp;
   }
 
   @Override
   public StructType transformSchema(StructType schema) {
     ClassifierColumns.check(schema, $(featuresCol), $(labelCol));
-    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol));
+    return ClassifierColumns.output(schema, $(predictionCol), $(probabilityCol), $(rawPredictionCol));
   }
 
   /**
@@ -392,28 +197,37 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
   @Override
   public DeepImageClassificationModel fit(Dataset<?> dataset) {
     TrainingData t = trainingData(dataset);
-    String dir = $(runDir).isEmpty() ? TrainingData.temporaryRunDir() : $(runDir);
+    try {
+      return fit(t);
+    } finally {
+      t.release();
+    }
+  }
+
+  private DeepImageClassificationModel fit(TrainingData t) {
+    String dir = $(runDir()).isEmpty() ? TrainingData.temporaryRunDir() : $(runDir());
     Map<String, Object> hp = hyperparameters();
-    int epochCount = (Integer) $(epochs);
+    int epochCount = (Integer) $(epochs());
     SelectionResult r;
     try {
       r = ModelSelection.builder()
           .setData(t.examples())
-          .setTrainerFactory(t.factory($(family)))
+          .setTrainerFactory(t.factory($(family())))
           .setProcedure(FixedEpochs.grid(SearchSpace.parse(space(hp)), epochCount, Goal.maximize("accuracy")))
           .setRunDir(dir)
-          .optSpec(Map.of("estimator", uid, "features", $(featuresCol), "label", $(labelCol), "family", $(family)))
+          .optSpec(Map.of("estimator", uid(), "features", $(featuresCol), "label", $(labelCol), "family",
+              t.familyName($(family()))))
           .optExecution(Execution.MOP)
           .optWorkers(workerSlots())
-          .optSeed((Long) $(seed))
-          .optValidationFraction((Double) $(validationFraction))
+          .optSeed((Long) $(seed()))
+          .optValidationFraction((Double) $(validationFraction()))
           .build()
           .run();
     } catch (ArgusException e) {
-      throw new IllegalStateException("fit of " + uid + " in run directory " + dir + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException("fit of " + uid() + " in run directory " + dir + " failed: " + e.getMessage(), e);
     }
     if (r.best() == null) {
-      throw new IllegalStateException("fit of " + uid + ": training failed or diverged (" + r.leaderboard().get(0).status()
+      throw new IllegalStateException("fit of " + uid() + ": training failed or diverged (" + r.leaderboard().get(0).status()
           + "); run directory " + r.runDir());
     }
     return model(t, hp, TrainingData.bestState(r), ClassifierColumns.epochMetrics(r, r.best().trial()), r.runDir());
@@ -430,32 +244,62 @@ public final class DeepImageClassifier extends Estimator<DeepImageClassification
     Dataset<Row> d = dataset.toDF();
     String f = $(featuresCol);
     String l = $(labelCol);
+    FineTuning ft = fineTuning() ? fineTuning(d.schema()) : null;
     Dataset<Row> clean = d.filter(col(f).isNotNull().and(col(l).isNotNull()));
     long invalid = d.count() - clean.count();
-    if (invalid > 0 && $(handleInvalid).equals("error")) {
+    if (invalid > 0 && $(handleInvalid()).equals("error")) {
       throw new IllegalArgumentException(invalid + " row(s) have a null " + f + " or " + l
           + "; set handleInvalid=skip to drop and count them");
     }
     int classes = ClassifierColumns.classes(clean, l);
+    int th = (Integer) $(threads()) > 0 ? (Integer) $(threads())
+        : d.sparkSession().sparkContext().getConf().getInt("spark.task.cpus", 1);
+    if (ft != null) {
+      // L's activations, computed once by the inference kernel and kept while the shards are built
+      Dataset<Row> acts = ft.featurizer(f, ACTIVATIONS).transform(clean);
+      JavaRDD<Example> examples = Examples.fromFeatures(acts, ACTIVATIONS, l).persist(StorageLevel.MEMORY_AND_DISK());
+      return new TrainingData(clean, invalid, classes, ft.activationShape(), examples, th, ft);
+    }
     boolean images = ClassifierColumns.isImage(clean.schema().apply(f).dataType());
     long[] shape = ClassifierColumns.inputShape(clean, f, images);
     JavaRDD<Example> examples = images ? Examples.fromImages(clean, f, l) : Examples.fromFeatures(clean, f, l);
-    int th = (Integer) $(threads) > 0 ? (Integer) $(threads)
-        : d.sparkSession().sparkContext().getConf().getInt("spark.task.cpus", 1);
-    return new TrainingData(clean, invalid, classes, shape, examples, th);
+    return new TrainingData(clean, invalid, classes, shape, examples, th, null);
+  }
+
+  /** The temporary column of layer L's activations while fine-tuning. */
+  static final String ACTIVATIONS = "__argus_finetune_activations";
+
+  /**
+   * @return the checked fine-tuning request (driver only, before any job)
+   * @throws IllegalArgumentException when {@code family} is also set, the input is not an image
+   *     column, or the model / layer / size is not valid ({@link FineTuning#resolve})
+   */
+  FineTuning fineTuning(StructType schema) {
+    if (isSet(family())) {
+      throw new IllegalArgumentException("family=" + $(family()) + " and fineTuneFrom=" + $(fineTuneFrom())
+          + " exclude each other: a fine-tuned CNN's head is fixed (global average pooling + Linear(K));"
+          + " clear one of them");
+    }
+    String f = $(featuresCol);
+    if (!ClassifierColumns.isImage(schema.apply(f).dataType())) {
+      throw new IllegalArgumentException("fineTuneFrom needs Spark image structs in '" + f + "'; found "
+          + schema.apply(f).dataType().simpleString());
+    }
+    return FineTuning.resolve($(modelName()), $(fineTuneFrom()), (Integer) $(imageSize()));
   }
 
   /** @return the worker slots for {@link ModelSelection.Builder#optWorkers} (−1: default parallelism) */
   int workerSlots() {
-    int slots = (Integer) $(workers);
+    int slots = (Integer) $(workers());
     return slots == 0 ? -1 : slots;
   }
 
   /** @return the fitted model of one trained config, with this estimator's params */
   DeepImageClassificationModel model(TrainingData t, Map<String, Object> hp, byte[] state, List<double[]> epochs,
       String dir) {
-    DeepImageClassificationModel m = new DeepImageClassificationModel(uid,
-        new DeepImageClassificationModel.State($(family), t.shape(), t.classes(), hp, state, t.invalid(), epochs, dir));
+    DeepImageClassificationModel m = new DeepImageClassificationModel(uid(),
+        new DeepImageClassificationModel.State(t.familyName($(family())), t.shape(), t.classes(), hp, state,
+            t.invalid(), epochs, dir, t.fineTuning()));
     copyValues(m, extractParamMap());
     m.setParent(this);
     return m;

@@ -10,27 +10,30 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.argus.execution.mop.Examples;
 import org.argus.runtime.train.Batch;
-import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.TrainerFactory;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Trainer;
 import org.argus.runtime.train.TrainingException;
 
 /**
- * The DJL path of {@link DeepImageClassificationModel} (a {@code cnn}, or any family over an image
- * column): predicts one partition in batches of {@code batch} rows ({@code [n, F]} or {@code [n, C,
+ * The DJL path of {@link DeepImageClassificationModel} (a {@code cnn}, any family over an image
+ * column, or a fine-tuned CNN over its layer L's activations): predicts one partition in batches of {@code batch} rows ({@code [n, F]} or {@code [n, C,
  * H, W]} float32, laid out as in training) with a network built once for the partition from the
  * trained state; appends the probability vector and the prediction to each row.
  */
 final class DjlPredict implements MapPartitionsFunction<Row, Row> {
   private static final long serialVersionUID = 1L;
   private final DeepImageClassificationModel.State state;
+  private final TrainerFactory factory;
   private final String column;
   private final int index;
   private final boolean images;
   private final int batch;
 
-  DjlPredict(DeepImageClassificationModel.State state, String column, int index, boolean images, int batch) {
+  DjlPredict(DeepImageClassificationModel.State state, TrainerFactory factory, String column, int index,
+      boolean images, int batch) {
     this.state = state;
+    this.factory = factory;
     this.column = column;
     this.index = index;
     this.images = images;
@@ -42,8 +45,7 @@ final class DjlPredict implements MapPartitionsFunction<Row, Row> {
     if (!rows.hasNext()) {
       return rows;
     }
-    Trainer t = DjlTrainerFactory.builtIn(state.family(), state.inputShape(), state.classes())
-        .create(new Hyperparameters(state.hyperparameters()), 0);
+    Trainer t = factory.create(new Hyperparameters(state.hyperparameters()), 0);
     t.importState(state.weights());
     return new Iterator<>() {
       private final List<Row> out = new ArrayList<>();

@@ -387,7 +387,12 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
           (Long) $(seed), goal);
     }
     String dir = $(runDir).isEmpty() ? TrainingData.temporaryRunDir() : $(runDir);
-    SelectionResult r = run(t, c, proc, dir, hasMaps ? configs.toString() : $(space) + " by " + $(procedure));
+    SelectionResult r;
+    try {
+      r = run(t, c, proc, dir, hasMaps ? configs.toString() : $(space) + " by " + $(procedure));
+    } finally {
+      t.release();
+    }
     if (r.best() == null) {
       throw new IllegalStateException("model selection " + uid + ": every config failed or diverged; run directory "
           + r.runDir() + "; leaderboard " + r.leaderboard());
@@ -430,7 +435,7 @@ public final class ModelSelector extends Estimator<ModelSelectionModel> implemen
           .setTrainerFactory(t.factory((String) c.getOrDefault(c.family())))
           .setProcedure(proc)
           .setRunDir(dir)
-          .optSpec(Map.of("selector", uid, "family", (String) c.getOrDefault(c.family()), "configs", configs,
+          .optSpec(Map.of("selector", uid, "family", t.familyName((String) c.getOrDefault(c.family())), "configs", configs,
               "features", (String) c.getOrDefault(c.featuresCol()), "label", (String) c.getOrDefault(c.labelCol())))
           .optExecution(Execution.parse($(execution)))
           .optWorkers(c.workerSlots())

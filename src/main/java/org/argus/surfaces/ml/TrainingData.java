@@ -8,6 +8,7 @@ import org.apache.spark.sql.Row;
 import org.argus.execution.mop.Example;
 import org.argus.execution.mop.SelectionResult;
 import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.TrainerFactory;
 import org.argus.store.CheckpointException;
 import org.argus.store.CheckpointStore;
 
@@ -20,12 +21,35 @@ import org.argus.store.CheckpointStore;
  * @param shape per-example input shape
  * @param examples the rows as {@code [F]} or {@code [C, H, W]} float32 examples
  * @param threads PyTorch intra-op threads per unit query
+ * @param fineTuning what is fine-tuned, or null for a built-in family (then {@code examples} are the
+ *     rows' own features or pixels; otherwise layer L's activations, persisted until {@link #release})
  */
 record TrainingData(Dataset<Row> clean, long invalid, int classes, long[] shape, JavaRDD<Example> examples,
-    int threads) {
-  /** @return the trainer factory of {@code family} for this data, with the classifier's threads */
-  DjlTrainerFactory factory(String family) {
+    int threads, FineTuning fineTuning) {
+  /**
+   * @return the trainer factory for this data: the fine-tuning one when {@code fineTuning} is set,
+   *     else the built-in {@code family}'s, with the classifier's threads
+   */
+  TrainerFactory factory(String family) {
+    if (fineTuning != null) {
+      return fineTuning.factory(classes, threads);
+    }
     return DjlTrainerFactory.builtIn(family, shape, classes).withThreads(threads);
+  }
+
+  /** @return the family recorded in the fitted model: {@code finetune} or {@code family} */
+  String familyName(String family) {
+    return fineTuning != null ? FINETUNE : family;
+  }
+
+  /** The family name of a fine-tuned CNN in a fitted model's state. */
+  static final String FINETUNE = "finetune";
+
+  /** Drops the materialized activations (fine-tuning) once the shards are built or the fit ended. */
+  void release() {
+    if (fineTuning != null) {
+      examples.unpersist(false);
+    }
   }
 
   /** @return the best config's state in a finished run ({@code best/model.ckpt}) */

@@ -15,7 +15,8 @@ import org.argus.surfaces.report.html.TransferPage;
 /**
  * The live {@code report.html} of a feature-transfer run ({@code transfer}, {@code demo}): a
  * {@link ProgressSink} that passes every event on to another sink and rewrites the page (the stages
- * so far with their counts) after each stage begins or ends and every {@value LivePage#PERIOD_S} s.
+ * so far with their counts, and the layers completed so far, read from the run's layer checkpoints
+ * in {@code dir}) after each stage begins or ends and every {@value LivePage#PERIOD_S} s.
  * Once the run's {@code report.json} exists the finished page ({@link TransferReport#write}) stays;
  * a run that ends without it leaves a page with status {@code stopped}.
  */
@@ -111,7 +112,7 @@ public final class LiveTransferPage extends LivePage implements ProgressSink {
       }
       settings = spec;
     }
-    var model = TransferPage.running(kind, status, settings, now);
+    var model = TransferPage.running(kind, status, settings, now, TransferPage.completedLayers(dir));
     model.put("live", status.equals("running"));
     model.put("refresh_seconds", RELOAD_S);
     TransferReport.atomic(Map.of(dir.resolve(ReportPages.FILE), HtmlPage.render(model)));

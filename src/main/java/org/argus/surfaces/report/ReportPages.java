@@ -62,8 +62,9 @@ public final class ReportPages {
 
   /**
    * Writes {@code report.html} again from what a run left: a finished run's {@code report.json}
-   * (transfer, demo, select), or for a selection run that has not finished (killed, or still going
-   * in another process) its spec and tables.
+   * (transfer, demo, select), or for a run that has not finished (killed, or still going in another
+   * process) what it recorded so far: a selection run's spec and tables, a transfer run's settings
+   * and completed layers (its layer checkpoints).
    *
    * @param runDir a transfer/demo report folder or a selection run directory (path or Hadoop URI)
    * @return the page written
@@ -94,8 +95,7 @@ public final class ReportPages {
           System.err.println("argus: " + runDir + " has no report.json: the page shows the run's tables so far");
         }
       } else if (fs.exists(new Path(root, "checkpoints"))) {
-        throw new IllegalArgumentException(runDir + " holds a transfer run that has not finished: checkpoints/ "
-            + "but no report.json; finish it with `argus transfer --resume --out " + runDir + "` (same flags)");
+        html = unfinishedTransferHtml(runDir);
       } else {
         throw new IllegalArgumentException(runDir + " is not an Argus run: it has no report.json (written when a "
             + "transfer, demo or select run finishes) and no spec.properties (written when a select run starts)");
@@ -107,6 +107,25 @@ public final class ReportPages {
     } catch (IOException e) {
       throw new ArgusException("cannot regenerate the report page of " + runDir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The stopped page of a transfer run that has layer checkpoints but no {@code report.json}
+   * (killed, or still going in another process): its recorded settings and completed layers, with
+   * how to finish it.
+   */
+  private static String unfinishedTransferHtml(String runDir) throws IOException {
+    java.nio.file.Path local = java.nio.file.Path.of(new Path(runDir).toUri().getPath());
+    Map<String, String> spec = new RunDirectory(new Path(runDir, "checkpoints").toString()).readSpec();
+    java.util.List<com.fasterxml.jackson.databind.node.ObjectNode> layers = TransferPage.completedLayers(local);
+    String resume = "argus transfer --resume " + runDir;
+    System.err.println("argus: " + runDir + " holds a transfer run that has not finished (" + layers.size()
+        + " layer(s) completed, no report.json): the page shows them; finish it with `" + resume + "` (same flags)");
+    var model = TransferPage.running("transfer", "stopped", spec == null ? Map.of() : spec, java.util.List.of(),
+        layers);
+    model.putArray("notes").add("This run has not finished: " + layers.size() + " layer(s) completed so far. "
+        + "Finish it with: " + resume + " (same flags).");
+    return HtmlPage.render(model);
   }
 
   /**

@@ -111,7 +111,7 @@ class DeepImageClassifierTest {
         .setEpochs(2).setLearningRate(1e-2).setRunDir(dir.resolve("run").toString()).fit(arrays);
     Dataset<Row> rows = arrays.limit(64);
     List<Row> onnx = m.transform(rows).collectAsList();
-    java.util.Iterator<Row> djl = new DjlPredict(m.state(), "features",
+    java.util.Iterator<Row> djl = new DjlPredict(m.state(), m.trainerFactory(), "features",
         rows.schema().fieldIndex("features"), false, 16).call(rows.collectAsList().iterator());
     int n = 0;
     for (Row o : onnx) {

@@ -79,6 +79,9 @@ class ReportPageBrowserTest {
     assertEquals(0, browser.requests(), "network requests from " + page);
   }
 
+  /** A learning curve of a page with more than 40 configs (one polyline of the 'lines' series). */
+  private static final String CURVE_POLYLINE = "path[fill='none'][stroke-opacity='0.85']";
+
   private static int count(String chart, String css) {
     return browser.count("#" + chart + " svg " + css);
   }
@@ -159,6 +162,18 @@ class ReportPageBrowserTest {
     assertEquals(sorted, column(1));
   }
 
+  @Test
+  void leaderboardStartsWithTheBestConfig() {
+    openCleanly(select.resolve("report.html"));
+    List<String> ranks = browser.driver.findElements(By.cssSelector("#leaderboard tbody tr td:nth-child(1)")).stream()
+        .map(org.openqa.selenium.WebElement::getText).toList();
+    assertEquals("1", ranks.get(0), "ranks in page order: " + ranks);
+    List<Integer> ranked = ranks.stream().filter(r -> r.matches("\\d+")).map(Integer::parseInt).toList();
+    List<Integer> sorted = new ArrayList<>(ranked);
+    Collections.sort(sorted);
+    assertEquals(sorted, ranked, "ranked configs first, best to worst: " + ranks);
+  }
+
   private static List<Integer> column(int c) {
     return browser.driver.findElements(By.cssSelector("#leaderboard tbody tr td:nth-child(" + (c + 1) + ")")).stream()
         .map(e -> Integer.parseInt(e.getText())).toList();
@@ -235,10 +250,15 @@ class ReportPageBrowserTest {
     long t0 = System.nanoTime();
     openCleanly(dir.resolve("report.html"));
     double s = (System.nanoTime() - t0) / 1e9;
-    assertEquals(200, count("chart-curve-metric", "path[stroke-linejoin='bevel'][fill='none']"));
-    assertEquals(200 * 20 * 4, count("chart-gantt", "path[stroke='#ffffff']"));
+    assertEquals(200, count("chart-curve-metric", CURVE_POLYLINE), "one polyline per config");
+    assertEquals(200, count("chart-gantt", "path[stroke='#ffffff']"), "one compound path per config");
+    Object rects = browser.js("return Array.prototype.reduce.call(document.querySelectorAll("
+        + "\"#chart-gantt path[stroke='#ffffff']\"), function (n, p) {"
+        + " return n + (p.getAttribute('d').match(/M/g) || []).length; }, 0)");
+    assertEquals(200L * 20 * 4, ((Number) rects).longValue(), "one rectangle per unit query");
     System.out.printf(Locale.ROOT, "report.html for 200 configs x 20 epochs x 4 shards (16000 unit queries): %.2f MB, "
-        + "opened and drawn in Chromium in %.2f s%n", size / 1e6, s);
+        + "opened and drawn in Chromium in %.2f s; drawing per chart (ms): %s%n", size / 1e6, s,
+        browser.js("return document.body.dataset.renderMs"));
     assertFalse(browser.driver.getTitle().isEmpty());
   }
 }

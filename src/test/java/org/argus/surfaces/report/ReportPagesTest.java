@@ -28,11 +28,25 @@ class ReportPagesTest {
   }
 
   @Test
-  void anUnfinishedTransferRunIsRefusedWithHowToFinishIt(@TempDir Path dir) throws Exception {
-    Files.createDirectories(dir.resolve("checkpoints"));
-    var e = assertThrows(IllegalArgumentException.class, () -> ReportPages.regenerate(dir.toString()));
-    assertTrue(e.getMessage().contains("has not finished: checkpoints/ but no report.json")
-        && e.getMessage().contains("argus transfer --resume --out " + dir), e.getMessage());
+  void anUnfinishedTransferRunGetsAStoppedPageWithItsCompletedLayersAndHowToFinishIt(@TempDir Path dir)
+      throws Exception {
+    layer(dir, "layer-000-block_6_expand_relu", "block_6_expand_relu", 0.855);
+    layer(dir, "layer-001-block_13_expand_relu", "block_13_expand_relu", 0.865);
+    Files.createDirectories(dir.resolve("checkpoints/layer-002-out_relu")); // started, not finished
+    ReportPages.regenerate(dir.toString());
+    String html = Files.readString(dir.resolve("report.html"));
+    assertTrue(html.contains("\"status\":\"stopped\""), "no report.json: the run stopped");
+    assertTrue(html.contains("\"best\":\"block_13_expand_relu\""), "the best completed layer is highlighted");
+    assertTrue(html.contains("\"layer\":\"block_6_expand_relu\",\"feature_dim\":768,\"accuracy\":0.855"), html);
+    assertFalse(html.contains("\"layer\":\"out_relu\""), "a layer without result.json has not finished");
+    assertTrue(html.contains("2 layer(s) completed so far. Finish it with: argus transfer --resume " + dir), html);
+  }
+
+  private static void layer(Path run, String folder, String layer, double accuracy) throws Exception {
+    Path d = Files.createDirectories(run.resolve("checkpoints").resolve(folder));
+    Files.writeString(d.resolve("result.json"), "{\"layer\":\"" + layer + "\",\"featureDim\":768,\"accuracy\":"
+        + accuracy + ",\"macroF1\":0.84,\"auc\":null,\"inferenceSeconds\":2.6,\"materializationSeconds\":0.0,"
+        + "\"trainingSeconds\":29.1}");
   }
 
   @Test

@@ -3,8 +3,14 @@ package org.argus.surfaces.report.html;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import org.argus.plan.cost.ByteSize;
 import org.argus.surfaces.report.ReportJson;
@@ -67,6 +73,18 @@ public final class TransferPage {
    * @return the page model of a run without results yet
    */
   public static ObjectNode running(String kind, String status, Map<String, String> spec, List<Stage> stages) {
+    return running(kind, status, spec, stages, List.of());
+  }
+
+  /**
+   * As {@link #running(String, String, Map, List)}, with the layers completed so far (their
+   * accuracy bars, seconds and table are drawn as in a finished run; the best so far highlighted).
+   *
+   * @param layers completed layers, as {@link #completedLayers} reads them
+   * @return the page model
+   */
+  public static ObjectNode running(String kind, String status, Map<String, String> spec, List<Stage> stages,
+      List<ObjectNode> layers) {
     ObjectNode m = base(kind, status);
     ObjectNode s = m.putObject("spec");
     spec.forEach(s::put);
@@ -75,7 +93,63 @@ public final class TransferPage {
       st.addObject().put("stage", x.stage()).put("unit", x.unit()).put("total", x.total()).put("done", x.done())
           .put("summary", x.summary());
     }
+    ArrayNode ls = m.putArray("layers");
+    ObjectNode best = null;
+    for (ObjectNode l : layers) {
+      ls.add(l);
+      if (best == null || l.path("accuracy").asDouble() > best.path("accuracy").asDouble()) {
+        best = l;
+      }
+    }
+    if (best != null) {
+      m.put("best", best.path("layer").asText());
+    }
     return m;
+  }
+
+  /**
+   * The layers a transfer run has completed, from its layer checkpoints ({@code
+   * checkpoints/layer-NNN-NAME/result.json}, written atomically as each layer finishes), in layer
+   * order, with the fields of {@code report.json}'s layers ({@code layer, feature_dim, accuracy,
+   * macro_f1, auc, inference_seconds, materialization_seconds, training_seconds}). A folder
+   * without a readable {@code result.json} is skipped (its layer has not finished).
+   *
+   * @param runDir the run directory (local)
+   * @return the completed layers; empty when there are no checkpoints
+   */
+  public static List<ObjectNode> completedLayers(Path runDir) {
+    Path dir = runDir.resolve("checkpoints");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<ObjectNode> out = new ArrayList<>();
+    try (Stream<Path> folders = Files.list(dir)) {
+      for (Path f : folders.filter(Files::isDirectory).sorted().toList()) {
+        Path result = f.resolve("result.json");
+        if (!Files.isRegularFile(result)) {
+          continue;
+        }
+        JsonNode r;
+        try {
+          r = ReportJson.mapper().readTree(result.toFile());
+        } catch (IOException e) {
+          continue; // being replaced, or damaged: the layer is not shown as complete
+        }
+        ObjectNode l = ReportJson.mapper().createObjectNode();
+        l.put("layer", r.path("layer").asText());
+        l.put("feature_dim", r.path("featureDim").asInt());
+        l.put("accuracy", r.path("accuracy").asDouble());
+        l.put("macro_f1", r.path("macroF1").asDouble());
+        l.set("auc", r.path("auc").isNumber() ? r.path("auc") : NullNode.getInstance());
+        l.put("inference_seconds", r.path("inferenceSeconds").asDouble());
+        l.put("materialization_seconds", r.path("materializationSeconds").asDouble());
+        l.put("training_seconds", r.path("trainingSeconds").asDouble());
+        out.add(l);
+      }
+    } catch (IOException e) {
+      return out;
+    }
+    return out;
   }
 
   private static ObjectNode base(String kind, String status) {

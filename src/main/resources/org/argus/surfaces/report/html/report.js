@@ -201,7 +201,11 @@
     table(wrap, [{label: 'rank', num: true}, {label: 'trial', num: true}, {label: 'config'},
       {label: 'epochs', num: true}, {label: data.metric, num: true}, {label: 'val accuracy', num: true},
       {label: 'val loss', num: true}, {label: 'train loss', num: true}, {label: 'status'}],
-    trials.map(function (t) {
+    trials.slice().sort(function (a, b) { // best first; unranked (failed, no metric) last, in trial order
+      var x = a.rank === null || a.rank === undefined ? Infinity : a.rank;
+      var y = b.rank === null || b.rank === undefined ? Infinity : b.rank;
+      return x === y ? a.trial - b.trial : x - y;
+    }).map(function (t) {
       return {cls: t.failed ? 'failed' : null, cells: [t.rank, t.trial, t.config, t.epochs.length, t.metric,
         t.val_accuracy, t.val_loss, t.train_loss, t.status]};
     }), {sortable: true});
@@ -210,18 +214,39 @@
     }
     var withEpochs = trials.filter(function (t) { return t.epochs.length > 0; });
     var symbols = withEpochs.length <= 40;
+    // Up to 40 configs: one line series each (symbols, a 'stop' label where a config ended early).
+    // More: one 'lines' series of polylines, one SVG path per config — hundreds of series cost
+    // ECharts seconds to lay out, one series with many polylines does not.
     function curves(id, key, name) {
-      chart(c1, id, {
+      var base = {
         title: {text: name, textStyle: {fontSize: 13}}, grid: {containLabel: true, left: 8, right: 16, top: 40},
         legend: {show: false}, xAxis: {type: 'value', name: 'epoch', minInterval: 1},
-        yAxis: {type: 'value', scale: true},
-        series: withEpochs.map(function (t) {
-          return {name: 'trial ' + t.trial, type: 'line', showSymbol: symbols, symbolSize: 5,
+        yAxis: {type: 'value', scale: true}};
+      if (symbols) {
+        base.series = withEpochs.map(function (t) {
+          return {name: 'trial ' + t.trial, type: 'line', showSymbol: true, symbolSize: 5,
             lineStyle: {color: color(t.index)}, itemStyle: {color: color(t.index)},
             data: t.epochs.map(function (e) { return [e.epoch, e[key]]; }),
-            endLabel: {show: t.pruned && symbols, formatter: 'stop', fontSize: 10}};
-        })
-      });
+            endLabel: {show: t.pruned, formatter: 'stop', fontSize: 10}};
+        });
+      } else {
+        var lo = Infinity, hi = -Infinity, last = 1;
+        var lines = withEpochs.map(function (t) {
+          var pts = t.epochs.filter(function (e) { return e[key] !== null && e[key] !== undefined; })
+            .map(function (e) {
+              lo = Math.min(lo, e[key]); hi = Math.max(hi, e[key]); last = Math.max(last, e.epoch);
+              return [e.epoch, e[key]];
+            });
+          if (pts.length === 1) pts.push(pts[0]); // a one-epoch config still draws (a dot)
+          return {name: 'trial ' + t.trial, coords: pts, lineStyle: {color: color(t.index)}};
+        }).filter(function (l) { return l.coords.length > 0; });
+        var pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.05 + 1e-6;
+        base.xAxis.min = 1; base.xAxis.max = last;
+        base.yAxis.min = lo - pad; base.yAxis.max = hi + pad; // 'lines' does not size the axes itself
+        base.series = [{type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, name: name,
+          lineStyle: {width: 1.2, opacity: 0.85}, data: lines}];
+      }
+      chart(c1, id, base);
     }
     var lc = section('Learning curves (a config that stopped early ends at its rung)', 'curves');
     var c1 = el('div', lc, null, 'row');
@@ -250,11 +275,14 @@
     for (var i = 0; i < data.slots; i++) slots.push('slot ' + i);
     var byTrial = {};
     trials.forEach(function (t) { byTrial[t.trial] = t; });
-    chart(g, 'chart-gantt', {
-      grid: {containLabel: true, left: 8, right: 16, top: 16},
-      xAxis: {type: 'value', name: 's', min: 0},
-      yAxis: {type: 'category', data: slots, inverse: true},
-      series: [{type: 'custom', name: 'unit queries', encode: {x: [1, 2], y: 0},
+    var units = data.units || [];
+    // Up to 2 000 unit queries: one rectangle each (tooltip per unit). More: one compound SVG path
+    // per config holding all its rectangles (tens of thousands of elements take Chromium seconds).
+    var perConfig = units.length > 2000;
+    var rows = units.map(function (u) { return [u[0], u[1], u[2], u[3], u[4]]; });
+    var series;
+    if (!perConfig) {
+      series = {type: 'custom', name: 'unit queries', encode: {x: [1, 2], y: 0}, data: rows,
         renderItem: function (params, api) {
           var start = api.coord([api.value(1), api.value(0)]);
           var end = api.coord([api.value(2), api.value(0)]);
@@ -262,8 +290,37 @@
           var t = byTrial[api.value(3)];
           return {type: 'rect', shape: {x: start[0], y: start[1] - h / 2, width: Math.max(1, end[0] - start[0]), height: h},
             style: {fill: t ? color(t.index) : '#999', stroke: api.value(4) ? '#c92a2a' : '#ffffff', lineWidth: 1}};
+        }};
+    } else {
+      var groups = {}, order = [], tMax = 0;
+      rows.forEach(function (u) {
+        var k = u[3] + (u[4] ? ':failed' : '');
+        if (!groups[k]) { groups[k] = {trial: u[3], failed: !!u[4], units: []}; order.push(k); }
+        groups[k].units.push(u);
+        tMax = Math.max(tMax, u[2]);
+      });
+      series = {type: 'custom', name: 'unit queries', encode: {x: [1, 2], y: 0},
+        data: order.map(function (k) { return [0, 0, tMax, groups[k].trial, groups[k].failed ? 1 : 0]; }),
+        renderItem: function (params, api) {
+          var g = groups[order[params.dataIndex]];
+          var h = api.size([0, 1])[1] * 0.7;
+          var t = byTrial[g.trial];
+          return {type: 'compoundPath', shape: {paths: g.units.map(function (u) {
+            var start = api.coord([u[1], u[0]]), end = api.coord([u[2], u[0]]);
+            return {type: 'rect', shape: {x: start[0], y: start[1] - h / 2, width: Math.max(1, end[0] - start[0]),
+              height: h}};
+          })}, style: {fill: t ? color(t.index) : '#999', stroke: g.failed ? '#c92a2a' : '#ffffff', lineWidth: 1}};
         },
-        data: (data.units || []).map(function (u) { return [u[0], u[1], u[2], u[3], u[4]]; })}]
+        tooltip: {formatter: function (p) {
+          var g = groups[order[p.dataIndex]];
+          return 'trial ' + g.trial + ': ' + g.units.length + (g.failed ? ' failed' : '') + ' unit queries';
+        }}};
+    }
+    chart(g, 'chart-gantt', {
+      grid: {containLabel: true, left: 8, right: 16, top: 16},
+      xAxis: {type: 'value', name: 's', min: 0},
+      yAxis: {type: 'category', data: slots, inverse: true},
+      series: [series]
     }, data.slots > 6);
     var m = section('Bytes stored and moved', 'bytes');
     el('p', m, 'training data stored: ' + bytes(data.stored_bytes) + ' measured in Spark\'s block manager ('
@@ -278,7 +335,57 @@
     });
   }
 
-  if (data.kind === 'select') renderSelect(); else renderTransfer();
+  // ---- train ----
+  function renderTrain() {
+    var t = data.train || {};
+    var epochs = t.epochs || [];
+    var s = section('Run', 'summary');
+    el('p', s, (t.model || 'model') + '; config ' + (t.config || '–') + '; ' + (t.workers || '–')
+      + ' worker(s), global batch ' + (t.global_batch || '–') + ', sync every ' + (t.sync_every || 1)
+      + ' step(s); ' + epochs.length + ' epoch(s), ' + (t.steps || 0) + ' step(s), ' + (t.retries || 0)
+      + ' retried step job(s)' + (t.resumed_from ? '; resumed after epoch ' + t.resumed_from : '')
+      + (t.last_checkpoint ? '; last checkpoint ' + t.last_checkpoint : ''));
+    if (!epochs.length) {
+      el('p', s, data.status === 'running' ? 'no epoch finished yet' : 'no epoch recorded', 'note');
+      return;
+    }
+    var xs = epochs.map(function (e) { return e.epoch; });
+    var row = el('div', section('Loss and accuracy per epoch', 'epochs'), null, 'row');
+    chart(el('div', row), 'chart-train-loss', {
+      title: {text: 'training loss', textStyle: {fontSize: 13}}, grid: {containLabel: true, left: 8, right: 16, top: 40},
+      xAxis: {type: 'category', name: 'epoch', data: xs}, yAxis: {type: 'value', scale: true},
+      series: [{name: 'loss', type: 'line', itemStyle: {color: PLAIN}, data: epochs.map(function (e) { return e.loss; })}]
+    });
+    chart(el('div', row), 'chart-train-accuracy', {
+      title: {text: 'training accuracy', textStyle: {fontSize: 13}}, grid: {containLabel: true, left: 8, right: 16, top: 40},
+      xAxis: {type: 'category', name: 'epoch', data: xs}, yAxis: {type: 'value', scale: true},
+      series: [{name: 'accuracy', type: 'line', itemStyle: {color: F1},
+        data: epochs.map(function (e) { return e.accuracy; })}]
+    });
+    var steps = t.step_losses || [];
+    if (steps.length) {
+      chart(section('Loss per optimizer step', 'steps'), 'chart-train-steps', {
+        grid: {containLabel: true, left: 8, right: 16, top: 24},
+        xAxis: {type: 'value', name: 'step', min: 1}, yAxis: {type: 'value', scale: true},
+        series: [{name: 'step loss', type: 'line', showSymbol: false, sampling: 'lttb', itemStyle: {color: PLAIN},
+          data: steps}]
+      });
+    }
+    var sp = section('Throughput', 'speed');
+    chart(sp, 'chart-train-speed', {
+      grid: {containLabel: true, left: 8, right: 16},
+      xAxis: {type: 'category', name: 'epoch', data: xs}, yAxis: {type: 'value', name: 'examples/s'},
+      series: [{name: 'examples/s', type: 'bar', itemStyle: {color: PLAIN},
+        data: epochs.map(function (e) { return +(+e.examples_per_second).toFixed(1); })}]
+    });
+    table(sp, [{label: 'epoch', num: true}, {label: 'steps', num: true}, {label: 'examples', num: true},
+      {label: 'loss', num: true}, {label: 'accuracy', num: true}, {label: 'examples/s', num: true, digits: 1},
+      {label: 'seconds', num: true, digits: 1}], epochs.map(function (e) {
+      return {cells: [e.epoch, e.steps, e.examples, e.loss, e.accuracy, e.examples_per_second, e.seconds]};
+    }));
+  }
+
+  if (data.kind === 'select') renderSelect(); else if (data.kind === 'train') renderTrain(); else renderTransfer();
   var pv = section('Provenance', 'provenance');
   if (data.provenance) {
     var pr = data.provenance, e = pr.environment || {};
