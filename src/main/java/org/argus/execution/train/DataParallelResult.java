@@ -12,13 +12,15 @@ import java.util.List;
  * @param steps optimizer steps of the final model
  * @param lastCheckpoint the name of the last checkpoint in the run directory, null if none
  * @param retries step jobs that failed once and succeeded when run again
+ * @param stepLosses the mean loss of every synchronization of this invocation, in order
  */
 public record DataParallelResult(List<EpochMetrics> epochs, int resumedFrom, byte[] state,
-    float[][] weights, long steps, String lastCheckpoint, int retries) {
+    float[][] weights, long steps, String lastCheckpoint, int retries, List<StepLoss> stepLosses) {
   /**
-   * @throws NullPointerException if {@code epochs} is null
+   * @throws NullPointerException if {@code epochs} or {@code stepLosses} is null
    */
   public DataParallelResult {
     epochs = List.copyOf(epochs);
+    stepLosses = List.copyOf(stepLosses);
   }
 }

@@ -218,7 +218,7 @@ public final class DataParallelTraining {
         done.add(loop.epoch(e));
       }
       return new DataParallelResult(done, start, model.exportState(), model.weights(), model.step(),
-          loop.last, loop.retries);
+          loop.last, loop.retries, loop.stepLosses);
     } finally {
       try {
         jobs.closeTrainers();
@@ -274,6 +274,7 @@ public final class DataParallelTraining {
     private final JavaSparkContext jsc;
     String last;
     int retries;
+    final List<StepLoss> stepLosses = new ArrayList<>();
 
     Loop(StepJobs jobs, DataParallelTrainer model, CheckpointStore store, int steps, String last) {
       this.jobs = jobs;
@@ -291,6 +292,7 @@ public final class DataParallelTraining {
         int k = Math.min(b.syncEvery, steps - s);
         Metrics m = b.syncEvery == 1 ? syncStep(e, s) : localRound(e, s, k);
         acc = acc.plus(m);
+        stepLosses.add(new StepLoss(model.step(), m.loss()));
         s += k;
         b.progress.step(e, b.epochs, s, steps, acc.examples() / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
       }

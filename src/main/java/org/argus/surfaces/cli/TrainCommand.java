@@ -267,7 +267,8 @@ final class TrainCommand implements Callable<Integer> {
     prov.put("threads", Integer.toString(threads));
     prov.put("master", master);
     TrainReport.writeTrain(new TrainReport.TrainDocument(runDir, factory.describe(), config.toString(), slots,
-        batch, syncEvery, r.resumedFrom(), r.steps(), r.retries(), r.lastCheckpoint(), table),
+        batch, syncEvery, r.resumedFrom(), r.steps(), r.retries(), r.lastCheckpoint(), table,
+        TrainReport.stepLosses(r.stepLosses())),
         Provenance.of(TrainReport.TRAIN, seed, prov, List.of()));
   }
 

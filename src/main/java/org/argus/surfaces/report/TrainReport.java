@@ -9,13 +9,17 @@ import java.util.Map;
 import org.argus.ArgusException;
 import org.argus.execution.train.EpochMetrics;
 import org.argus.execution.train.Evaluation;
+import org.argus.execution.train.StepLoss;
 import org.argus.store.RunDirectory;
+import org.argus.surfaces.report.html.HtmlPage;
+import org.argus.surfaces.report.html.TrainPage;
 
 /**
  * The reports of a data-parallel training run ({@code argus train}, kind {@value #TRAIN}) and of a
  * checkpoint's evaluation ({@code argus test}, kind {@value #TEST}): {@code report.json} ({@link
  * ReportJson}'s envelope) and {@code report.md} (tables and {@link Provenance}), written together
- * (both whole or neither).
+ * (both whole or neither); a training run also gets {@code report.html} ({@link TrainPage}: loss
+ * and accuracy per epoch, loss per step, examples/s).
  */
 public final class TrainReport {
   /** Provenance kind of a training run. */
@@ -40,9 +44,20 @@ public final class TrainReport {
    * @param retries step jobs run a second time
    * @param lastCheckpoint the newest checkpoint, relative to the run directory
    * @param epochs one row per epoch trained by this invocation
+   * @param stepLosses {@code [step, mean loss]} of every synchronization of this invocation (loss
+   *     null when not finite)
    */
   public record TrainDocument(String runDir, String model, String config, int workers, int globalBatch,
-      int syncEvery, int resumedFrom, long steps, int retries, String lastCheckpoint, List<EpochRow> epochs) {}
+      int syncEvery, int resumedFrom, long steps, int retries, String lastCheckpoint, List<EpochRow> epochs,
+      List<Number[]> stepLosses) {}
+
+  /**
+   * @param steps the step losses of a run
+   * @return them as {@code [step, loss]} pairs (loss null when not finite)
+   */
+  public static List<Number[]> stepLosses(List<StepLoss> steps) {
+    return steps.stream().map(s -> new Number[] {s.step(), finite(s.loss())}).toList();
+  }
 
   /**
    * @param epoch 1-based
@@ -103,7 +118,8 @@ public final class TrainReport {
   }
 
   /**
-   * Writes {@code report.json} and {@code report.md} of a training run into its run directory.
+   * Writes {@code report.json} and {@code report.md} of a training run into its run directory, then
+   * {@code report.html} (a view: when it cannot be written, stderr says so).
    *
    * @param d the result
    * @param provenance how it was made (kind {@value #TRAIN})
@@ -118,7 +134,11 @@ public final class TrainReport {
         d.resumedFrom() > 0 ? " (resumed after epoch " + d.resumedFrom() + ")" : "", d.retries(),
         d.lastCheckpoint())
         + epochTable(d.epochs()) + "\n" + ProvenanceMarkdown.of(provenance);
-    write(d.runDir(), ReportJson.write(provenance, d), md);
+    String json = ReportJson.write(provenance, d);
+    synchronized (ReportPages.LOCK) {
+      write(d.runDir(), json, md);
+      ReportPages.writeFinished(d.runDir(), () -> HtmlPage.render(TrainPage.finished(ReportJson.read(json))));
+    }
   }
 
   /**

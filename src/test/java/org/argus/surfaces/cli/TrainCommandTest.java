@@ -58,6 +58,13 @@ class TrainCommandTest {
     assertEquals(12, r.path("result").path("steps").asInt());
     assertEquals(2, r.path("result").path("epochs").size());
     assertTrue(Files.readString(run.resolve("report.md")).contains("## Provenance"));
+    JsonNode steps = r.path("result").path("step_losses");
+    assertEquals(12, steps.size());
+    assertEquals(12, steps.get(11).get(0).asInt());
+    assertTrue(steps.get(11).get(1).asDouble() > 0, steps.toString());
+    String html = Files.readString(run.resolve("report.html"));
+    assertTrue(html.contains("<title>Argus training run</title>") && html.contains("\"global_batch\":32"),
+        "report.html is the train page of this run");
   }
 
   @Test
