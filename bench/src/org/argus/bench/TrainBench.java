@@ -34,7 +34,9 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * Fine-tuning vs frozen features (issue 12, items 2's accuracy and speed checks), without Spark:
  * {@code bench/run train [--train 4000] [--test 1000] [--seed 42] [--size 96] [--from
  * block_13_expand_relu] [--epochs 5] [--head-epochs 30] [--head-lr 1e-3] [--recompute 512]
- * [--finetune yes|no] [--head-layers L1,L2] [--bn moving|batch] [--top LAYER] [--body-lr 1e-4]}.
+ * [--finetune yes|no] [--head-layers L1,L2] [--bn moving|batch] [--top LAYER] [--body-lr 1e-4]}; with
+ * {@code --data-parallel yes} it runs {@link DataParallelBench} instead (data-parallel ÷ raw DJL
+ * loop over global batch sizes).
  *
  * <ol>
  *   <li>Fashion-MNIST sample ({@link FashionMnist#sampleIds}, seed), gray → RGB, resized to the
@@ -56,6 +58,10 @@ public final class TrainBench {
     Map<String, String> a = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    if (a.getOrDefault("data-parallel", "no").equals("yes")) {
+      DataParallelBench.run(a, args);
+      return;
     }
     int nTrain = Integer.parseInt(a.getOrDefault("train", "4000"));
     int nTest = Integer.parseInt(a.getOrDefault("test", "1000"));

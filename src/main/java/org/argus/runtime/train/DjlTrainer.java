@@ -13,6 +13,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -26,7 +27,7 @@ import java.util.SplittableRandom;
  * sub-manager closed at its end. Before its first PyTorch operation it makes native allocations
  * zero-filled ({@link ZeroedAllocations} says why).
  */
-final class DjlTrainer implements Trainer {
+final class DjlTrainer implements DataParallelTrainer {
   private final Hyperparameters config;
   private final long seed;
   private final BlockFactory blocks;
@@ -155,39 +156,120 @@ final class DjlTrainer implements Trainer {
       while (batches.hasNext()) {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
-          NDArray x = input(sub, b);
-          NDArray y = sub.create(b.y());
-          double loss;
-          long correct;
-          // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
-          // forbids concurrent unit queries in one executor; PyTorch's grad mode is thread-local,
-          // so drive autograd directly.
-          JniUtils.setGradMode(true);
-          try {
-            for (Parameter p : params) {
-              JniUtils.zeroGrad((PtNDArray) p.getArray());
-            }
-            NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
-            NDArray logp = logits.logSoftmax(1);
-            NDArray nll = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg();
-            NDArray mean = nll.mean();
-            loss = mean.getFloat() * (double) b.size();
-            correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
-            if (!Double.isFinite(loss)) {
-              return acc.plus(new Metrics(b.size(), loss, correct, true));
-            }
-            JniUtils.backward((PtNDArray) mean, (PtNDArray) sub.ones(mean.getShape()), false, false);
-          } finally {
-            JniUtils.setGradMode(false);
+          Metrics m = forwardBackward(sub, b, true);
+          if (m.diverged()) {
+            return acc.plus(m);
           }
-          update();
-          acc = acc.plus(new Metrics(b.size(), loss, correct, false));
+          update(null);
+          acc = acc.plus(m);
         }
       }
       return acc;
     } catch (RuntimeException e) {
       throw new TrainingException("training failed for config " + config + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Forward and backward pass of one batch in training mode; leaves each parameter's gradient on
+   * it (no backward when the loss is not finite).
+   *
+   * @param mean true: the gradient of the batch's mean loss; false: of its summed loss
+   * @return the batch's loss and accuracy sums, diverged when the loss is not finite
+   */
+  private Metrics forwardBackward(NDManager sub, Batch b, boolean mean) {
+    NDArray x = input(sub, b);
+    NDArray y = sub.create(b.y());
+    // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
+    // forbids concurrent unit queries in one executor; PyTorch's grad mode is thread-local,
+    // so drive autograd directly.
+    JniUtils.setGradMode(true);
+    try {
+      for (Parameter p : params) {
+        JniUtils.zeroGrad((PtNDArray) p.getArray());
+      }
+      NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
+      NDArray logp = logits.logSoftmax(1);
+      NDArray nll = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg();
+      NDArray objective = mean ? nll.mean() : nll.sum();
+      double loss = mean ? objective.getFloat() * (double) b.size() : objective.getFloat();
+      long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+      if (!Double.isFinite(loss)) {
+        return new Metrics(b.size(), loss, correct, true);
+      }
+      JniUtils.backward((PtNDArray) objective, (PtNDArray) sub.ones(objective.getShape()), false, false);
+      return new Metrics(b.size(), loss, correct, false);
+    } finally {
+      JniUtils.setGradMode(false);
+    }
+  }
+
+  @Override
+  public float[][] weights() {
+    float[][] w = new float[params.size()][];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = params.get(i).getArray().toFloatArray();
+    }
+    return w;
+  }
+
+  @Override
+  public void setWeights(float[][] weights) {
+    checkArrays(weights, "weights");
+    for (int i = 0; i < weights.length; i++) {
+      params.get(i).getArray().set(FloatBuffer.wrap(weights[i]));
+    }
+  }
+
+  private void checkArrays(float[][] arrays, String what) {
+    if (arrays.length != params.size()) {
+      throw new IllegalArgumentException(
+          what + " hold " + arrays.length + " arrays; this model has " + params.size() + " parameters");
+    }
+    for (int i = 0; i < arrays.length; i++) {
+      long n = params.get(i).getArray().size();
+      if (arrays[i].length != n) {
+        throw new IllegalArgumentException(
+            what + " array " + i + " has " + arrays[i].length + " elements; parameter "
+                + params.get(i).getName() + " has " + n);
+      }
+    }
+  }
+
+  @Override
+  public GradientSum gradientSum(Batch b) throws TrainingException {
+    useThreads();
+    try (NDManager sub = manager.newSubManager()) {
+      Metrics m = forwardBackward(sub, b, false);
+      if (m.diverged()) {
+        return new GradientSum(null, m);
+      }
+      float[][] g = new float[params.size()][];
+      for (int i = 0; i < g.length; i++) {
+        NDArray grad = params.get(i).getArray().getGradient();
+        grad.attach(sub);
+        g[i] = grad.toFloatArray();
+      }
+      return new GradientSum(g, m);
+    } catch (RuntimeException e) {
+      throw new TrainingException("gradient failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void applyGradient(float[][] meanGradient) throws TrainingException {
+    checkArrays(meanGradient, "gradients");
+    useThreads();
+    try {
+      update(meanGradient);
+    } catch (RuntimeException e) {
+      throw new TrainingException("optimizer step failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long step() {
+    return step;
   }
 
   /** Applies the intra-op thread count to this thread (PyTorch keeps it per thread). */
@@ -198,16 +280,17 @@ final class DjlTrainer implements Trainer {
   }
 
   /**
-   * One optimizer step over every parameter. DJL attaches an operation's result to the manager of
+   * One optimizer step over every parameter, with the gradients {@code given} (of the mean loss,
+   * one array per parameter) or, when null, those left on the parameters by the backward pass. DJL attaches an operation's result to the manager of
    * its first operand, so every temporary derived from a weight or slot is attached to the step's
    * sub-manager explicitly (otherwise they would pile up on the base manager until close).
    */
-  private void update() {
+  private void update(float[][] given) {
     step++;
     for (int i = 0; i < params.size(); i++) {
       NDArray w = params.get(i).getArray();
       try (NDManager tmp = manager.newSubManager()) {
-        NDArray g = w.getGradient();
+        NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
         if (wd != 0) {
           g = g.add(temp(tmp, w.mul(wd)));

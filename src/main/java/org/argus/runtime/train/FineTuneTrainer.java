@@ -31,7 +31,7 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * and BatchNorm moving statistics), then the head's weight {@code [F, classes]} and bias, then the
  * Adam slots (m, v) of each trainable array, in {@link DjlTrainerFactory}'s format.
  */
-final class FineTuneTrainer implements Trainer {
+final class FineTuneTrainer implements DataParallelTrainer {
   private final FineTuneTrainerFactory factory;
   private final Hyperparameters config;
   private final String from;
@@ -187,28 +187,12 @@ final class FineTuneTrainer implements Trainer {
       while (batches.hasNext()) {
         Batch b = batches.next();
         try (NDManager sub = manager.newSubManager()) {
-          double loss;
-          long correct;
-          JniUtils.setGradMode(true);
-          try {
-            for (NDArray a : trainable) {
-              JniUtils.zeroGrad((PtNDArray) a);
-            }
-            NDArray logits = logits(sub, b, true);
-            NDArray y = sub.create(b.y());
-            NDArray mean = logits.logSoftmax(1).mul(y.oneHot(factory.classes()))
-                .sum(new int[] {1}).neg().mean();
-            loss = mean.getFloat() * (double) b.size();
-            correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
-            if (!Double.isFinite(loss)) {
-              return acc.plus(new Metrics(b.size(), loss, correct, true));
-            }
-            JniUtils.backward((PtNDArray) mean, (PtNDArray) sub.ones(mean.getShape()), false, false);
-          } finally {
-            JniUtils.setGradMode(false);
+          Metrics m = forwardBackward(sub, b, true);
+          if (m.diverged()) {
+            return acc.plus(m);
           }
-          update();
-          acc = acc.plus(new Metrics(b.size(), loss, correct, false));
+          update(null);
+          acc = acc.plus(m);
         }
       }
       return acc;
@@ -218,16 +202,123 @@ final class FineTuneTrainer implements Trainer {
     }
   }
 
-  private void update() {
+  /**
+   * Forward and backward pass of one batch (training mode above L); leaves the gradients on the
+   * trainable arrays (no backward when the loss is not finite).
+   *
+   * @param mean true: the gradient of the batch's mean loss; false: of its summed loss
+   * @return the batch's loss and accuracy sums, diverged when the loss is not finite
+   */
+  private Metrics forwardBackward(NDManager sub, Batch b, boolean mean) {
+    JniUtils.setGradMode(true);
+    try {
+      for (NDArray a : trainable) {
+        JniUtils.zeroGrad((PtNDArray) a);
+      }
+      NDArray logits = logits(sub, b, true);
+      NDArray y = sub.create(b.y());
+      NDArray nll = logits.logSoftmax(1).mul(y.oneHot(factory.classes())).sum(new int[] {1}).neg();
+      NDArray objective = mean ? nll.mean() : nll.sum();
+      double loss = mean ? objective.getFloat() * (double) b.size() : objective.getFloat();
+      long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+      if (!Double.isFinite(loss)) {
+        return new Metrics(b.size(), loss, correct, true);
+      }
+      JniUtils.backward((PtNDArray) objective, (PtNDArray) sub.ones(objective.getShape()), false, false);
+      return new Metrics(b.size(), loss, correct, false);
+    } finally {
+      JniUtils.setGradMode(false);
+    }
+  }
+
+  /** One Adam step with the {@code given} mean-loss gradients, or the backward pass's when null. */
+  private void update(float[][] given) {
     step++;
     for (int i = 0; i < trainable.size(); i++) {
       NDArray w = trainable.get(i);
       try (NDManager tmp = manager.newSubManager()) {
-        NDArray g = w.getGradient();
+        NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
         Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lrs.get(i), step, tmp);
       }
     }
+  }
+
+  /** The trainable arrays (body above L, then the head's weight and bias). */
+  @Override
+  public float[][] weights() {
+    float[][] w = new float[trainable.size()][];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = trainable.get(i).toFloatArray();
+    }
+    return w;
+  }
+
+  @Override
+  public void setWeights(float[][] weights) {
+    check(weights, "weights");
+    for (int i = 0; i < weights.length; i++) {
+      trainable.get(i).set(weights[i]);
+    }
+  }
+
+  private void check(float[][] a, String what) {
+    if (a.length != trainable.size()) {
+      throw new IllegalArgumentException(what + " hold " + a.length + " arrays; fine-tuning above '" + from
+          + "' trains " + trainable.size());
+    }
+    for (int i = 0; i < a.length; i++) {
+      if (a[i].length != trainable.get(i).size()) {
+        throw new IllegalArgumentException(what + " array " + i + " has " + a[i].length
+            + " elements; trainable array " + i + " has shape " + trainable.get(i).getShape());
+      }
+    }
+  }
+
+  /**
+   * @throws IllegalStateException with {@code bn=batch}: batch statistics of a partition's share
+   *     are not those of the global batch, and the moving statistics each partition updates would
+   *     be lost; data-parallel fine-tuning needs {@code bn=moving}
+   */
+  @Override
+  public GradientSum gradientSum(Batch b) throws TrainingException {
+    if (batchStats) {
+      throw new IllegalStateException("data-parallel fine-tuning needs bn=moving; config " + config
+          + " has bn=batch (each partition would normalize with its own share's statistics and"
+          + " its moving-statistics updates would be lost)");
+    }
+    useThreads();
+    try (NDManager sub = manager.newSubManager()) {
+      Metrics m = forwardBackward(sub, b, false);
+      if (m.diverged()) {
+        return new GradientSum(null, m);
+      }
+      float[][] g = new float[trainable.size()][];
+      for (int i = 0; i < g.length; i++) {
+        NDArray grad = trainable.get(i).getGradient();
+        grad.attach(sub);
+        g[i] = grad.toFloatArray();
+      }
+      return new GradientSum(g, m);
+    } catch (RuntimeException e) {
+      throw new TrainingException("gradient failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void applyGradient(float[][] meanGradient) throws TrainingException {
+    check(meanGradient, "gradients");
+    useThreads();
+    try {
+      update(meanGradient);
+    } catch (RuntimeException e) {
+      throw new TrainingException("optimizer step failed for config " + config + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long step() {
+    return step;
   }
 
   private void useThreads() {

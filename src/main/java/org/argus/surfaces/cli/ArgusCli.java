@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code argus} command line: {@code demo}, {@code transfer}, {@code features}, {@code datasets list|fetch}, {@code models
- * list|inspect|import}, {@code select}, {@code report}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
+ * list|inspect|import}, {@code select}, {@code report}, {@code train}, {@code test}. Run through the {@code ./argus} launcher, which adds the JVM options Spark
  * needs. Exit codes: 0 success, 1 failure (message on stderr), 2 bad usage.
  */
 @Command(
@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       SelectCommand.class,
       ReportCommand.class,
+      TrainCommand.class,
+      TestCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ArgusCli implements Runnable {

@@ -87,7 +87,9 @@ public final class ReportPages {
         report = null;
       }
       String html;
-      if (report != null && !SelectionReport.KIND.equals(ReportJson.read(report).path("kind").asText())) {
+      if (report != null && TrainReport.TRAIN.equals(ReportJson.read(report).path("kind").asText())) {
+        html = HtmlPage.render(org.argus.surfaces.report.html.TrainPage.finished(ReportJson.read(report)));
+      } else if (report != null && !SelectionReport.KIND.equals(ReportJson.read(report).path("kind").asText())) {
         html = transferHtml(report);
       } else if (select) {
         html = selectionHtml(runDir, report, report == null ? "stopped" : "finished");
