@@ -215,6 +215,7 @@ final class DjlTrainer implements DataParallelTrainer {
 
   @Override
   public void setWeights(float[][] weights) {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     checkArrays(weights, "weights");
     for (int i = 0; i < weights.length; i++) {
       params.get(i).getArray().set(FloatBuffer.wrap(weights[i]));
@@ -286,6 +287,7 @@ final class DjlTrainer implements DataParallelTrainer {
    * sub-manager explicitly (otherwise they would pile up on the base manager until close).
    */
   private void update(float[][] given) {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     step++;
     for (int i = 0; i < params.size(); i++) {
       NDArray w = params.get(i).getArray();
@@ -365,6 +367,7 @@ final class DjlTrainer implements DataParallelTrainer {
 
   @Override
   public void importState(byte[] bytes) throws TrainingException {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     DjlTrainerFactory.DjlState s;
     try {
       s = DjlTrainerFactory.DjlState.read(bytes);

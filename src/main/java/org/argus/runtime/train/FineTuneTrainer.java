@@ -233,6 +233,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
 
   /** One Adam step with the {@code given} mean-loss gradients, or the backward pass's when null. */
   private void update(float[][] given) {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     step++;
     for (int i = 0; i < trainable.size(); i++) {
       NDArray w = trainable.get(i);
@@ -256,6 +257,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
 
   @Override
   public void setWeights(float[][] weights) {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     check(weights, "weights");
     for (int i = 0; i < weights.length; i++) {
       trainable.get(i).set(weights[i]);
@@ -377,6 +379,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
 
   @Override
   public void importState(byte[] bytes) throws TrainingException {
+    JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
     DjlTrainerFactory.DjlState s;
     try {
       s = DjlTrainerFactory.DjlState.read(bytes);

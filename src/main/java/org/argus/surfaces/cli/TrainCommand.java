@@ -26,6 +26,7 @@ import org.argus.runtime.train.Families;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.store.RunDirectory;
 import org.argus.surfaces.report.Provenance;
+import org.argus.surfaces.report.LiveTrainPage;
 import org.argus.surfaces.report.TrainReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -218,22 +219,18 @@ final class TrainCommand implements Callable<Integer> {
       }
       out.printf("argus train: %s, config %s, %d workers x %d threads, global batch %d, sync every %d, run dir %s%n",
           factory.describe(), config, slots, threads, batch, syncEvery, runDir);
-      DataParallelResult r = DataParallelTraining.builder()
-          .setData(rows)
-          .setTrainerFactory(factory)
-          .optConfig(config)
-          .setEpochs(epochs)
-          .setBatch(batch)
-          .setRunDir(runDir)
-          .optPartitions(slots)
-          .optSyncEvery(syncEvery)
-          .optSeed(seed)
-          .optClasses(classes)
-          .optResume(resume != null)
-          .optProgress(progress(out, 2000))
-          .build()
-          .run();
-      report(out, dir, r, stored, factory, config, slots);
+      DataParallelResult r;
+      try (LiveTrainPage live = new LiveTrainPage(localDir(runDir), progress(out, 2000), System.err)) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("model", factory.describe());
+        run.put("config", config.toString());
+        run.put("workers", slots);
+        run.put("global_batch", batch);
+        run.put("sync_every", syncEvery);
+        out.println("report page (live): " + live.start(stored, run));
+        r = train(rows, factory, config, slots, classes, live);
+        report(out, dir, r, stored, factory, config, slots); // report.json first: the live page then stays
+      }
       out.println("checkpoint: " + runDir + "/" + r.lastCheckpoint());
       out.println("report: " + runDir + "/report.md, " + runDir + "/report.json");
       return 0;
@@ -242,6 +239,31 @@ final class TrainCommand implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  private DataParallelResult train(JavaRDD<Example> rows, DjlTrainerFactory factory, Hyperparameters config,
+      int slots, int classes, TrainProgress progress) throws ArgusException {
+    return DataParallelTraining.builder()
+        .setData(rows)
+        .setTrainerFactory(factory)
+        .optConfig(config)
+        .setEpochs(epochs)
+        .setBatch(batch)
+        .setRunDir(runDir)
+        .optPartitions(slots)
+        .optSyncEvery(syncEvery)
+        .optSeed(seed)
+        .optClasses(classes)
+        .optResume(resume != null)
+        .optProgress(progress)
+        .build()
+        .run();
+  }
+
+  /** @return the local folder of a run directory given as a path or {@code file:} URI */
+  private static java.nio.file.Path localDir(String runDir) {
+    java.net.URI u = new org.apache.hadoop.fs.Path(runDir).toUri();
+    return java.nio.file.Path.of(u.getScheme() == null ? runDir : u.getPath());
   }
 
   /** @return the config the flags describe */

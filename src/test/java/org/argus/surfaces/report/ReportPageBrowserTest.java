@@ -44,6 +44,7 @@ class ReportPageBrowserTest {
   static Browser browser;
   static Path transfer;
   static Path select;
+  static Path train;
 
   @BeforeAll
   static void realRunsAndABrowser() {
@@ -56,6 +57,9 @@ class ReportPageBrowserTest {
     assertEquals(0, ArgusCli.execute("select", "--images", "200", "--family", "mlp", "--space",
         "lr=choice(0.01,0.003);width=choice(16,32);depth=choice(1)", "--procedure", "asha:2,2,4", "--workers", "2",
         "--threads", "1", "--run-dir", select.toString()));
+    train = tmp.resolve("train");
+    assertEquals(0, ArgusCli.execute("train", "--family", "mlp", "--width", "16", "--images", "300", "--workers", "2",
+        "--epochs", "3", "--batch", "32", "--run-dir", train.toString()));
     browser = new Browser();
   }
 
@@ -145,6 +149,25 @@ class ReportPageBrowserTest {
         count("chart-bytes", "path:not([transform])[fill='#748ffc']"), "one bar per epoch");
     browser.fitHeight();
     browser.screenshot("select");
+    browser.resetSize();
+  }
+
+  @Test
+  void trainPageDrawsAPointPerEpochAStepCurveAndAThroughputBarPerEpoch() throws Exception {
+    JsonNode r = report(train).path("result");
+    int epochs = r.path("epochs").size();
+    assertEquals(3, epochs);
+    openCleanly(train.resolve("report.html"));
+    for (String chart : List.of("chart-train-loss", "chart-train-accuracy")) {
+      assertEquals(1, count(chart, "path[stroke-linejoin='bevel'][fill='none']"), chart);
+      assertEquals(epochs, count(chart, "path[transform^='matrix'][fill='#fff']"), chart);
+    }
+    assertTrue(r.path("step_losses").size() > epochs, "one loss per step: " + r.path("step_losses").size());
+    assertEquals(1, count("chart-train-steps", "path[stroke-linejoin='bevel'][fill='none']"));
+    assertEquals(epochs, count("chart-train-speed", "path:not([transform])[fill='#748ffc']"), "one bar per epoch");
+    assertEquals(epochs, browser.count("#speed tbody tr"));
+    browser.fitHeight();
+    browser.screenshot("train");
     browser.resetSize();
   }
 

@@ -344,7 +344,8 @@
       + ' worker(s), global batch ' + (t.global_batch || '–') + ', sync every ' + (t.sync_every || 1)
       + ' step(s); ' + epochs.length + ' epoch(s), ' + (t.steps || 0) + ' step(s), ' + (t.retries || 0)
       + ' retried step job(s)' + (t.resumed_from ? '; resumed after epoch ' + t.resumed_from : '')
-      + (t.last_checkpoint ? '; last checkpoint ' + t.last_checkpoint : ''));
+      + (t.last_checkpoint ? '; last checkpoint ' + t.last_checkpoint : '')
+      + (t.position && data.status === 'running' ? '; now: ' + t.position : ''));
     if (!epochs.length) {
       el('p', s, data.status === 'running' ? 'no epoch finished yet' : 'no epoch recorded', 'note');
       return;
@@ -366,7 +367,7 @@
     if (steps.length) {
       chart(section('Loss per optimizer step', 'steps'), 'chart-train-steps', {
         grid: {containLabel: true, left: 8, right: 16, top: 24},
-        xAxis: {type: 'value', name: 'step', min: 1}, yAxis: {type: 'value', scale: true},
+        xAxis: {type: 'value', name: 'step', min: 1, max: 'dataMax'}, yAxis: {type: 'value', scale: true},
         series: [{name: 'step loss', type: 'line', showSymbol: false, sampling: 'lttb', itemStyle: {color: PLAIN},
           data: steps}]
       });
