@@ -203,7 +203,7 @@ final class FeaturesCommand implements Callable<Integer> {
   Map<String, String> settings() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("model", model);
-    m.put("preprocessing", String.valueOf(preprocessing));
+    m.put("preprocessing", preprocessing == null ? "the model's (roster)" : preprocessing);
     m.put("input_size", String.valueOf(inputSize));
     m.put("layers", String.join(",", layers));
     m.put("pooling", pooling);
@@ -222,7 +222,7 @@ final class FeaturesCommand implements Callable<Integer> {
     m.put("seed", String.valueOf(seed));
     m.put("batch_size", String.valueOf(batchSize));
     m.put("ort_threads", String.valueOf(ortThreads));
-    m.put("partitions", String.valueOf(partitions));
+    m.put("partitions", partitions == null ? "the input's" : String.valueOf(partitions));
     m.put("out", out);
     return m;
   }

@@ -63,6 +63,20 @@ class DeepImageClassifierFineTuneTest {
   }
 
   @Test
+  void modelSelectorTunesAFineTuningClassifierOverOneMaterialization(@TempDir Path dir) {
+    DeepImageClassifier c = fineTuner().setFineTuneFrom("block_16_project_BN").setEpochs(1).setWorkers(2);
+    ModelSelectionModel m = new ModelSelector().setEstimator(c)
+        .setEstimatorParamMaps(new org.apache.spark.ml.tuning.ParamGridBuilder()
+            .addGrid(c.learningRate(), new double[] {3e-3, 3e-4}).build())
+        .setEvaluator(new org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator().setMetricName("accuracy"))
+        .setRunDir(dir.resolve("run").toString()).fit(train);
+    assertEquals(2, m.selectionMetrics(SparkTestSession.get()).select("trial").distinct().count(), "two configs");
+    DeepImageClassificationModel best = (DeepImageClassificationModel) m.bestModel();
+    assertEquals("finetune", best.state().family());
+    assertEquals(100, best.transform(test).count(), "the best model predicts from images");
+  }
+
+  @Test
   void rawPredictionIsTheNaturalLogOfEachClassProbability(@TempDir Path dir) {
     DeepImageClassificationModel m = new DeepImageClassifier().setFeaturesCol("image").setFamily("mlp").setWidth(16)
         .setDepth(1).setEpochs(1).setRunDir(dir.resolve("run").toString()).fit(train);
