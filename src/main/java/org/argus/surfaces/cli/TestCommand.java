@@ -18,6 +18,8 @@ import org.argus.execution.mop.Example;
 import org.argus.execution.train.Evaluation;
 import org.argus.execution.train.TrainCheckpoint;
 import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.TrainerFactory;
+import org.argus.surfaces.ml.FineTuning;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.store.CheckpointStore;
 import org.argus.store.RunDirectory;
@@ -103,13 +105,23 @@ final class TestCommand implements Callable<Integer> {
     }
     long[] shape = Arrays.stream(spec.get("model.input_shape").split(",")).mapToLong(Long::parseLong).toArray();
     int classes = Integer.parseInt(spec.get("model.classes"));
-    DjlTrainerFactory factory = DjlTrainerFactory.builtIn(spec.get("model.family"), shape, classes).withThreads(1);
+    String tuned = spec.get("cli.finetune");
+    FineTuning ft = tuned == null || tuned.equals("null") ? null
+        : FineTuning.resolve(tuned, spec.get("cli.from"), Integer.parseInt(spec.getOrDefault("cli.input-size", "0")));
+    if (ft != null && !data.equals("fashion-mnist")) {
+      throw new IllegalArgumentException("run " + run + " fine-tuned " + tuned + " and evaluates images; --data " + data
+          + " holds features (valid: fashion-mnist)");
+    }
+    TrainerFactory factory = ft != null ? ft.factory(classes, 1)
+        : DjlTrainerFactory.builtIn(spec.get("model.family"), shape, classes).withThreads(1);
     Hyperparameters config = config(spec.get("model.config"));
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-test", verbose);
     try {
-      JavaRDD<Example> rows =
-          TrainCommand.load(spark, data, images, seed, FashionMnist.Split.TEST, featuresCol, labelCol).cache();
+      JavaRDD<Example> rows = (ft == null
+          ? TrainCommand.load(spark, data, images, seed, FashionMnist.Split.TEST, featuresCol, labelCol)
+          : ft.activations(FashionMnist.sample(spark, FashionMnist.Split.TEST, images, seed), "image", "label"))
+          .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
       checkData(rows, c, shape, ckpt);
       Evaluation e = Evaluation.of(rows, factory, config, c.state(), classes, batch);
       rows.unpersist(false);

@@ -22,6 +22,8 @@ import org.argus.execution.train.EpochMetrics;
 import org.argus.execution.train.TrainProgress;
 import org.argus.provision.Sha256;
 import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.TrainerFactory;
+import org.argus.surfaces.ml.FineTuning;
 import org.argus.runtime.train.Families;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.store.RunDirectory;
@@ -49,12 +51,14 @@ import picocli.CommandLine.Spec;
     footer = {"", "Examples:",
         "  argus train --family cnn --images 4000 --workers 2 --epochs 3 --batch 256 --lr 0.003",
         "  argus train --family mlp --workers 2 --sync-every 4 --run-dir runs/mlp",
+        "  argus train --finetune mobilenet_v2 --from block_10_expand_relu --input-size 96 --workers 2",
         "  argus train --resume runs/mlp --epochs 5        # continue to 5 epochs",
         "  argus test runs/mlp --images 1000               # evaluate its newest checkpoint"})
 final class TrainCommand implements Callable<Integer> {
   /** Keys of {@code spec.properties} a resumed run must agree on (the command's own flags). */
   static final List<String> SPEC_KEYS =
-      List.of("data", "images", "family", "workers", "batch", "lr", "optimizer", "width", "sync-every", "seed");
+      List.of("data", "images", "family", "workers", "batch", "lr", "optimizer", "width", "sync-every", "seed",
+          "finetune", "from", "input-size");
 
   private static final String CSV_HEADER = "epoch,steps,examples,loss,accuracy,examples_per_s,seconds\n";
 
@@ -69,11 +73,14 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--family", description = "mlp | cnn | head (default: cnn for images, head for features)")
   String family;
 
-  @Option(names = "--finetune", paramLabel = "MODEL", description = "fine-tune a pretrained CNN (not wired into the CLI yet: refused with the reason)")
+  @Option(names = "--finetune", paramLabel = "MODEL", description = "fine-tune a pretrained roster CNN (e.g. mobilenet_v2) above --from: its activations there are computed once (ONNX Runtime), the layers above train data-parallel")
   String finetune;
 
   @Option(names = "--from", paramLabel = "LAYER", description = "with --finetune: the layer to fine-tune above")
   String from;
+
+  @Option(names = "--input-size", defaultValue = "0", description = "with --finetune: square image size in pixels (0: the model's native size)")
+  int inputSize;
 
   @Option(names = "--workers", description = "partitions computing gradients (default: Spark's default parallelism)")
   Integer workers;
@@ -132,6 +139,9 @@ final class TrainCommand implements Callable<Integer> {
     m.put("width", width == null ? null : width.toString());
     m.put("sync-every", Integer.toString(syncEvery));
     m.put("seed", Long.toString(seed));
+    m.put("finetune", finetune);
+    m.put("from", from);
+    m.put("input-size", Integer.toString(inputSize));
     return m;
   }
 
@@ -160,17 +170,21 @@ final class TrainCommand implements Callable<Integer> {
     width = w == null || w.equals("null") ? null : Integer.valueOf(w);
     syncEvery = Integer.parseInt(stored.get("cli.sync-every"));
     seed = Long.parseLong(stored.get("cli.seed"));
+    finetune = nullable(stored.get("cli.finetune"));
+    from = nullable(stored.get("cli.from"));
+    inputSize = Integer.parseInt(stored.getOrDefault("cli.input-size", "0"));
+  }
+
+  private static String nullable(String v) {
+    return v == null || v.equals("null") ? null : v;
   }
 
   @Override
   public Integer call() throws ArgusException, IOException {
     PrintStream out = System.out;
-    if (finetune != null || from != null) {
-      throw new IllegalArgumentException("--finetune " + finetune + " --from " + from + ": fine-tuning is not"
-          + " wired into argus train yet (the finetune family trains data-parallel from Java, through"
-          + " DataParallelTraining with a FineTuneTrainerFactory; the CLI lacks its input pipeline of"
-          + " preprocessed images or materialized activations); use argus select with the finetune family,"
-          + " or --family mlp|cnn|head here");
+    if ((finetune == null) != (from == null)) {
+      throw new IllegalArgumentException("--finetune MODEL and --from LAYER go together; given: --finetune " + finetune
+          + " --from " + from);
     }
     if (resume != null) {
       Map<String, String> stored = new RunDirectory(resume).readSpec();
@@ -195,10 +209,18 @@ final class TrainCommand implements Callable<Integer> {
     SparkSession spark = SparkSessions.create(master, "argus-train", verbose);
     try {
       int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
-      JavaRDD<Example> rows = load(spark, data, this.images, seed, FashionMnist.Split.TRAIN, featuresCol, labelCol);
-      long[] shape = shape(rows.first(), images);
+      FineTuning ft = fineTuning();
+      JavaRDD<Example> rows = ft == null
+          ? load(spark, data, this.images, seed, FashionMnist.Split.TRAIN, featuresCol, labelCol)
+          : ft.activations(FashionMnist.sample(spark, FashionMnist.Split.TRAIN, this.images, seed), "image", "label")
+              .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+      long[] shape = ft == null ? shape(rows.first(), images) : ft.activationShape();
       int classes = Math.max(2, rows.map(Example::label).reduce(Math::max) + 1);
-      DjlTrainerFactory factory = DjlTrainerFactory.builtIn(fam, shape, classes).withThreads(threads);
+      TrainerFactory factory = ft == null ? DjlTrainerFactory.builtIn(fam, shape, classes).withThreads(threads)
+          : ft.factory(classes, threads);
+      if (ft != null) {
+        fam = "finetune";
+      }
       family = fam;
       workers = slots;
       Map<String, String> stored = new LinkedHashMap<>();
@@ -241,7 +263,7 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private DataParallelResult train(JavaRDD<Example> rows, DjlTrainerFactory factory, Hyperparameters config,
+  private DataParallelResult train(JavaRDD<Example> rows, TrainerFactory factory, Hyperparameters config,
       int slots, int classes, TrainProgress progress) throws ArgusException {
     return DataParallelTraining.builder()
         .setData(rows)
@@ -266,6 +288,23 @@ final class TrainCommand implements Callable<Integer> {
     return java.nio.file.Path.of(u.getScheme() == null ? runDir : u.getPath());
   }
 
+  /**
+   * @return the fine-tuning request of {@code --finetune MODEL --from LAYER} (checked before any
+   *     job), or null when training a family
+   * @throws IllegalArgumentException for data other than Fashion-MNIST images, or a model, layer or
+   *     size that cannot be fine-tuned ({@link FineTuning#resolve})
+   */
+  private FineTuning fineTuning() {
+    if (finetune == null) {
+      return null;
+    }
+    if (!data.equals("fashion-mnist")) {
+      throw new IllegalArgumentException("--finetune reads images; --data " + data + " holds features (valid with"
+          + " --finetune: fashion-mnist)");
+    }
+    return FineTuning.resolve(finetune, from, inputSize);
+  }
+
   /** @return the config the flags describe */
   private Hyperparameters config() {
     Map<String, Object> hp = new LinkedHashMap<>();
@@ -280,7 +319,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Prints the epoch table; writes metrics.csv, report.json and report.md. */
   private void report(PrintStream out, RunDirectory dir, DataParallelResult r, Map<String, String> stored,
-      DjlTrainerFactory factory, Hyperparameters config, int slots) throws IOException, ArgusException {
+      TrainerFactory factory, Hyperparameters config, int slots) throws IOException, ArgusException {
     List<TrainReport.EpochRow> table = TrainReport.rows(r.epochs());
     dir.writeText("metrics.csv", CSV_HEADER + earlierRows(r.resumedFrom()) + csv(r.epochs()));
     out.print(TrainReport.epochTable(table));

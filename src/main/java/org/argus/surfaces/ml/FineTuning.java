@@ -4,6 +4,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.Serializable;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Examples;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +24,9 @@ import org.argus.runtime.train.imported.KerasDjlGraph;
 import org.argus.runtime.train.imported.LayerGraphBlock;
 
 /**
- * What {@link DeepImageClassifier} fine-tunes when {@code fineTuneFrom} is set, resolved and checked
- * on the driver before any job: the roster model, the layer L it is frozen up to, the top layer the
+ * What is fine-tuned — by {@link DeepImageClassifier} when {@code fineTuneFrom} is set, and by
+ * {@code argus train --finetune MODEL --from LAYER} — resolved and checked on the driver before any
+ * job: the roster model, the layer L it is frozen up to, the top layer the
  * new head reads, the input size, and L's activation shape.
  *
  * <p>L's activations are materialized once per {@code fit} by {@link DeepImageFeaturizer} (the one
@@ -35,7 +41,7 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * @param imageSize square input size, pixels
  * @param activationShape L's activations per image, {@code [C, H, W]}
  */
-record FineTuning(String model, String from, String top, int imageSize, long[] activationShape)
+public record FineTuning(String model, String from, String top, int imageSize, long[] activationShape)
     implements Serializable {
 
   /**
@@ -51,7 +57,7 @@ record FineTuning(String model, String from, String top, int imageSize, long[] a
    *     names it) or L is the top layer
    * @throws IllegalStateException when the pretrained model cannot be provisioned
    */
-  static FineTuning resolve(String model, String from, int imageSize) {
+  public static FineTuning resolve(String model, String from, int imageSize) {
     if (model.isEmpty()) {
       throw new IllegalArgumentException("fineTuneFrom='" + from + "' needs modelName (a roster model to fine-tune);"
           + " known: " + String.join(", ", Roster.names()));
@@ -111,7 +117,7 @@ record FineTuning(String model, String from, String top, int imageSize, long[] a
    * @param outputCol the activations column to add ({@code array<float>} of C·H·W)
    * @return the featurizer that materializes L's activations
    */
-  DeepImageFeaturizer featurizer(String inputCol, String outputCol) {
+  public DeepImageFeaturizer featurizer(String inputCol, String outputCol) {
     return new DeepImageFeaturizer().setModelName(model).setLayers(from).setPooling("none").setImageSize(imageSize)
         .setOutputType("array").setInputCol(inputCol).setOutputCol(outputCol);
   }
@@ -121,8 +127,22 @@ record FineTuning(String model, String from, String top, int imageSize, long[] a
    * @param threads PyTorch intra-op threads per trainer
    * @return the trainer factory over L's materialized activations
    */
-  FineTuneTrainerFactory factory(int classes, int threads) {
+  public FineTuneTrainerFactory factory(int classes, int threads) {
     return FineTuneTrainerFactory.builder().setModelJson(modelJson(model)).setFrom(from).setTop(top)
         .setInputShape(activationShape).setClasses(classes).optThreads(threads).build();
+  }
+
+  /**
+   * Layer L's activations of every image, as training examples (computed when the RDD is first
+   * evaluated; persist it when it is read more than once).
+   *
+   * @param images rows with a Spark image struct column and an integer-valued label column
+   * @param imageCol the image column
+   * @param labelCol the label column
+   * @return one example per image: {@code [C·H·W]} float32 ({@link #activationShape}) and its label
+   */
+  public JavaRDD<Example> activations(Dataset<Row> images, String imageCol, String labelCol) {
+    String col = "__argus_activations";
+    return Examples.fromFeatures(featurizer(imageCol, col).transform(images), col, labelCol);
   }
 }

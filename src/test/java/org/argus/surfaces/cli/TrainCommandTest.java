@@ -138,11 +138,28 @@ class TrainCommandTest {
   }
 
   @Test
-  void helpShowsExamplesAndFineTuningIsRefusedWithTheReason() {
+  void fineTuningAPretrainedCnnTrainsDataParallelAndItsCheckpointIsTested() throws Exception {
+    Path ft = dir.resolve("finetune");
+    String out = CliRun.run(0, "train", "--finetune", "mobilenet_v2", "--from", "block_16_project_BN",
+        "--input-size", "48", "--images", "200", "--workers", "2", "--epochs", "1", "--batch", "32",
+        "--run-dir", ft.toString())[0];
+    assertTrue(out.contains("argus train: djl-pytorch finetune mobilenet_v2 above block_16_project_BN to out_relu"),
+        out);
+    assertEquals("finetune", report(ft).path("provenance").path("spec").path("model.family").asText());
+    String tested = CliRun.run(0, "test", ft.toString(), "--images", "50")[0];
+    assertTrue(tested.contains("Accuracy ") && tested.contains("on 50 examples"), tested);
+    assertEquals(50, report(ft.resolve("test")).path("result").path("examples").asInt());
+  }
+
+  @Test
+  void helpShowsExamplesAndBadFineTuningFlagsAreRefused() {
     assertTrue(CliRun.run(0, "train", "--help")[0].contains("argus train --family cnn --images 4000"));
     assertTrue(CliRun.run(0, "test", "--help")[0].contains("argus test runs/mlp/checkpoints/epoch-0002.ckpt"));
-    String err = CliRun.run(1, "train", "--finetune", "mobilenet_v2", "--from", "block_13_expand_relu")[1];
-    assertTrue(err.contains("fine-tuning is not wired into argus train yet"), err);
+    String err = CliRun.run(1, "train", "--finetune", "mobilenet_v2")[1];
+    assertTrue(err.contains("--finetune MODEL and --from LAYER go together"), err);
+    err = CliRun.run(1, "train", "--finetune", "mobilenet_v2", "--from", "block_99_expand_relu",
+        "--run-dir", dir.resolve("bad").toString())[1];
+    assertTrue(err.contains("unknown layer 'block_99_expand_relu' in mobilenet_v2; curated: "), err);
     err = CliRun.run(1, "train", "--workers", "4", "--batch", "3", "--images", "40", "--family", "mlp",
         "--run-dir", dir.resolve("small").toString())[1];
     assertTrue(err.contains("global batch 3 is smaller than the 4 partitions"), err);
