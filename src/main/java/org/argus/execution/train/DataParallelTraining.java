@@ -370,9 +370,12 @@ public final class DataParallelTraining {
     }
   }
 
-  /** A step job; Spark actions throw Spark's (undeclared) checked exceptions. */
+  /**
+   * A step job. Spark's actions declare no checked exception but can throw {@code SparkException}
+   * (checked) undeclared, from Scala; the caller therefore catches {@code Exception}.
+   */
   @FunctionalInterface
   private interface SparkJob {
-    GradientSum run() throws Exception;
+    GradientSum run();
   }
 }

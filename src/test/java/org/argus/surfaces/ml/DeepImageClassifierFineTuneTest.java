@@ -2,7 +2,6 @@ package org.argus.surfaces.ml;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,7 +53,7 @@ class DeepImageClassifierFineTuneTest {
     String path = dir.resolve("model").toString();
     m.write().save(path);
     DeepImageClassificationModel loaded = DeepImageClassificationModel.load(path);
-    assertNotNull(loaded.state().fineTuning());
+    assertEquals("block_13_expand_relu", loaded.state().fineTuning().from(), "the fine-tuning spec is saved");
     List<Row> before = p.orderBy("id").select("probability").collectAsList();
     List<Row> after = loaded.transform(test).orderBy("id").select("probability").collectAsList();
     for (int i = 0; i < before.size(); i++) {
