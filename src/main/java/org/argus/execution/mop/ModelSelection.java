@@ -18,6 +18,7 @@ import org.argus.plan.mop.RoundScheduler;
 import org.argus.plan.mop.SelectionState;
 import org.argus.plan.mop.TrialRecord;
 import org.argus.plan.mop.UnitRecord;
+import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Metrics;
 import org.argus.runtime.train.TrainerFactory;
 import org.argus.select.procedure.Goal;
@@ -76,6 +77,9 @@ public final class ModelSelection {
     private boolean resume;
     private Consumer<UnitRecord> listener = u -> {};
     private Set<String> injectFailures = Set.of();
+    private JavaRDD<Example> validationData;
+    private JavaRDD<Example> testData;
+    private Runnable onDataCached = () -> {};
 
     /**
      * @param data labelled rows (read once; need not be cached)
@@ -187,6 +191,38 @@ public final class ModelSelection {
     }
 
     /**
+     * @param rows explicit validation rows: every row of {@link #setData} then trains and {@link
+     *     #optValidationFraction} is ignored (e.g. a transfer's test split, when there is one config
+     *     per layer to score rather than configs to choose) [null: a seeded split of the data]
+     * @return this
+     */
+    public Builder optValidationData(JavaRDD<Example> rows) {
+      this.validationData = rows;
+      return this;
+    }
+
+    /**
+     * @param rows held-out test rows: when the run ends, every config that did not fail is scored
+     *     on them from its last checkpoint ({@link SelectionResult#test()}); they never inform the
+     *     procedure [null: no test scores]
+     * @return this
+     */
+    public Builder optTestData(JavaRDD<Example> rows) {
+      this.testData = rows;
+      return this;
+    }
+
+    /**
+     * @param r called on the driver once the shards and the validation rows are cached, before the
+     *     first unit query (e.g. to drop the table they were read from) [nothing]
+     * @return this
+     */
+    public Builder optOnDataCached(Runnable r) {
+      this.onDataCached = Objects.requireNonNull(r, "onDataCached");
+      return this;
+    }
+
+    /**
      * @param units {@code "trial/epoch/shard"} keys whose first attempt fails after training
      *     (fault-injection tests)
      * @return this
@@ -240,7 +276,8 @@ public final class ModelSelection {
     SelectionState state = new SelectionState(b.seed, b.procedure.goal(), replay, unitReplay);
     CheckpointStore store = dir.checkpoints();
     RunLog log = new RunLog(dir, b.listener);
-    ShardLayout data = ShardLayout.prepare(b.data, b.seed, b.validationFraction, slots, replicas);
+    ShardLayout data = ShardLayout.prepare(b.data, b.seed, b.validationFraction, slots, replicas, b.validationData);
+    b.onDataCached.run();
     List<SelectionResult.RoundStats> rounds = new ArrayList<>();
     try {
       UnitJobs jobs = new UnitJobs(data, state, b.factory, store, replicas, b.injectFailures);
@@ -289,6 +326,31 @@ public final class ModelSelection {
     }
     log.epochs(rows);
     return stats;
+  }
+
+  /**
+   * The training shards a run with these settings trains on, recomputed on the driver (to replay or
+   * audit a run: a config's final checkpoint equals sequential SGD over these shards in its logged
+   * visit order). Collects the training rows: for tests and small data only.
+   *
+   * @param data the run's labelled rows, in the run's order
+   * @param seed run seed
+   * @param validationFraction the run's held-out fraction
+   * @param workers the run's worker slots
+   * @return shard i's rows in storage order, for each i
+   */
+  public static List<List<Example>> shards(JavaRDD<Example> data, long seed, double validationFraction, int workers) {
+    return ShardLayout.layout(data, seed, validationFraction, workers, false).get(0).glom().collect();
+  }
+
+  /** Scores one trial's current checkpoint on {@code rows} (one Spark job). */
+  private Metrics evaluate(JavaRDD<Example> rows, SelectionState state, int trial, CheckpointStore store) {
+    final TrainerFactory f = b.factory;
+    final Hyperparameters cfg = new Hyperparameters(state.config(trial).values());
+    final long seed = state.seed(trial);
+    final String ck = state.checkpoint(trial);
+    return rows.mapPartitions(it -> List.of(UnitQuery.evaluate(it, f, store, cfg, seed, ck)).iterator())
+        .reduce(Metrics::plus);
   }
 
   private RoundScheduler.Settings settings(int slots, int concurrency, boolean perShard, boolean sameOffset) {
@@ -363,8 +425,17 @@ public final class ModelSelection {
       return c != 0 ? c : Integer.compare(x.trial(), y.trial());
     });
     log.trials(trials);
+    Map<Integer, SelectionResult.TestScore> test = new LinkedHashMap<>();
+    if (b.testData != null) {
+      for (SelectionResult.Entry e : board) {
+        if (!Double.isNaN(e.metric())) {
+          Metrics m = evaluate(b.testData, state, e.trial(), store);
+          test.put(e.trial(), new SelectionResult.TestScore(m.examples(), m.accuracy(), m.loss()));
+        }
+      }
+    }
     SelectionResult res = new SelectionResult(runDir, spec, b.procedure.name(), b.execution, goal, board, rounds,
-        log.units(), data.shardRows, data.payloadBytes, data.cachedBytes);
+        log.units(), data.shardRows, data.payloadBytes, data.cachedBytes, test);
     SelectionResult.Entry best = res.best();
     if (best != null) {
       try {

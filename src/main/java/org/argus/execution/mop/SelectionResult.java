@@ -25,6 +25,8 @@ import org.argus.select.procedure.Goal;
  *     float32/int32 ({@code 4·dim + 4} bytes per row), all copies
  * @param cachedBytes training data held by the workers, measured: memory + disk size of the cached
  *     shard partitions as Spark's block manager reports them (deserialized Java objects), all copies
+ * @param test per trial id, its score on held-out test rows from its last checkpoint (empty when
+ *     the run had no test rows; failed trials absent)
  */
 public record SelectionResult(
     String runDir,
@@ -37,7 +39,8 @@ public record SelectionResult(
     List<UnitRecord> units,
     List<Long> shardRows,
     long payloadBytes,
-    long cachedBytes) implements Serializable {
+    long cachedBytes,
+    Map<Integer, TestScore> test) implements Serializable {
 
   /** Copies the collections (the spec keeps its order). */
   public SelectionResult {
@@ -46,7 +49,17 @@ public record SelectionResult(
     rounds = List.copyOf(rounds);
     units = List.copyOf(units);
     shardRows = List.copyOf(shardRows);
+    test = Collections.unmodifiableMap(new LinkedHashMap<>(test));
   }
+
+  /**
+   * A trial's score on held-out test rows.
+   *
+   * @param rows test rows scored
+   * @param accuracy fraction predicted correctly, in [0, 1]
+   * @param loss mean cross-entropy (nats)
+   */
+  public record TestScore(long rows, double accuracy, double loss) implements Serializable {}
 
   /**
    * A trial on the leaderboard.

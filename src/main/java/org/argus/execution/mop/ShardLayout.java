@@ -72,13 +72,17 @@ final class ShardLayout {
   /**
    * Lays the data out, caches it and checks it.
    *
+   * @param validationRows explicit validation rows (then every row of {@code data} trains and
+   *     {@code frac} is ignored), or null to split {@code frac} of {@code data} off
    * @throws IllegalArgumentException if a shard or the validation split is empty (nothing stays
    *     cached)
    */
-  static ShardLayout prepare(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate) {
-    List<JavaRDD<Example>> l = layout(data, seed, frac, k, replicate);
+  static ShardLayout prepare(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate,
+      JavaRDD<Example> validationRows) {
+    List<JavaRDD<Example>> l = layout(data, seed, validationRows == null ? frac : 0, k, replicate);
     JavaRDD<Example> shards = l.get(0).persist(StorageLevel.MEMORY_ONLY());
-    JavaRDD<Example> validation = l.get(1).persist(StorageLevel.MEMORY_ONLY());
+    JavaRDD<Example> validation = (validationRows == null ? l.get(1)
+        : validationRows.repartition(k)).persist(StorageLevel.MEMORY_ONLY());
     try {
       List<long[]> stats = shards.mapPartitions(it -> {
         long n = 0;

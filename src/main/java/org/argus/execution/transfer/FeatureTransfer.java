@@ -190,6 +190,16 @@ public final class FeatureTransfer {
     return inputs.counts();
   }
 
+  /** @return the spec as prepared */
+  public TransferSpec spec() {
+    return spec;
+  }
+
+  /** @return rows of the training split that survive the quarantine and the join */
+  public long trainRows() {
+    return inputs.trainRows();
+  }
+
   /** @return the layers, bottom to top (including those a resume reuses) */
   public List<String> layers() {
     return allLayers.layers();
@@ -252,8 +262,11 @@ public final class FeatureTransfer {
     try {
       List<TransferResult.LayerResult> computed = List.of();
       if (reused.size() < allLayers.layers().size()) {
-        PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, this::checkpoint);
-        computed = execution.run();
+        LearnerSink learner = new LearnerSink(spec, layers, inputs, p, spark.sparkContext().defaultParallelism(),
+            progress, m, this::checkpoint);
+        PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, learner);
+        execution.run();
+        computed = learner.results();
         notes.addAll(execution.notes());
       }
       results = merged(computed);
@@ -269,6 +282,53 @@ public final class FeatureTransfer {
     return new TransferResult(results, decision, inputs.counts(), measured, notes, measured.seconds(),
         new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
             spec.pooling().toString()));
+  }
+
+  /**
+   * Runs the chosen plan and keeps every layer's features, one column per pooling of the spec,
+   * instead of training a learner on each: the materialization phase of fused model selection. Every
+   * (layer, pooling) is computed once, by the same plan {@link #run()} would use. Layer checkpoints
+   * are not written or read.
+   *
+   * <p>Spark job failures propagate as Spark throws them ({@code org.apache.spark.SparkException},
+   * undeclared).
+   *
+   * @return the persisted feature table (the caller unpersists it) with its measurements
+   * @throws IllegalStateException when this transfer was prepared to resume from checkpoints
+   */
+  public MaterializedFeatures materialize() {
+    if (!reused.isEmpty()) {
+      throw new IllegalStateException("materialize() computes every layer; this transfer reuses checkpointed layers "
+          + reused.keySet());
+    }
+    PhysicalPlan p = decision.chosen();
+    long t0 = System.nanoTime();
+    String confKey = "spark.sql.inMemoryColumnarStorage.batchSize";
+    String oldBatch = spark.conf().get(confKey, null);
+    spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
+    RunMeasurements m = RunMeasurements.start(spark);
+    List<String> notes = notes();
+    FeatureSink sink = new FeatureSink(spec, layers, inputs, p, progress);
+    Dataset<Row> rows;
+    TransferResult.Measured measured;
+    try {
+      PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, sink);
+      execution.run();
+      notes.addAll(execution.notes());
+      m.begin("combine features");
+      long c0 = System.nanoTime();
+      rows = sink.combine();
+      m.end("combine features", false, (System.nanoTime() - c0) / 1e9, true, -1);
+    } finally {
+      measured = m.stop((System.nanoTime() - t0) / 1e9, notes);
+      if (oldBatch == null) {
+        spark.conf().unset(confKey);
+      } else {
+        spark.conf().set(confKey, oldBatch);
+      }
+    }
+    return new MaterializedFeatures(rows, sink.columns(), inputs.xCols(), spec.featureCols(), inputs.numClasses(),
+        inputs.counts(), sink.inferenceSeconds(), measured.seconds(), measured, notes);
   }
 
   private void checkpoint(TransferResult.LayerResult r) {

@@ -29,7 +29,7 @@ import org.argus.plan.cost.PhysicalPlan;
 
 /**
  * Runs a chosen {@link PhysicalPlan} (Vista, SIGMOD 2020, §4.1) with the one inference kernel and
- * trains the downstream model on every layer as soon as its features are materialized:
+ * hands every layer's features to a sink as soon as they are materialized:
  *
  * <ul>
  *   <li><b>lazy</b>: one query per layer, each cut from the pixels; layer i's output is dropped
@@ -42,8 +42,10 @@ import org.argus.plan.cost.PhysicalPlan;
  *       are held. A layer that is not computable from the previous one alone is cut from the pixels.
  * </ul>
  *
- * <p>Each layer's result is handed to a callback as soon as its model is trained (the run's layer
- * checkpoints, {@link LayerCheckpoints}).
+ * <p>Each layer's materialized query goes to a {@link LayerSink} as soon as it is computed: the
+ * downstream learner ({@link LearnerSink}) or the kept features of fused selection ({@link
+ * FeatureSink}). With several poolings in the spec, every query emits one features column per
+ * pooling.
  *
  * <p>Rows are sorted by id within each inference partition before the first query, an order every
  * stage keeps, so training reads every layer's rows in a fixed order whatever the plan: results
@@ -57,17 +59,14 @@ final class PlanExecution {
   private final PhysicalPlan plan;
   private final ProgressSink progress;
   private final RunMeasurements measurements;
-  private final DownstreamTraining training;
-  private final java.util.function.Consumer<TransferResult.LayerResult> onLayer;
-  private final List<TransferResult.LayerResult> results = new ArrayList<>();
+  private final LayerSink sink;
   /** The counters of the query built last (read when it is materialized). */
   private Counters counters;
   /** The int8 cuts' factory once calibrated (precision int8), else null. */
   private Int8Graphs int8;
 
   PlanExecution(SparkSession spark, TransferSpec spec, TransferLayers layers, TransferInputs inputs,
-      PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements,
-      java.util.function.Consumer<TransferResult.LayerResult> onLayer) {
+      PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements, LayerSink sink) {
     this.spark = spark;
     this.spec = spec;
     this.layers = layers;
@@ -75,13 +74,11 @@ final class PlanExecution {
     this.plan = plan;
     this.progress = progress;
     this.measurements = measurements;
-    this.onLayer = onLayer;
-    this.training = new DownstreamTraining(spec, inputs.xCols(), inputs.numClasses(),
-        spark.sparkContext().defaultParallelism());
+    this.sink = sink;
   }
 
-  /** @return per layer, bottom to top, its metrics and model */
-  List<TransferResult.LayerResult> run() {
+  /** Runs the plan, handing every layer's materialized query to the sink, bottom to top. */
+  void run() {
     Dataset<Row> base = inputs.images();
     if (plan.joinPlacement() == JoinPlacement.BEFORE_INFERENCE) {
       base = withoutImageLabel(base).join(hinted(inputs.table(), plan.joinStrategy()), Columns.ID);
@@ -98,7 +95,6 @@ final class PlanExecution {
       case STAGED -> staged(base, total);
       default -> throw new IllegalStateException("unreachable");
     }
-    return results;
   }
 
 
@@ -134,7 +130,7 @@ final class PlanExecution {
       String label = "query " + (i + 1) + "/" + ls.size() + " " + l;
       Dataset<Row> out = stage(base, label, pixels(), l, false, Set.of(Columns.IMAGE), total);
       double s = materialize(out, label);
-      train(out, l, Columns.FEATURES, s);
+      sink.accept(out, l, featureCols(Columns.FEATURES), s);
       out.unpersist(true);
     }
   }
@@ -146,7 +142,7 @@ final class PlanExecution {
     StructType in = base.schema();
     List<InferenceStage.Output> outs = new ArrayList<>();
     for (int i = 0; i < ls.size(); i++) {
-      outs.add(new InferenceStage.Output(Columns.eagerFeatures(i), ls.get(i), features()));
+      outs.addAll(features(Columns.eagerFeatures(i), ls.get(i)));
     }
     InferenceStage stage = new InferenceStage(label, graph(cut), List.of(pixelInput(in)), outs,
         keep(in, Set.of(Columns.IMAGE)), in.fieldIndex(Columns.ID), plan.batchSize(), plan.ortThreads(),
@@ -154,7 +150,7 @@ final class PlanExecution {
     Dataset<Row> out = run(base, stage, label, total);
     double s = materialize(out, label);
     for (int i = 0; i < ls.size(); i++) {
-      train(out, ls.get(i), Columns.eagerFeatures(i), i == 0 ? s : 0);
+      sink.accept(out, ls.get(i), featureCols(Columns.eagerFeatures(i)), i == 0 ? s : 0);
     }
     out.unpersist(true);
   }
@@ -169,7 +165,8 @@ final class PlanExecution {
       boolean last = i == ls.size() - 1;
       boolean nextFromActivation = !last && !ins.get(i + 1).equals(pixels());
       boolean laterNeedsPixels = ins.subList(i + 1, ls.size()).contains(pixels());
-      Set<String> drop = new HashSet<>(Set.of(Columns.FEATURES, Columns.ACTIVATION));
+      Set<String> drop = new HashSet<>(featureCols(Columns.FEATURES));
+      drop.add(Columns.ACTIVATION);
       if (!laterNeedsPixels) {
         drop.add(Columns.IMAGE);
       }
@@ -179,7 +176,7 @@ final class PlanExecution {
       if (previous != null) {
         previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
       }
-      train(out, l, Columns.FEATURES, s);
+      sink.accept(out, l, featureCols(Columns.FEATURES), s);
       previous = out;
       input = out;
     }
@@ -203,7 +200,7 @@ final class PlanExecution {
     TensorSource source = fromPixels
         ? pixelInput(schema).source()
         : new TensorSource.Activations(schema.fieldIndex(Columns.ACTIVATION), layers.shapes().get(in), plan.format());
-    List<InferenceStage.Output> outs = new ArrayList<>(List.of(new InferenceStage.Output(Columns.FEATURES, layer, features())));
+    List<InferenceStage.Output> outs = new ArrayList<>(features(Columns.FEATURES, layer));
     if (emitActivation) {
       outs.add(new InferenceStage.Output(Columns.ACTIVATION, layer, new Emit.Activation(plan.format())));
     }
@@ -236,44 +233,6 @@ final class PlanExecution {
     return s;
   }
 
-  private void train(Dataset<Row> stageOut, String layer, String featuresCol, double inferenceSeconds) {
-    String phase = "train " + layer;
-    measurements.begin(phase);
-    long m0 = System.nanoTime();
-    Dataset<Row> d = stageOut;
-    Dataset<Row> persisted = null;
-    if (plan.joinPlacement() == JoinPlacement.AFTER_INFERENCE) {
-      List<String> cols = new ArrayList<>(List.of(Columns.ID, Columns.SPLIT, featuresCol));
-      if (Arrays.asList(d.columns()).contains(Columns.LABEL)) {
-        cols.add(Columns.LABEL);
-      }
-      d = withoutImageLabel(d.selectExpr(cols.toArray(new String[0])))
-          .join(hinted(inputs.table(), plan.joinStrategy()), Columns.ID)
-          .persist(StorageLevel.fromString(plan.persistence().name()));
-      d.count();
-      persisted = d;
-    }
-    double mat = (System.nanoTime() - m0) / 1e9;
-    long t0 = System.nanoTime();
-    progress.begin(phase, -1, "Spark jobs", () -> measurements.jobsDone(phase));
-    int cnnDim = TransferLayers.featureDim(layers.shapes().get(layer), spec.pooling());
-    DownstreamTraining.Outcome o = training.fitAndScore(d, featuresCol, cnnDim, layer);
-    double ts = (System.nanoTime() - t0) / 1e9;
-    TransferResult.CrossValidation cv = o.crossValidation();
-    progress.end(phase, String.format("dim %d, accuracy %.4f, macro-F1 %.4f%s in %.1f s", o.dim(), o.metrics()[0],
-        o.metrics()[1], cv == null ? "" : String.format(", chosen %s (%d-fold %s %.4f)", cv.chosenParams(),
-            cv.folds(), cv.metric(), cv.meanMetric()), ts));
-    if (persisted != null) {
-      persisted.unpersist(true);
-    }
-    measurements.end(phase, false, (System.nanoTime() - m0) / 1e9, false, -1);
-    TransferResult.LayerResult r = new TransferResult.LayerResult(layer, o.dim(), layers.shapes().get(layer),
-        o.metrics()[0], o.metrics()[1], o.auc(), inputs.trainRows(), (long) o.metrics()[2], inferenceSeconds, mat, ts,
-        o.model(), cv);
-    results.add(r);
-    onLayer.accept(r);
-  }
-
   private String pixels() {
     return layers.model().pixelInput();
   }
@@ -283,8 +242,23 @@ final class PlanExecution {
         new TensorSource.Images(schema.fieldIndex(Columns.IMAGE), false, layers.model().preprocessing()));
   }
 
-  private Emit features() {
-    return new Emit.Features(spec.pooling(), false);
+  /** @return one features output per pooling of the spec, named {@link #featureCols} */
+  private List<InferenceStage.Output> features(String base, String layer) {
+    List<String> cols = featureCols(base);
+    List<InferenceStage.Output> outs = new ArrayList<>();
+    for (int j = 0; j < cols.size(); j++) {
+      outs.add(new InferenceStage.Output(cols.get(j), layer, new Emit.Features(spec.poolings().get(j), false)));
+    }
+    return outs;
+  }
+
+  /** @return the features columns of one layer: {@code base} for the first pooling, {@code base_pJ} for the J-th */
+  private List<String> featureCols(String base) {
+    List<String> cols = new ArrayList<>();
+    for (int j = 0; j < spec.poolings().size(); j++) {
+      cols.add(j == 0 ? base : base + "_p" + j);
+    }
+    return cols;
   }
 
   private GraphSource graph(GraphCut fp32) {
@@ -299,10 +273,15 @@ final class PlanExecution {
 
   /** The label comes from the structured table when it has one, else from the images. */
   private Dataset<Row> withoutImageLabel(Dataset<Row> d) {
+    return withoutImageLabel(d, inputs);
+  }
+
+  /** The label comes from the structured table when it has one, else from the images. */
+  static Dataset<Row> withoutImageLabel(Dataset<Row> d, TransferInputs inputs) {
     return Arrays.asList(inputs.table().columns()).contains(Columns.LABEL) ? d.drop(Columns.LABEL) : d;
   }
 
-  private static Dataset<Row> hinted(Dataset<Row> t, JoinStrategy s) {
+  static Dataset<Row> hinted(Dataset<Row> t, JoinStrategy s) {
     return s == JoinStrategy.BROADCAST ? org.apache.spark.sql.functions.broadcast(t) : t.hint("merge");
   }
 

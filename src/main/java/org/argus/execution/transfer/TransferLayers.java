@@ -87,7 +87,7 @@ record TransferLayers(
         }
       }
       stagedInputs.add(input);
-      costs.add(cost(l, input, s, spec.pooling(), pixels, flops, body, infos, position));
+      costs.add(cost(l, input, s, spec.poolings(), pixels, flops, body, infos, position));
     }
     return new TransferLayers(model, List.copyOf(layers), List.copyOf(stagedInputs), shapes, costs, notes);
   }
@@ -108,10 +108,10 @@ record TransferLayers(
     return fl.subList(fl.size() - spec.topK(), fl.size());
   }
 
-  private static LayerCost cost(String l, String input, long[] s, Pooling pooling, String pixels,
+  private static LayerCost cost(String l, String input, long[] s, List<Pooling> poolings, String pixels,
       Map<String, Long> flops, OnnxModel body, Map<String, TensorInfo> infos, Map<String, Integer> position) {
     long act = Arrays.stream(s).reduce(1, (a, b) -> a * b);
-    long feat = featureDim(s, pooling);
+    long feat = poolings.stream().mapToLong(p -> featureDim(s, p)).sum(); // one column per pooling
     long fromPixels = flops.getOrDefault(l, 0L);
     long staged = input.equals(pixels) ? fromPixels : Math.max(0, fromPixels - flops.getOrDefault(input, 0L));
     long peak = act;

@@ -43,7 +43,9 @@ import org.argus.plan.cost.Resources;
  * @param inputSize square input size in pixels (0 = the model's native size)
  * @param layers explicit layers (any order), or empty to use {@code topK}
  * @param topK the top {@code k} of the roster's feature layers (when {@code layers} is empty)
- * @param pooling reduction of each conv activation (Vista default {@code max:2})
+ * @param poolings reductions of each conv activation, at least one, distinct (Vista default {@code
+ *     [max:2]}); the first is the one the downstream learner trains on ({@link #pooling()}), the
+ *     others are materialized beside it (one features column each) for fused model selection
  * @param precision the precision the CNN runs in ({@code int8}: calibrated on the training split)
  * @param calibration int8 calibration method, sample size and seed (used with {@code int8})
  * @param learner the downstream MLlib learner (copied per layer; its features/label columns are set)
@@ -74,7 +76,7 @@ public record TransferSpec(
     int inputSize,
     List<String> layers,
     int topK,
-    Pooling pooling,
+    List<Pooling> poolings,
     Precision precision,
     CalibrationSpec calibration,
     Predictor<?, ?, ?> learner,
@@ -94,6 +96,10 @@ public record TransferSpec(
   public TransferSpec {
     featureCols = List.copyOf(featureCols);
     layers = List.copyOf(layers);
+    poolings = List.copyOf(poolings);
+    if (poolings.isEmpty() || new java.util.HashSet<>(poolings).size() != poolings.size()) {
+      throw new IllegalArgumentException("poolings must be non-empty and distinct; found " + poolings);
+    }
     paramGrid = paramGrid.stream().map(ParamMap::copy).toList();
   }
 
@@ -101,9 +107,9 @@ public record TransferSpec(
    * @param names explicit layers
    * @return this spec with the given layers instead of its own (or its top k)
    */
-  TransferSpec withLayers(List<String> names) {
+  public TransferSpec withLayers(List<String> names) {
     return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
-        imageCol, labelCol, featureCols, model, preprocessing, inputSize, names, 0, pooling, precision, calibration, learner, paramGrid,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, names, 0, poolings, precision, calibration, learner, paramGrid,
         folds, cvMetric, testFraction, seed, resources, overrides);
   }
 
@@ -113,7 +119,23 @@ public record TransferSpec(
    */
   public TransferSpec withPrecision(Precision p) {
     return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
-        imageCol, labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, p, calibration,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, layers, topK, poolings, p, calibration,
+        learner, paramGrid, folds, cvMetric, testFraction, seed, resources, overrides);
+  }
+
+  /** @return the pooling the downstream learner trains on: the first of {@link #poolings()} */
+  public Pooling pooling() {
+    return poolings.get(0);
+  }
+
+  /**
+   * @param ps poolings to materialize (the first is the learner's)
+   * @return this spec with those poolings
+   * @throws IllegalArgumentException if {@code ps} is empty or has duplicates
+   */
+  public TransferSpec withPoolings(List<Pooling> ps) {
+    return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
+        imageCol, labelCol, featureCols, model, preprocessing, inputSize, layers, topK, ps, precision, calibration,
         learner, paramGrid, folds, cvMetric, testFraction, seed, resources, overrides);
   }
 
@@ -156,7 +178,8 @@ public record TransferSpec(
     m.put("preprocessing", preprocessing == null ? "roster" : preprocessing.compact());
     m.put("input_size", inputSize == 0 ? "native" : Integer.toString(inputSize));
     m.put("layers", layers.isEmpty() ? "top " + topK : String.join(",", layers));
-    m.put("pooling", pooling.toString());
+    m.put("pooling", poolings.size() == 1 ? poolings.get(0).toString()
+        : String.join(",", poolings.stream().map(Pooling::toString).toList()));
     m.put("precision", precision.paramValue());
     if (precision == Precision.INT8) {
       m.put("calibration", calibration.toString());
@@ -189,7 +212,7 @@ public record TransferSpec(
     private int inputSize;
     private List<String> layers = List.of();
     private int topK;
-    private Pooling pooling = Pooling.VISTA_DEFAULT;
+    private List<Pooling> poolings = List.of(Pooling.VISTA_DEFAULT);
     private Precision precision = Precision.FP32;
     private CalibrationSpec calibration = CalibrationSpec.defaults();
     private Predictor<?, ?, ?> learner;
@@ -305,7 +328,16 @@ public record TransferSpec(
 
     /** @param p pooling (default {@code max:2}) */
     public Builder optPooling(Pooling p) {
-      this.pooling = Objects.requireNonNull(p, "p");
+      this.poolings = List.of(Objects.requireNonNull(p, "p"));
+      return this;
+    }
+
+    /**
+     * @param ps poolings to materialize, distinct; the first is the downstream learner's (fused
+     *     selection materializes every one as its own features column)
+     */
+    public Builder optPoolings(List<Pooling> ps) {
+      this.poolings = List.copyOf(ps);
       return this;
     }
 
@@ -425,7 +457,7 @@ public record TransferSpec(
       }
       int k = folds == 0 && !grid.isEmpty() ? 3 : folds;
       return new TransferSpec(images, imageFolder, fmTrain, fmTest, table, tablePath, idCol, imageCol,
-          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, pooling, precision, calibration, l, grid, k,
+          labelCol, featureCols, model, preprocessing, inputSize, layers, topK, poolings, precision, calibration, l, grid, k,
           cvMetric, testFraction, seed, resources, overrides);
     }
   }

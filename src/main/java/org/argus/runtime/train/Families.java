@@ -19,8 +19,10 @@ import java.util.List;
  *   <li>{@code cnn} (Fashion-MNIST, input {@code [1, 28, 28]}): Conv 3×3 {@code filters} [16] pad 1
  *       → ReLU → max-pool 2 → Conv 3×3 2·filters → ReLU → max-pool 2 → flatten → Linear({@code
  *       width} [64]) → ReLU → Linear(classes).
- *   <li>{@code head} (feature columns): Linear(classes), or Linear({@code width}) → ReLU →
- *       Linear(classes) when {@code width} > 0 [0].
+ *   <li>{@code head} (feature columns): Linear(classes) — multinomial logistic regression — when
+ *       {@code width} is 0 [0]; else {@code depth} [1] × (Linear({@code width}) → ReLU → Dropout({@code
+ *       dropout} [0])) → Linear(classes). Dropout (Srivastava et al., JMLR 2014) is active in training
+ *       only.
  * </ul>
  *
  * <p>Fine-tuning a pretrained CNN is not a block family (its weights are not initialized from the
@@ -76,8 +78,15 @@ public final class Families {
   static Block head(Hyperparameters c, int classes) {
     SequentialBlock b = new SequentialBlock().add(Blocks.batchFlattenBlock());
     int w = c.getInt("width", 0);
-    if (w > 0) {
+    double dropout = c.getDouble("dropout", 0);
+    if (dropout < 0 || dropout >= 1) {
+      throw new IllegalArgumentException("dropout must be in [0, 1); config " + c);
+    }
+    for (int i = 0; w > 0 && i < c.getInt("depth", 1); i++) {
       b.add(Linear.builder().setUnits(w).build()).add(Activation::relu);
+      if (dropout > 0) {
+        b.add(ai.djl.nn.norm.Dropout.builder().optRate((float) dropout).build());
+      }
     }
     return b.add(Linear.builder().setUnits(classes).build());
   }

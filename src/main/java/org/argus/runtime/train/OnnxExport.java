@@ -65,7 +65,9 @@ public final class OnnxExport {
         widths.add(config.getInt("width", 128));
       }
     } else if (config.getInt("width", 0) > 0) {
-      widths.add(config.getInt("width", 0));
+      for (int i = 0; i < config.getInt("depth", 1); i++) {
+        widths.add(config.getInt("width", 0)); // dropout has no weights and is the identity at inference
+      }
     }
     widths.add(classes);
     long in = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);

@@ -119,7 +119,7 @@ class ModelSelectionTest {
     copy(dirA, dir);
     SelectionResult r = new SelectionResult(dir.toUri().toString(), fault_free.spec(), fault_free.procedure(),
         fault_free.execution(), fault_free.goal(), fault_free.leaderboard(), fault_free.rounds(), fault_free.units(),
-        fault_free.shardRows(), fault_free.payloadBytes(), fault_free.cachedBytes());
+        fault_free.shardRows(), fault_free.payloadBytes(), fault_free.cachedBytes(), fault_free.test());
     SelectionReport.write(r, SelectionReport.provenance(r, SEED, Map.of("threads", "1")));
     var json = ReportJson.read(Files.readString(dir.resolve("report.json")));
     assertEquals("select", json.path("kind").asText());

@@ -1,0 +1,57 @@
+package org.argus.execution.fusion;
+
+import java.util.List;
+import org.argus.execution.mop.SelectionResult;
+import org.argus.execution.transfer.TransferResult;
+
+/**
+ * What a fused selection produced.
+ *
+ * @param selection the model-selection run (leaderboard, units, epochs, test scores)
+ * @param views the row layout every config read its view from
+ * @param standardizer the z-scoring fitted on the training split that every head's input went through
+ * @param byLayer the best config of each layer (Vista's per-layer table), bottom layer first
+ * @param byPooling the best config of each pooling, in the space's order
+ * @param explain EXPLAIN of both phases: the materialization plan and the MOP plan
+ * @param materialization task metrics and storage of the materialization phases
+ * @param inferenceSeconds wall seconds of the inference queries
+ * @param materializationSeconds wall seconds of the whole materialization (inference included)
+ * @param selectionSeconds wall seconds of model selection (sharding, units, validation, test)
+ * @param featureBytes Σ over training rows of every view's pooled features and the structured
+ *     columns as float32 (what the shards must hold: 4 bytes per float), computed
+ * @param counts rows read, joined and quarantined
+ */
+public record FusedResult(
+    SelectionResult selection,
+    FeatureViews views,
+    Standardizer standardizer,
+    List<Best> byLayer,
+    List<Best> byPooling,
+    String explain,
+    TransferResult.Measured materialization,
+    double inferenceSeconds,
+    double materializationSeconds,
+    double selectionSeconds,
+    long featureBytes,
+    TransferResult.Counts counts) {
+
+  /** Copies the lists. */
+  public FusedResult {
+    byLayer = List.copyOf(byLayer);
+    byPooling = List.copyOf(byPooling);
+  }
+
+  /**
+   * The best config of one value of a materialization dimension.
+   *
+   * @param value the layer or pooling
+   * @param trial the config's trial id, or -1 when every config of this value failed or none was drawn
+   * @param config the config
+   * @param metric its goal metric on the validation rows (NaN when none)
+   * @param valAccuracy its validation accuracy
+   * @param testAccuracy its accuracy on the test split (NaN without test rows)
+   * @param configs configs drawn with this value
+   */
+  public record Best(String value, int trial, String config, double metric, double valAccuracy, double testAccuracy,
+      int configs) {}
+}

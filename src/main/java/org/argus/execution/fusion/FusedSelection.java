@@ -1,0 +1,304 @@
+package org.argus.execution.fusion;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.argus.ArgusException;
+import org.argus.execution.ProgressSink;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Execution;
+import org.argus.execution.mop.ModelSelection;
+import org.argus.execution.mop.SelectionResult;
+import org.argus.execution.transfer.FeatureTransfer;
+import org.argus.execution.transfer.MaterializedFeatures;
+import org.argus.execution.transfer.TransferSpec;
+import org.argus.plan.mop.UnitRecord;
+import org.argus.select.procedure.Procedure;
+import org.argus.select.space.SearchSpace;
+
+/**
+ * Fused model selection: which layer (and pooling) of a pretrained CNN, with which head, in one
+ * search space. {@link #prepare} resolves the space's materialization dimensions ({@link
+ * FusedSpace}) and asks the transfer optimizer for a plan over their union — nothing is inferred,
+ * so {@link #explain()} is cheap; {@link #run()} materializes every (layer, pooling) column once
+ * ({@link FeatureTransfer#materialize()}: staged, eager or lazy as the cost model chose), turns the
+ * training split into shard rows holding every view ({@link FeatureViews}), drops the feature table
+ * once the shards are cached, and runs the procedure with model hopper parallelism ({@link
+ * ModelSelection}, heads by {@link ViewTrainerFactory}); every config that finishes is scored on the
+ * test split.
+ *
+ * <p>Rows: the training split feeds model selection (its own seeded validation fraction is held
+ * out from it); the test split never informs a choice.
+ */
+public final class FusedSelection {
+  private final Builder b;
+  private final FusedSpace fused;
+  private final FeatureTransfer transfer;
+  private final Procedure procedure;
+
+  private FusedSelection(Builder b, FusedSpace fused, FeatureTransfer transfer, Procedure procedure) {
+    this.b = b;
+    this.fused = fused;
+    this.transfer = transfer;
+    this.procedure = procedure;
+  }
+
+  /** @return a builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder: {@code set…} required, {@code opt…} optional. */
+  public static final class Builder {
+    private TransferSpec transfer;
+    private SearchSpace space;
+    private Function<SearchSpace, Procedure> procedure;
+    private String runDir;
+    private String family = "head";
+    private int workers = -1;
+    private int threads;
+    private long seed = 42;
+    private Execution execution = Execution.MOP;
+    private boolean resume;
+    private Map<String, String> spec = new LinkedHashMap<>();
+    private Consumer<UnitRecord> listener = u -> {};
+    private ProgressSink progress = ProgressSink.SILENT;
+
+    /**
+     * @param t the images, table, model and inputs (its layers stand in for a missing {@code layer}
+     *     dimension; its layers and poolings are replaced by the space's)
+     * @return this
+     */
+    public Builder setTransfer(TransferSpec t) {
+      this.transfer = t;
+      return this;
+    }
+
+    /**
+     * @param s the joint space: head hyperparameters ({@code lr}, {@code batch}, {@code wd}, {@code
+     *     optimizer}, {@code width} (0 = multinomial logistic regression), {@code depth}, {@code
+     *     dropout}) and the materialization dimensions {@code layer}, {@code pooling}
+     * @return this
+     */
+    public Builder setSpace(SearchSpace s) {
+      this.space = s;
+      return this;
+    }
+
+    /**
+     * @param p builds the procedure over the final space (with the added {@code layer} dimension)
+     * @return this
+     */
+    public Builder setProcedure(Function<SearchSpace, Procedure> p) {
+      this.procedure = p;
+      return this;
+    }
+
+    /**
+     * @param dir run directory
+     * @return this
+     */
+    public Builder setRunDir(String dir) {
+      this.runDir = dir;
+      return this;
+    }
+
+    /**
+     * @param f head family: {@code head} or {@code mlp} [head]
+     * @return this
+     */
+    public Builder optFamily(String f) {
+      this.family = Objects.requireNonNull(f, "family");
+      return this;
+    }
+
+    /**
+     * @param n worker slots = shards [Spark's default parallelism]
+     * @return this
+     */
+    public Builder optWorkers(int n) {
+      this.workers = n;
+      return this;
+    }
+
+    /**
+     * @param n PyTorch threads per unit query [0: the JVM's setting]
+     * @return this
+     */
+    public Builder optThreads(int n) {
+      this.threads = n;
+      return this;
+    }
+
+    /**
+     * @param s run seed [42]
+     * @return this
+     */
+    public Builder optSeed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /**
+     * @param e execution [MOP]
+     * @return this
+     */
+    public Builder optExecution(Execution e) {
+      this.execution = Objects.requireNonNull(e, "execution");
+      return this;
+    }
+
+    /**
+     * @param r continue the run in the run directory (the materialization is recomputed; the spec,
+     *     space included, must match) [false]
+     * @return this
+     */
+    public Builder optResume(boolean r) {
+      this.resume = r;
+      return this;
+    }
+
+    /**
+     * @param s the caller's spec entries (e.g. CLI flags), stored with the run
+     * @return this
+     */
+    public Builder optSpec(Map<String, String> s) {
+      this.spec = new LinkedHashMap<>(s);
+      return this;
+    }
+
+    /**
+     * @param l called after every unit query
+     * @return this
+     */
+    public Builder optListener(Consumer<UnitRecord> l) {
+      this.listener = Objects.requireNonNull(l, "listener");
+      return this;
+    }
+
+    /**
+     * @param p progress of the materialization
+     * @return this
+     */
+    public Builder optProgress(ProgressSink p) {
+      this.progress = Objects.requireNonNull(p, "progress");
+      return this;
+    }
+
+    /**
+     * Resolves the space and plans the materialization (small Spark queries over the inputs; no
+     * inference).
+     *
+     * @param spark the session
+     * @return the prepared selection
+     * @throws NullPointerException naming a missing required setting
+     * @throws IllegalArgumentException for a bad space (see {@link FusedSpace#of}), an unknown
+     *     layer (listing the valid ones), a label with one class, bad inputs
+     * @throws org.argus.plan.cost.NoFeasiblePlanException when no plan holds the materialization
+     * @throws ArgusException when the model or the data cannot be provisioned or read
+     */
+    public FusedSelection prepare(SparkSession spark) throws ArgusException {
+      Objects.requireNonNull(transfer, "transfer");
+      Objects.requireNonNull(space, "space");
+      Objects.requireNonNull(procedure, "procedure");
+      Objects.requireNonNull(runDir, "runDir");
+      FusedSpace f = FusedSpace.of(space, transfer);
+      ViewTrainerFactory.checkFamily(family);
+      TransferSpec t = transfer.withLayers(f.layers()).withPoolings(f.poolings());
+      FeatureTransfer ft = FeatureTransfer.prepare(spark, t, progress);
+      return new FusedSelection(this, f, ft, procedure.apply(f.space()));
+    }
+  }
+
+  /** @return the final space (with the added dimensions) */
+  public SearchSpace space() {
+    return fused.space();
+  }
+
+  /** @return the procedure */
+  public Procedure procedure() {
+    return procedure;
+  }
+
+  /** @return the prepared transfer (plan, counts, layers) */
+  public FeatureTransfer transfer() {
+    return transfer;
+  }
+
+  /**
+   * @return EXPLAIN of both phases: the materialization plan (chosen plan, estimates, rejected
+   *     plans) and the MOP plan (views, procedure, shards)
+   */
+  public String explain() {
+    StringBuilder sb = new StringBuilder("== materialization (once for every config) ==\n");
+    sb.append("layers ").append(fused.layers()).append(" x poolings ").append(fused.poolingNames())
+        .append(" = ").append(fused.layers().size() * fused.poolings().size()).append(" feature columns\n");
+    sb.append(transfer.explain());
+    sb.append("== model selection (MOP over the shared feature rows) ==\n");
+    sb.append(String.format(Locale.ROOT, "procedure %s over %s%n", procedure.name(), fused.space()));
+    sb.append(String.format(Locale.ROOT, "execution %s, %s worker slots = shards, head family %s; each unit query reads"
+        + " its config's view of the shard rows%n", b.execution.cli(),
+        b.workers > 0 ? Integer.toString(b.workers) : "default-parallelism", b.family));
+    long train = transfer.trainRows();
+    sb.append(String.format(Locale.ROOT, "rows: %d training (a seeded 20 %% of them validates), %d test%n", train,
+        Math.max(0, transfer.counts().joinedRows() - train)));
+    return sb.toString();
+  }
+
+  /**
+   * Materializes the features, runs the procedure and scores every finished config on the test
+   * split. The run directory holds the selection's tables, checkpoints and {@code best/}.
+   *
+   * @return the result
+   * @throws ArgusException when the run directory cannot be written, or a resume's spec differs
+   */
+  public FusedResult run() throws ArgusException {
+    long t0 = System.nanoTime();
+    MaterializedFeatures m = transfer.materialize();
+    double matSeconds = (System.nanoTime() - t0) / 1e9;
+    FeatureViews views = FeatureRows.views(m, fused);
+    JavaRDD<Example> raw = FeatureRows.examples(m, "train");
+    Standardizer standardizer = Standardizer.fit(raw);
+    JavaRDD<Example> train = standardizer.apply(raw);
+    JavaRDD<Example> test = standardizer.apply(FeatureRows.examples(m, "test")).persist(StorageLevel.MEMORY_ONLY());
+    long testRows = test.count();
+    long featureBytes = 4L * views.rowDim() * transfer.trainRows();
+    ViewTrainerFactory factory = new ViewTrainerFactory(views, b.family, Math.max(2, m.numClasses()), b.threads);
+    Map<String, String> spec = new LinkedHashMap<>(b.spec);
+    spec.put("fused.transfer", transfer.spec().describe().toString());
+    spec.put("fused.views", views.describe());
+    long s0 = System.nanoTime();
+    SelectionResult r;
+    try {
+      r = ModelSelection.builder()
+          .setData(train)
+          .setTrainerFactory(factory)
+          .setProcedure(procedure)
+          .setRunDir(b.runDir)
+          .optSpec(spec)
+          .optExecution(b.execution)
+          .optWorkers(b.workers)
+          .optSeed(b.seed)
+          .optResume(b.resume)
+          .optListener(b.listener)
+          .optTestData(testRows > 0 ? test : null)
+          .optOnDataCached(m::unpersist)
+          .build()
+          .run();
+    } finally {
+      m.unpersist();
+      test.unpersist(false);
+    }
+    double selSeconds = (System.nanoTime() - s0) / 1e9;
+    return new FusedResult(r, views, standardizer, Tables.best(r, FeatureViews.LAYER, views.layers()),
+        Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
+        matSeconds, selSeconds, featureBytes, m.counts());
+  }
+}

@@ -1,0 +1,55 @@
+package org.argus.execution.fusion;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.argus.execution.mop.SelectionResult;
+
+/** The best config per value of a materialization dimension (Vista's per-layer table). */
+final class Tables {
+  private Tables() {}
+
+  /**
+   * @param r the selection (leaderboard best first)
+   * @param dim {@code layer} or {@code pooling}
+   * @param values the dimension's values, in table order
+   * @return one row per value: its best config on the leaderboard (the first with that value), its
+   *     test accuracy and how many configs drew it
+   */
+  static List<FusedResult.Best> best(SelectionResult r, String dim, List<String> values) {
+    List<FusedResult.Best> out = new ArrayList<>();
+    for (String v : values) {
+      FusedResult.Best best = null;
+      int n = 0;
+      for (SelectionResult.Entry e : r.leaderboard()) {
+        if (!v.equals(value(e.config(), dim))) {
+          continue;
+        }
+        n++;
+        if (best == null && !Double.isNaN(e.metric())) {
+          SelectionResult.TestScore t = r.test().get(e.trial());
+          best = new FusedResult.Best(v, e.trial(), e.config(), e.metric(), e.valAccuracy(),
+              t == null ? Double.NaN : t.accuracy(), 0);
+        }
+      }
+      out.add(best == null ? new FusedResult.Best(v, -1, "", Double.NaN, Double.NaN, Double.NaN, n)
+          : new FusedResult.Best(v, best.trial(), best.config(), best.metric(), best.valAccuracy(), best.testAccuracy(), n));
+    }
+    return out;
+  }
+
+  /**
+   * @param config a config's text form ({@code name=value,…}, as {@code Config.toString} writes it;
+   *     names and categorical values never contain {@code ,} or {@code =})
+   * @param dim a dimension
+   * @return its value, or null when absent
+   */
+  static String value(String config, String dim) {
+    for (String part : config.split(",")) {
+      int eq = part.indexOf('=');
+      if (eq > 0 && part.substring(0, eq).equals(dim)) {
+        return part.substring(eq + 1);
+      }
+    }
+    return null;
+  }
+}

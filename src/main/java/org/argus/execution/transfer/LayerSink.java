@@ -1,0 +1,23 @@
+package org.argus.execution.transfer;
+
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * What a run does with one layer's materialized query ({@link PlanExecution}): train the
+ * downstream learner on it ({@link LearnerSink}) or keep its features for fused model selection
+ * ({@link FeatureSink}). Called on the driver, bottom layer first, while the query is persisted;
+ * the plan may drop the query once this returns.
+ */
+interface LayerSink {
+  /**
+   * @param stageOut the persisted query: {@code _id, _split [, _label] [, _x0…]} and the features
+   *     columns
+   * @param layer the layer
+   * @param featureCols the layer's pooled features ({@code array<float>}), one per pooling of the
+   *     spec, in the spec's order
+   * @param inferenceSeconds wall seconds of the query (eager: the shared pass, on the first layer)
+   */
+  void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds);
+}

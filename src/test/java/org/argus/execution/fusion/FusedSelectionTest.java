@@ -1,0 +1,235 @@
+package org.argus.execution.fusion;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.argus.execution.ProgressSink;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Examples;
+import org.argus.execution.mop.ModelSelection;
+import org.argus.execution.mop.SelectionResult;
+import org.argus.execution.transfer.FeatureTransfer;
+import org.argus.execution.transfer.MaterializedFeatures;
+import org.argus.execution.transfer.TransferResult;
+import org.argus.execution.transfer.TransferSpec;
+import org.argus.plan.cost.LogicalPlan;
+import org.argus.plan.cost.Overrides;
+import org.argus.plan.mop.UnitRecord;
+import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Trainer;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.SearchSpace;
+import org.argus.select.space.Seeds;
+import org.argus.store.CheckpointStore;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fused selection on the real MobileNetV2 (64×64) and real Fashion-MNIST: every (layer, pooling)
+ * column is materialized once however many configs read it, each head reads its own view, MOP over
+ * the joint space is sequential SGD over the logged visit order, every finished config is scored
+ * on the test split, and the per-layer table holds each layer's best config.
+ */
+class FusedSelectionTest {
+  static final long SEED = 42;
+  static final List<String> LAYERS = List.of("block_3_expand_relu", "block_6_expand_relu");
+  static final String SPACE =
+      "layer=choice(block_6_expand_relu,block_3_expand_relu);pooling=choice(max:2,avg);lr=choice(0.01,0.003)";
+
+  @TempDir static Path tmp;
+  static FusedResult result;
+  static FusedSelection prepared;
+
+  static TransferSpec.Builder transfer() {
+    return TransferSpec.builder().setFashionMnist(160, 60).setModel("mobilenet_v2").optInputSize(64).optSeed(SEED);
+  }
+
+  static FusedSelection.Builder selection(String space, String dir) {
+    return FusedSelection.builder()
+        .setTransfer(transfer().setLayers(LAYERS).build())
+        .setSpace(SearchSpace.parse(space))
+        .setProcedure(s -> FixedEpochs.grid(s, 2, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve(dir).toString())
+        .optWorkers(2)
+        .optThreads(1)
+        .optSeed(SEED);
+  }
+
+  @BeforeAll
+  static void run() throws Exception {
+    prepared = selection(SPACE, "fused").prepare(SparkTestSession.get());
+    result = prepared.run();
+  }
+
+  @Test
+  void eachLayerIsInferredOnceForEightConfigsAndEveryPoolingIsAColumnOfThatPass() {
+    assertEquals(8, result.selection().leaderboard().size());
+    List<TransferResult.PhaseMetrics> inference =
+        result.materialization().phases().stream().filter(TransferResult.PhaseMetrics::inference).toList();
+    int expected = prepared.transfer().decision().chosen().logical() == LogicalPlan.EAGER ? 1 : LAYERS.size();
+    assertEquals(expected, inference.size(), "inference queries: " + inference);
+    assertEquals(4, result.views().views().size(), result.views().describe());
+    assertEquals(List.of("block_3_expand_relu", "block_6_expand_relu"), result.views().layers(), "bottom layer first");
+    assertEquals(List.of("max:2", "avg"), result.views().poolings());
+  }
+
+  @Test
+  void everyHeadsInputIsItsViewsPooledDimension() {
+    ViewTrainerFactory f = new ViewTrainerFactory(result.views(), "head", 10, 1);
+    // block_3_expand_relu at 64²: [144, 16, 16]; block_6_expand_relu: [192, 8, 8]
+    Map<String, Long> expected = Map.of("block_3_expand_relu/max:2", 144L * 4, "block_3_expand_relu/avg", 144L,
+        "block_6_expand_relu/max:2", 192L * 4, "block_6_expand_relu/avg", 192L);
+    for (SelectionResult.Entry e : result.selection().leaderboard()) {
+      Hyperparameters h = hyper(e.config());
+      String key = h.getString("layer", "") + "/" + h.getString("pooling", "");
+      assertEquals(expected.get(key), f.inputShape(h)[0], e.config());
+    }
+  }
+
+  @Test
+  void aConfigNamingAnUnmaterializedLayerIsRefusedWithTheValidOnes() {
+    var ex = assertThrows(IllegalArgumentException.class,
+        () -> result.views().view(new Hyperparameters(Map.of("layer", "out_relu", "pooling", "avg"))));
+    assertTrue(ex.getMessage().contains("'out_relu' was not materialized; valid: [block_3_expand_relu, "
+        + "block_6_expand_relu]"), ex.getMessage());
+  }
+
+  @Test
+  void everyFinishedConfigIsScoredOnTheTestSplit() {
+    assertEquals(8, result.selection().test().size());
+    for (SelectionResult.TestScore t : result.selection().test().values()) {
+      assertEquals(60, t.rows());
+      assertTrue(t.accuracy() > 0.25, "above chance (0.1) on 60 test images: " + t);
+    }
+  }
+
+  @Test
+  void thePerLayerTableHoldsEachLayersBestConfig() {
+    assertEquals(List.of("block_3_expand_relu", "block_6_expand_relu"),
+        result.byLayer().stream().map(FusedResult.Best::value).toList());
+    for (FusedResult.Best b : result.byLayer()) {
+      assertEquals(4, b.configs());
+      assertTrue(b.config().contains("layer=" + b.value()), b.toString());
+      double bestOfLayer = result.selection().leaderboard().stream()
+          .filter(e -> e.config().contains("layer=" + b.value())).mapToDouble(SelectionResult.Entry::metric).max()
+          .orElseThrow();
+      assertEquals(bestOfLayer, b.metric(), 0.0);
+    }
+    assertEquals(List.of("max:2", "avg"), result.byPooling().stream().map(FusedResult.Best::value).toList());
+  }
+
+  @Test
+  void shardsHoldEveryViewOnceAndSparkStoresAboutThatMuch() {
+    long payload = result.selection().payloadBytes();
+    long cached = result.selection().cachedBytes();
+    assertTrue(cached > 0.9 * payload && cached < 1.3 * payload, "cached " + cached + " vs payload " + payload);
+    assertTrue(payload < result.featureBytes(), "the shards hold the training part of the split: " + payload
+        + " < " + result.featureBytes());
+  }
+
+  @Test
+  void explainShowsTheMaterializationAndTheMopPlan() {
+    String ex = result.explain();
+    assertTrue(ex.contains("== materialization (once for every config) =="), ex);
+    assertTrue(ex.contains("2 layers".replace("2 layers", "x poolings [max:2, avg] = 4 feature columns")), ex);
+    assertTrue(ex.contains("== model selection (MOP over the shared feature rows) =="), ex);
+    assertTrue(ex.contains("grid"), ex);
+  }
+
+  @Test
+  void mopOverTheJointSpaceIsSequentialSgdOverTheLoggedVisitOrder() throws Exception {
+    FeatureTransfer ft = FeatureTransfer.prepare(SparkTestSession.get(),
+        prepared.transfer().spec(), ProgressSink.SILENT);
+    MaterializedFeatures m = ft.materialize();
+    try {
+      JavaRDD<Example> train = result.standardizer().apply(FeatureRows.examples(m, "train"));
+      List<List<Example>> shards = ModelSelection.shards(train, SEED, 0.2, 2);
+      ViewTrainerFactory f = new ViewTrainerFactory(result.views(), "head", 10, 1);
+      CheckpointStore store = new CheckpointStore(result.selection().runDir());
+      Map<Integer, String> configs = new TreeMap<>();
+      result.selection().leaderboard().forEach(e -> configs.put(e.trial(), e.config()));
+      for (int trial : List.of(0, 5)) {
+        List<UnitRecord> visits = result.selection().units().stream().filter(u -> u.trial() == trial && u.error() == null)
+            .sorted(Comparator.comparingLong(UnitRecord::startMs)).toList();
+        long seed = Seeds.split(SEED, "trial", trial);
+        byte[] replay;
+        try (Trainer t = f.create(hyper(configs.get(trial)), seed)) {
+          for (UnitRecord u : visits) {
+            List<Batch> b = Examples.batches(shards.get(u.shard()), t.batchSize(), seed, u.epoch(), u.shard());
+            t.train(b.iterator());
+          }
+          replay = t.exportState();
+        }
+        byte[] mop = store.read(visits.get(visits.size() - 1).outCkpt());
+        assertEquals(replay.length, mop.length);
+        java.nio.ByteBuffer a = java.nio.ByteBuffer.wrap(replay);
+        java.nio.ByteBuffer c = java.nio.ByteBuffer.wrap(mop);
+        for (int i = 28; i + 4 <= mop.length; i += 4) {
+          assertEquals(a.getFloat(i), c.getFloat(i), 1e-5, "trial " + trial + " state byte " + i);
+        }
+      }
+    } finally {
+      m.unpersist();
+    }
+  }
+
+  @Test
+  void anUnknownLayerIsRefusedBeforeAnyInferenceListingValidOnes() {
+    var ex = assertThrows(IllegalArgumentException.class, () -> selection(
+        "layer=choice(block_3_expand_relu,block_99_expand_relu);lr=choice(0.01)", "bad-layer")
+        .prepare(SparkTestSession.get()));
+    assertTrue(ex.getMessage().contains("block_99_expand_relu"), ex.getMessage());
+    assertTrue(ex.getMessage().contains("block_6_expand_relu"), "lists valid layers: " + ex.getMessage());
+  }
+
+  @Test
+  void aContinuousLayerDimensionIsRefused() {
+    var ex = assertThrows(IllegalArgumentException.class,
+        () -> FusedSpace.of(SearchSpace.parse("layer=uniform(1,3);lr=choice(0.01)"), transfer().setLayers(LAYERS).build()));
+    assertTrue(ex.getMessage().contains("'layer' must be a categorical choice(...) of names"), ex.getMessage());
+  }
+
+  @Test
+  void aSpaceWithoutLayerNeedsExplicitLayers() {
+    var ex = assertThrows(IllegalArgumentException.class,
+        () -> FusedSpace.of(SearchSpace.parse("lr=choice(0.01)"), transfer().setTopLayers(2).build()));
+    assertTrue(ex.getMessage().contains("needs layers"), ex.getMessage());
+    FusedSpace f = FusedSpace.of(SearchSpace.parse("lr=choice(0.01)"), transfer().setLayers(LAYERS).build());
+    assertEquals(LAYERS, f.layers());
+    assertTrue(f.space().domains().containsKey("layer"), f.space().toString());
+  }
+
+  @Test
+  void twoSpellingsOfOnePoolingAreRefused() {
+    var ex = assertThrows(IllegalArgumentException.class, () -> FusedSpace.of(
+        SearchSpace.parse("layer=choice(block_3_expand_relu);pooling=choice(max,max:1)"), transfer().setLayers(LAYERS).build()));
+    assertTrue(ex.getMessage().contains("'max:1' is the same pooling as 'max'"), ex.getMessage());
+  }
+
+  static Hyperparameters hyper(String config) {
+    Map<String, Object> v = new TreeMap<>();
+    for (String part : config.split(",")) {
+      String[] kv = part.split("=", 2);
+      Object value;
+      try {
+        value = Double.parseDouble(kv[1]);
+      } catch (NumberFormatException e) {
+        value = kv[1];
+      }
+      v.put(kv[0], value);
+    }
+    return new Hyperparameters(v);
+  }
+}
