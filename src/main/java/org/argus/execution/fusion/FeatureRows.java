@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.argus.execution.mop.Example;
 import org.argus.execution.transfer.MaterializedFeatures;
 
@@ -33,9 +33,10 @@ final class FeatureRows {
   /**
    * @param m the materialized table
    * @param split {@code train} or {@code test}
-   * @return that split's rows as examples, ordered by id (so the shards do not depend on the plan
-   *     or the join's output order): label = the class index, x = every feature column in order,
-   *     then the structured columns (lazy: reads {@code m}'s persisted table)
+   * @return that split's rows as examples, in the table's order (the plan's partitions: a hash of
+   *     the id, sorted by id within each; deterministic for a plan): label = the class index, x =
+   *     every feature column in order, then the structured columns (lazy: reads {@code m}'s
+   *     persisted table)
    */
   static JavaRDD<Example> examples(MaterializedFeatures m, String split) {
     List<Column> cols = new ArrayList<>(List.of(col(MaterializedFeatures.LABEL)));
@@ -44,12 +45,13 @@ final class FeatureRows {
     int views = m.columns().size();
     int[] dims = m.columns().stream().mapToInt(MaterializedFeatures.FeatureColumn::dim).toArray();
     int xs = m.structuredCols().size();
-    return m.rows().filter(col(MaterializedFeatures.SPLIT).equalTo(split)).orderBy(MaterializedFeatures.ID)
-        .select(cols.toArray(new Column[0]))
-        .javaRDD().map(r -> example(r, views, dims, xs));
+    // read Spark's internal rows: array<float> cells copy out as float[] (a Row would box every value)
+    return m.rows().filter(col(MaterializedFeatures.SPLIT).equalTo(split))
+        .select(cols.toArray(new Column[0])).queryExecution().toRdd().toJavaRDD()
+        .map(r -> example(r, views, dims, xs));
   }
 
-  private static Example example(Row r, int views, int[] dims, int xs) {
+  private static Example example(InternalRow r, int views, int[] dims, int xs) {
     int total = xs;
     for (int d : dims) {
       total += d;
@@ -57,13 +59,12 @@ final class FeatureRows {
     float[] x = new float[total];
     int at = 0;
     for (int v = 0; v < views; v++) {
-      List<Object> f = r.getList(1 + v);
-      if (f.size() != dims[v]) {
-        throw new IllegalStateException("feature column " + v + " has " + f.size() + " floats; expected " + dims[v]);
+      float[] f = r.getArray(1 + v).toFloatArray();
+      if (f.length != dims[v]) {
+        throw new IllegalStateException("feature column " + v + " has " + f.length + " floats; expected " + dims[v]);
       }
-      for (int i = 0; i < dims[v]; i++) {
-        x[at++] = ((Number) f.get(i)).floatValue();
-      }
+      System.arraycopy(f, 0, x, at, f.length);
+      at += f.length;
     }
     for (int i = 0; i < xs; i++) {
       x[at++] = (float) r.getDouble(1 + views + i);

@@ -10,6 +10,7 @@ import org.argus.execution.transfer.TransferResult;
  * @param selection the model-selection run (leaderboard, units, epochs, test scores)
  * @param views the row layout every config read its view from
  * @param standardizer the z-scoring fitted on the training split that every head's input went through
+ * @param factory the heads' trainer factory (views, family, classes)
  * @param byLayer the best config of each layer (Vista's per-layer table), bottom layer first
  * @param byPooling the best config of each pooling, in the space's order
  * @param explain EXPLAIN of both phases: the materialization plan and the MOP plan
@@ -25,6 +26,7 @@ public record FusedResult(
     SelectionResult selection,
     FeatureViews views,
     Standardizer standardizer,
+    ViewTrainerFactory factory,
     List<Best> byLayer,
     List<Best> byPooling,
     String explain,
@@ -50,8 +52,17 @@ public record FusedResult(
    * @param metric its goal metric on the validation rows (NaN when none)
    * @param valAccuracy its validation accuracy
    * @param testAccuracy its accuracy on the test split (NaN without test rows)
+   * @param testMacroF1 its unweighted mean per-label F1 on the test split (NaN when not scored)
    * @param configs configs drawn with this value
    */
   public record Best(String value, int trial, String config, double metric, double valAccuracy, double testAccuracy,
-      int configs) {}
+      double testMacroF1, int configs) {
+    /**
+     * @param f1 the macro-F1
+     * @return this row with it
+     */
+    public Best withTestMacroF1(double f1) {
+      return new Best(value, trial, config, metric, valAccuracy, testAccuracy, f1, configs);
+    }
+  }
 }

@@ -70,6 +70,7 @@ public final class FusedSelection {
     private Map<String, String> spec = new LinkedHashMap<>();
     private Consumer<UnitRecord> listener = u -> {};
     private ProgressSink progress = ProgressSink.SILENT;
+    private boolean validateOnTest;
 
     /**
      * @param t the images, table, model and inputs (its layers stand in for a missing {@code layer}
@@ -193,6 +194,17 @@ public final class FusedSelection {
     }
 
     /**
+     * @param v every training-split row trains and configs are validated on the test split: for
+     *     scoring one head per layer ({@code argus transfer --learner head}), not for choosing among
+     *     configs [false: a seeded 20 % of the training split validates]
+     * @return this
+     */
+    public Builder optValidateOnTest(boolean v) {
+      this.validateOnTest = v;
+      return this;
+    }
+
+    /**
      * Resolves the space and plans the materialization (small Spark queries over the inputs; no
      * inference).
      *
@@ -209,10 +221,17 @@ public final class FusedSelection {
       Objects.requireNonNull(space, "space");
       Objects.requireNonNull(procedure, "procedure");
       Objects.requireNonNull(runDir, "runDir");
-      FusedSpace f = FusedSpace.of(space, transfer);
       ViewTrainerFactory.checkFamily(family);
-      TransferSpec t = transfer.withLayers(f.layers()).withPoolings(f.poolings());
-      FeatureTransfer ft = FeatureTransfer.prepare(spark, t, progress);
+      FusedSpace f;
+      FeatureTransfer ft;
+      if (space.domains().containsKey(FeatureViews.LAYER)) {
+        f = FusedSpace.of(space, List.of(), transfer.pooling());
+        ft = FeatureTransfer.prepare(spark, transfer.withLayers(f.layers()).withPoolings(f.poolings()), progress);
+      } else { // the transfer's layers (explicit or its top k), resolved by the transfer
+        List<org.argus.plan.Pooling> ps = FusedSpace.of(space, List.of("?"), transfer.pooling()).poolings();
+        ft = FeatureTransfer.prepare(spark, transfer.withPoolings(ps), progress);
+        f = FusedSpace.of(space, ft.layers(), transfer.pooling());
+      }
       return new FusedSelection(this, f, ft, procedure.apply(f.space()));
     }
   }
@@ -289,16 +308,52 @@ public final class FusedSelection {
           .optResume(b.resume)
           .optListener(b.listener)
           .optTestData(testRows > 0 ? test : null)
+          .optValidationData(b.validateOnTest ? test : null)
           .optOnDataCached(m::unpersist)
           .build()
           .run();
+      List<FusedResult.Best> byLayer = Tables.best(r, FeatureViews.LAYER, views.layers());
+      if (testRows > 0) {
+        byLayer = withMacroF1(byLayer, r, test, factory);
+      }
+      double selSeconds = (System.nanoTime() - s0) / 1e9;
+      return new FusedResult(r, views, standardizer, factory, byLayer,
+          Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
+          matSeconds, selSeconds, featureBytes, m.counts());
     } finally {
       m.unpersist();
       test.unpersist(false);
     }
-    double selSeconds = (System.nanoTime() - s0) / 1e9;
-    return new FusedResult(r, views, standardizer, Tables.best(r, FeatureViews.LAYER, views.layers()),
-        Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
-        matSeconds, selSeconds, featureBytes, m.counts());
+  }
+
+  /** Scores each layer's best config on the test split once more, for its macro-F1. */
+  private List<FusedResult.Best> withMacroF1(List<FusedResult.Best> rows, SelectionResult r, JavaRDD<Example> test,
+      ViewTrainerFactory factory) {
+    org.argus.store.CheckpointStore store = new org.argus.store.CheckpointStore(r.runDir());
+    List<FusedResult.Best> out = new java.util.ArrayList<>();
+    for (FusedResult.Best best : rows) {
+      String ckpt = best.trial() < 0 ? null : lastCheckpoint(r, best.trial());
+      if (ckpt == null) {
+        out.add(best);
+        continue;
+      }
+      long[] c = Scoring.confusion(test, factory, store, Tables.hyperparameters(best.config(), procedure, best.trial()),
+          org.argus.select.space.Seeds.split(b.seed, "trial", best.trial()), ckpt, factory.classes());
+      out.add(best.withTestMacroF1(Scoring.macroF1(c, factory.classes())));
+    }
+    return out;
+  }
+
+  /** @return the output checkpoint of a trial's last successful unit query, or null */
+  static String lastCheckpoint(SelectionResult r, int trial) {
+    String ck = null;
+    long at = Long.MIN_VALUE;
+    for (UnitRecord u : r.units()) {
+      if (u.trial() == trial && u.error() == null && u.endMs() >= at) {
+        at = u.endMs();
+        ck = u.outCkpt();
+      }
+    }
+    return ck;
   }
 }

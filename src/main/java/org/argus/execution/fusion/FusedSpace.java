@@ -30,23 +30,36 @@ public record FusedSpace(SearchSpace space, List<String> layers, List<Pooling> p
 
   /**
    * @param space the user's space (training hyperparameters, optionally {@code layer}/{@code pooling})
-   * @param transfer the transfer spec (its explicit layers stand in for a missing {@code layer})
+   * @param transfer the transfer spec (its explicit layers stand in for a missing {@code layer}, its
+   *     pooling for a missing {@code pooling})
    * @return the materialization dimensions
    * @throws IllegalArgumentException when {@code layer} or {@code pooling} is not a {@code
    *     choice(...)} of names, a pooling does not parse or two poolings are the same, or the space
    *     has no {@code layer} and the transfer names no explicit layers
    */
   public static FusedSpace of(SearchSpace space, TransferSpec transfer) {
-    Map<String, Domain> d = new LinkedHashMap<>(space.domains());
-    List<String> layers;
-    if (d.containsKey(FeatureViews.LAYER)) {
-      layers = names(d.get(FeatureViews.LAYER), FeatureViews.LAYER);
-    } else if (!transfer.layers().isEmpty()) {
-      layers = transfer.layers();
-      d.put(FeatureViews.LAYER, new Domain.Choice(new ArrayList<>(layers)));
-    } else {
+    if (!space.domains().containsKey(FeatureViews.LAYER) && transfer.layers().isEmpty()) {
       throw new IllegalArgumentException("fused selection needs layers: a 'layer=choice(...)' dimension in the space "
           + "or explicit layers (--layers); the space is " + space);
+    }
+    return of(space, transfer.layers(), transfer.pooling());
+  }
+
+  /**
+   * @param space the user's space
+   * @param layers the layers a space without {@code layer} gets ({@code layer=choice(layers)})
+   * @param pooling the pooling a space without {@code pooling} uses
+   * @return the materialization dimensions
+   * @throws IllegalArgumentException as {@link #of(SearchSpace, TransferSpec)}
+   */
+  public static FusedSpace of(SearchSpace space, List<String> layers, Pooling pooling) {
+    Map<String, Domain> d = new LinkedHashMap<>(space.domains());
+    List<String> ls;
+    if (d.containsKey(FeatureViews.LAYER)) {
+      ls = names(d.get(FeatureViews.LAYER), FeatureViews.LAYER);
+    } else {
+      ls = List.copyOf(layers);
+      d.put(FeatureViews.LAYER, new Domain.Choice(new ArrayList<>(ls)));
     }
     List<String> names;
     List<Pooling> poolings = new ArrayList<>();
@@ -62,10 +75,10 @@ public record FusedSpace(SearchSpace space, List<String> layers, List<Pooling> p
         poolings.add(p);
       }
     } else {
-      names = List.of(transfer.pooling().toString());
-      poolings.add(transfer.pooling());
+      names = List.of(pooling.toString());
+      poolings.add(pooling);
     }
-    return new FusedSpace(new SearchSpace(d), layers, poolings, names);
+    return new FusedSpace(new SearchSpace(d), ls, poolings, names);
   }
 
   private static List<String> names(Domain domain, String dim) {

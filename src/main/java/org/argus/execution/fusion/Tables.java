@@ -28,13 +28,30 @@ final class Tables {
         if (best == null && !Double.isNaN(e.metric())) {
           SelectionResult.TestScore t = r.test().get(e.trial());
           best = new FusedResult.Best(v, e.trial(), e.config(), e.metric(), e.valAccuracy(),
-              t == null ? Double.NaN : t.accuracy(), 0);
+              t == null ? Double.NaN : t.accuracy(), Double.NaN, 0);
         }
       }
-      out.add(best == null ? new FusedResult.Best(v, -1, "", Double.NaN, Double.NaN, Double.NaN, n)
-          : new FusedResult.Best(v, best.trial(), best.config(), best.metric(), best.valAccuracy(), best.testAccuracy(), n));
+      out.add(best == null ? new FusedResult.Best(v, -1, "", Double.NaN, Double.NaN, Double.NaN, Double.NaN, n)
+          : new FusedResult.Best(v, best.trial(), best.config(), best.metric(), best.valAccuracy(), best.testAccuracy(),
+              Double.NaN, n));
     }
     return out;
+  }
+
+  /**
+   * @param config a trial's config text (for messages)
+   * @param procedure the run's procedure
+   * @param trial the trial id
+   * @return the trial's hyperparameters, as the run trained them
+   */
+  static org.argus.runtime.train.Hyperparameters hyperparameters(String config,
+      org.argus.select.procedure.Procedure procedure, int trial) {
+    for (org.argus.select.procedure.Trial t : procedure.trials()) {
+      if (t.id() == trial) {
+        return new org.argus.runtime.train.Hyperparameters(t.config().values());
+      }
+    }
+    throw new IllegalArgumentException("no trial " + trial + " (" + config + ") in " + procedure.name());
   }
 
   /**

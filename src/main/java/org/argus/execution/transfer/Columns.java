@@ -16,8 +16,6 @@ final class Columns {
   static final String IMAGE = "_image";
   /** The assembled feature vector the downstream learner reads. */
   static final String FV = "_fv";
-  /** A layer's pooled features as {@code array<float>}. */
-  static final String FEATURES = "_features";
   /** A layer's activation materialized for the next stage. */
   static final String ACTIVATION = "_activation";
   /** The quarantine reason. */
@@ -30,7 +28,7 @@ final class Columns {
     return "_x" + i;
   }
 
-  /** @return the eager plan's features column of layer {@code i} */
+  /** @return the pooled features column ({@code array<float>}) of layer {@code i} of the run, any plan */
   static String eagerFeatures(int i) {
     return "_f" + i;
   }

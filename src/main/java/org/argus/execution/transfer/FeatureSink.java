@@ -3,64 +3,66 @@ package org.argus.execution.transfer;
 import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
-import org.argus.execution.ProgressSink;
 import org.argus.plan.cost.JoinPlacement;
 import org.argus.plan.cost.PhysicalPlan;
 
 /**
- * Keeps every layer's pooled features for fused model selection: each layer's query is projected to
- * {@code _id} and its features columns (renamed {@link MaterializedFeatures#column}) and persisted
- * before the plan drops the query (the bottom layer also keeps {@code _split}, {@code _label} and
- * the structured columns when the plan joined before inference); {@link #combine} joins the
- * projections on {@code _id} (and the structured table when the plan joins after inference) into
- * one persisted table and drops the projections.
+ * Keeps every layer's pooled features for fused model selection. The plan carries each layer's
+ * features into the later queries ({@link #carriesFeatures()}), so the top layer's query holds them
+ * all, row by row: no join of feature tables. That query is projected to {@code _id, _split,
+ * _label}, the structured columns (joined before inference) and every features column (renamed
+ * {@link MaterializedFeatures#column}) and persisted ({@code MEMORY_AND_DISK}) before the plan
+ * drops it; {@link #combine} joins the structured table when the plan joins after inference.
  */
 final class FeatureSink implements LayerSink {
   private final TransferSpec spec;
   private final TransferLayers layers;
   private final TransferInputs inputs;
   private final PhysicalPlan plan;
-  private final ProgressSink progress;
-  private final List<Dataset<Row>> kept = new ArrayList<>();
+  private final List<Column> features = new ArrayList<>();
   private final List<MaterializedFeatures.FeatureColumn> columns = new ArrayList<>();
+  private Dataset<Row> kept;
   private double inferenceSeconds;
 
-  FeatureSink(TransferSpec spec, TransferLayers layers, TransferInputs inputs, PhysicalPlan plan,
-      ProgressSink progress) {
+  FeatureSink(TransferSpec spec, TransferLayers layers, TransferInputs inputs, PhysicalPlan plan) {
     this.spec = spec;
     this.layers = layers;
     this.inputs = inputs;
     this.plan = plan;
-    this.progress = progress;
+  }
+
+  @Override
+  public boolean carriesFeatures() {
+    return true;
   }
 
   @Override
   public void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double seconds) {
     inferenceSeconds += seconds;
     int li = layers.layers().indexOf(layer);
-    List<Column> cols = new ArrayList<>(List.of(col(Columns.ID)));
-    if (kept.isEmpty()) {
-      for (String c : stageOut.columns()) {
-        if (c.equals(Columns.SPLIT) || c.equals(Columns.LABEL) || c.startsWith("_x")) {
-          cols.add(col(c));
-        }
-      }
-    }
     for (int j = 0; j < featureCols.size(); j++) {
       String name = MaterializedFeatures.column(li, j);
-      cols.add(col(featureCols.get(j)).as(name));
+      features.add(col(featureCols.get(j)).as(name));
       columns.add(new MaterializedFeatures.FeatureColumn(layer, spec.poolings().get(j), name,
           TransferLayers.featureDim(layers.shapes().get(layer), spec.poolings().get(j))));
     }
-    Dataset<Row> d = stageOut.select(cols.toArray(new Column[0])).persist(StorageLevel.fromString(plan.persistence().name()));
-    d.count();
-    kept.add(d);
+    if (li < layers.layers().size() - 1) {
+      return; // the top layer's query carries this layer's features
+    }
+    List<Column> cols = new ArrayList<>(List.of(col(Columns.ID)));
+    for (String c : stageOut.columns()) {
+      if (c.equals(Columns.SPLIT) || c.equals(Columns.LABEL) || inputs.xCols().contains(c)) {
+        cols.add(col(c));
+      }
+    }
+    cols.addAll(features);
+    kept = stageOut.select(cols.toArray(new Column[0])).persist(StorageLevel.MEMORY_AND_DISK());
+    kept.count();
   }
 
   /** @return inference seconds of the queries seen so far */
@@ -68,42 +70,29 @@ final class FeatureSink implements LayerSink {
     return inferenceSeconds;
   }
 
-  /** @return the feature columns kept so far, bottom layer first, poolings in the spec's order */
+  /** @return the feature columns, bottom layer first, poolings in the spec's order */
   List<MaterializedFeatures.FeatureColumn> columns() {
     return List.copyOf(columns);
   }
 
   /**
-   * Joins the kept projections into one persisted table ({@code MEMORY_AND_DISK}), counts it and
-   * drops the projections.
-   *
-   * @return {@code _id, _split, _label, _x0…, f<layer>_p<pooling>…}
+   * @return the persisted features table {@code _id, _split, _label, _x0…, f<layer>_p<pooling>…}
+   *     (with a table joined after inference: the join, persisted, and the projection dropped)
+   * @throws IllegalStateException before the top layer's query was handed over
    */
   Dataset<Row> combine() {
-    String label = "combine features";
-    progress.begin(label, -1, "tables", () -> 0);
-    Dataset<Row> d = kept.get(0);
-    for (int i = 1; i < kept.size(); i++) {
-      d = d.join(kept.get(i), Columns.ID);
+    if (kept == null) {
+      throw new IllegalStateException("the top layer's query was not handed over");
     }
-    if (plan.joinPlacement() == JoinPlacement.AFTER_INFERENCE && inputs.table() != null) {
-      d = PlanExecution.withoutImageLabel(d, inputs).join(PlanExecution.hinted(inputs.table(), plan.joinStrategy()),
-          Columns.ID);
+    if (plan.joinPlacement() != JoinPlacement.AFTER_INFERENCE || inputs.table() == null) {
+      return kept;
     }
-    List<String> order = new ArrayList<>(List.of(Columns.ID, Columns.SPLIT, Columns.LABEL));
-    order.addAll(inputs.xCols());
-    columns.forEach(c -> order.add(c.column()));
-    List<String> have = Arrays.asList(d.columns());
-    for (String c : order) {
-      if (!have.contains(c)) {
-        throw new IllegalStateException("combined features lack column " + c + "; have " + have);
-      }
-    }
-    Dataset<Row> out = d.selectExpr(order.toArray(new String[0])).persist(StorageLevel.MEMORY_AND_DISK());
-    long n = out.count();
-    kept.forEach(k -> k.unpersist(true));
-    kept.clear();
-    progress.end(label, n + " rows, " + columns.size() + " feature columns");
-    return out;
+    Dataset<Row> joined = PlanExecution.withoutImageLabel(kept, inputs)
+        .join(PlanExecution.hinted(inputs.table(), plan.joinStrategy()), Columns.ID)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    joined.count();
+    kept.unpersist(true);
+    kept = joined;
+    return joined;
   }
 }

@@ -190,6 +190,19 @@ public final class FeatureTransfer {
     return inputs.counts();
   }
 
+  /**
+   * @param layer a layer of the run
+   * @return its activation per image ({@code [C, H, W]} or {@code [F]}), a copy
+   * @throws IllegalArgumentException for a layer not in the run
+   */
+  public long[] activationShape(String layer) {
+    long[] s = allLayers.shapes().get(layer);
+    if (s == null) {
+      throw new IllegalArgumentException("layer '" + layer + "' is not in this run; its layers: " + layers());
+    }
+    return s.clone();
+  }
+
   /** @return the spec as prepared */
   public TransferSpec spec() {
     return spec;
@@ -308,7 +321,7 @@ public final class FeatureTransfer {
     spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
     RunMeasurements m = RunMeasurements.start(spark);
     List<String> notes = notes();
-    FeatureSink sink = new FeatureSink(spec, layers, inputs, p, progress);
+    FeatureSink sink = new FeatureSink(spec, layers, inputs, p);
     Dataset<Row> rows;
     TransferResult.Measured measured;
     try {

@@ -20,4 +20,13 @@ interface LayerSink {
    * @param inferenceSeconds wall seconds of the query (eager: the shared pass, on the first layer)
    */
   void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds);
+
+  /**
+   * @return true when the plan should carry every layer's features into the later queries (lazy
+   *     and staged then keep them in each query's output, so the last output holds every layer's
+   *     features and no join is needed); false to drop them once handed over
+   */
+  default boolean carriesFeatures() {
+    return false;
+  }
 }

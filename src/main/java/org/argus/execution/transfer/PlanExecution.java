@@ -125,13 +125,28 @@ final class PlanExecution {
 
   private void lazy(Dataset<Row> base, long total) {
     List<String> ls = layers.layers();
+    Dataset<Row> previous = null;
     for (int i = 0; i < ls.size(); i++) {
       String l = ls.get(i);
       String label = "query " + (i + 1) + "/" + ls.size() + " " + l;
-      Dataset<Row> out = stage(base, label, pixels(), l, false, Set.of(Columns.IMAGE), total);
+      boolean last = i == ls.size() - 1;
+      // carrying: query i reads query i−1's output (images and the features so far) and adds its own
+      Dataset<Row> input = sink.carriesFeatures() && previous != null ? previous : base;
+      Set<String> drop = sink.carriesFeatures() && !last ? Set.of() : Set.of(Columns.IMAGE);
+      Dataset<Row> out = stage(input, label, pixels(), l, i, false, drop, total);
       double s = materialize(out, label);
-      sink.accept(out, l, featureCols(Columns.FEATURES), s);
-      out.unpersist(true);
+      if (previous != null) {
+        previous.unpersist(true);
+      }
+      sink.accept(out, l, featureCols(i), s);
+      if (sink.carriesFeatures()) {
+        previous = out;
+      } else {
+        out.unpersist(true);
+      }
+    }
+    if (previous != null) {
+      previous.unpersist(true);
     }
   }
 
@@ -142,7 +157,7 @@ final class PlanExecution {
     StructType in = base.schema();
     List<InferenceStage.Output> outs = new ArrayList<>();
     for (int i = 0; i < ls.size(); i++) {
-      outs.addAll(features(Columns.eagerFeatures(i), ls.get(i)));
+      outs.addAll(features(i, ls.get(i)));
     }
     InferenceStage stage = new InferenceStage(label, graph(cut), List.of(pixelInput(in)), outs,
         keep(in, Set.of(Columns.IMAGE)), in.fieldIndex(Columns.ID), plan.batchSize(), plan.ortThreads(),
@@ -150,7 +165,7 @@ final class PlanExecution {
     Dataset<Row> out = run(base, stage, label, total);
     double s = materialize(out, label);
     for (int i = 0; i < ls.size(); i++) {
-      sink.accept(out, ls.get(i), featureCols(Columns.eagerFeatures(i)), i == 0 ? s : 0);
+      sink.accept(out, ls.get(i), featureCols(i), i == 0 ? s : 0);
     }
     out.unpersist(true);
   }
@@ -165,18 +180,19 @@ final class PlanExecution {
       boolean last = i == ls.size() - 1;
       boolean nextFromActivation = !last && !ins.get(i + 1).equals(pixels());
       boolean laterNeedsPixels = ins.subList(i + 1, ls.size()).contains(pixels());
-      Set<String> drop = new HashSet<>(featureCols(Columns.FEATURES));
+      // carrying: every stage keeps the features computed below it (fused selection's shared rows)
+      Set<String> drop = new HashSet<>(i == 0 || sink.carriesFeatures() ? List.of() : featureCols(i - 1));
       drop.add(Columns.ACTIVATION);
       if (!laterNeedsPixels) {
         drop.add(Columns.IMAGE);
       }
       String label = "stage " + (i + 1) + "/" + ls.size() + " " + ins.get(i) + " → " + l;
-      Dataset<Row> out = stage(input, label, ins.get(i), l, nextFromActivation, drop, total);
+      Dataset<Row> out = stage(input, label, ins.get(i), l, i, nextFromActivation, drop, total);
       double s = materialize(out, label);
       if (previous != null) {
         previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
       }
-      sink.accept(out, l, featureCols(Columns.FEATURES), s);
+      sink.accept(out, l, featureCols(i), s);
       previous = out;
       input = out;
     }
@@ -186,8 +202,8 @@ final class PlanExecution {
   }
 
   /** One query {@code in → layer}: features (and the activation when the next stage reads it). */
-  private Dataset<Row> stage(Dataset<Row> previous, String label, String in, String layer, boolean emitActivation,
-      Set<String> drop, long total) {
+  private Dataset<Row> stage(Dataset<Row> previous, String label, String in, String layer, int layerIndex,
+      boolean emitActivation, Set<String> drop, long total) {
     boolean fromPixels = in.equals(pixels());
     // read only what the stage keeps or feeds to the graph: Spark's row deserializer would otherwise
     // box every value of the previous stage's array<float> features (JFR: a third of the stage's heap)
@@ -200,7 +216,7 @@ final class PlanExecution {
     TensorSource source = fromPixels
         ? pixelInput(schema).source()
         : new TensorSource.Activations(schema.fieldIndex(Columns.ACTIVATION), layers.shapes().get(in), plan.format());
-    List<InferenceStage.Output> outs = new ArrayList<>(features(Columns.FEATURES, layer));
+    List<InferenceStage.Output> outs = new ArrayList<>(features(layerIndex, layer));
     if (emitActivation) {
       outs.add(new InferenceStage.Output(Columns.ACTIVATION, layer, new Emit.Activation(plan.format())));
     }
@@ -243,8 +259,8 @@ final class PlanExecution {
   }
 
   /** @return one features output per pooling of the spec, named {@link #featureCols} */
-  private List<InferenceStage.Output> features(String base, String layer) {
-    List<String> cols = featureCols(base);
+  private List<InferenceStage.Output> features(int layerIndex, String layer) {
+    List<String> cols = featureCols(layerIndex);
     List<InferenceStage.Output> outs = new ArrayList<>();
     for (int j = 0; j < cols.size(); j++) {
       outs.add(new InferenceStage.Output(cols.get(j), layer, new Emit.Features(spec.poolings().get(j), false)));
@@ -252,8 +268,12 @@ final class PlanExecution {
     return outs;
   }
 
-  /** @return the features columns of one layer: {@code base} for the first pooling, {@code base_pJ} for the J-th */
-  private List<String> featureCols(String base) {
+  /**
+   * @return the features columns of layer {@code i}: {@code _fI} for the first pooling, {@code
+   *     _fI_pJ} for the J-th
+   */
+  private List<String> featureCols(int i) {
+    String base = Columns.eagerFeatures(i);
     List<String> cols = new ArrayList<>();
     for (int j = 0; j < spec.poolings().size(); j++) {
       cols.add(j == 0 ? base : base + "_p" + j);

@@ -50,6 +50,23 @@ public final class OnnxExport {
    */
   public static byte[] export(String family, Hyperparameters config, long[] inputShape, int classes, byte[] state)
       throws TrainingException {
+    return export(family, config, inputShape, classes, state, null, null);
+  }
+
+  /**
+   * As {@link #export(String, Hyperparameters, long[], int, byte[])}, for a head trained on
+   * standardized inputs: the graph first computes {@code (x − mean) · invStd} (Sub, Mul, broadcast
+   * over the batch), so it takes the raw features.
+   *
+   * @param mean per-input mean, {@code prod(inputShape)} floats, or null for no standardization
+   * @param invStd per-input 1 / standard deviation, same length, or null
+   * @return the serialized ONNX model
+   * @throws IllegalArgumentException as the other overload, or when {@code mean}/{@code invStd}
+   *     do not have {@code prod(inputShape)} floats
+   * @throws TrainingException when the state bytes are malformed
+   */
+  public static byte[] export(String family, Hyperparameters config, long[] inputShape, int classes, byte[] state,
+      float[] mean, float[] invStd) throws TrainingException {
     if (!supports(family)) {
       throw new IllegalArgumentException("family '" + family + "' cannot be exported to ONNX; valid: head, mlp");
     }
@@ -78,7 +95,20 @@ public final class OnnxExport {
       dims[i + 1] = (int) inputShape[i];
     }
     g.addInput(OnnxProtos.floatValueInfo(INPUT, dims));
-    g.addNode(node("Flatten", List.of(INPUT), "flat", OnnxProtos.attrI("axis", 1)));
+    String raw = INPUT;
+    if (mean != null || invStd != null) {
+      if (mean == null || invStd == null || mean.length != in || invStd.length != in) {
+        throw new IllegalArgumentException("standardization needs mean and invStd of " + in + " floats each; found "
+            + (mean == null ? "null" : mean.length) + " and " + (invStd == null ? "null" : invStd.length));
+      }
+      long[] shape = inputShape.clone();
+      g.addInitializer(OnnxProtos.floatTensor("mean", shape, mean));
+      g.addInitializer(OnnxProtos.floatTensor("inv_std", shape, invStd));
+      g.addNode(node("Sub", List.of(INPUT, "mean"), "centered"));
+      g.addNode(node("Mul", List.of("centered", "inv_std"), "standardized"));
+      raw = "standardized";
+    }
+    g.addNode(node("Flatten", List.of(raw), "flat", OnnxProtos.attrI("axis", 1)));
     String x = "flat";
     for (int l = 0; l < widths.size(); l++) {
       long out = widths.get(l);

@@ -10,6 +10,7 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.sql.SparkSession;
 import org.argus.ArgusException;
 import org.argus.execution.SparkSessions;
+import org.argus.execution.fusion.HeadTransfer;
 import org.argus.execution.transfer.FeatureTransfer;
 import org.argus.execution.transfer.TransferResult;
 import org.argus.execution.transfer.TransferSpec;
@@ -141,6 +142,15 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "seed of sample and split (default ${DEFAULT-VALUE})")
   long seed;
 
+  @Option(names = "--learner", defaultValue = "spark-lr", description = "per-layer learner: spark-lr (Spark ML LogisticRegression) | head (a DJL head per layer, all trained together by MOP over features materialized once; default ${DEFAULT-VALUE})")
+  String learner;
+
+  @Option(names = "--head", defaultValue = "lr=0.001,batch=64,wd=0.0001,width=0", description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V] (lr, batch, wd, optimizer, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE})")
+  String headConfig;
+
+  @Option(names = "--head-epochs", defaultValue = "8", description = "with --learner head: epochs (default ${DEFAULT-VALUE})")
+  int headEpochs;
+
   @Option(names = "--max-iter", defaultValue = "100", description = "LogisticRegression iterations (default ${DEFAULT-VALUE})")
   int maxIter;
 
@@ -254,8 +264,57 @@ final class TransferCommand implements Callable<Integer> {
     if (comparePrecision && !Precision.parse(precision).equals(Precision.INT8)) {
       throw new IllegalArgumentException("--compare-precision compares int8 with fp32: give --precision int8 too");
     }
+    HeadTransfer.HeadSpec head = headSpec();
+    if (head != null && resume != null) {
+      throw new IllegalArgumentException("--resume continues from the per-layer checkpoints of --learner spark-lr; "
+          + "--learner head has none (its heads train together after one materialization): run it again without --resume");
+    }
+    if (head != null && (grid != null || cvFolds > 0)) {
+      throw new IllegalArgumentException("--grid/--cv-folds cross-validate Spark ML's learner; with --learner head "
+          + "search heads with argus select --transfer MODEL --space ...");
+    }
     return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, this::spec,
-        comparePrecision);
+        comparePrecision, head);
+  }
+
+  /**
+   * @return the head of {@code --learner head}, or null for {@code spark-lr}
+   * @throws IllegalArgumentException for another learner or a malformed {@code --head}
+   */
+  HeadTransfer.HeadSpec headSpec() {
+    if (learner.equals("spark-lr")) {
+      return null;
+    }
+    if (!learner.equals("head")) {
+      throw new IllegalArgumentException("--learner " + learner + "; valid: spark-lr, head");
+    }
+    java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+    for (String part : headConfig.split(",")) {
+      String[] kv = part.split("=", 2);
+      if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+        throw new IllegalArgumentException("--head '" + headConfig + "': '" + part + "' is not NAME=VALUE (e.g. "
+            + "lr=0.001,batch=64,width=0)");
+      }
+      String v = kv[1].strip();
+      Object value;
+      try {
+        value = v.matches("-?\\d+") ? (Object) Long.parseLong(v) : (Object) Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        value = v;
+      }
+      c.put(kv[0].strip(), value);
+    }
+    return new HeadTransfer.HeadSpec("head", c, headEpochs, 0, 0);
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (Files.exists(p)) {
+      try (java.util.stream.Stream<Path> w = Files.walk(p)) {
+        for (Path x : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(x);
+        }
+      }
+    }
   }
 
   /** Builds the spec once the session exists (it may read tables). */
@@ -274,7 +333,7 @@ final class TransferCommand implements Callable<Integer> {
    */
   static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
       Path saveModels, SpecSource specs) throws ArgusException, IOException {
-    return execute(kind, master, verbose, explainOnly, out, resume, saveModels, specs, false);
+    return execute(kind, master, verbose, explainOnly, out, resume, saveModels, specs, false, null);
   }
 
   /**
@@ -285,21 +344,31 @@ final class TransferCommand implements Callable<Integer> {
    *
    * @param resume continue the run in {@code out} from its layer checkpoints
    * @param comparePrecision after an int8 run, run fp32 too and write {@code out/precision.md}
+   * @param head the head of {@code --learner head} (its MOP run in {@code out/heads}), or null for
+   *     Spark ML's learner
    * @return the exit code (0)
    * @throws ArgusException when the model or data cannot be provisioned
    * @throws IOException when the report cannot be written
    */
   static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
-      Path saveModels, SpecSource specs, boolean comparePrecision) throws ArgusException, IOException {
+      Path saveModels, SpecSource specs, boolean comparePrecision, HeadTransfer.HeadSpec head)
+      throws ArgusException, IOException {
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
         LiveTransferPage live = new LiveTransferPage(out, kind, progress)) {
       TransferSpec s = specs.spec(spark);
       progress.step("[1/3] preparing: model " + s.model() + ", inputs, sizes, optimizer");
-      FeatureTransfer ft = explainOnly && !resume ? FeatureTransfer.prepare(spark, s, live)
-          : FeatureTransfer.prepare(spark, s, live, out, resume);
-      String explainText = ft.explain();
+      FeatureTransfer ft = null;
+      HeadTransfer ht = null;
+      if (head != null) {
+        deleteRecursively(out.resolve("heads"));
+        ht = HeadTransfer.prepare(spark, s, head, out.resolve("heads").toString(), live, u -> { });
+      } else {
+        ft = explainOnly && !resume ? FeatureTransfer.prepare(spark, s, live)
+            : FeatureTransfer.prepare(spark, s, live, out, resume);
+      }
+      String explainText = ht != null ? ht.explain() : ft.explain();
       if (explainOnly) {
         System.out.print(explainText);
         return 0;
@@ -309,14 +378,19 @@ final class TransferCommand implements Callable<Integer> {
       Files.deleteIfExists(out.resolve("report.md"));
       progress.step("report page (live): " + live.start(s.describe()));
       progress.step("[2/3] running\n" + explainText.stripTrailing());
-      TransferResult r = ft.run();
+      TransferResult r = ht != null ? ht.run() : ft.run();
       progress.step("[3/3] report → " + out.toAbsolutePath());
-      if (r.counts().quarantined() > 0 && ft.quarantine() != null) {
-        ft.quarantine().write().mode("overwrite").parquet(out.resolve("quarantine").toString());
+      org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> quarantine =
+          ht != null ? ht.quarantine() : ft.quarantine();
+      if (r.counts().quarantined() > 0 && quarantine != null) {
+        quarantine.write().mode("overwrite").parquet(out.resolve("quarantine").toString());
         progress.step(r.counts().quarantined() + " quarantined row(s) with their reasons → "
             + out.resolve("quarantine").toAbsolutePath());
       }
-      if (saveModels != null) {
+      if (saveModels != null && ht != null) {
+        ht.writeHeads(saveModels);
+        progress.step("heads saved as ONNX under " + saveModels.toAbsolutePath() + "/<layer>/head.onnx");
+      } else if (saveModels != null) {
         for (TransferResult.LayerResult l : r.layers()) {
           if (l.model() instanceof MLWritable w) {
             w.write().overwrite().save(saveModels.resolve(l.layer()).toString());
@@ -330,7 +404,10 @@ final class TransferCommand implements Callable<Integer> {
       System.out.print(r.estimatedVsMeasured());
       if (comparePrecision) {
         progress.step("[compare] the same transfer in fp32");
-        TransferResult fp32 = FeatureTransfer.prepare(spark, s.withPrecision(Precision.FP32), progress).run();
+        TransferResult fp32 = head != null
+            ? HeadTransfer.prepare(spark, s.withPrecision(Precision.FP32), head, out.resolve("heads-fp32").toString(),
+                progress, u -> { }).run()
+            : FeatureTransfer.prepare(spark, s.withPrecision(Precision.FP32), progress).run();
         String table = PrecisionComparison.table(fp32, r);
         Files.writeString(out.resolve("precision.md"), table);
         System.out.print(table);

@@ -202,13 +202,10 @@ class FusedSelectionTest {
   }
 
   @Test
-  void aSpaceWithoutLayerNeedsExplicitLayers() {
-    var ex = assertThrows(IllegalArgumentException.class,
-        () -> FusedSpace.of(SearchSpace.parse("lr=choice(0.01)"), transfer().setTopLayers(2).build()));
-    assertTrue(ex.getMessage().contains("needs layers"), ex.getMessage());
+  void aSpaceWithoutLayerGetsTheTransfersLayersAsAChoice() {
     FusedSpace f = FusedSpace.of(SearchSpace.parse("lr=choice(0.01)"), transfer().setLayers(LAYERS).build());
     assertEquals(LAYERS, f.layers());
-    assertTrue(f.space().domains().containsKey("layer"), f.space().toString());
+    assertEquals("choice(block_3_expand_relu,block_6_expand_relu)", f.space().domains().get("layer").toString());
   }
 
   @Test
