@@ -104,8 +104,39 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "keep Spark's INFO logs and print stack traces")
   boolean verbose;
 
+  @Option(names = "--transfer", paramLabel = "MODEL", description = "fused selection: heads over a pretrained CNN's features (roster name or ONNX file); the space may hold layer=choice(...) and pooling=choice(...); every (layer, pooling) is materialized once")
+  String transfer;
+
+  @Option(names = "--layers", split = ",", description = "with --transfer: layers to choose among when the space has no 'layer' dimension")
+  List<String> layers;
+
+  @Option(names = "--input-size", description = "with --transfer: square input size (default: 96 for mobilenet_v2, 139 for inception_v3 on Fashion-MNIST, else native)")
+  Integer inputSize;
+
+  @Option(names = "--preprocessing", description = "with --transfer: SIZE:ORDER:SCALING:LAYOUT[:RESIZE] (required for an ONNX file)")
+  String preprocessing;
+
+  @Option(names = "--test-images", defaultValue = "1000", description = "with --transfer on Fashion-MNIST: test images scored after selection (default ${DEFAULT-VALUE})")
+  int testImages;
+
+  @Option(names = "--table", description = "with --transfer: structured table (.csv or .parquet) joined on --id-col")
+  String table;
+
+  @Option(names = "--features", split = ",", description = "with --transfer: structured columns concatenated to every head's input")
+  List<String> features;
+
+  @Option(names = "--id-col", defaultValue = "id", description = "with --transfer: join key (default ${DEFAULT-VALUE})")
+  String idCol;
+
+  @Option(names = "--plan", defaultValue = "auto", description = "with --transfer: materialization plan auto | lazy | eager | staged (default ${DEFAULT-VALUE})")
+  String plan;
+
+  @Option(names = "--explain", description = "with --transfer: print EXPLAIN of both phases (materialization and MOP) and stop")
+  boolean explain;
+
   private static final List<String> SPEC_KEYS =
-      List.of("data", "images", "features-col", "label-col", "family", "space", "procedure", "epochs", "execution", "workers", "goal", "seed");
+      List.of("data", "images", "features-col", "label-col", "family", "space", "procedure", "epochs", "execution", "workers", "goal", "seed",
+          "transfer", "layers", "input-size", "test-images", "table", "features", "id-col");
 
   private Map<String, String> cliSpec() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -121,6 +152,25 @@ final class SelectCommand implements Callable<Integer> {
     m.put("workers", workers == null ? null : Integer.toString(workers));
     m.put("goal", goal);
     m.put("seed", Long.toString(seed));
+    m.put("transfer", transfer);
+    m.put("layers", layers == null ? null : String.join(",", layers));
+    m.put("input-size", inputSize == null ? null : Integer.toString(inputSize));
+    m.put("test-images", Integer.toString(testImages));
+    m.put("table", table);
+    m.put("features", features == null ? null : String.join(",", features));
+    m.put("id-col", idCol);
+    return m;
+  }
+
+  /**
+   * @param fam the family the run trains
+   * @param slots the worker slots it uses
+   * @return the CLI settings stored with the run (a resume must match them)
+   */
+  Map<String, String> cliSpecForRun(String fam, int slots) {
+    Map<String, String> m = cliSpec();
+    m.put("family", fam);
+    m.put("workers", Integer.toString(slots));
     return m;
   }
 
@@ -148,6 +198,13 @@ final class SelectCommand implements Callable<Integer> {
           case "workers" -> workers = Integer.parseInt(v);
           case "goal" -> goal = v;
           case "seed" -> seed = Long.parseLong(v);
+          case "transfer" -> transfer = v.equals("null") ? null : v;
+          case "layers" -> layers = v.equals("null") ? null : List.of(v.split(","));
+          case "input-size" -> inputSize = v.equals("null") ? null : Integer.parseInt(v);
+          case "test-images" -> testImages = Integer.parseInt(v);
+          case "table" -> table = v.equals("null") ? null : v;
+          case "features" -> features = v.equals("null") ? null : List.of(v.split(","));
+          case "id-col" -> idCol = v;
           default -> { }
         }
       }
@@ -168,6 +225,18 @@ final class SelectCommand implements Callable<Integer> {
       }
       adoptStored(stored);
       runDir = resume;
+    }
+    if (transfer == null && (layers != null || table != null || features != null || explain)) {
+      throw new IllegalArgumentException("--layers, --table, --features and --explain choose CNN features: give "
+          + "--transfer MODEL too (e.g. --transfer mobilenet_v2)");
+    }
+    if (transfer == null && SearchSpace.parse(space).domains().keySet().stream()
+        .anyMatch(k -> k.equals("layer") || k.equals("pooling"))) {
+      throw new IllegalArgumentException("the space has 'layer'/'pooling' but no model to take them from: give "
+          + "--transfer MODEL (e.g. --transfer mobilenet_v2)");
+    }
+    if (transfer != null) {
+      return new FusedSelectRun(this).call();
     }
     // validate cheap things before Spark starts
     SearchSpace s = SearchSpace.parse(space);
@@ -234,7 +303,7 @@ final class SelectCommand implements Callable<Integer> {
   }
 
   /** One line per finished unit query (failed attempts included). */
-  private static Consumer<UnitRecord> unitPrinter(PrintStream out) {
+  static Consumer<UnitRecord> unitPrinter(PrintStream out) {
     AtomicInteger n = new AtomicInteger();
     return u -> out.printf(Locale.ROOT,
         "unit %4d  config %-3d epoch %d shard %d  exec %s  %5d ex  loss %s  %.1f s  ckpt %d KB%s%n",

@@ -1,0 +1,185 @@
+package org.argus.surfaces.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.argus.ArgusException;
+import org.argus.execution.SparkSessions;
+import org.argus.execution.fusion.FusedResult;
+import org.argus.execution.fusion.FusedSelection;
+import org.argus.execution.fusion.HeadExport;
+import org.argus.execution.mop.Execution;
+import org.argus.execution.transfer.TransferSpec;
+import org.argus.model.roster.PreprocessingSpec;
+import org.argus.plan.cost.LogicalPlan;
+import org.argus.plan.cost.Overrides;
+import org.argus.select.procedure.Goal;
+import org.argus.select.procedure.Procedures;
+import org.argus.select.space.SearchSpace;
+import org.argus.store.RunDirectory;
+import org.argus.surfaces.report.LiveSelectionPage;
+import org.argus.surfaces.report.SelectionReport;
+
+/**
+ * {@code argus select --transfer MODEL}: fused selection of the layer, pooling and head
+ * ({@link FusedSelection}). Progress of the materialization on stderr, a line per unit query, then
+ * the leaderboard, the per-layer and per-pooling tables and the run's files: the selection's tables
+ * and reports, {@code explain.txt}, and {@code best/head.onnx} (the winner's head over raw pooled
+ * features, z-scoring included).
+ */
+final class FusedSelectRun {
+  private final SelectCommand c;
+
+  FusedSelectRun(SelectCommand c) {
+    this.c = c;
+  }
+
+  TransferSpec spec() {
+    TransferSpec.Builder b = TransferSpec.builder().setModel(c.transfer);
+    if (c.data.equals("fashion-mnist")) {
+      b.setFashionMnist(c.images, c.testImages);
+    } else if (c.data.startsWith("folder:")) {
+      b.setImageFolder(c.data.substring(7));
+    } else if (c.data.startsWith("parquet:")) {
+      b.setImages(SparkSession.active().read().parquet(c.data.substring(8)));
+    } else {
+      throw new IllegalArgumentException("--data " + c.data + "; valid with --transfer: fashion-mnist, folder:PATH, "
+          + "parquet:PATH (id, image struct, label columns)");
+    }
+    if (c.layers != null && !c.layers.isEmpty()) {
+      b.setLayers(c.layers);
+    } else {
+      b.setTopLayers(1); // replaced by the space's layer dimension; refused below when it has none
+    }
+    if (c.preprocessing != null) {
+      b.optPreprocessing(PreprocessingSpec.parse(c.preprocessing));
+    }
+    int size = c.inputSize != null ? c.inputSize
+        : !c.data.equals("fashion-mnist") ? 0 : c.transfer.equals("inception_v3") ? 139
+            : c.transfer.equals("mobilenet_v2") ? 96 : 0;
+    b.optInputSize(size).optIdCol(c.idCol).optLabelCol(c.labelCol).optSeed(c.seed);
+    if (c.table != null) {
+      b.optTablePath(c.table);
+    }
+    if (c.features != null) {
+      b.optFeatureCols(c.features);
+    }
+    if (!c.plan.equalsIgnoreCase("auto")) {
+      b.optOverrides(Overrides.NONE.withPlan(LogicalPlan.parse(c.plan)));
+    }
+    return b.build();
+  }
+
+  Integer call() throws ArgusException, IOException {
+    PrintStream out = System.out;
+    SearchSpace space = SearchSpace.parse(c.space);
+    if (!space.domains().containsKey("layer") && (c.layers == null || c.layers.isEmpty())) {
+      throw new IllegalArgumentException("--transfer " + c.transfer + ": name the layers to choose among, as "
+          + "--layers a,b or a 'layer=choice(a,b)' dimension of --space");
+    }
+    Execution ex = Execution.parse(c.execution);
+    if (!c.goal.equals("accuracy") && !c.goal.equals("loss")) {
+      throw new IllegalArgumentException("--goal " + c.goal + "; valid: accuracy, loss");
+    }
+    Goal g = c.goal.equals("accuracy") ? Goal.maximize("accuracy") : Goal.minimize("loss");
+    String fam = c.family != null ? c.family : "head";
+    if (c.runDir == null) {
+      c.runDir = "argus-out/select/run-" + java.time.LocalDateTime.now()
+          .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = SparkSessions.create(c.master, "argus-select", c.verbose);
+    try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
+        LiveSelectionPage live = c.explain ? null : LiveSelectionPage.open(c.runDir, out)) {
+      int slots = c.workers != null ? c.workers : spark.sparkContext().defaultParallelism();
+      int th = c.threads != null ? c.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
+      Map<String, String> specMap = new LinkedHashMap<>();
+      c.cliSpecForRun(fam, slots).forEach((k, v) -> specMap.put("cli." + k, String.valueOf(v)));
+      progress.step("[1/3] preparing: model " + c.transfer + ", inputs, layers, optimizer");
+      FusedSelection fs = FusedSelection.builder()
+          .setTransfer(spec())
+          .setSpace(space)
+          .setProcedure(s -> Procedures.parse(c.procedure, s, c.epochs, slots, c.seed, g))
+          .setRunDir(c.runDir)
+          .optFamily(fam)
+          .optWorkers(slots)
+          .optThreads(th)
+          .optSeed(c.seed)
+          .optExecution(ex)
+          .optResume(c.resume != null)
+          .optSpec(specMap)
+          .optProgress(progress)
+          .optListener(live == null ? u -> { } : SelectCommand.unitPrinter(out).andThen(live))
+          .prepare(spark);
+      if (c.explain) {
+        out.print(fs.explain());
+        return 0;
+      }
+      progress.step("[2/3] materializing once, then selecting\n" + fs.explain().stripTrailing());
+      long t0 = System.nanoTime();
+      FusedResult r = fs.run();
+      progress.step("[3/3] report → " + c.runDir);
+      out.printf(Locale.ROOT, "%nleaderboard (%s, %d unit queries, %.1f s: materialization %.1f s, selection %.1f s):%n",
+          g, r.selection().units().size(), (System.nanoTime() - t0) / 1e9, r.materializationSeconds(),
+          r.selectionSeconds());
+      out.print(SelectionReport.leaderboard(r.selection()));
+      out.print(layerTable(r));
+      write(fs, r, th);
+      return 0;
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+
+  private void write(FusedSelection fs, FusedResult r, int threads) throws ArgusException, IOException {
+    PrintStream out = System.out;
+    RunDirectory dir = new RunDirectory(r.selection().runDir());
+    dir.writeText("explain.txt", r.explain());
+    if (r.selection().best() != null) {
+      int trial = r.selection().best().trial();
+      dir.writeTexts(Map.of("best/head.onnx.txt", "the head of config " + trial + " over raw pooled features of "
+          + r.views().view(hyper(fs, trial)) + "\n"));
+      java.nio.file.Path head = java.nio.file.Path.of(java.net.URI.create(r.selection().runDir()))
+          .resolve("best/head.onnx");
+      java.nio.file.Files.write(head, HeadExport.onnx(r, fs.procedure(), trial));
+      out.println("best: config " + trial + " " + r.selection().best().config() + " -> " + head);
+    } else {
+      out.println("no config finished");
+    }
+    SelectionReport.write(r.selection(), SelectionReport.provenance(r.selection(), c.seed,
+        Map.of("threads", Integer.toString(threads))));
+    out.println("report: " + c.runDir + "/report.md, report.json, report.html, explain.txt");
+  }
+
+  private static org.argus.runtime.train.Hyperparameters hyper(FusedSelection fs, int trial) {
+    return new org.argus.runtime.train.Hyperparameters(fs.procedure().trials().stream()
+        .filter(t -> t.id() == trial).findFirst().orElseThrow().config().values());
+  }
+
+  private static String layerTable(FusedResult r) {
+    StringBuilder sb = new StringBuilder("\nbest config per layer (Vista's table):\n");
+    sb.append(String.format(Locale.ROOT, "%-26s %7s %8s %8s %9s  %s%n", "layer", "configs", "val acc", "test acc",
+        "test F1", "config"));
+    for (FusedResult.Best b : r.byLayer()) {
+      sb.append(String.format(Locale.ROOT, "%-26s %7d %8s %8s %9s  %s%n", b.value(), b.configs(), num(b.valAccuracy()),
+          num(b.testAccuracy()), num(b.testMacroF1()), b.trial() < 0 ? "(none finished)" : b.config()));
+    }
+    if (r.byPooling().size() > 1) {
+      sb.append("best config per pooling:\n");
+      for (FusedResult.Best b : r.byPooling()) {
+        sb.append(String.format(Locale.ROOT, "%-26s %7d %8s %8s %9s  %s%n", b.value(), b.configs(),
+            num(b.valAccuracy()), num(b.testAccuracy()), "", b.trial() < 0 ? "(none finished)" : b.config()));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String num(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "-";
+  }
+}
