@@ -87,11 +87,11 @@ final class PoolingNodes {
     g.addInitializer(OnnxProtos.int64Tensor(axes, new long[] {2}, new long[] {2, 3}));
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < k; i++) {
-      int r0 = (i * h) / k;
-      int r1 = Math.max(r0 + 1, ceilDiv((i + 1) * h, k));
+      int r0 = Pooling.binStart(i, h, k);
+      int r1 = Pooling.binEnd(i, h, k);
       for (int j = 0; j < k; j++) {
-        int c0 = (j * w) / k;
-        int c1 = Math.max(c0 + 1, ceilDiv((j + 1) * w, k));
+        int c0 = Pooling.binStart(j, w, k);
+        int c1 = Pooling.binEnd(j, w, k);
         String bin = prefix + "bin_" + i + "_" + j;
         g.addInitializer(OnnxProtos.int64Tensor(bin + "/starts", new long[] {2}, new long[] {r0, c0}));
         g.addInitializer(OnnxProtos.int64Tensor(bin + "/ends", new long[] {2}, new long[] {r1, c1}));
@@ -102,10 +102,6 @@ final class PoolingNodes {
       }
     }
     g.addNode(node("Concat", out, parts, out, OnnxProtos.attrI("axis", 2)));
-  }
-
-  private static int ceilDiv(int a, int b) {
-    return -Math.floorDiv(-a, b);
   }
 
   /** A node named {@code name} with one output. */

@@ -195,6 +195,20 @@ class SplicedModelTest {
         deploy.getMessage());
   }
 
+  @Test
+  void labelsThatAreNotOnePerClassAreRefused() throws Exception {
+    long f = HeadSplice.featureDim(model, LAYER, Pooling.parse("avg"));
+    byte[] state;
+    try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {f}, CLASSES).create(Hyperparameters.NONE, 1)) {
+      t.predict(new Batch(new float[(int) f], new int[1])); // initializes the parameters
+      state = t.exportState();
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HeadDeployment.write(model, LAYER, Pooling.parse("avg"), 0, "head", Hyperparameters.NONE, CLASSES,
+            state, LABELS.subList(0, 9), dir.resolve("nine-labels")));
+    assertTrue(e.getMessage().contains("9 labels") && e.getMessage().contains("10 classes"), e.getMessage());
+  }
+
   /** @return a spliced max:2 head without structured columns, and the DJL head's probabilities */
   private static Map.Entry<Path, float[]> deployed() throws Exception {
     Trained t = train(Pooling.VISTA_DEFAULT, 0, 0);
