@@ -93,12 +93,15 @@ public final class HeadSplice {
    * @throws IllegalArgumentException for an unknown layer, a dynamic layer shape, a negative
    *     {@code X}, a head input dim other than {@code F + X} (naming layer, pooling and both
    *     dims), a head with other than one input and one output, labels whose count is not the
-   *     head's classes, or a CNN graph already holding a name the splice adds
+   *     head's classes or that hold a line break, or a CNN graph already holding a name the splice
+   *     adds
    * @throws ModelFormatException when {@code head} is not a valid ONNX model
    */
   public static OnnxModel splice(ResolvedModel model, String layer, Pooling pooling, int structuredDim, byte[] head,
       Map<String, String> provenance, List<String> labels) throws ModelFormatException {
     Objects.requireNonNull(pooling, "pooling");
+    Objects.requireNonNull(provenance, "provenance");
+    Objects.requireNonNull(labels, "labels");
     if (structuredDim < 0) {
       throw new IllegalArgumentException("structured dim must be ≥ 0 (0: no structured columns), found "
           + structuredDim);
@@ -110,6 +113,7 @@ public final class HeadSplice {
           + headGraph.getInputList().stream().map(OnnxMl.ValueInfoProto::getName).toList() + " and outputs "
           + headGraph.getOutputList().stream().map(OnnxMl.ValueInfoProto::getName).toList());
     }
+    long[] layerShape = layerShape(model, layer); // an unknown layer or dynamic shape fails first
     GraphCut cut = model.cutFromPixels(List.of(layer));
     OnnxMl.ModelProto cnn = cut.model().proto();
     checkNoCollision(cnn.getGraph());
@@ -120,7 +124,7 @@ public final class HeadSplice {
       }
     }
     g.setName("argus-splice " + model.name() + " @ " + layer + " / " + pooling);
-    PoolingNodes.Pooled pooled = PoolingNodes.append(g, layer, layerShape(model, layer), pooling, PREFIX + "pool/");
+    PoolingNodes.Pooled pooled = PoolingNodes.append(g, layer, layerShape, pooling, PREFIX + "pool/");
     long headDim = perExample(headGraph.getInput(0));
     if (headDim != pooled.dim() + structuredDim) {
       throw new IllegalArgumentException("head input dim " + headDim + " does not match layer '" + layer + "' of "
@@ -138,6 +142,10 @@ public final class HeadSplice {
     if (!labels.isEmpty() && labels.size() != classes) {
       throw new IllegalArgumentException(labels.size() + " labels " + labels + " for a head of " + classes
           + " classes");
+    }
+    if (labels.stream().anyMatch(l -> l.contains("\n"))) {
+      throw new IllegalArgumentException("labels are recorded one per line and cannot hold a line break, found "
+          + labels);
     }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put(META + "cnn", model.name());
