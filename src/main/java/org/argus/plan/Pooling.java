@@ -110,11 +110,11 @@ public record Pooling(Mode mode, int grid) implements java.io.Serializable {
     for (int ch = 0; ch < c; ch++) {
       int base = offset + ch * h * w;
       for (int i = 0; i < k; i++) {
-        int r0 = (i * h) / k;
-        int r1 = Math.max(r0 + 1, ceilDiv((i + 1) * h, k));
+        int r0 = binStart(i, h, k);
+        int r1 = binEnd(i, h, k);
         for (int j = 0; j < k; j++) {
-          int c0 = (j * w) / k;
-          int c1 = Math.max(c0 + 1, ceilDiv((j + 1) * w, k));
+          int c0 = binStart(j, w, k);
+          int c1 = binEnd(j, w, k);
           float acc = mode == Mode.MAX ? Float.NEGATIVE_INFINITY : 0f;
           for (int r = r0; r < r1; r++) {
             int row = base + r * w;
@@ -127,6 +127,26 @@ public record Pooling(Mode mode, int grid) implements java.io.Serializable {
         }
       }
     }
+  }
+
+  /**
+   * @param i bin index along an axis, {@code 0 ≤ i < k}
+   * @param size the axis' length ({@code H} or {@code W})
+   * @param k bins along the axis
+   * @return the bin's first row (column): {@code ⌊i·size/k⌋}
+   */
+  public static int binStart(int i, int size, int k) {
+    return (i * size) / k;
+  }
+
+  /**
+   * @param i bin index along an axis, {@code 0 ≤ i < k}
+   * @param size the axis' length ({@code H} or {@code W})
+   * @param k bins along the axis
+   * @return one past the bin's last row (column): {@code max(⌊i·size/k⌋ + 1, ⌈(i+1)·size/k⌉)}
+   */
+  public static int binEnd(int i, int size, int k) {
+    return Math.max(binStart(i, size, k) + 1, ceilDiv((i + 1) * size, k));
   }
 
   private static int ceilDiv(int a, int b) {

@@ -49,6 +49,16 @@ public final class ResolvedModel {
     byte[] read(String path) throws IOException;
   }
 
+  /**
+   * {@code metadata_props} key of an ONNX file's preprocessing spec in compact form ({@link
+   * PreprocessingSpec#compact()}), used when the reference names no spec (a spliced model records
+   * it).
+   */
+  public static final String PREPROCESSING_METADATA = "argus.preprocessing";
+
+  /** {@code metadata_props} key of an ONNX file's class labels, one per line in output order. */
+  public static final String LABELS_METADATA = "argus.labels";
+
   /** Reads local files ({@link Files#readAllBytes}). */
   public static final FileReader LOCAL_FILES = p -> Files.readAllBytes(Path.of(p));
 
@@ -81,7 +91,8 @@ public final class ResolvedModel {
    * @param files how to read an ONNX file path ({@link #LOCAL_FILES} or a Hadoop-FS reader)
    * @return the resolved model
    * @throws IllegalArgumentException for an unknown roster name (listing the known ones), a file
-   *     without a preprocessing spec, a file graph without exactly one input, or an input size
+   *     without a preprocessing spec (neither in {@code ref} nor in its {@link
+   *     #PREPROCESSING_METADATA}), a file graph without exactly one input, or an input size
    *     below the roster model's minimum
    * @throws ArgusException when the model cannot be provisioned or read, or is not valid ONNX
    *     ({@link org.argus.provision.ProvisioningException}, {@link ModelFormatException})
@@ -100,14 +111,13 @@ public final class ResolvedModel {
       OnnxModel graph = OnnxModel.load(PretrainedModels.onnxFile(rm.name()));
       return new ResolvedModel(ref, graph, rm.inputTensor(), spec, rm);
     }
-    if (ref.preprocessing() == null) {
-      throw new IllegalArgumentException("ONNX file model " + ref.path()
-          + " needs a preprocessing spec SIZE:ORDER:SCALING:LAYOUT, e.g. 224:rgb:tf:nhwc");
-    }
     byte[] bytes;
     try {
       bytes = files.read(ref.path());
     } catch (IOException e) {
+      if (ref.preprocessing() == null) {
+        throw new IllegalArgumentException(needsSpec(ref) + " (and it cannot be read: " + e.getMessage() + ")", e);
+      }
       throw new ModelFormatException("cannot read ONNX file " + ref.path() + ": " + e.getMessage(), e);
     }
     OnnxModel graph = OnnxModel.fromBytes(bytes, ref.path());
@@ -116,10 +126,32 @@ public final class ResolvedModel {
           + " must have exactly one graph input (the pixels), found " + graph.inputNames());
     }
     PreprocessingSpec spec = ref.preprocessing();
+    if (spec == null) {
+      String recorded = metadata(graph, PREPROCESSING_METADATA);
+      if (recorded == null) {
+        throw new IllegalArgumentException(needsSpec(ref));
+      }
+      spec = PreprocessingSpec.parse(recorded);
+    }
     if (ref.inputSize() > 0) {
       spec = spec.withSize(ref.inputSize(), ref.inputSize());
     }
     return new ResolvedModel(ref, graph, graph.inputNames().get(0), spec, null);
+  }
+
+  private static String needsSpec(ModelRef ref) {
+    return "ONNX file model " + ref.path() + " needs a preprocessing spec SIZE:ORDER:SCALING:LAYOUT, e.g. "
+        + "224:rgb:tf:nhwc (or " + PREPROCESSING_METADATA + " in its metadata_props, as a spliced model has)";
+  }
+
+  /** @return the value of a {@code metadata_props} key of {@code graph}, or null */
+  private static String metadata(OnnxModel graph, String key) {
+    for (var e : graph.proto().getMetadataPropsList()) {
+      if (e.getKey().equals(key)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /** @return what was resolved */
@@ -169,9 +201,16 @@ public final class ResolvedModel {
     return outs.size() == 1 ? Optional.of(outs.get(0)) : Optional.empty();
   }
 
-  /** @return the head's class labels in output order (empty when unknown) */
+  /**
+   * @return the head's class labels in output order: the roster's, or a file's {@link
+   *     #LABELS_METADATA} (one per line); empty when unknown
+   */
   public List<String> labels() {
-    return roster == null ? List.of() : roster.labels();
+    if (roster != null) {
+      return roster.labels();
+    }
+    String recorded = metadata(graph, LABELS_METADATA);
+    return recorded == null || recorded.isEmpty() ? List.of() : List.of(recorded.split("\n", -1));
   }
 
   /** @return the curated feature layers, bottom to top (empty for an ONNX file) */

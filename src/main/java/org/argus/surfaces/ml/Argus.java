@@ -24,14 +24,18 @@ import org.argus.execution.inference.Inference;
 import org.argus.execution.inference.InferenceStage;
 import org.argus.execution.inference.TensorSource;
 import org.argus.model.resolve.GraphCut;
+import org.argus.model.resolve.ModelRef;
 import org.argus.model.resolve.ResolvedModel;
-import org.argus.model.roster.Roster;
 import org.argus.plan.Pooling;
 import org.argus.surfaces.sql.BatchedFunction;
 import org.argus.surfaces.sql.SqlBatching;
 
 /**
- * SQL functions over roster models, registered per SparkSession by {@link #registerFunctions}:
+ * SQL functions over roster models and ONNX files, registered per SparkSession by {@link
+ * #registerFunctions}. A {@code model} argument is a roster name or the path of an ONNX file (one
+ * ending in {@code .onnx}, or an existing file) that records its preprocessing spec and labels in
+ * its metadata — a spliced model ({@link org.argus.model.splice.HeadSplice}) does, so {@code
+ * argus_predict('/runs/r1/best/model.onnx', image, 3)} serves a fused selection's winner:
  *
  * <ul>
  *   <li>{@code argus_featurize(model STRING, layer STRING, image)} → {@code array<float>}: the
@@ -41,7 +45,8 @@ import org.argus.surfaces.sql.SqlBatching;
  *       otherwise, at the model's default input size and preprocessing;
  *   <li>{@code argus_predict(model STRING, image, k INT)} → {@code
  *       array<struct<label:string,probability:float>>}: the k most probable classes of the
- *       model's classifier head with the roster's labels;
+ *       model's classifier head with the roster's labels (a file's: those in its metadata, else
+ *       class indices);
  *   <li>a fitted featurizer + classifier pipeline under a name of your choice, through {@link
  *       #registerPipeline}.
  * </ul>
@@ -147,6 +152,18 @@ public final class Argus {
         DataTypes.BinaryType, predictor);
     SqlBatching.register(spark, name, functions.udf(new PipelineUdf(structs, encoded), DataTypes.DoubleType),
         new PipelineBatched(name, r, layer, emit, f.getIntraOpThreads(), predictor));
+  }
+
+  /**
+   * @param model a function's model argument: a roster name, or the path of an ONNX file that
+   *     records its preprocessing (and labels) in its metadata, e.g. a spliced model ({@link
+   *     org.argus.model.splice.HeadSplice}); a path is one ending in {@code .onnx} or an existing file
+   * @return the resolved model
+   */
+  private static ResolvedModel resolve(String model) {
+    return ModelRef.parse(model, null, 0).isFile()
+        ? StageModels.resolve("", model, "", 0)
+        : StageModels.resolve(model, "", "", 0);
   }
 
   /** @return whether {@code t} is an image column type: Spark's image struct or binary bytes */
@@ -286,7 +303,7 @@ public final class Argus {
     public Kernel bind(SparkSession spark, Object[] constants, DataType type, int batchSize) {
       String model = constant(constants[0], "argus_featurize", "model");
       String layer = constant(constants[1], "argus_featurize", "layer");
-      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      ResolvedModel r = resolve(model);
       r.orderLayers(List.of(layer));
       return kernel(spark, "argus_featurize('" + model + "', '" + layer + "', image)", r, layer,
           new Emit.Features(Pooling.VISTA_DEFAULT, false), sqlThreads(spark), batchSize, type, null);
@@ -312,7 +329,7 @@ public final class Argus {
       if (!(k instanceof Integer n) || n < 1) {
         throw new IllegalArgumentException("argus_predict: k must be ≥ 1, found " + k);
       }
-      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      ResolvedModel r = resolve(model);
       String out = r.outputTensor().orElseThrow();
       return kernel(spark, "argus_predict('" + model + "', image, " + n + ")", r, out,
           new Emit.TopK(n, r.labels()), sqlThreads(spark), batchSize, type, null);
@@ -378,7 +395,7 @@ public final class Argus {
   private static Inference.Batches perRow(String model, String output, Emit emit, boolean encoded) {
     String key = model + "|" + output + "|" + emit + "|" + encoded;
     return PER_ROW.computeIfAbsent(key, k -> {
-      ResolvedModel r = StageModels.resolve(model, "", "", 0);
+      ResolvedModel r = resolve(model);
       String out = output == null ? r.outputTensor().orElseThrow() : output;
       r.orderLayers(List.of(out));
       GraphCut cut = r.cutFromPixels(List.of(out));
@@ -418,7 +435,7 @@ public final class Argus {
       if (k == null || k < 1) {
         throw new IllegalArgumentException("argus_predict: k must be ≥ 1, found " + k);
       }
-      return (Row[]) runOne("argus_predict", model, null, new Emit.TopK(k, Roster.get(model).labels()), image);
+      return (Row[]) runOne("argus_predict", model, null, new Emit.TopK(k, resolve(model).labels()), image);
     }
   }
 }

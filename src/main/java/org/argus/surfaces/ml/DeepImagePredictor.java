@@ -19,7 +19,8 @@ import org.argus.model.roster.Roster;
  * probabilities of the model's output tensor (roster: {@code dense_3}, softmax over the nsfwjs
  * 5-class head) and the top-k classes as {@code array<struct<label:string, probability:float>>},
  * most probable first (ties: lower class index first). Labels come from {@code labelsPath} (one
- * per line, class index order), else the roster model's own; with {@code decodePredictions=false}
+ * per line, class index order), else the roster model's own or those an ONNX file records in its
+ * metadata ({@code argus.labels}, as a spliced model does); with {@code decodePredictions=false}
  * or no labels a label is the class index in decimal. Input and invalid-row handling as in {@link
  * DeepImageFeaturizer}.
  *
@@ -29,6 +30,11 @@ import org.argus.model.roster.Roster;
  * [0, 1]} with TF.js's aligned-corners bilinear resize), not the feature-extraction default; its
  * 5 probabilities then match nsfwjs's {@code classify} within 1e-3 on images at the native size
  * ({@code NsfwjsParityTest}, bench/results/parity.md). {@code imageSize} still overrides the size.
+ *
+ * <p>A spliced model (a fused selection's winner, {@link org.argus.model.splice.HeadSplice}: CNN →
+ * pooling → trained head → softmax in one graph, without structured columns) needs only {@code
+ * setModelPath("…/best/model.onnx")}: its preprocessing spec and labels are read from the file's
+ * metadata (leave {@code imageSize} at 0: the graph's pooling is fixed for the recorded size).
  */
 public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor> {
   private static final long serialVersionUID = 1L;
@@ -56,7 +62,8 @@ public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor
     decodePredictions = new BooleanParam(this, "decodePredictions",
         "label predictions with class names (true) or class indices (false)");
     labelsPath = new Param<>(this, "labelsPath",
-        "Hadoop-FS path of a labels file, one label per line in class order; empty = roster labels");
+        "Hadoop-FS path of a labels file, one label per line in class order; empty = the roster's labels "
+            + "or those recorded in the model file's metadata");
     outputTensor = new Param<>(this, "outputTensor",
         "probability tensor of the graph; empty = the roster's output or the graph's only output");
     setDefault(outputCol, "predictions");
@@ -183,7 +190,10 @@ public final class DeepImagePredictor extends ImageModelStage<DeepImagePredictor
     return out;
   }
 
-  /** @return the class names: none without decodePredictions, else the labels file or the roster's */
+  /**
+   * @return the class names: none without decodePredictions, else the labels file, the roster's or
+   *     the file's recorded ones
+   */
   private List<String> labels(ResolvedModel r) {
     if (!(Boolean) $(decodePredictions)) {
       return List.of();

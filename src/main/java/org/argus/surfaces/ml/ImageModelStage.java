@@ -75,7 +75,8 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
     modelName = new Param<>(this, "modelName",
         "roster model name (e.g. mobilenet_v2, inception_v3); empty when modelPath is set");
     modelPath = new Param<>(this, "modelPath",
-        "Hadoop-FS path of an ONNX model with one pixel input; needs preprocessing");
+        "Hadoop-FS path of an ONNX model with one pixel input; needs preprocessing unless the file "
+            + "records it in its metadata (argus.preprocessing, as a spliced model does)");
     preprocessing = new Param<>(this, "preprocessing",
         "preprocessing spec SIZE:ORDER:SCALING:LAYOUT[:RESIZE] (e.g. 224:rgb:tf:nhwc); empty = the "
             + "roster model's own for this stage (the predictor's: nsfwjs's x/255, align_corners)");
@@ -259,6 +260,8 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
 
   /**
    * @param value Hadoop-FS path of an ONNX file (one pixel input); needs {@link #setPreprocessing}
+   *     unless the file records its spec in its metadata (a spliced model, {@link
+   *     org.argus.model.splice.HeadSplice})
    * @return this stage
    */
   @Override

@@ -47,12 +47,13 @@ final class StageModels {
    *
    * @param modelName roster name, or null/empty when {@code modelPath} is used
    * @param modelPath Hadoop-FS path of an ONNX file, or null/empty
-   * @param preprocessing spec text {@code SIZE:ORDER:SCALING:LAYOUT}, required with {@code
-   *     modelPath}, optional (overriding the roster's) with {@code modelName}
+   * @param preprocessing spec text {@code SIZE:ORDER:SCALING:LAYOUT}, required with a {@code
+   *     modelPath} whose file does not record one ({@link ResolvedModel#PREPROCESSING_METADATA}, as
+   *     a spliced model does), optional (overriding the roster's or the file's) otherwise
    * @param imageSize input side in pixels overriding the spec's size, 0 to keep it
    * @return the resolved model
    * @throws IllegalArgumentException for an unknown roster name, neither or both of name and path,
-   *     a path without a preprocessing spec, an unreadable or invalid ONNX file (naming the path)
+   *     a path without a preprocessing spec (given or recorded in the file), an unreadable or invalid ONNX file (naming the path)
    * @throws IllegalStateException when a roster model cannot be provisioned
    */
   static ResolvedModel resolve(String modelName, String modelPath, String preprocessing, int imageSize) {
@@ -65,11 +66,6 @@ final class StageModels {
               + "', modelPath='" + modelPath + "'");
     }
     boolean hasSpec = preprocessing != null && !preprocessing.isEmpty();
-    if (byPath && !hasSpec) {
-      throw new IllegalArgumentException(
-          "modelPath " + modelPath + " needs a preprocessing spec (SIZE:ORDER:SCALING:LAYOUT, "
-              + "e.g. 224:rgb:tf:nhwc)");
-    }
     if (byName) {
       Roster.get(modelName); // unknown names fail here, listing the roster
     }
