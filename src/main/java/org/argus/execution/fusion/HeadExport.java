@@ -1,6 +1,11 @@
 package org.argus.execution.fusion;
 
 import org.argus.ArgusException;
+import java.nio.file.Path;
+import java.util.List;
+import org.argus.model.resolve.ResolvedModel;
+import org.argus.plan.Pooling;
+import org.argus.runtime.train.HeadDeployment;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.OnnxExport;
 import org.argus.select.procedure.Procedure;
@@ -9,6 +14,35 @@ import org.argus.store.CheckpointStore;
 /** A trained head of a fused run as an ONNX graph over raw (unstandardized) features. */
 public final class HeadExport {
   private HeadExport() {}
+
+  /**
+   * Deploys a trained config as one graph: the CNN cut at the config's layer, its pooling, the
+   * z-scoring and the head, spliced into {@code dir/model.onnx} with the provenance of both parts
+   * in {@code dir/config.txt} ({@link HeadDeployment}).
+   *
+   * @param r the fused run
+   * @param procedure its procedure
+   * @param trial a trial that finished
+   * @param model the CNN the run materialized from ({@code FeatureTransfer#model()})
+   * @param labels class names in label order, or empty
+   * @param dir where to write
+   * @return what was written
+   * @throws ArgusException when the checkpoint cannot be read or the graph not written
+   * @throws IllegalArgumentException when the trial has no checkpoint or the labels do not match
+   */
+  public static HeadDeployment.Deployed deploy(FusedResult r, Procedure procedure, int trial, ResolvedModel model,
+      List<String> labels, Path dir) throws ArgusException {
+    String ckpt = FusedSelection.lastCheckpoint(r.selection(), trial);
+    if (ckpt == null) {
+      throw new IllegalArgumentException("trial " + trial + " has no checkpoint: no unit query of it succeeded");
+    }
+    Hyperparameters h = Tables.hyperparameters("trial " + trial, procedure, trial);
+    FeatureViews.View v = r.views().view(h);
+    Standardizer z = r.standardizer().slice(r.views(), v);
+    byte[] state = new CheckpointStore(r.selection().runDir()).read(ckpt);
+    return HeadDeployment.write(model, v.layer(), Pooling.parse(v.pooling()), r.views().structuredDim(),
+        r.factory().family(), h, r.factory().classes(), state, z.mean(), z.invStd(), labels, dir);
+  }
 
   /**
    * @param r the fused run

@@ -71,12 +71,33 @@ public final class HeadDeployment {
   public static Deployed write(ResolvedModel model, String layer, Pooling pooling, int structuredDim,
       String headFamily, Hyperparameters headConfig, int classes, byte[] headState, List<String> labels, Path dir)
       throws TrainingException {
+    return write(model, layer, pooling, structuredDim, headFamily, headConfig, classes, headState, null, null, labels,
+        dir);
+  }
+
+  /**
+   * As {@link #write(ResolvedModel, String, Pooling, int, String, Hyperparameters, int, byte[], List,
+   * Path)}, for a head trained on standardized features: the spliced graph computes {@code (x −
+   * mean) · invStd} on the pooled features (and structured columns) before the head ({@link
+   * OnnxExport#export(String, Hyperparameters, long[], int, byte[], float[], float[])}).
+   *
+   * @param mean per-input mean ({@code F + X} floats), or null for none
+   * @param invStd per-input 1 / standard deviation, or null for none
+   * @return the written files
+   * @throws IllegalArgumentException as the other overload, or for a mean/invStd of another length
+   * @throws TrainingException as the other overload
+   */
+  public static Deployed write(ResolvedModel model, String layer, Pooling pooling, int structuredDim,
+      String headFamily, Hyperparameters headConfig, int classes, byte[] headState, float[] mean, float[] invStd,
+      List<String> labels, Path dir) throws TrainingException {
     long dim = HeadSplice.featureDim(model, layer, pooling) + structuredDim;
-    byte[] head = OnnxExport.export(headFamily, headConfig, new long[] {dim}, classes, headState);
+    byte[] head = OnnxExport.export(headFamily, headConfig, new long[] {dim}, classes, headState, mean, invStd);
     OnnxModel graph;
     try {
       graph = HeadSplice.splice(model, layer, pooling, structuredDim, head,
-          Map.of("family", headFamily, "config", headConfig.toString()), labels);
+          Map.of("family", headFamily, "config", headConfig.toString(),
+              "standardization", mean == null ? "none" : "z-score of the head's inputs, fitted on the training split"),
+          labels);
     } catch (ModelFormatException e) {
       throw new IllegalStateException("the exported head of family " + headFamily + " is not valid ONNX: "
           + e.getMessage(), e);

@@ -11,6 +11,7 @@ import org.argus.execution.SparkSessions;
 import org.argus.execution.fusion.FusedResult;
 import org.argus.execution.fusion.FusedSelection;
 import org.argus.execution.fusion.HeadExport;
+import org.argus.runtime.train.HeadDeployment;
 import org.argus.execution.mop.Execution;
 import org.argus.execution.transfer.TransferSpec;
 import org.argus.model.roster.PreprocessingSpec;
@@ -27,8 +28,9 @@ import org.argus.surfaces.report.SelectionReport;
  * {@code argus select --transfer MODEL}: fused selection of the layer, pooling and head
  * ({@link FusedSelection}). Progress of the materialization on stderr, a line per unit query, then
  * the leaderboard, the per-layer and per-pooling tables and the run's files: the selection's tables
- * and reports, {@code explain.txt}, and {@code best/head.onnx} (the winner's head over raw pooled
- * features, z-scoring included).
+ * and reports, {@code explain.txt}, and {@code best/model.onnx} — the winner as one graph (CNN cut
+ * at its layer, its pooling, the training split's z-scoring, its head, softmax) with {@code
+ * best/config.txt} (the chosen config, then the provenance of both parts).
  */
 final class FusedSelectRun {
   private final SelectCommand c;
@@ -142,12 +144,15 @@ final class FusedSelectRun {
     dir.writeText("explain.txt", r.explain());
     if (r.selection().best() != null) {
       int trial = r.selection().best().trial();
-      dir.writeTexts(Map.of("best/head.onnx.txt", "the head of config " + trial + " over raw pooled features of "
-          + r.views().view(hyper(fs, trial)) + "\n"));
-      java.nio.file.Path head = java.nio.file.Path.of(java.net.URI.create(r.selection().runDir()))
-          .resolve("best/head.onnx");
-      java.nio.file.Files.write(head, HeadExport.onnx(r, fs.procedure(), trial));
-      out.println("best: config " + trial + " " + r.selection().best().config() + " -> " + head);
+      java.nio.file.Path best = java.nio.file.Path.of(java.net.URI.create(r.selection().runDir())).resolve("best");
+      String selected = java.nio.file.Files.readString(best.resolve("config.txt"));
+      HeadDeployment.Deployed d = HeadExport.deploy(r, fs.procedure(), trial, fs.transfer().model(),
+          labels(r.factory().classes()), best);
+      // one config.txt: what selection chose, then the provenance of both parts of the graph
+      java.nio.file.Files.writeString(d.config(), selected + "# deployed graph best/model.onnx\n"
+          + java.nio.file.Files.readString(d.config()));
+      out.println("best: config " + trial + " " + r.selection().best().config() + " -> " + d.model()
+          + " (CNN cut + pooling + head, one ONNX graph)");
     } else {
       out.println("no config finished");
     }
@@ -156,9 +161,19 @@ final class FusedSelectRun {
     out.println("report: " + c.runDir + "/report.md, report.json, report.html, explain.txt");
   }
 
-  private static org.argus.runtime.train.Hyperparameters hyper(FusedSelection fs, int trial) {
-    return new org.argus.runtime.train.Hyperparameters(fs.procedure().trials().stream()
-        .filter(t -> t.id() == trial).findFirst().orElseThrow().config().values());
+  /** @return class names in label order: Fashion-MNIST's, an image folder's sorted sub-folders, else none */
+  private java.util.List<String> labels(int classes) throws IOException {
+    if (c.data.equals("fashion-mnist")) {
+      return org.argus.data.FashionMnist.CLASS_NAMES;
+    }
+    if (c.data.startsWith("folder:")) {
+      try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(java.nio.file.Path.of(c.data.substring(7)))) {
+        java.util.List<String> names = s.filter(java.nio.file.Files::isDirectory)
+            .map(p -> p.getFileName().toString()).sorted().toList();
+        return names.size() == classes ? names : java.util.List.of();
+      }
+    }
+    return java.util.List.of();
   }
 
   private static String layerTable(FusedResult r) {

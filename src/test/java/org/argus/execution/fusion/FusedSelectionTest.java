@@ -215,6 +215,55 @@ class FusedSelectionTest {
     assertTrue(ex.getMessage().contains("'max:1' is the same pooling as 'max'"), ex.getMessage());
   }
 
+  @Test
+  void theWinnerDeployedAsOneGraphGivesTheDjlHeadsProbabilitiesOnStandardizedOrtFeatures() throws Exception {
+    int trial = result.selection().best().trial();
+    org.argus.model.resolve.ResolvedModel model = prepared.transfer().model();
+    var d = HeadExport.deploy(result, prepared.procedure(), trial, model,
+        org.argus.data.FashionMnist.CLASS_NAMES, tmp.resolve("deployed"));
+    Hyperparameters h = Tables.hyperparameters("best", prepared.procedure(), trial);
+    FeatureViews.View v = result.views().view(h);
+    // 16 test images: pixels for the spliced graph, the featurizer's ORT features for the DJL head
+    var imgs = org.argus.data.FashionMnist.sample(SparkTestSession.get(),
+        org.argus.data.FashionMnist.Split.TEST, 16, 7).orderBy("id");
+    List<org.apache.spark.sql.Row> rows = imgs.collectAsList();
+    List<org.apache.spark.sql.Row> feats = new org.argus.surfaces.ml.DeepImageFeaturizer().setModelName("mobilenet_v2")
+        .setImageSize(64).setLayers(v.layer()).setPooling(v.pooling()).setOutputType("array").transform(imgs)
+        .orderBy("id").select("features").collectAsList();
+    Standardizer z = result.standardizer().slice(result.views(), v);
+    float[] x = new float[rows.size() * v.dim()];
+    for (int i = 0; i < rows.size(); i++) {
+      List<Float> f = feats.get(i).getList(0);
+      for (int j = 0; j < v.dim(); j++) {
+        x[i * v.dim() + j] = (f.get(j) - z.mean()[j]) * z.invStd()[j];
+      }
+    }
+    float[] djl;
+    try (Trainer t = result.factory().headFactory(h).create(h, Seeds.split(SEED, "trial", trial))) {
+      t.importState(new CheckpointStore(result.selection().runDir())
+          .read(FusedSelection.lastCheckpoint(result.selection(), trial)));
+      djl = t.predict(new Batch(x, new int[rows.size()]));
+    }
+    org.argus.runtime.ImagePreprocessor pre = new org.argus.runtime.ImagePreprocessor(model.preprocessing());
+    int per = model.preprocessing().floatsPerExample();
+    float[] px = new float[rows.size() * per];
+    for (int i = 0; i < rows.size(); i++) {
+      org.apache.spark.sql.Row img = rows.get(i).getStruct(rows.get(i).fieldIndex("image"));
+      pre.fill(img.getAs("data"), img.<Integer>getAs("height"), img.<Integer>getAs("width"),
+          img.<Integer>getAs("nChannels"), px, i * per);
+    }
+    float[] spliced;
+    try (org.argus.runtime.ModelSession s = org.argus.runtime.SessionCache.open("fused-spliced",
+        java.nio.file.Files.readAllBytes(d.model()), 1)) {
+      spliced = s.run(List.of(new org.argus.runtime.ModelSession.Input(model.pixelInput(), px,
+          org.argus.model.onnx.ElementType.FLOAT, model.preprocessing().batchShape(rows.size()))),
+          List.of(org.argus.model.splice.HeadSplice.OUTPUT)).get(0).values();
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(djl, spliced, 1e-5f);
+    String config = java.nio.file.Files.readString(d.config());
+    assertTrue(config.contains("standardization=z-score"), config);
+  }
+
   static Hyperparameters hyper(String config) {
     Map<String, Object> v = new TreeMap<>();
     for (String part : config.split(",")) {
