@@ -11,7 +11,7 @@ import org.argus.execution.mop.Example;
 import org.argus.execution.transfer.MaterializedFeatures;
 
 /** Materialized feature tables → shard rows holding every view ({@link FeatureViews}). */
-final class FeatureRows {
+public final class FeatureRows {
   private FeatureRows() {}
 
   /**
@@ -20,7 +20,7 @@ final class FeatureRows {
    * @return the row layout: every feature column of {@code m} in its order, then the structured
    *     columns
    */
-  static FeatureViews views(MaterializedFeatures m, FusedSpace fused) {
+  public static FeatureViews views(MaterializedFeatures m, FusedSpace fused) {
     List<FeatureViews.View> views = new ArrayList<>();
     int at = 0;
     for (MaterializedFeatures.FeatureColumn c : m.columns()) {
@@ -38,7 +38,7 @@ final class FeatureRows {
    *     every feature column in order, then the structured columns (lazy: reads {@code m}'s
    *     persisted table)
    */
-  static JavaRDD<Example> examples(MaterializedFeatures m, String split) {
+  public static JavaRDD<Example> examples(MaterializedFeatures m, String split) {
     List<Column> cols = new ArrayList<>(List.of(col(MaterializedFeatures.LABEL)));
     m.columns().forEach(c -> cols.add(col(c.column())));
     m.structuredCols().forEach(c -> cols.add(col(c).cast("double")));

@@ -22,7 +22,7 @@ public record Standardizer(float[] mean, float[] invStd) implements Serializable
    * @return the fitted standardizer (one pass: Σx and Σx² in double per feature, tree-aggregated)
    * @throws IllegalArgumentException if {@code rows} is empty
    */
-  static Standardizer fit(JavaRDD<Example> rows) {
+  public static Standardizer fit(JavaRDD<Example> rows) {
     int dim = rows.first().x().length;
     double[] zero = new double[2 * dim + 1];
     double[] s = rows.treeAggregate(zero, (acc, e) -> {
@@ -58,7 +58,7 @@ public record Standardizer(float[] mean, float[] invStd) implements Serializable
    * @param rows rows of the fitted length
    * @return the standardized rows (lazy)
    */
-  JavaRDD<Example> apply(JavaRDD<Example> rows) {
+  public JavaRDD<Example> apply(JavaRDD<Example> rows) {
     float[] m = mean;
     float[] inv = invStd;
     return rows.map(e -> {

@@ -1,0 +1,329 @@
+package org.argus.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.sql.SparkSession;
+import org.argus.execution.ProgressSink;
+import org.argus.execution.SparkSessions;
+import org.argus.execution.fusion.FeatureRows;
+import org.argus.execution.fusion.FeatureViews;
+import org.argus.execution.fusion.FusedResult;
+import org.argus.execution.fusion.FusedSelection;
+import org.argus.execution.fusion.HeadTransfer;
+import org.argus.execution.fusion.Standardizer;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Examples;
+import org.argus.execution.transfer.FeatureTransfer;
+import org.argus.execution.transfer.MaterializedFeatures;
+import org.argus.execution.transfer.TransferResult;
+import org.argus.execution.transfer.TransferSpec;
+import org.argus.plan.cost.LogicalPlan;
+import org.argus.plan.cost.Overrides;
+import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Trainer;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.Config;
+import org.argus.select.space.SearchSpace;
+
+/**
+ * {@code bench/run fusion MODE [--reps R] [--train N] [--test N]} — fused feature transfer and
+ * selection against their baselines, each side warmed up, the order rotated each repetition, wall
+ * seconds timed from the driver, min–max over the repetitions:
+ *
+ * <ul>
+ *   <li>{@code vista}: InceptionV3 299², {mixed5, mixed7, mixed9, mixed10}, Fashion-MNIST 1000/250:
+ *       {@code transfer --learner head} (the optimizer's plan) vs {@code transfer --plan lazy
+ *       --learner spark-lr}; per-layer accuracy of both; inference seconds of lazy ÷ the head run's
+ *       plan.
+ *   <li>{@code demo}: MobileNetV2 96², its top 4 layers, 4000/1000: {@code --learner head} vs
+ *       {@code spark-lr} on the optimizer's plan; the learners' share of wall time; heads in MOP ÷ a
+ *       raw DJL loop on the same features (examples/s, the same 2 worker threads); bytes the shards
+ *       hold (Spark's storage status) vs Σ float32 feature bytes.
+ *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 random head configs: fused selection vs the
+ *       naive way (each config: its layer's features from the pixels, then its head).
+ * </ul>
+ */
+public final class FusionBench {
+  private FusionBench() {}
+
+  static final List<String> INCEPTION = List.of("mixed5", "mixed7", "mixed9", "mixed10");
+  static final List<String> MOBILENET = List.of("block_6_expand_relu", "block_13_expand_relu", "block_16_project_BN",
+      "out_relu");
+
+  public static void main(String[] args) throws Exception {
+    String mode = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
+    Map<String, String> a = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].startsWith("--")) {
+        a.put(args[i].substring(2), args[++i]);
+      }
+    }
+    int reps = Integer.parseInt(a.getOrDefault("reps", "2"));
+    SparkSession spark = SparkSessions.create(null, "bench-fusion", false);
+    StringBuilder md = new StringBuilder();
+    switch (mode) {
+      case "vista" -> vista(spark, reps, Integer.parseInt(a.getOrDefault("train", "1000")),
+          Integer.parseInt(a.getOrDefault("test", "250")), md);
+      case "demo" -> demo(spark, reps, Integer.parseInt(a.getOrDefault("train", "4000")),
+          Integer.parseInt(a.getOrDefault("test", "1000")), md);
+      case "fused" -> fused(spark, reps, Integer.parseInt(a.getOrDefault("train", "2000")),
+          Integer.parseInt(a.getOrDefault("test", "500")), md);
+      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, fused");
+    }
+    System.out.print(md);
+    BenchReport.append("fusion", "bench/run fusion " + String.join(" ", args), md.toString());
+    spark.stop();
+  }
+
+  static TransferSpec spec(String model, int size, List<String> layers, int train, int test, LogicalPlan plan) {
+    return TransferSpec.builder().setFashionMnist(train, test).setModel(model).optInputSize(size).setLayers(layers)
+        .optLearner(new LogisticRegression().setMaxIter(100).setRegParam(1e-3).setFamily("multinomial"))
+        .optOverrides(plan == null ? Overrides.NONE : Overrides.NONE.withPlan(plan)).optSeed(42).build();
+  }
+
+  /** One timed side: wall seconds and its result. */
+  record Run(double seconds, TransferResult result) {}
+
+  static Run spark(SparkSession s, TransferSpec spec) throws Exception {
+    long t0 = System.nanoTime();
+    TransferResult r = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT).run();
+    return new Run((System.nanoTime() - t0) / 1e9, r);
+  }
+
+  static Run head(SparkSession s, TransferSpec spec, String dir) throws Exception {
+    deleteTree(java.nio.file.Path.of(dir));
+    long t0 = System.nanoTime();
+    TransferResult r = HeadTransfer.prepare(s, spec, HeadTransfer.HeadSpec.DEFAULT, dir, ProgressSink.SILENT, u -> { })
+        .run();
+    return new Run((System.nanoTime() - t0) / 1e9, r);
+  }
+
+  static double inferenceSeconds(TransferResult r) {
+    return r.measured().phases().stream().filter(TransferResult.PhaseMetrics::inference)
+        .mapToDouble(TransferResult.PhaseMetrics::seconds).sum();
+  }
+
+  /** Head vs Spark LR transfer on the same inputs, {@code reps} rotated repetitions after a warm-up. */
+  static void versus(SparkSession s, TransferSpec headSpec, TransferSpec lrSpec, int reps, StringBuilder md, String what)
+      throws Exception {
+    head(s, spec(headSpec.model(), headSpec.inputSize(), headSpec.layers(), 64, 16, null), "/tmp/bench-fusion-warm");
+    spark(s, spec(lrSpec.model(), lrSpec.inputSize(), lrSpec.layers(), 64, 16, null));
+    List<Run> heads = new ArrayList<>();
+    List<Run> lrs = new ArrayList<>();
+    for (int rep = 0; rep < reps; rep++) {
+      if (rep % 2 == 0) {
+        heads.add(head(s, headSpec, "/tmp/bench-fusion-head"));
+        lrs.add(spark(s, lrSpec));
+      } else {
+        lrs.add(spark(s, lrSpec));
+        heads.add(head(s, headSpec, "/tmp/bench-fusion-head"));
+      }
+      System.out.printf(Locale.ROOT, "rep %d: head %.1f s, spark-lr %.1f s%n", rep, heads.get(rep).seconds(),
+          lrs.get(rep).seconds());
+    }
+    md.append("### ").append(what).append("\n\n");
+    md.append("| side | plan | wall s (min–max) | inference s | learner s |\n|---|---|---|---|---|\n");
+    row(md, "transfer --learner head", heads);
+    row(md, "transfer --learner spark-lr", lrs);
+    double[] ratio = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      ratio[i] = lrs.get(i).seconds() / heads.get(i).seconds();
+    }
+    md.append(String.format(Locale.ROOT, "%nspark-lr ÷ head wall time, per repetition: %s%n", fmt(ratio)));
+    double[] inf = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      inf[i] = inferenceSeconds(lrs.get(i).result()) / inferenceSeconds(heads.get(i).result());
+    }
+    md.append(String.format(Locale.ROOT, "inference seconds alone, spark-lr side's plan ÷ head side's plan: %s%n%n",
+        fmt(inf)));
+    md.append("| layer | head acc | head macro-F1 | spark-lr acc | spark-lr macro-F1 | Δ acc (points) |\n|---|---|---|---|---|---|\n");
+    TransferResult h = heads.get(0).result();
+    TransferResult l = lrs.get(0).result();
+    for (int i = 0; i < h.layers().size(); i++) {
+      var x = h.layers().get(i);
+      var y = l.layers().get(i);
+      md.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.4f | %+.1f |%n", x.layer(), x.accuracy(),
+          x.macroF1(), y.accuracy(), y.macroF1(), 100 * (x.accuracy() - y.accuracy())));
+    }
+    md.append('\n');
+  }
+
+  static void row(StringBuilder md, String side, List<Run> runs) {
+    double min = runs.stream().mapToDouble(Run::seconds).min().orElse(0);
+    double max = runs.stream().mapToDouble(Run::seconds).max().orElse(0);
+    TransferResult r = runs.get(0).result();
+    double inference = inferenceSeconds(r);
+    double learner = r.layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
+    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f–%.1f | %.1f | %.1f (%.0f %% of wall) |%n", side,
+        r.decision().chosen().logical(), min, max, inference, learner, 100 * learner / r.totalSeconds()));
+  }
+
+  static void vista(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {
+    versus(s, spec("inception_v3", 299, INCEPTION, train, test, null),
+        spec("inception_v3", 299, INCEPTION, train, test, LogicalPlan.LAZY), reps, md,
+        "Vista's target: InceptionV3 299², " + INCEPTION + ", Fashion-MNIST " + train + "/" + test
+            + ": head (optimizer's plan) vs lazy + spark-lr");
+  }
+
+  static void demo(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {
+    versus(s, spec("mobilenet_v2", 96, MOBILENET, train, test, null),
+        spec("mobilenet_v2", 96, MOBILENET, train, test, null), reps, md,
+        "Demo workload: MobileNetV2 96², " + MOBILENET + ", Fashion-MNIST " + train + "/" + test
+            + ": head vs spark-lr, both on the optimizer's plan");
+    mopVersusRawLoop(s, spec("mobilenet_v2", 96, MOBILENET, train, test, null), md);
+  }
+
+  /** Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples. */
+  static void mopVersusRawLoop(SparkSession s, TransferSpec spec, StringBuilder md) throws Exception {
+    FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
+    MaterializedFeatures m = ft.materialize();
+    FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
+        SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
+    org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
+    Standardizer z = Standardizer.fit(raw);
+    List<Example> rows = z.apply(raw).collect();
+    m.unpersist();
+    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochs();
+    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
+    int workers = s.sparkContext().defaultParallelism();
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    long t0 = System.nanoTime();
+    List<Future<Long>> done = new ArrayList<>();
+    for (String layer : views.layers()) {
+      done.add(pool.submit(() -> {
+        Map<String, Object> c = new LinkedHashMap<>(cfg);
+        c.put("layer", layer);
+        Hyperparameters h = new Hyperparameters(c);
+        FeatureViews.View v = views.view(h);
+        List<Example> mine = rows.stream().map(e -> new Example(e.label(), views.slice(e.x(), v))).toList();
+        long n = 0;
+        try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {v.dim()}, 10).withThreads(1).create(h, 7)) {
+          for (int e = 1; e <= epochs; e++) {
+            List<Batch> b = Examples.batches(mine, t.batchSize(), 7, e, 0);
+            n += t.train(b.iterator()).examples();
+          }
+        }
+        return n;
+      }));
+    }
+    long examples = 0;
+    for (Future<Long> f : done) {
+      examples += f.get();
+    }
+    double rawSeconds = (System.nanoTime() - t0) / 1e9;
+    pool.shutdown();
+    Run mop = head(s, spec, "/tmp/bench-fusion-mop");
+    double mopSeconds = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
+    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
+        + " (same examples, %d worker threads, 1 PyTorch thread each): raw loop %.1f s (%.0f examples/s); MOP %.1f s"
+        + " including sharding, Spark jobs, checkpoints, validation and test scoring (%.0f examples/s): MOP ÷ raw "
+        + "throughput %.2f%n%n", views.layers().size(), epochs, rows.size(), workers, rawSeconds, examples / rawSeconds,
+        mopSeconds, examples / mopSeconds, rawSeconds / mopSeconds));
+  }
+
+  static void fused(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {
+    String space = "layer=choice(" + String.join(",", MOBILENET) + ");lr=loguniform(1e-4,1e-2);width=choice(0,256)";
+    TransferSpec base = spec("mobilenet_v2", 96, MOBILENET, train, test, null);
+    List<Config> configs = FixedEpochs.random(SearchSpace.parse(space), 8, 2, 42, Goal.maximize("accuracy"))
+        .next(List.of()).train().stream().map(t -> t.config()).toList();
+    List<double[]> fusedRuns = new ArrayList<>();
+    List<double[]> naiveRuns = new ArrayList<>();
+    runFused(s, base, space, train, test, "/tmp/bench-fused-warm", true); // warm-up
+    for (int rep = 0; rep < reps; rep++) {
+      if (rep % 2 == 0) {
+        fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
+        naiveRuns.add(naive(s, base, configs));
+      } else {
+        naiveRuns.add(naive(s, base, configs));
+        fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
+      }
+      System.out.printf(Locale.ROOT, "rep %d: fused %.1f s (inference %.1f s), naive %.1f s (inference %.1f s)%n", rep,
+          fusedRuns.get(rep)[0], fusedRuns.get(rep)[1], naiveRuns.get(rep)[0], naiveRuns.get(rep)[1]);
+    }
+    md.append("### Fused selection vs naive per-config runs\n\nMobileNetV2 96², " + MOBILENET + ", Fashion-MNIST "
+        + train + "/" + test + ", random:8 over `" + space + "`, 2 epochs each (the naive side trains the same 8 "
+        + "configs, each after featurizing its layer from the pixels).\n\n");
+    md.append("| side | wall s (min–max) | inference s (min–max) |\n|---|---|---|\n");
+    md.append(String.format(Locale.ROOT, "| fused | %s | %s |%n| naive | %s | %s |%n", range(fusedRuns, 0),
+        range(fusedRuns, 1), range(naiveRuns, 0), range(naiveRuns, 1)));
+    double[] inf = new double[reps];
+    double[] wall = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      inf[i] = naiveRuns.get(i)[1] / fusedRuns.get(i)[1];
+      wall[i] = naiveRuns.get(i)[0] / fusedRuns.get(i)[0];
+    }
+    md.append(String.format(Locale.ROOT, "%nnaive ÷ fused, inference seconds: %s; wall seconds: %s%n%n", fmt(inf),
+        fmt(wall)));
+    double[] f = fusedRuns.get(0);
+    md.append(String.format(Locale.ROOT, "Storage (fused): the shards hold %,.0f bytes measured in Spark's block manager "
+        + "vs %,.0f bytes of float32 features (all %d views) and labels of the shard rows: ratio %.3f (features "
+        + "stored once; task-parallel would hold one copy per worker)%n%n", f[2], f[3], (int) f[4], f[2] / f[3]));
+  }
+
+  /** @return {wall s, inference s, shard bytes measured, shard payload bytes computed, views} */
+  static double[] runFused(SparkSession s, TransferSpec base, String space, int train, int test, String dir,
+      boolean warm) throws Exception {
+    deleteTree(java.nio.file.Path.of(dir));
+    TransferSpec t = warm ? spec("mobilenet_v2", 96, MOBILENET, 64, 16, null) : base;
+    long t0 = System.nanoTime();
+    FusedResult r = FusedSelection.builder().setTransfer(t).setSpace(SearchSpace.parse(space))
+        .setProcedure(sp -> FixedEpochs.random(sp, 8, 2, 42, Goal.maximize("accuracy"))).setRunDir(dir).optSeed(42)
+        .prepare(s).run();
+    return new double[] {(System.nanoTime() - t0) / 1e9, r.inferenceSeconds(), r.selection().cachedBytes(),
+        r.selection().payloadBytes(), r.views().views().size()};
+  }
+
+  /** @return {wall s, inference s}: every config featurizes its layer from the pixels, then trains */
+  static double[] naive(SparkSession s, TransferSpec base, List<Config> configs) throws Exception {
+    long t0 = System.nanoTime();
+    double inference = 0;
+    int i = 0;
+    for (Config c : configs) {
+      String dir = "/tmp/bench-naive-" + i++;
+      deleteTree(java.nio.file.Path.of(dir));
+      Map<String, org.argus.select.space.Domain> d = new LinkedHashMap<>();
+      c.values().forEach((k, v) -> d.put(k, new org.argus.select.space.Domain.Choice(List.of(v))));
+      FusedResult r = FusedSelection.builder().setTransfer(base).setSpace(new SearchSpace(d))
+          .setProcedure(sp -> FixedEpochs.grid(sp, 2, Goal.maximize("accuracy"))).setRunDir(dir).optSeed(42)
+          .prepare(s).run();
+      inference += r.inferenceSeconds();
+    }
+    return new double[] {(System.nanoTime() - t0) / 1e9, inference};
+  }
+
+  static String range(List<double[]> runs, int k) {
+    double min = runs.stream().mapToDouble(r -> r[k]).min().orElse(0);
+    double max = runs.stream().mapToDouble(r -> r[k]).max().orElse(0);
+    return String.format(Locale.ROOT, "%.1f–%.1f", min, max);
+  }
+
+  static String fmt(double[] v) {
+    List<String> s = new ArrayList<>();
+    for (double x : v) {
+      s.add(String.format(Locale.ROOT, "%.2f", x));
+    }
+    double min = java.util.Arrays.stream(v).min().orElse(0);
+    double max = java.util.Arrays.stream(v).max().orElse(0);
+    return s + String.format(Locale.ROOT, " (range %.2f–%.2f)", min, max);
+  }
+
+  static void deleteTree(java.nio.file.Path p) throws java.io.IOException {
+    if (java.nio.file.Files.exists(p)) {
+      try (var w = java.nio.file.Files.walk(p)) {
+        for (var x : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.delete(x);
+        }
+      }
+    }
+  }
+}
