@@ -279,6 +279,12 @@ public final class FusedSelection {
    * @throws ArgusException when the run directory cannot be written, or a resume's spec differs
    */
   public FusedResult run() throws ArgusException {
+    Map<String, String> spec = new LinkedHashMap<>(b.spec);
+    spec.put("fused.space", fused.space().toString());
+    spec.put("fused.transfer", transfer.spec().describe().toString());
+    if (b.resume) { // before the materialization: a changed space or transfer is refused at once
+      checkResumable(spec);
+    }
     long t0 = System.nanoTime();
     MaterializedFeatures m = transfer.materialize();
     double matSeconds = (System.nanoTime() - t0) / 1e9;
@@ -290,8 +296,6 @@ public final class FusedSelection {
     long testRows = test.count();
     long featureBytes = 4L * views.rowDim() * transfer.trainRows();
     ViewTrainerFactory factory = new ViewTrainerFactory(views, b.family, Math.max(2, m.numClasses()), b.threads);
-    Map<String, String> spec = new LinkedHashMap<>(b.spec);
-    spec.put("fused.transfer", transfer.spec().describe().toString());
     spec.put("fused.views", views.describe());
     long s0 = System.nanoTime();
     SelectionResult r;
@@ -323,6 +327,31 @@ public final class FusedSelection {
     } finally {
       m.unpersist();
       test.unpersist(false);
+    }
+  }
+
+  /** Refuses a resume whose space, transfer or caller's settings differ from the run's, naming them. */
+  private void checkResumable(Map<String, String> spec) throws ArgusException {
+    Map<String, String> stored;
+    try {
+      stored = new org.argus.store.RunDirectory(b.runDir).readSpec();
+    } catch (java.io.IOException e) {
+      throw new ArgusException("run directory " + b.runDir + ": " + e.getMessage(), e);
+    }
+    if (stored == null) {
+      throw new ArgusException("cannot resume: " + b.runDir + " holds no run (spec.properties missing)");
+    }
+    Map<String, String> mine = new LinkedHashMap<>();
+    spec.forEach((k, v) -> {
+      if (stored.containsKey(k) || k.startsWith("fused.")) {
+        mine.put(k, v);
+      }
+    });
+    Map<String, String> theirs = new LinkedHashMap<>();
+    mine.keySet().forEach(k -> theirs.put(k, stored.get(k)));
+    List<String> diff = org.argus.store.RunDirectory.differences(theirs, mine);
+    if (!diff.isEmpty()) {
+      throw new ArgusException("cannot resume " + b.runDir + " with a different spec:\n  " + String.join("\n  ", diff));
     }
   }
 
