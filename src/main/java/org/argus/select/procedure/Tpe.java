@@ -1,11 +1,13 @@
 package org.argus.select.procedure;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -87,7 +89,7 @@ public final class Tpe extends BaseProcedure {
       throw new IllegalArgumentException("tpe: n must be >= 1, startup >= 1, epochs >= 1, parallelism >= 1; found n="
           + n + ", startup=" + startup + ", epochs=" + epochs + ", parallelism=" + parallelism);
     }
-    this.space = java.util.Objects.requireNonNull(space, "space");
+    this.space = Objects.requireNonNull(space, "space");
     this.n = n;
     this.startup = startup;
     this.epochs = epochs;
@@ -104,20 +106,22 @@ public final class Tpe extends BaseProcedure {
   @Override
   public Round next(List<EpochResult> results) {
     record(results);
-    for (EpochResult r : results) {
-      int id = r.trial();
-      if (!stopped.get(id) && epochsDone.get(id) >= epochs) {
-        stop(id, "finished " + epochs + " epochs");
-      }
-      if (stopped.get(id) && running.remove(id)) {
-        finished.add(id);
-      }
-    }
+    results.forEach(r -> retireIfDone(r.trial()));
     while (running.size() < parallelism && trials.size() < n) {
       Config c = finished.size() < startup ? sampler.next() : propose(trials.size());
       running.add(add(c, -1).id());
     }
     return emit(running.stream().map(trials::get).toList());
+  }
+
+  /** Moves a trial that trained all its epochs, or failed, from training to finished. */
+  private void retireIfDone(int id) {
+    if (!stopped.get(id) && epochsDone.get(id) >= epochs) {
+      stop(id, "finished " + epochs + " epochs");
+    }
+    if (stopped.get(id) && running.remove(id)) {
+      finished.add(id);
+    }
   }
 
   /** TPE's proposal for trial {@code id}, given the finished trials and those still training. */
@@ -164,7 +168,7 @@ public final class Tpe extends BaseProcedure {
    */
   private static Config bestUntaken(List<String> names, List<List<Scored>> options, Set<Config> taken) {
     Comparator<int[]> byScore = Comparator.comparingDouble((int[] ix) -> -score(options, ix))
-        .thenComparing(java.util.Arrays::compare);
+        .thenComparing(Arrays::compare);
     PriorityQueue<int[]> queue = new PriorityQueue<>(byScore);
     Set<List<Integer>> seen = new HashSet<>();
     int[] first = new int[names.size()];
@@ -206,6 +210,6 @@ public final class Tpe extends BaseProcedure {
   }
 
   private static List<Integer> key(int[] ix) {
-    return java.util.Arrays.stream(ix).boxed().toList();
+    return Arrays.stream(ix).boxed().toList();
   }
 }
