@@ -32,8 +32,9 @@ import org.argus.surfaces.cli.ArgusCli;
  * order — TPE's proposal order — rather than by round, because random search trains all its configs
  * at once on the per-epoch template and would otherwise finish every trial in its last round. Both
  * procedures draw their first configs from the same seed's sampler (TPE's random startup trials are
- * random search's first configs, with the same trial seeds), so the curves coincide until TPE's model
- * takes over. Appends the table to {@code bench/results/procedure.md}.
+ * random search's first configs, with the same trial seeds); their accuracies can still differ a
+ * little, since MOP's shard visit order depends on which configs share a round. Appends the table to
+ * {@code bench/results/procedure.md}.
  */
 public final class ProcedureBench {
   private ProcedureBench() {}

@@ -74,7 +74,12 @@ sealed interface ParzenEstimator {
     return w;
   }
 
-  /** Smoothed category counts. */
+  /**
+   * Smoothed category counts.
+   *
+   * @param values the choice's values
+   * @param p each value's probability
+   */
   record Categorical(List<Object> values, double[] p) implements ParzenEstimator {
     static Categorical fit(Domain.Choice c, List<Object> observed, double[] w) {
       double[] p = new double[c.values().size()];
@@ -129,8 +134,13 @@ sealed interface ParzenEstimator {
     private static final int TRIES = 64;
 
     /**
-     * The coordinate a numeric domain is modelled in: bounds {@code [a, b]}, log scale or not,
-     * quantum {@code q} (0: continuous).
+     * The coordinate a numeric domain is modelled in.
+     *
+     * @param domain the domain (uniform, loguniform, quniform or randint)
+     * @param a lower bound of the coordinate ({@code ln low} for loguniform, {@code low − 1/2} for randint)
+     * @param b upper bound of the coordinate
+     * @param log true if the coordinate is {@code ln x}
+     * @param q rounding quantum (1 for randint), 0 for a continuous domain
      */
     record Axis(Domain domain, double a, double b, boolean log, double q) {
       static Axis of(Domain d) {
