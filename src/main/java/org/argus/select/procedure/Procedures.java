@@ -7,17 +7,38 @@ import org.argus.select.space.SearchSpace;
 
 /**
  * Parses a procedure's text form, as the CLI's {@code --procedure} takes it: {@code grid}, {@code
- * random:N}, {@code hyperband:R,ETA} or {@code asha:R,ETA,MAX_TRIALS} (R = max epochs).
+ * random:N}, {@code tpe:N[,STARTUP]}, {@code hyperband:R,ETA} or {@code asha:R,ETA,MAX_TRIALS} (R =
+ * max epochs; arguments in brackets are optional).
  */
 public final class Procedures {
   /** The valid forms, for messages and help. */
-  public static final String FORMS = "grid | random:N | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS";
+  public static final String FORMS = "grid | random:N | tpe:N[,STARTUP] | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS";
 
-  private record Form(String name, List<String> args) {}
+  /** A form: its argument names, the first {@code required} of them required. */
+  private record Form(String name, List<String> args, int required) {
+    Form(String name, List<String> args) {
+      this(name, args, args.size());
+    }
+
+    String usage() {
+      if (args.isEmpty()) {
+        return name;
+      }
+      String opt = args.subList(required, args.size()).stream().map(a -> "[," + a).reduce("", String::concat)
+          + "]".repeat(args.size() - required);
+      return name + ":" + String.join(",", args.subList(0, required)) + opt;
+    }
+
+    String count() {
+      int n = args.size();
+      return (required == n ? Integer.toString(n) : required + " to " + n) + " argument" + (n == 1 ? "" : "s");
+    }
+  }
 
   private static final List<Form> KNOWN = List.of(
       new Form("grid", List.of()),
       new Form("random", List.of("N")),
+      new Form("tpe", List.of("N", "STARTUP"), 1),
       new Form("hyperband", List.of("R", "ETA")),
       new Form("asha", List.of("R", "ETA", "MAX_TRIALS")));
 
@@ -26,8 +47,8 @@ public final class Procedures {
   /**
    * @param text the procedure, e.g. {@code asha:4,2,8}; arguments may have spaces around them
    * @param space the search space
-   * @param epochs epochs per config for {@code grid} and {@code random}
-   * @param parallelism trials ASHA keeps training per round (use the worker slots), {@code >= 1}
+   * @param epochs epochs per config for {@code grid}, {@code random} and {@code tpe}
+   * @param parallelism trials ASHA and TPE keep training per round (use the worker slots), {@code >= 1}
    * @param seed run seed (config sampling)
    * @param goal the selection goal
    * @return a fresh procedure
@@ -47,6 +68,7 @@ public final class Procedures {
     return switch (form.name()) {
       case "grid" -> FixedEpochs.grid(space, epochs, goal);
       case "random" -> FixedEpochs.random(space, a[0], epochs, seed, goal);
+      case "tpe" -> new Tpe(space, a[0], a.length > 1 ? a[1] : Tpe.DEFAULT_STARTUP, epochs, parallelism, seed, goal);
       case "hyperband" -> new Hyperband(space, a[0], a[1], seed, goal);
       default -> new Asha(space, a[0], a[1], a[2], parallelism, seed, goal);
     };
@@ -65,11 +87,9 @@ public final class Procedures {
         }
       }
     }
-    String usage = form.args().isEmpty() ? form.name()
-        : form.name() + ":" + String.join(",", form.args());
-    if (parts.size() != form.args().size()) {
-      throw error(text, form.name() + " takes " + form.args().size() + " argument" + (form.args().size() == 1 ? "" : "s")
-          + " (" + usage + "); found " + parts.size());
+    String usage = form.usage();
+    if (parts.size() < form.required() || parts.size() > form.args().size()) {
+      throw error(text, form.name() + " takes " + form.count() + " (" + usage + "); found " + parts.size());
     }
     int[] out = new int[parts.size()];
     for (int i = 0; i < out.length; i++) {

@@ -71,7 +71,7 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--space", defaultValue = "lr=loguniform(1e-4,1e-2);batch=choice(32,128);width=choice(64,256)", description = "search space (default ${DEFAULT-VALUE})")
   String space;
 
-  @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; ASHA's top rung is the largest power of ETA not above R; default ${DEFAULT-VALUE})")
+  @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | tpe:N[,STARTUP] | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; ASHA's top rung is the largest power of ETA not above R; TPE: N trials of --epochs epochs, the first STARTUP (default 10) random; default ${DEFAULT-VALUE})")
   String procedure;
 
   @Option(names = "--epochs", defaultValue = "3", description = "epochs per config for grid/random (default ${DEFAULT-VALUE})")

@@ -57,7 +57,7 @@ import org.argus.select.space.SearchSpace;
  * depth}; each map one config, all trained for the classifier's {@code epochs} or {@link
  * #setEpochs}) or a search space with a procedure, as {@code argus select} takes them ({@code
  * setSpace("lr=loguniform(1e-4,1e-2);batch=choice(32,128)")}, {@code setProcedure("grid" |
- * "random:N" | "hyperband:R,ETA" | "asha:R,ETA,MAX_TRIALS")}).
+ * "random:N" | "tpe:N[,STARTUP]" | "hyperband:R,ETA" | "asha:R,ETA,MAX_TRIALS")}).
  *
  * <p><b>Metric</b>: configs are compared on a seeded held-out split (the classifier's {@code
  * validationFraction}) by the evaluator's metric: a {@code MulticlassClassificationEvaluator}

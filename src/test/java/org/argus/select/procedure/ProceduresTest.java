@@ -30,6 +30,24 @@ class ProceduresTest {
   }
 
   @Test
+  void tpeTakesItsTrialsAndAnOptionalStartupAndUsesTheEpochsAndSlots() {
+    assertEquals("tpe(n=12,startup=10,epochs=3)", parse("tpe:12").name());
+    assertEquals("tpe(n=12,startup=4,epochs=3)", parse("tpe:12, 4").name());
+    assertEquals(2, parse("tpe:12").next(java.util.List.of()).train().size(), "TPE keeps 2 (the parallelism) training");
+  }
+
+  @Test
+  void tpeErrorsNameThePartAtFault() {
+    assertTrue(error("tpe:0").contains("n must be >= 1"), error("tpe:0"));
+    assertTrue(error("tpe:x").contains("argument N of tpe:N[,STARTUP] at position 4 is 'x', not an integer"), error("tpe:x"));
+    assertTrue(error("tpe:8,y").contains("argument STARTUP of tpe:N[,STARTUP] at position 6 is 'y', not an integer"),
+        error("tpe:8,y"));
+    assertTrue(error("tpe").contains("tpe takes 1 to 2 arguments (tpe:N[,STARTUP]); found 0"), error("tpe"));
+    assertTrue(error("tpe:8,2,1").contains("tpe takes 1 to 2 arguments (tpe:N[,STARTUP]); found 3"), error("tpe:8,2,1"));
+    assertTrue(error("tpe:8,0").contains("startup >= 1"), error("tpe:8,0"));
+  }
+
+  @Test
   void sameTextAndSeedGiveTheSameTrials() {
     Procedure a = parse("random:5");
     Procedure b = parse("random:5");
