@@ -264,6 +264,25 @@ class FusedSelectionTest {
     assertTrue(config.contains("standardization=z-score"), config);
   }
 
+  @Test
+  void aResumeWithAnotherSpaceIsRefusedBeforeAnyInferenceNamingTheDifference() {
+    var ex = assertThrows(org.argus.ArgusException.class, () -> selection(SPACE.replace("0.003", "0.002"), "fused")
+        .optResume(true).prepare(SparkTestSession.get()).run());
+    assertTrue(ex.getMessage().contains("fused.space: run has '") && ex.getMessage().contains("0.002"), ex.getMessage());
+  }
+
+  @Test
+  void aMaterializationNoPlanCanHoldIsRefusedByTheOptimizerSayingWhatWouldFit() {
+    // unpooled block_3_expand_relu at 1024² (144 × 256 × 256 floats per image) on a 400 MiB executor
+    TransferSpec t = transfer().setLayers(LAYERS).optInputSize(1024)
+        .optResources(new org.argus.plan.cost.Resources(1, 2, 400L << 20, 1L << 30, 0)).build();
+    var ex = assertThrows(org.argus.plan.cost.NoFeasiblePlanException.class, () -> FusedSelection.builder()
+        .setTransfer(t).setSpace(SearchSpace.parse("pooling=choice(none,max:2);lr=choice(0.01)"))
+        .setProcedure(s -> FixedEpochs.grid(s, 1, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("no-plan").toString()).prepare(SparkTestSession.get()));
+    assertTrue(ex.getMessage().contains("what would fit"), ex.getMessage());
+  }
+
   static Hyperparameters hyper(String config) {
     Map<String, Object> v = new TreeMap<>();
     for (String part : config.split(",")) {
