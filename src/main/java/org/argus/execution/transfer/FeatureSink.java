@@ -14,10 +14,12 @@ import org.argus.plan.cost.PhysicalPlan;
 /**
  * Keeps every layer's pooled features for fused model selection. The plan carries each layer's
  * features into the later queries ({@link #carriesFeatures()}), so the top layer's query holds them
- * all, row by row: no join of feature tables. That query is projected to {@code _id, _split,
- * _label}, the structured columns (joined before inference) and every features column (renamed
- * {@link MaterializedFeatures#column}) and persisted ({@code MEMORY_AND_DISK}) before the plan
- * drops it; {@link #combine} joins the structured table when the plan joins after inference.
+ * all, row by row: no join of feature tables. The sink keeps that persisted query (the plan leaves
+ * it cached) and reads it through a projection to {@code _id, _split, _label}, the structured
+ * columns (joined before inference) and every features column renamed {@link
+ * MaterializedFeatures#column} — not a second cached copy: Spark's cache matches plans up to
+ * aliases, so persisting the projection would be a no-op whose data vanishes with the query's.
+ * {@link #combine} joins the structured table when the plan joins after inference.
  */
 final class FeatureSink implements LayerSink {
   private final TransferSpec spec;
@@ -27,6 +29,8 @@ final class FeatureSink implements LayerSink {
   private final List<Column> features = new ArrayList<>();
   private final List<MaterializedFeatures.FeatureColumn> columns = new ArrayList<>();
   private Dataset<Row> kept;
+  /** The persisted data {@link #kept} reads; unpersisted by {@link #unpersist()}. */
+  private Dataset<Row> owned;
   private double inferenceSeconds;
 
   FeatureSink(TransferSpec spec, TransferLayers layers, TransferInputs inputs, PhysicalPlan plan) {
@@ -42,7 +46,7 @@ final class FeatureSink implements LayerSink {
   }
 
   @Override
-  public void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double seconds) {
+  public boolean accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double seconds) {
     inferenceSeconds += seconds;
     int li = layers.layers().indexOf(layer);
     for (int j = 0; j < featureCols.size(); j++) {
@@ -52,7 +56,7 @@ final class FeatureSink implements LayerSink {
           TransferLayers.featureDim(layers.shapes().get(layer), spec.poolings().get(j))));
     }
     if (li < layers.layers().size() - 1) {
-      return; // the top layer's query carries this layer's features
+      return false; // the top layer's query carries this layer's features
     }
     List<Column> cols = new ArrayList<>(List.of(col(Columns.ID)));
     for (String c : stageOut.columns()) {
@@ -61,8 +65,14 @@ final class FeatureSink implements LayerSink {
       }
     }
     cols.addAll(features);
-    kept = stageOut.select(cols.toArray(new Column[0])).persist(StorageLevel.MEMORY_AND_DISK());
-    kept.count();
+    owned = stageOut;
+    kept = stageOut.select(cols.toArray(new Column[0]));
+    return true;
+  }
+
+  /** @return the persisted data the table reads (the top query, or its join with the table) */
+  Dataset<Row> cached() {
+    return owned;
   }
 
   /** @return inference seconds of the queries seen so far */
@@ -91,7 +101,8 @@ final class FeatureSink implements LayerSink {
         .join(PlanExecution.hinted(inputs.table(), plan.joinStrategy()), Columns.ID)
         .persist(StorageLevel.MEMORY_AND_DISK());
     joined.count();
-    kept.unpersist(true);
+    owned.unpersist(true);
+    owned = joined;
     kept = joined;
     return joined;
   }

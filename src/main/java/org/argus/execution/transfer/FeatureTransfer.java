@@ -340,7 +340,7 @@ public final class FeatureTransfer {
         spark.conf().set(confKey, oldBatch);
       }
     }
-    return new MaterializedFeatures(rows, sink.columns(), inputs.xCols(), spec.featureCols(), inputs.numClasses(),
+    return new MaterializedFeatures(rows, sink.cached(), sink.columns(), inputs.xCols(), spec.featureCols(), inputs.numClasses(),
         inputs.counts(), sink.inferenceSeconds(), measured.seconds(), measured, notes);
   }
 

@@ -18,8 +18,10 @@ interface LayerSink {
    * @param featureCols the layer's pooled features ({@code array<float>}), one per pooling of the
    *     spec, in the spec's order
    * @param inferenceSeconds wall seconds of the query (eager: the shared pass, on the first layer)
+   * @return true when the sink keeps {@code stageOut} persisted and unpersists it itself (the plan
+   *     then leaves it cached); false to let the plan drop it
    */
-  void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds);
+  boolean accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds);
 
   /**
    * @return true when the plan should carry every layer's features into the later queries (lazy

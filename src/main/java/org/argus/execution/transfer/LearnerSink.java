@@ -45,7 +45,7 @@ final class LearnerSink implements LayerSink {
   }
 
   @Override
-  public void accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds) {
+  public boolean accept(Dataset<Row> stageOut, String layer, List<String> featureCols, double inferenceSeconds) {
     String featuresCol = featureCols.get(0);
     String phase = "train " + layer;
     measurements.begin(phase);
@@ -82,5 +82,6 @@ final class LearnerSink implements LayerSink {
         o.model(), cv);
     results.add(r);
     onLayer.accept(r);
+    return false;
   }
 }

@@ -10,10 +10,12 @@ import org.argus.plan.Pooling;
  * ({@link FeatureTransfer#materialize()}) and held in one persisted table for fused model selection
  * (Vista's features, read by every config of a Cerebro run).
  *
- * @param rows persisted ({@code MEMORY_AND_DISK}) table, one row per image that survived the
+ * @param rows the table (read from {@code cached}), one row per image that survived the
  *     quarantine and the join: {@link #ID} (the user's id), {@link #SPLIT} ({@code train} or
  *     {@code test}), {@link #LABEL} (double class index), the structured columns {@link
  *     #structuredCols()} (double), then each feature column as {@code array<float>}
+ * @param cached the persisted data {@code rows} reads: the plan's top query (or its join with the
+ *     structured table), kept by the plan's persistence level until {@link #unpersist()}
  * @param columns the feature columns, bottom layer first, poolings in the spec's order
  * @param structuredCols the structured feature columns' names in {@code rows}, in the spec's order
  *     (empty without a table)
@@ -28,6 +30,7 @@ import org.argus.plan.Pooling;
  */
 public record MaterializedFeatures(
     Dataset<Row> rows,
+    Dataset<Row> cached,
     List<FeatureColumn> columns,
     List<String> structuredCols,
     List<String> structuredNames,
@@ -73,8 +76,8 @@ public record MaterializedFeatures(
     return "f" + layerIndex + "_p" + poolingIndex;
   }
 
-  /** Drops the persisted table. */
+  /** Drops the persisted data. */
   public void unpersist() {
-    rows.unpersist(false);
+    cached.unpersist(false);
   }
 }

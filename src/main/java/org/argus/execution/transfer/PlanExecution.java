@@ -126,6 +126,7 @@ final class PlanExecution {
   private void lazy(Dataset<Row> base, long total) {
     List<String> ls = layers.layers();
     Dataset<Row> previous = null;
+    boolean retained = false;
     for (int i = 0; i < ls.size(); i++) {
       String l = ls.get(i);
       String label = "query " + (i + 1) + "/" + ls.size() + " " + l;
@@ -138,14 +139,14 @@ final class PlanExecution {
       if (previous != null) {
         previous.unpersist(true);
       }
-      sink.accept(out, l, featureCols(i), s);
+      retained = sink.accept(out, l, featureCols(i), s);
       if (sink.carriesFeatures()) {
         previous = out;
-      } else {
+      } else if (!retained) {
         out.unpersist(true);
       }
     }
-    if (previous != null) {
+    if (previous != null && !retained) {
       previous.unpersist(true);
     }
   }
@@ -164,10 +165,13 @@ final class PlanExecution {
         HandleInvalid.ERROR, null);
     Dataset<Row> out = run(base, stage, label, total);
     double s = materialize(out, label);
+    boolean retained = false;
     for (int i = 0; i < ls.size(); i++) {
-      sink.accept(out, ls.get(i), featureCols(i), i == 0 ? s : 0);
+      retained |= sink.accept(out, ls.get(i), featureCols(i), i == 0 ? s : 0);
     }
-    out.unpersist(true);
+    if (!retained) {
+      out.unpersist(true);
+    }
   }
 
   private void staged(Dataset<Row> base, long total) {
@@ -175,6 +179,7 @@ final class PlanExecution {
     List<String> ins = layers.stagedInputs();
     Dataset<Row> input = base;
     Dataset<Row> previous = null;
+    boolean retained = false;
     for (int i = 0; i < ls.size(); i++) {
       String l = ls.get(i);
       boolean last = i == ls.size() - 1;
@@ -192,11 +197,11 @@ final class PlanExecution {
       if (previous != null) {
         previous.unpersist(true); // stage i−1 goes once stage i is materialized: ≤ 2 held
       }
-      sink.accept(out, l, featureCols(i), s);
+      retained = sink.accept(out, l, featureCols(i), s);
       previous = out;
       input = out;
     }
-    if (previous != null) {
+    if (previous != null && !retained) {
       previous.unpersist(true);
     }
   }
