@@ -1,0 +1,64 @@
+package org.argus.surfaces.cli;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code argus select --transfer}: a small fused run prints the leaderboard and the per-layer table
+ * and deploys the winner as one graph; layer dimensions without a model and {@code --transfer}
+ * without layers are usage errors; {@code argus transfer --learner head} trains a head per layer.
+ */
+class FusedSelectCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void aFusedRunPrintsTheLeaderboardAndTheLayerTableAndDeploysTheWinner() throws Exception {
+    SparkTestSession.get();
+    Path dir = tmp.resolve("fused");
+    String[] o = CliRun.run(0, "select", "--transfer", "mobilenet_v2", "--images", "120", "--test-images", "40",
+        "--input-size", "48", "--space", "layer=choice(block_3_expand_relu,block_6_expand_relu);lr=choice(0.01,0.001)",
+        "--procedure", "grid", "--epochs", "1", "--workers", "2", "--run-dir", dir.toString());
+    assertTrue(o[0].contains("leaderboard") && o[0].contains("best config per layer (Vista's table)"), o[0]);
+    assertTrue(o[0].contains("block_3_expand_relu") && o[0].contains("block_6_expand_relu"), o[0]);
+    assertTrue(Files.size(dir.resolve("best/model.onnx")) > 100_000, "the CNN cut is in the graph");
+    String config = Files.readString(dir.resolve("best/config.txt"));
+    assertTrue(config.contains("# deployed graph best/model.onnx") && config.contains("layer="), config);
+    assertTrue(Files.readString(dir.resolve("explain.txt")).contains("== model selection"), "explain.txt");
+  }
+
+  @Test
+  void aLayerDimensionWithoutAModelIsAUsageError() {
+    String[] o = CliRun.run(1, "select", "--space", "layer=choice(out_relu);lr=choice(0.01)");
+    assertTrue(o[1].contains("--transfer MODEL"), o[1]);
+  }
+
+  @Test
+  void transferWithoutLayersIsAUsageError() {
+    String[] o = CliRun.run(1, "select", "--transfer", "mobilenet_v2", "--space", "lr=choice(0.01)",
+        "--run-dir", tmp.resolve("none").toString());
+    assertTrue(o[1].contains("--layers a,b") && o[1].contains("layer=choice(a,b)"), o[1]);
+  }
+
+  @Test
+  void transferWithTheHeadLearnerTrainsAHeadPerLayer() throws Exception {
+    SparkTestSession.get();
+    Path out = tmp.resolve("head");
+    String[] o = CliRun.run(0, "transfer", "--learner", "head", "--head-epochs", "2", "--train", "60",
+        "--test", "20", "--input-size", "48", "--layers", "block_3_expand_relu,block_6_expand_relu", "--out",
+        out.toString(), "--save-models", tmp.resolve("heads").toString());
+    assertTrue(o[0].contains("block_3_expand_relu") && o[0].contains("block_6_expand_relu"), o[0]);
+    assertTrue(Files.exists(tmp.resolve("heads/block_6_expand_relu/head.onnx")));
+    assertTrue(Files.readString(out.resolve("report.json")).contains("trained together by MOP"), "the learner note");
+  }
+
+  @Test
+  void theHeadLearnerRefusesResume() {
+    String[] o = CliRun.run(1, "transfer", "--learner", "head", "--resume", tmp.resolve("r").toString());
+    assertTrue(o[1].contains("--learner head has none"), o[1]);
+  }
+}
