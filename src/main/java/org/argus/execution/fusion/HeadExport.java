@@ -32,14 +32,11 @@ public final class HeadExport {
    */
   public static HeadDeployment.Deployed deploy(FusedResult r, Procedure procedure, int trial, ResolvedModel model,
       List<String> labels, Path dir) throws ArgusException {
-    String ckpt = FusedSelection.lastCheckpoint(r.selection(), trial);
-    if (ckpt == null) {
-      throw new IllegalArgumentException("trial " + trial + " has no checkpoint: no unit query of it succeeded");
-    }
-    Hyperparameters h = Tables.hyperparameters("trial " + trial, procedure, trial);
-    FeatureViews.View v = r.views().view(h);
-    Standardizer z = r.standardizer().slice(r.views(), v);
-    byte[] state = new CheckpointStore(r.selection().runDir()).read(ckpt);
+    Trained t = trained(r, procedure, trial);
+    Hyperparameters h = t.config();
+    FeatureViews.View v = t.view();
+    Standardizer z = t.standardizer();
+    byte[] state = t.state();
     return HeadDeployment.write(model, v.layer(), Pooling.parse(v.pooling()), r.views().structuredDim(),
         r.factory().family(), h, r.factory().classes(), state, z.mean(), z.invStd(), labels, dir);
   }
@@ -55,15 +52,22 @@ public final class HeadExport {
    * @throws IllegalArgumentException when the trial has no successful unit query
    */
   public static byte[] onnx(FusedResult r, Procedure procedure, int trial) throws ArgusException {
+    Trained t = trained(r, procedure, trial);
+    return OnnxExport.export(r.factory().family(), t.config(), r.factory().inputShape(t.config()),
+        r.factory().classes(), t.state(), t.standardizer().mean(), t.standardizer().invStd());
+  }
+
+  /** A finished trial's config, view, input standardization and last checkpoint's state. */
+  private record Trained(Hyperparameters config, FeatureViews.View view, Standardizer standardizer, byte[] state) {}
+
+  private static Trained trained(FusedResult r, Procedure procedure, int trial) throws ArgusException {
     String ckpt = FusedSelection.lastCheckpoint(r.selection(), trial);
     if (ckpt == null) {
       throw new IllegalArgumentException("trial " + trial + " has no checkpoint: no unit query of it succeeded");
     }
     Hyperparameters h = Tables.hyperparameters("trial " + trial, procedure, trial);
     FeatureViews.View v = r.views().view(h);
-    Standardizer z = r.standardizer().slice(r.views(), v);
-    byte[] state = new CheckpointStore(r.selection().runDir()).read(ckpt);
-    return OnnxExport.export(r.factory().family(), h, r.factory().inputShape(h), r.factory().classes(), state,
-        z.mean(), z.invStd());
+    return new Trained(h, v, r.standardizer().slice(r.views(), v),
+        new CheckpointStore(r.selection().runDir()).read(ckpt));
   }
 }

@@ -263,26 +263,43 @@ public final class FeatureTransfer {
    *     left on the device), naming its folder
    */
   public TransferResult run() {
+    List<String> notes = notes();
+    List<List<TransferResult.LayerResult>> computed = new ArrayList<>(List.of(List.of()));
+    TransferResult.Measured measured = measuredRun(notes, (p, m) -> {
+      if (reused.size() < allLayers.layers().size()) {
+        LearnerSink learner = new LearnerSink(spec, layers, inputs, p, spark.sparkContext().defaultParallelism(),
+            progress, m, this::checkpoint);
+        PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, learner);
+        execution.run();
+        computed.set(0, learner.results());
+        notes.addAll(execution.notes());
+      }
+    });
+    ResolvedModel model = layers.model();
+    return new TransferResult(merged(computed.get(0)), decision, inputs.counts(), measured, notes, measured.seconds(),
+        new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
+            spec.pooling().toString()));
+  }
+
+  /**
+   * Runs {@code body} on the chosen plan with Spark's cached column batch set to the plan's size
+   * (restored after) and the run measured.
+   *
+   * @param notes where the measurements add a line if Spark's listener bus did not drain
+   * @param body the work: the plan and the measurements to report phases to
+   * @return what was measured
+   */
+  private TransferResult.Measured measuredRun(List<String> notes,
+      java.util.function.BiConsumer<PhysicalPlan, RunMeasurements> body) {
     PhysicalPlan p = decision.chosen();
     long t0 = System.nanoTime();
     String confKey = "spark.sql.inMemoryColumnarStorage.batchSize";
     String oldBatch = spark.conf().get(confKey, null);
     spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
     RunMeasurements m = RunMeasurements.start(spark);
-    List<String> notes = notes();
-    List<TransferResult.LayerResult> results;
     TransferResult.Measured measured;
     try {
-      List<TransferResult.LayerResult> computed = List.of();
-      if (reused.size() < allLayers.layers().size()) {
-        LearnerSink learner = new LearnerSink(spec, layers, inputs, p, spark.sparkContext().defaultParallelism(),
-            progress, m, this::checkpoint);
-        PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, learner);
-        execution.run();
-        computed = learner.results();
-        notes.addAll(execution.notes());
-      }
-      results = merged(computed);
+      body.accept(p, m);
     } finally {
       measured = m.stop((System.nanoTime() - t0) / 1e9, notes);
       if (oldBatch == null) {
@@ -291,10 +308,7 @@ public final class FeatureTransfer {
         spark.conf().set(confKey, oldBatch);
       }
     }
-    ResolvedModel model = layers.model();
-    return new TransferResult(results, decision, inputs.counts(), measured, notes, measured.seconds(),
-        new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
-            spec.pooling().toString()));
+    return measured;
   }
 
   /**
@@ -314,34 +328,22 @@ public final class FeatureTransfer {
       throw new IllegalStateException("materialize() computes every layer; this transfer reuses checkpointed layers "
           + reused.keySet());
     }
-    PhysicalPlan p = decision.chosen();
-    long t0 = System.nanoTime();
-    String confKey = "spark.sql.inMemoryColumnarStorage.batchSize";
-    String oldBatch = spark.conf().get(confKey, null);
-    spark.conf().set(confKey, Integer.toString(p.columnBatchRows()));
-    RunMeasurements m = RunMeasurements.start(spark);
     List<String> notes = notes();
-    FeatureSink sink = new FeatureSink(spec, layers, inputs, p);
-    Dataset<Row> rows;
-    TransferResult.Measured measured;
-    try {
-      PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, sink);
+    FeatureSink[] sink = new FeatureSink[1];
+    List<Dataset<Row>> rows = new ArrayList<>();
+    TransferResult.Measured measured = measuredRun(notes, (p, m) -> {
+      sink[0] = new FeatureSink(spec, layers, inputs, p);
+      PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, sink[0]);
       execution.run();
       notes.addAll(execution.notes());
       m.begin("combine features");
       long c0 = System.nanoTime();
-      rows = sink.combine();
+      rows.add(sink[0].combine());
       m.end("combine features", false, (System.nanoTime() - c0) / 1e9, true, -1);
-    } finally {
-      measured = m.stop((System.nanoTime() - t0) / 1e9, notes);
-      if (oldBatch == null) {
-        spark.conf().unset(confKey);
-      } else {
-        spark.conf().set(confKey, oldBatch);
-      }
-    }
-    return new MaterializedFeatures(rows, sink.cached(), sink.columns(), inputs.xCols(), spec.featureCols(), inputs.numClasses(),
-        inputs.counts(), sink.inferenceSeconds(), measured.seconds(), measured, notes);
+    });
+    return new MaterializedFeatures(rows.get(0), sink[0].cached(), sink[0].columns(), inputs.xCols(),
+        spec.featureCols(), inputs.numClasses(), inputs.counts(), sink[0].inferenceSeconds(), measured.seconds(),
+        measured, notes);
   }
 
   private void checkpoint(TransferResult.LayerResult r) {
