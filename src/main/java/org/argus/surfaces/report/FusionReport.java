@@ -1,8 +1,6 @@
 package org.argus.surfaces.report;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +11,6 @@ import org.argus.execution.mop.SelectionResult;
 import org.argus.execution.transfer.TransferResult;
 import org.argus.plan.cost.ByteSize;
 import org.argus.plan.mop.UnitRecord;
-import org.argus.store.RunDirectory;
 
 /**
  * The reports of a fused selection ({@code FusedSelection}: which layer and pooling of a CNN, with
@@ -226,21 +223,7 @@ public final class FusionReport {
    * @throws IllegalArgumentException if the provenance is of another kind
    */
   public static void write(FusedResult r, Provenance provenance) throws ArgusException {
-    String json = json(r, provenance);
-    String runDir = r.selection().runDir();
-    RunDirectory dir = new RunDirectory(runDir);
-    try {
-      Map<String, String> files = new LinkedHashMap<>();
-      files.put("report.json", json);
-      files.put("report.md", markdown(r, provenance));
-      synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
-        dir.writeTexts(files); // both whole or neither
-        ReportPages.writeFinished(runDir,
-            () -> ReportPages.selectionHtml(ReportPages.tables(dir, r.selection().units()), json, "finished"));
-      }
-    } catch (IOException e) {
-      throw new ArgusException("cannot write the reports in " + runDir + ": " + e.getMessage(), e);
-    }
+    SelectionReport.write(r.selection(), json(r, provenance), markdown(r, provenance));
   }
 
   private static List<Row> rows(List<FusedResult.Best> best) {

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.argus.execution.fusion.FusedResult;
 import org.argus.execution.fusion.FusedSelection;
 import org.argus.execution.transfer.TransferSpec;
@@ -63,10 +62,6 @@ class FusionReportTest {
     }
   }
 
-  private static JsonNode report(Path dir) throws Exception {
-    return ReportJson.read(Files.readString(dir.resolve("report.json")));
-  }
-
   private static Browser browser() {
     if (browser == null) {
       browser = new Browser();
@@ -76,7 +71,7 @@ class FusionReportTest {
 
   @Test
   void jsonHasAFusionBlockWithOneRowPerLayerBottomFirst() throws Exception {
-    JsonNode res = report(runDir).path("result");
+    JsonNode res = ReportPageBrowserTest.report(runDir).path("result");
     JsonNode layers = res.path("fusion").path("by_layer");
     assertEquals(LAYERS.size(), layers.size(), layers.toString());
     for (int i = 0; i < LAYERS.size(); i++) {
@@ -93,7 +88,7 @@ class FusionReportTest {
 
   @Test
   void jsonNamesTheCnnWithItsSha256AndMaterializedLayers() throws Exception {
-    JsonNode p = report(runDir).path("provenance");
+    JsonNode p = ReportPageBrowserTest.report(runDir).path("provenance");
     assertEquals(SelectionReport.KIND, p.path("kind").asText());
     JsonNode model = p.path("models").get(0);
     assertEquals(result.model().sha256(), model.path("sha256").asText());
@@ -145,22 +140,13 @@ class FusionReportTest {
     browser().fitHeight();
     browser().screenshot("select-fused");
     browser().resetSize();
-    Files.copy(runDir.resolve("report.md"), Path.of("/tmp/wtR-fused-report.md"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   @Test
   void argusReportRegeneratesThePerLayerSection() throws Exception {
     Path copy = tmp.resolve("copy");
-    try (Stream<Path> files = Files.walk(runDir)) {
-      for (Path f : files.toList()) {
-        Path to = copy.resolve(runDir.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(f, to);
-        }
-      }
-    }
+    assertTrue(org.apache.hadoop.fs.FileUtil.copy(runDir.toFile(), copy.toFile(), false,
+        new org.apache.hadoop.conf.Configuration()));
     Files.delete(copy.resolve("report.html"));
     assertEquals(0, ArgusCli.execute("report", copy.toString()));
     assertPerLayerSection(copy.resolve("report.html"));
