@@ -3,6 +3,7 @@ package org.argus.execution.fusion;
 import java.util.List;
 import org.argus.execution.mop.SelectionResult;
 import org.argus.execution.transfer.TransferResult;
+import org.argus.plan.cost.Optimizer;
 
 /**
  * What a fused selection produced.
@@ -21,6 +22,10 @@ import org.argus.execution.transfer.TransferResult;
  * @param featureBytes Σ over training rows of every view's pooled features and the structured
  *     columns as float32 (what the shards must hold: 4 bytes per float), computed
  * @param counts rows read, joined and quarantined
+ * @param decision the transfer optimizer's decision for the materialization (chosen plan with its
+ *     per-stage estimates, rejected plans): what EXPLAIN ANALYZE sets the measurements against
+ * @param model the CNN the features came from (name, sha256, preprocessing, the spec's pooling), for
+ *     provenance
  */
 public record FusedResult(
     SelectionResult selection,
@@ -35,7 +40,9 @@ public record FusedResult(
     double materializationSeconds,
     double selectionSeconds,
     long featureBytes,
-    TransferResult.Counts counts) {
+    TransferResult.Counts counts,
+    Optimizer.Decision decision,
+    TransferResult.ModelInfo model) {
 
   /** Copies the lists. */
   public FusedResult {

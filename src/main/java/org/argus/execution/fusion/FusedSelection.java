@@ -323,7 +323,7 @@ public final class FusedSelection {
       double selSeconds = (System.nanoTime() - s0) / 1e9;
       return new FusedResult(r, views, standardizer, factory, byLayer,
           Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
-          matSeconds, selSeconds, featureBytes, m.counts());
+          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo());
     } finally {
       m.unpersist();
       test.unpersist(false);
@@ -353,6 +353,13 @@ public final class FusedSelection {
     if (!diff.isEmpty()) {
       throw new ArgusException("cannot resume " + b.runDir + " with a different spec:\n  " + String.join("\n  ", diff));
     }
+  }
+
+  /** @return the CNN as provenance names it: name, sha256, preprocessing, the spec's pooling */
+  private org.argus.execution.transfer.TransferResult.ModelInfo modelInfo() {
+    org.argus.model.resolve.ResolvedModel model = transfer.model();
+    return new org.argus.execution.transfer.TransferResult.ModelInfo(model.name(), model.sha256(),
+        model.preprocessing().compact(), transfer.spec().pooling().toString());
   }
 
   /** Scores each layer's best config on the test split once more, for its macro-F1. */

@@ -22,6 +22,7 @@ import org.argus.select.procedure.Procedures;
 import org.argus.select.space.SearchSpace;
 import org.argus.store.RunDirectory;
 import org.argus.surfaces.report.LiveSelectionPage;
+import org.argus.surfaces.report.FusionReport;
 import org.argus.surfaces.report.SelectionReport;
 
 /**
@@ -128,7 +129,7 @@ final class FusedSelectRun {
           g, r.selection().units().size(), (System.nanoTime() - t0) / 1e9, r.materializationSeconds(),
           r.selectionSeconds());
       out.print(SelectionReport.leaderboard(r.selection()));
-      out.print(layerTable(r));
+      out.print("\n" + FusionReport.table(r));
       write(fs, r, th);
       return 0;
     } finally {
@@ -156,9 +157,9 @@ final class FusedSelectRun {
     } else {
       out.println("no config finished");
     }
-    SelectionReport.write(r.selection(), SelectionReport.provenance(r.selection(), c.seed,
-        Map.of("threads", Integer.toString(threads))));
-    out.println("report: " + c.runDir + "/report.md, report.json, report.html, explain.txt");
+    dir.writeText("explain-analyze.txt", FusionReport.analyze(r));
+    FusionReport.write(r, FusionReport.provenance(r, c.seed, Map.of("threads", Integer.toString(threads))));
+    out.println("report: " + c.runDir + "/report.md, report.json, report.html, explain.txt, explain-analyze.txt");
   }
 
   /** @return class names in label order: Fashion-MNIST's, an image folder's sorted sub-folders, else none */
@@ -176,25 +177,4 @@ final class FusedSelectRun {
     return java.util.List.of();
   }
 
-  private static String layerTable(FusedResult r) {
-    StringBuilder sb = new StringBuilder("\nbest config per layer (Vista's table):\n");
-    sb.append(String.format(Locale.ROOT, "%-26s %7s %8s %8s %9s  %s%n", "layer", "configs", "val acc", "test acc",
-        "test F1", "config"));
-    for (FusedResult.Best b : r.byLayer()) {
-      sb.append(String.format(Locale.ROOT, "%-26s %7d %8s %8s %9s  %s%n", b.value(), b.configs(), num(b.valAccuracy()),
-          num(b.testAccuracy()), num(b.testMacroF1()), b.trial() < 0 ? "(none finished)" : b.config()));
-    }
-    if (r.byPooling().size() > 1) {
-      sb.append("best config per pooling:\n");
-      for (FusedResult.Best b : r.byPooling()) {
-        sb.append(String.format(Locale.ROOT, "%-26s %7d %8s %8s %9s  %s%n", b.value(), b.configs(),
-            num(b.valAccuracy()), num(b.testAccuracy()), "", b.trial() < 0 ? "(none finished)" : b.config()));
-      }
-    }
-    return sb.toString();
-  }
-
-  private static String num(double d) {
-    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.4f", d) : "-";
-  }
 }

@@ -172,18 +172,26 @@ public final class SelectionReport {
    * @throws IllegalArgumentException if the provenance is of another kind
    */
   public static void write(SelectionResult r, Provenance provenance) throws ArgusException {
-    String json = json(r, provenance);
+    write(r, json(r, provenance), markdown(r, provenance));
+  }
+
+  /**
+   * Writes a selection run's {@code report.json} and {@code report.md} (both whole or neither), then
+   * its {@code report.html} from them and the run's tables.
+   *
+   * @throws ArgusException if the files cannot be written
+   */
+  static void write(SelectionResult r, String json, String markdown) throws ArgusException {
     RunDirectory dir = new RunDirectory(r.runDir());
     try {
       Map<String, String> files = new LinkedHashMap<>();
       files.put("report.json", json);
-      files.put("report.md", markdown(r, provenance));
+      files.put("report.md", markdown);
       synchronized (ReportPages.LOCK) { // after a live rewrite, never before one
         dir.writeTexts(files); // both whole or neither
         ReportPages.writeFinished(r.runDir(),
             () -> ReportPages.selectionHtml(ReportPages.tables(dir, r.units()), json, "finished"));
       }
-
     } catch (IOException e) {
       throw new ArgusException("cannot write the reports in " + r.runDir() + ": " + e.getMessage(), e);
     }

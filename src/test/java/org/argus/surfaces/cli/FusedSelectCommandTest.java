@@ -23,7 +23,7 @@ class FusedSelectCommandTest {
     String[] o = CliRun.run(0, "select", "--transfer", "mobilenet_v2", "--images", "120", "--test-images", "40",
         "--input-size", "48", "--space", "layer=choice(block_3_expand_relu,block_6_expand_relu);lr=choice(0.01,0.001)",
         "--procedure", "grid", "--epochs", "1", "--workers", "2", "--run-dir", dir.toString());
-    assertTrue(o[0].contains("leaderboard") && o[0].contains("best config per layer (Vista's table)"), o[0]);
+    assertTrue(o[0].contains("leaderboard") && o[0].contains("Best config per layer (bottom first)"), o[0]);
     assertTrue(o[0].contains("block_3_expand_relu") && o[0].contains("block_6_expand_relu"), o[0]);
     assertTrue(Files.size(dir.resolve("best/model.onnx")) > 100_000, "the CNN cut is in the graph");
     String config = Files.readString(dir.resolve("best/config.txt"));

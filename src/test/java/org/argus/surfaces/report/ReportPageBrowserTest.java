@@ -70,7 +70,8 @@ class ReportPageBrowserTest {
     }
   }
 
-  private static JsonNode report(Path dir) throws Exception {
+  /** @return a run's {@code report.json}, read and checked */
+  static JsonNode report(Path dir) throws Exception {
     return ReportJson.read(Files.readString(dir.resolve("report.json")));
   }
 

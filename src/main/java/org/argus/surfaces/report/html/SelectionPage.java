@@ -24,6 +24,9 @@ import org.argus.surfaces.report.ReportJson;
  * parallel coordinates (one axis per hyperparameter, then the goal's metric; one line per config
  * with a metric), a Gantt of unit queries (one rectangle per attempt on its worker slot, time in
  * seconds since the first unit started, coloured by config) and checkpoint bytes moved per epoch.
+ * A fused selection's report ({@code result.fusion}, written by {@code FusionReport}) adds the best
+ * config per layer (bars of its validation and test accuracy per layer, bottom layer first, and a
+ * table) and per pooling, with EXPLAIN and EXPLAIN ANALYZE of both phases.
  */
 public final class SelectionPage {
   private SelectionPage() {}
@@ -84,6 +87,9 @@ public final class SelectionPage {
     units(m, t.units(), t.spec());
     m.put("stored_bytes", res == null ? -1 : res.path("shard_cached_bytes").asLong(-1));
     m.put("payload_bytes", res == null ? -1 : res.path("shard_payload_bytes").asLong(-1));
+    if (res != null && res.path("fusion").isObject()) { // a fused selection: best config per layer and pooling
+      m.set("fusion", res.path("fusion"));
+    }
     return m;
   }
 

@@ -190,6 +190,41 @@
     }
   }
 
+  // ---- fused select: best config per layer (Vista's per-layer table) and per pooling ----
+  function bestTable(parent, dimension, rows) {
+    table(parent, [{label: dimension}, {label: 'best config'}, {label: 'trial', num: true},
+      {label: 'val ' + data.metric, num: true}, {label: 'val accuracy', num: true}, {label: 'test accuracy', num: true},
+      {label: 'test macro-F1', num: true}, {label: 'configs', num: true}], rows.map(function (r) {
+      return {cls: r.trial === null ? 'failed' : null, cells: [r.value, r.config, r.trial, r.metric, r.val_accuracy,
+        r.test_accuracy, r.test_macro_f1, r.configs]};
+    }), {sortable: true});
+  }
+  function renderFusion(f) {
+    var layers = f.by_layer || [];
+    var names = layers.map(function (l) { return l.value; });
+    var s = section('Best config per layer (bottom layer first)', 'by-layer');
+    chart(s, 'chart-by-layer', {
+      legend: {data: ['validation accuracy', 'test accuracy']}, grid: {containLabel: true, left: 40, right: 8},
+      xAxis: {type: 'category', data: names, axisLabel: {interval: 0, rotate: names.length > 3 ? 20 : 0}},
+      yAxis: {type: 'value', min: 0, max: 1},
+      series: [
+        {name: 'validation accuracy', type: 'bar', itemStyle: {color: PLAIN},
+          data: layers.map(function (l) { return l.val_accuracy; })},
+        {name: 'test accuracy', type: 'bar', itemStyle: {color: F1},
+          data: layers.map(function (l) { return l.test_accuracy; })}]
+    });
+    bestTable(s, 'layer', layers);
+    bestTable(section('Best config per pooling', 'by-pooling'), 'pooling', f.by_pooling || []);
+    var e = section('EXPLAIN and EXPLAIN ANALYZE: materialization, then model selection', 'fusion-plan');
+    var sec = f.seconds || {}, st = f.storage || {};
+    el('p', e, 'materialization ' + fmt(sec.materialization, 1) + ' s (inference ' + fmt(sec.inference, 1)
+      + ' s), selection ' + fmt(sec.selection, 1) + ' s (' + fmt(sec.unit_seconds, 1) + ' unit-query s); every view '
+      + 'of every training row: ' + bytes(st.feature_bytes) + ' computed, shards: ' + bytes(st.shard_cached_bytes)
+      + ' measured (' + bytes(st.shard_payload_bytes) + ' computed)');
+    if (f.explain) el('pre', e, f.explain);
+    if (f.analyze) el('pre', e, f.analyze);
+  }
+
   // ---- select ----
   function renderSelect() {
     var trials = data.trials || [];
@@ -212,6 +247,7 @@
     if (!data.units_done) {
       el('p', b, 'no unit query completed yet', 'note');
     }
+    if (data.fusion) renderFusion(data.fusion);
     var withEpochs = trials.filter(function (t) { return t.epochs.length > 0; });
     var symbols = withEpochs.length <= 40;
     // Up to 40 configs: one line series each (symbols, a 'stop' label where a config ended early).
