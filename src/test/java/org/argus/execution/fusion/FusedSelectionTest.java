@@ -86,6 +86,19 @@ class FusedSelectionTest {
   }
 
   @Test
+  void theRunLeavesNoFeatureRowsCached() {
+    long featureBytes = 0;
+    StringBuilder held = new StringBuilder();
+    for (org.apache.spark.storage.RDDInfo i : SparkTestSession.get().sparkContext().getRDDStorageInfo()) {
+      held.append(i.name()).append(": ").append(i.memSize() + i.diskSize()).append(" B\n");
+      featureBytes += i.memSize() + i.diskSize();
+    }
+    System.out.println("cached after the run:\n" + held);
+    // the cleaned input images may stay cached (the transfer's inputs); no feature rows, shards or test rows
+    assertTrue(featureBytes < result.featureBytes() / 4, held.toString());
+  }
+
+  @Test
   void everyHeadsInputIsItsViewsPooledDimension() {
     ViewTrainerFactory f = new ViewTrainerFactory(result.views(), "head", 10, 1);
     // block_3_expand_relu at 64²: [144, 16, 16]; block_6_expand_relu: [192, 8, 8]
