@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.argus.ArgusException;
+import org.argus.execution.fusion.HeadTransfer;
 import org.argus.execution.transfer.TransferSpec;
 import org.argus.model.roster.Roster;
 import org.argus.plan.Pooling;
@@ -60,6 +61,12 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--master", description = "Spark master (default: the spark-submit'ed application's, else local[*])")
   String master;
 
+  @Option(names = "--learner", description = "per-layer learner: head (a DJL multinomial logistic regression per layer, all trained together by MOP) | spark-lr (Spark ML LogisticRegression). Default: head; spark-lr when --max-iter or --reg-param is given")
+  String learner;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec commandSpec;
+
   @Option(names = "--max-iter", defaultValue = "100", description = "LogisticRegression iterations (default ${DEFAULT-VALUE})")
   int maxIter;
 
@@ -111,6 +118,11 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ArgusException, IOException {
     TransferSpec s = spec();
-    return TransferCommand.execute("demo", master, verbose, false, out, false, null, spark -> s);
+    String l = learner != null ? learner
+        : TransferCommand.sparkLrOnly(commandSpec.commandLine().getParseResult(), "--max-iter", "--reg-param")
+            ? "spark-lr" : "head";
+    HeadTransfer.HeadSpec head = TransferCommand.headSpec(l, "lr=0.001,batch=64,wd=0.0001,width=0",
+        HeadTransfer.HeadSpec.DEFAULT.epochs());
+    return TransferCommand.execute("demo", master, verbose, false, out, false, null, spark -> s, false, head);
   }
 }

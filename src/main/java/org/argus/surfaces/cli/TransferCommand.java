@@ -142,7 +142,7 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "seed of sample and split (default ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--learner", defaultValue = "spark-lr", description = "per-layer learner: spark-lr (Spark ML LogisticRegression) | head (a DJL head per layer, all trained together by MOP over features materialized once; default ${DEFAULT-VALUE})")
+  @Option(names = "--learner", description = "per-layer learner: head (a DJL head per layer — multinomial logistic regression by default — all trained together by MOP over features materialized once) | spark-lr (Spark ML LogisticRegression, one layer after another). Default: head; spark-lr when --grid, --cv-folds, --max-iter, --reg-param or --resume is given")
   String learner;
 
   @Option(names = "--head", defaultValue = "lr=0.001,batch=64,wd=0.0001,width=0", description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V] (lr, batch, wd, optimizer, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE})")
@@ -265,11 +265,11 @@ final class TransferCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--compare-precision compares int8 with fp32: give --precision int8 too");
     }
     HeadTransfer.HeadSpec head = headSpec();
-    if (head != null && resume != null) {
+    if (head != null && resume != null) { // only with an explicit --learner head
       throw new IllegalArgumentException("--resume continues from the per-layer checkpoints of --learner spark-lr; "
           + "--learner head has none (its heads train together after one materialization): run it again without --resume");
     }
-    if (head != null && (grid != null || cvFolds > 0)) {
+    if (head != null && (grid != null || cvFolds > 0)) { // only with an explicit --learner head
       throw new IllegalArgumentException("--grid/--cv-folds cross-validate Spark ML's learner; with --learner head "
           + "search heads with argus select --transfer MODEL --space ...");
     }
@@ -282,11 +282,35 @@ final class TransferCommand implements Callable<Integer> {
    * @throws IllegalArgumentException for another learner or a malformed {@code --head}
    */
   HeadTransfer.HeadSpec headSpec() {
+    String l = learner != null ? learner
+        : sparkLrOnly(commandSpec.commandLine().getParseResult(), "--grid", "--cv-folds", "--max-iter", "--reg-param",
+            "--resume") ? "spark-lr" : "head";
+    return headSpec(l, headConfig, headEpochs);
+  }
+
+  /** @return whether one of Spark ML's learner's own flags was given (they choose {@code spark-lr}) */
+  static boolean sparkLrOnly(picocli.CommandLine.ParseResult parsed, String... flags) {
+    for (String f : flags) {
+      if (parsed.hasMatchedOption(f)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * @param learner {@code head} or {@code spark-lr}
+   * @param headConfig {@code NAME=V[,NAME=V]}
+   * @param headEpochs epochs of the head
+   * @return the head of {@code --learner head}, or null for {@code spark-lr}
+   * @throws IllegalArgumentException for another learner or a malformed {@code --head}
+   */
+  static HeadTransfer.HeadSpec headSpec(String learner, String headConfig, int headEpochs) {
     if (learner.equals("spark-lr")) {
       return null;
     }
     if (!learner.equals("head")) {
-      throw new IllegalArgumentException("--learner " + learner + "; valid: spark-lr, head");
+      throw new IllegalArgumentException("--learner " + learner + "; valid: head, spark-lr");
     }
     java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
     for (String part : headConfig.split(",")) {

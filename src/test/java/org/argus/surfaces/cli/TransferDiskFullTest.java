@@ -31,7 +31,7 @@ class TransferDiskFullTest {
   Path tmp;
 
   private static List<String> flags(String... more) {
-    List<String> a = new ArrayList<>(List.of("transfer", "--train", "20", "--test", "10", "--input-size", "48",
+    List<String> a = new ArrayList<>(List.of("transfer", "--learner", "spark-lr", "--train", "20", "--test", "10", "--input-size", "48",
         "--layers", "block_3_expand_relu", "--pooling", "avg", "--max-iter", "5", "--plan", "staged"));
     a.addAll(List.of(more));
     return a;

@@ -34,7 +34,7 @@ class TransferResumeTest {
 
   /** The same flags for every run (the resume must repeat them). */
   static List<String> flags(String... more) {
-    List<String> a = new ArrayList<>(List.of("transfer", "--train", "100", "--test", "30", "--input-size", "48",
+    List<String> a = new ArrayList<>(List.of("transfer", "--learner", "spark-lr", "--train", "100", "--test", "30", "--input-size", "48",
         "--layers", String.join(",", LAYERS), "--pooling", "avg", "--max-iter", "10", "--plan", "staged"));
     a.addAll(List.of(more));
     return a;

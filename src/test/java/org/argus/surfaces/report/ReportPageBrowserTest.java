@@ -50,7 +50,7 @@ class ReportPageBrowserTest {
   static void realRunsAndABrowser() {
     SparkTestSession.get();
     transfer = tmp.resolve("transfer");
-    assertEquals(0, ArgusCli.execute("transfer", "--train", "20", "--test", "10", "--input-size", "48",
+    assertEquals(0, ArgusCli.execute("transfer", "--learner", "spark-lr", "--train", "20", "--test", "10", "--input-size", "48",
         "--layers", "block_3_expand_relu,block_6_expand_relu", "--pooling", "avg", "--max-iter", "5",
         "--out", transfer.toString()));
     select = tmp.resolve("select");
