@@ -26,6 +26,8 @@ import org.argus.plan.cost.Optimizer;
  *     per-stage estimates, rejected plans): what EXPLAIN ANALYZE sets the measurements against
  * @param model the CNN the features came from (name, sha256, preprocessing, the spec's pooling), for
  *     provenance
+ * @param refit the winner retrained on every training-split row and scored on the test split (what
+ *     {@code best/model.onnx} deploys), or null when refitting was off or no config finished
  */
 public record FusedResult(
     SelectionResult selection,
@@ -42,7 +44,8 @@ public record FusedResult(
     long featureBytes,
     TransferResult.Counts counts,
     Optimizer.Decision decision,
-    TransferResult.ModelInfo model) {
+    TransferResult.ModelInfo model,
+    Refit refit) {
 
   /** Copies the lists. */
   public FusedResult {
@@ -72,4 +75,24 @@ public record FusedResult(
       return new Best(value, trial, config, metric, valAccuracy, testAccuracy, f1, configs);
     }
   }
+
+  /**
+   * The winner of the selection retrained on the whole training split — its validation rows
+   * included — with its own config for as many epochs as it reached, as scikit-learn's {@code
+   * GridSearchCV(refit=True)} and Keras Tuner's final fit do: the choice is made on held-out rows,
+   * the deployed model then learns from every row. Scored on the test split, which never informed
+   * the choice.
+   *
+   * @param trial the winner's trial id in {@link #selection()}
+   * @param config the winner's config (text)
+   * @param hyperparameters the winner's hyperparameters, {@code layer} and {@code pooling} included
+   * @param epochs epochs trained (the winner's)
+   * @param selection the refit's own one-config run (run directory {@code <run>/refit}; its
+   *     validation rows are the test split)
+   * @param testAccuracy accuracy of the refit head on the test split, in [0, 1]
+   * @param testMacroF1 unweighted mean per-label F1 of the refit head on the test split
+   * @param seconds wall seconds of the refit (training and scoring)
+   */
+  public record Refit(int trial, String config, org.argus.runtime.train.Hyperparameters hyperparameters, int epochs,
+      SelectionResult selection, double testAccuracy, double testMacroF1, double seconds) {}
 }

@@ -71,6 +71,7 @@ public final class FusedSelection {
     private Consumer<UnitRecord> listener = u -> {};
     private ProgressSink progress = ProgressSink.SILENT;
     private boolean validateOnTest;
+    private boolean refit = true;
 
     /**
      * @param t the images, table, model and inputs (its layers stand in for a missing {@code layer}
@@ -205,6 +206,17 @@ public final class FusedSelection {
     }
 
     /**
+     * @param r after selection, retrain the winner on every training-split row (its validation rows
+     *     included) for the epochs it reached, score it on the test split and deploy that head
+     *     ({@link FusedResult.Refit}); ignored with {@link #optValidateOnTest} [true]
+     * @return this
+     */
+    public Builder optRefit(boolean r) {
+      this.refit = r;
+      return this;
+    }
+
+    /**
      * Resolves the space and plans the materialization (small Spark queries over the inputs; no
      * inference).
      *
@@ -266,7 +278,9 @@ public final class FusedSelection {
         + " its config's view of the shard rows%n", b.execution.cli(),
         b.workers > 0 ? Integer.toString(b.workers) : "default-parallelism", b.family));
     long train = transfer.trainRows();
-    sb.append(String.format(Locale.ROOT, "rows: %d training (a seeded 20 %% of them validates), %d test%n", train,
+    sb.append(String.format(Locale.ROOT, "rows: %d training (%s), %d test%n", train,
+        b.validateOnTest ? "all of them train; the test split validates"
+            : "a seeded 20 % of them validates" + (b.refit ? "; the winner is then refit on all of them" : ""),
         Math.max(0, transfer.counts().joinedRows() - train)));
     return sb.toString();
   }
@@ -291,7 +305,11 @@ public final class FusedSelection {
     FeatureViews views = FeatureRows.views(m, fused);
     JavaRDD<Example> raw = FeatureRows.examples(m, "train");
     Standardizer standardizer = Standardizer.fit(raw);
-    JavaRDD<Example> train = standardizer.apply(raw);
+    boolean refit = b.refit && !b.validateOnTest;
+    // the refit reads the training rows once more after the shards are gone: kept on local disk
+    // (not a second copy in memory beside the shards), written as the shards are first computed
+    JavaRDD<Example> train = refit ? standardizer.apply(raw).persist(StorageLevel.DISK_ONLY())
+        : standardizer.apply(raw);
     JavaRDD<Example> test = standardizer.apply(FeatureRows.examples(m, "test")).persist(StorageLevel.MEMORY_ONLY());
     long testRows = test.count();
     long featureBytes = 4L * views.rowDim() * transfer.trainRows();
@@ -321,13 +339,63 @@ public final class FusedSelection {
         byLayer = withMacroF1(byLayer, r, test, factory);
       }
       double selSeconds = (System.nanoTime() - s0) / 1e9;
+      FusedResult.Refit rf = refit && r.best() != null
+          ? refit(r, train, testRows > 0 ? test : null, factory, spec) : null;
       return new FusedResult(r, views, standardizer, factory, byLayer,
           Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
-          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo());
+          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo(), rf);
     } finally {
       m.unpersist();
       test.unpersist(false);
+      train.unpersist(false);
     }
+  }
+
+  /**
+   * Retrains the winner on every training row (its own one-config MOP run in {@code <run>/refit},
+   * validated on the test split, or on the training rows when there is no test split) and scores
+   * it on the test split.
+   */
+  private FusedResult.Refit refit(SelectionResult r, JavaRDD<Example> train, JavaRDD<Example> test,
+      ViewTrainerFactory factory, Map<String, String> spec) throws ArgusException {
+    long t0 = System.nanoTime();
+    SelectionResult.Entry w = r.best();
+    org.argus.runtime.train.Hyperparameters h = Tables.hyperparameters(w.config(), procedure, w.trial());
+    Procedure one = org.argus.select.procedure.FixedEpochs.of(
+        List.of(new org.argus.select.space.Config(h.values())), Math.max(1, w.epochs()), procedure.goal());
+    Map<String, String> refitSpec = new LinkedHashMap<>(spec);
+    refitSpec.put("fused.refit.of", "trial " + w.trial() + " " + w.config() + ", " + w.epochs() + " epochs");
+    String dir = r.runDir() + "/refit";
+    boolean resume;
+    try {
+      resume = b.resume && new org.argus.store.RunDirectory(dir).readSpec() != null;
+    } catch (java.io.IOException e) {
+      throw new ArgusException("run directory " + dir + ": " + e.getMessage(), e);
+    }
+    SelectionResult rr = ModelSelection.builder()
+        .setData(train)
+        .setTrainerFactory(factory)
+        .setProcedure(one)
+        .setRunDir(dir)
+        .optSpec(refitSpec)
+        .optExecution(b.execution)
+        .optWorkers(b.workers)
+        .optSeed(b.seed)
+        .optResume(resume)
+        .optValidationData(test != null ? test : train)
+        .build()
+        .run();
+    SelectionResult.Entry e = rr.best();
+    double acc = Double.NaN;
+    double f1 = Double.NaN;
+    if (e != null && test != null) {
+      acc = e.valAccuracy();
+      String ckpt = lastCheckpoint(rr, e.trial());
+      long[] c = Scoring.confusion(test, factory, new org.argus.store.CheckpointStore(rr.runDir()), h,
+          org.argus.select.space.Seeds.split(b.seed, "trial", e.trial()), ckpt, factory.classes());
+      f1 = Scoring.macroF1(c, factory.classes());
+    }
+    return new FusedResult.Refit(w.trial(), w.config(), h, w.epochs(), rr, acc, f1, (System.nanoTime() - t0) / 1e9);
   }
 
   /** Refuses a resume whose space, transfer or caller's settings differ from the run's, naming them. */

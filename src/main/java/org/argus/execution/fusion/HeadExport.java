@@ -32,13 +32,39 @@ public final class HeadExport {
    */
   public static HeadDeployment.Deployed deploy(FusedResult r, Procedure procedure, int trial, ResolvedModel model,
       List<String> labels, Path dir) throws ArgusException {
-    Trained t = trained(r, procedure, trial);
+    return write(r, trained(r, procedure, trial), model, labels, dir);
+  }
+
+  private static HeadDeployment.Deployed write(FusedResult r, Trained t, ResolvedModel model, List<String> labels,
+      Path dir) throws ArgusException {
     Hyperparameters h = t.config();
     FeatureViews.View v = t.view();
     Standardizer z = t.standardizer();
     byte[] state = t.state();
     return HeadDeployment.write(model, v.layer(), Pooling.parse(v.pooling()), r.views().structuredDim(),
         r.factory().family(), h, r.factory().classes(), state, z.mean(), z.invStd(), labels, dir);
+  }
+
+  /**
+   * Deploys the winner as refit on the whole training split ({@link FusedResult.Refit}) as one
+   * graph, as {@link #deploy(FusedResult, Procedure, int, ResolvedModel, List, Path)} does a trial.
+   *
+   * @param r the fused run
+   * @param refit its refit ({@link FusedResult#refit()})
+   * @param model the CNN the run materialized from
+   * @param labels class names in label order, or empty
+   * @param dir where to write
+   * @return what was written
+   * @throws ArgusException when the checkpoint cannot be read or the graph not written
+   * @throws IllegalArgumentException when the refit did not finish or the labels do not match
+   */
+  public static HeadDeployment.Deployed deploy(FusedResult r, FusedResult.Refit refit, ResolvedModel model,
+      List<String> labels, Path dir) throws ArgusException {
+    if (refit.selection().best() == null) {
+      throw new IllegalArgumentException("the refit of trial " + refit.trial() + " did not finish: nothing to deploy");
+    }
+    return write(r, trained(r, refit.selection(), refit.hyperparameters(), refit.selection().best().trial()), model,
+        labels, dir);
   }
 
   /**
@@ -61,13 +87,16 @@ public final class HeadExport {
   private record Trained(Hyperparameters config, FeatureViews.View view, Standardizer standardizer, byte[] state) {}
 
   private static Trained trained(FusedResult r, Procedure procedure, int trial) throws ArgusException {
-    String ckpt = FusedSelection.lastCheckpoint(r.selection(), trial);
+    return trained(r, r.selection(), Tables.hyperparameters("trial " + trial, procedure, trial), trial);
+  }
+
+  private static Trained trained(FusedResult r, org.argus.execution.mop.SelectionResult sel, Hyperparameters h,
+      int trial) throws ArgusException {
+    String ckpt = FusedSelection.lastCheckpoint(sel, trial);
     if (ckpt == null) {
       throw new IllegalArgumentException("trial " + trial + " has no checkpoint: no unit query of it succeeded");
     }
-    Hyperparameters h = Tables.hyperparameters("trial " + trial, procedure, trial);
     FeatureViews.View v = r.views().view(h);
-    return new Trained(h, v, r.standardizer().slice(r.views(), v),
-        new CheckpointStore(r.selection().runDir()).read(ckpt));
+    return new Trained(h, v, r.standardizer().slice(r.views(), v), new CheckpointStore(sel.runDir()).read(ckpt));
   }
 }

@@ -113,6 +113,7 @@ final class FusedSelectRun {
           .optSeed(c.seed)
           .optExecution(ex)
           .optResume(c.resume != null)
+          .optRefit(c.refit)
           .optSpec(specMap)
           .optProgress(progress)
           .optListener(live == null ? u -> { } : SelectCommand.unitPrinter(out).andThen(live))
@@ -147,13 +148,18 @@ final class FusedSelectRun {
       int trial = r.selection().best().trial();
       java.nio.file.Path best = java.nio.file.Path.of(java.net.URI.create(r.selection().runDir())).resolve("best");
       String selected = java.nio.file.Files.readString(best.resolve("config.txt"));
-      HeadDeployment.Deployed d = HeadExport.deploy(r, fs.procedure(), trial, fs.transfer().model(),
-          labels(r.factory().classes()), best);
+      FusedResult.Refit rf = r.refit();
+      boolean refit = rf != null && rf.selection().best() != null;
+      HeadDeployment.Deployed d = refit
+          ? HeadExport.deploy(r, rf, fs.transfer().model(), labels(r.factory().classes()), best)
+          : HeadExport.deploy(r, fs.procedure(), trial, fs.transfer().model(), labels(r.factory().classes()), best);
       // one config.txt: what selection chose, then the provenance of both parts of the graph
-      java.nio.file.Files.writeString(d.config(), selected + "# deployed graph best/model.onnx\n"
-          + java.nio.file.Files.readString(d.config()));
+      java.nio.file.Files.writeString(d.config(), selected + (refit ? String.format(Locale.ROOT,
+          "# deployed: trial %d refit on every training row for %d epochs (checkpoints in %s)%n", trial, rf.epochs(),
+          rf.selection().runDir()) : "# deployed: trial " + trial + " as trained\n")
+          + "# deployed graph best/model.onnx\n" + java.nio.file.Files.readString(d.config()));
       out.println("best: config " + trial + " " + r.selection().best().config() + " -> " + d.model()
-          + " (CNN cut + pooling + head, one ONNX graph)");
+          + " (CNN cut + pooling + head, one ONNX graph" + (refit ? ", refit on every training row)" : ")"));
     } else {
       out.println("no config finished");
     }

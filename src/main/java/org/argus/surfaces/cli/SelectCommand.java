@@ -131,6 +131,9 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--plan", defaultValue = "auto", description = "with --transfer: materialization plan auto | lazy | eager | staged (default ${DEFAULT-VALUE})")
   String plan;
 
+  @Option(names = "--refit", negatable = true, defaultValue = "true", fallbackValue = "true", description = "with --transfer: after selection, retrain the winner on every training row (its validation rows included) for the epochs it reached, score that on the test split and deploy it as best/model.onnx; --no-refit deploys the selected checkpoint as trained (default ${DEFAULT-VALUE})")
+  boolean refit;
+
   @Option(names = "--explain", description = "with --transfer: print EXPLAIN of both phases (materialization and MOP) and stop")
   boolean explain;
 

@@ -39,9 +39,26 @@ public final class FusionReport {
    * @param materialization Spark task metrics and storage of the materialization's phases
    * @param explain EXPLAIN of both phases (materialization plan, MOP plan)
    * @param analyze EXPLAIN ANALYZE of both phases ({@link #analyze})
+   * @param refit the winner retrained on every training row and scored on the test split (what
+   *     {@code best/model.onnx} deploys); null when refitting was off or no config finished
    */
   public record Fusion(List<Row> byLayer, List<Row> byPooling, Seconds seconds, Storage storage,
-      TransferResult.Measured materialization, String explain, String analyze) {}
+      TransferResult.Measured materialization, String explain, String analyze, Refit refit) {}
+
+  /**
+   * The winner refit on the whole training split ({@code FusedResult.Refit}).
+   *
+   * @param trial the winner's trial id
+   * @param config its config
+   * @param epochs epochs trained
+   * @param trainRows rows the refit trained on (every training row)
+   * @param testAccuracy accuracy on the test split (null without test rows)
+   * @param testMacroF1 unweighted mean per-label F1 on the test split (null without test rows)
+   * @param seconds wall seconds of the refit
+   * @param runDir the refit's own run directory
+   */
+  public record Refit(int trial, String config, int epochs, long trainRows, Double testAccuracy, Double testMacroF1,
+      double seconds, String runDir) {}
 
   /**
    * The best config of one layer or pooling.
@@ -91,7 +108,22 @@ public final class FusionReport {
   public static String table(FusedResult r) {
     String metric = r.selection().goal().metric();
     return "Best config per layer (bottom first):\n\n" + table("layer", metric, r.byLayer())
-        + "\nBest config per pooling:\n\n" + table("pooling", metric, r.byPooling());
+        + "\nBest config per pooling:\n\n" + table("pooling", metric, r.byPooling()) + refitLine(r);
+  }
+
+  /** @return a line on the refit winner (empty when there is none), ending in a newline */
+  private static String refitLine(FusedResult r) {
+    FusedResult.Refit f = r.refit();
+    if (f == null) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "%nWinner refit on every training row (%d rows, %d epochs, %.1f s): trial %d "
+        + "`%s`, test acc %s, test macro-F1 %s (deployed as best/model.onnx)%n", trainRows(f), f.epochs(), f.seconds(),
+        f.trial(), f.config(), num(f.testAccuracy()), num(f.testMacroF1()));
+  }
+
+  private static long trainRows(FusedResult.Refit f) {
+    return f.selection().shardRows().stream().mapToLong(Long::longValue).sum();
   }
 
   private static String table(String dimension, String metric, List<FusedResult.Best> rows) {
@@ -166,7 +198,10 @@ public final class FusionReport {
     return new Fusion(rows(r.byLayer()), rows(r.byPooling()),
         new Seconds(r.inferenceSeconds(), r.materializationSeconds(), r.selectionSeconds(), unitSeconds(s)),
         new Storage(r.featureBytes(), s.payloadBytes(), s.cachedBytes(), r.materialization().materializedBytes()),
-        r.materialization(), r.explain(), analyze(r));
+        r.materialization(), r.explain(), analyze(r), r.refit() == null ? null
+            : new Refit(r.refit().trial(), r.refit().config(), r.refit().epochs(), trainRows(r.refit()),
+                finite(r.refit().testAccuracy()), finite(r.refit().testMacroF1()), r.refit().seconds(),
+                r.refit().selection().runDir()));
   }
 
   /**

@@ -244,10 +244,42 @@ class FusedSelectionTest {
   @Test
   void theWinnerDeployedAsOneGraphGivesTheDjlHeadsProbabilitiesOnStandardizedOrtFeatures() throws Exception {
     int trial = result.selection().best().trial();
-    org.argus.model.resolve.ResolvedModel model = prepared.transfer().model();
-    var d = HeadExport.deploy(result, prepared.procedure(), trial, model,
+    var d = HeadExport.deploy(result, prepared.procedure(), trial, prepared.transfer().model(),
         org.argus.data.FashionMnist.CLASS_NAMES, tmp.resolve("deployed"));
-    Hyperparameters h = Tables.hyperparameters("best", prepared.procedure(), trial);
+    assertDeployedGraphIsTheDjlHead(d, Tables.hyperparameters("best", prepared.procedure(), trial),
+        result.selection(), trial);
+  }
+
+  @Test
+  void theWinnerIsRefitOnEveryTrainingRowForTheEpochsItReachedAndScoredOnTheTestSplit() {
+    SelectionResult.Entry best = result.selection().best();
+    FusedResult.Refit f = result.refit();
+    assertEquals(best.trial(), f.trial());
+    assertEquals(Tables.hyperparameters("best", prepared.procedure(), best.trial()), f.hyperparameters());
+    SelectionResult.Entry refit = f.selection().best();
+    assertEquals(1, f.selection().leaderboard().size());
+    assertEquals(best.epochs(), refit.epochs());
+    // every training row trains (the selection held 20 % of them out), the test split validates
+    long selected = result.selection().shardRows().stream().mapToLong(Long::longValue).sum();
+    long refitRows = f.selection().shardRows().stream().mapToLong(Long::longValue).sum();
+    assertEquals(prepared.transfer().trainRows(), refitRows);
+    assertTrue(selected < refitRows, selected + " vs " + refitRows);
+    assertEquals(refit.valAccuracy(), f.testAccuracy(), 1e-12);
+    assertTrue(f.testAccuracy() > 0.25 && f.testMacroF1() > 0, "above chance on 60 test images: " + f);
+  }
+
+  @Test
+  void theRefitWinnerDeployedAsOneGraphGivesItsDjlHeadsProbabilities() throws Exception {
+    FusedResult.Refit f = result.refit();
+    var d = HeadExport.deploy(result, f, prepared.transfer().model(), org.argus.data.FashionMnist.CLASS_NAMES,
+        tmp.resolve("deployed-refit"));
+    assertDeployedGraphIsTheDjlHead(d, f.hyperparameters(), f.selection(), f.selection().best().trial());
+  }
+
+  /** The spliced graph on 16 test images' pixels equals the DJL head on their standardized ORT features. */
+  private static void assertDeployedGraphIsTheDjlHead(org.argus.runtime.train.HeadDeployment.Deployed d,
+      Hyperparameters h, SelectionResult run, int trial) throws Exception {
+    org.argus.model.resolve.ResolvedModel model = prepared.transfer().model();
     FeatureViews.View v = result.views().view(h);
     // 16 test images: pixels for the spliced graph, the featurizer's ORT features for the DJL head
     var imgs = org.argus.data.FashionMnist.sample(SparkTestSession.get(),
@@ -266,8 +298,7 @@ class FusedSelectionTest {
     }
     float[] djl;
     try (Trainer t = result.factory().headFactory(h).create(h, Seeds.split(SEED, "trial", trial))) {
-      t.importState(new CheckpointStore(result.selection().runDir())
-          .read(FusedSelection.lastCheckpoint(result.selection(), trial)));
+      t.importState(new CheckpointStore(run.runDir()).read(FusedSelection.lastCheckpoint(run, trial)));
       djl = t.predict(new Batch(x, new int[rows.size()]));
     }
     org.argus.runtime.ImagePreprocessor pre = new org.argus.runtime.ImagePreprocessor(model.preprocessing());
