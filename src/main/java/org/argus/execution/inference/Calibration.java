@@ -203,7 +203,7 @@ public final class Calibration {
     @Override
     public Iterator<RangeStats> call(Iterator<Row> rows) throws InferenceException {
       RangeStats stats = new RangeStats(tensors, bounds);
-      ModelSession session = SessionCache.get(sha256, bytes::value, threads);
+      ModelSession session = TaskSessions.get(sha256, bytes::value, threads);
       List<String> fetched = tensors.subList(1, tensors.size());
       for (ExampleBatches.Batch b = ExampleBatches.next(rows, source, BATCH); b != null;
           b = ExampleBatches.next(rows, source, BATCH)) {

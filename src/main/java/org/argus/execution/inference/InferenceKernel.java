@@ -32,7 +32,7 @@ final class InferenceKernel {
   /** @return the session of the stage's graph (created on first use in this JVM) */
   private ModelSession session() throws InferenceException {
     if (session == null) {
-      session = SessionCache.get(stage.graph().sha256(), stage.graph()::bytes, stage.intraOpThreads());
+      session = TaskSessions.get(stage.graph().sha256(), stage.graph()::bytes, stage.intraOpThreads());
     }
     return session;
   }

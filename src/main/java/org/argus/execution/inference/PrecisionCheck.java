@@ -139,8 +139,8 @@ public final class PrecisionCheck {
 
     @Override
     public Iterator<double[][]> call(Iterator<Row> rows) throws InferenceException {
-      ModelSession f = SessionCache.get(fp32Sha, fp32::value, threads);
-      ModelSession q = SessionCache.get(int8Sha, int8::value, threads);
+      ModelSession f = TaskSessions.get(fp32Sha, fp32::value, threads);
+      ModelSession q = TaskSessions.get(int8Sha, int8::value, threads);
       double[][] s = new double[layers.size()][4];
       for (ExampleBatches.Batch batch = ExampleBatches.next(rows, source, BATCH); batch != null;
           batch = ExampleBatches.next(rows, source, BATCH)) {

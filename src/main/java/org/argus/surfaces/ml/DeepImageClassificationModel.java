@@ -359,7 +359,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
         long[] shape = new long[s.inputShape().length + 1];
         shape[0] = n;
         System.arraycopy(s.inputShape(), 0, shape, 1, s.inputShape().length);
-        return SessionCache.get(sqlGraphSha, () -> graph, 1)
+        return org.argus.execution.inference.TaskSessions.get(sqlGraphSha, () -> graph, 1)
             .run(OnnxExport.INPUT, x, shape, List.of(OnnxExport.OUTPUT)).get(0).values();
       }
       try (Trainer t = trainerFactory().create(new Hyperparameters(s.hyperparameters()), 0)) {

@@ -430,8 +430,8 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     int threads = (Integer) $(intraOpThreads);
     ThreadBudget.check("OnnxTransformer " + uid, sc.getConf(), threads, Runtime.getRuntime().availableProcessors());
     byte[] bytes = m.toBytes();
-    try {
-      SessionCache.get(m.sha256(), () -> bytes, threads);
+    try (SessionCache.Lease loaded = SessionCache.acquire(m.sha256(), () -> bytes, threads)) {
+      loaded.session(); // loads now: a graph ORT refuses fails here, on the driver, not in a task
     } catch (InferenceException e) {
       boolean old = m.proto().getOpsetImportList().stream()
           .anyMatch(o -> (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) && o.getVersion() < 7);

@@ -316,16 +316,17 @@ class StandaloneClusterTest {
                   HashMap<String, HashSet<Integer>> ids = new HashMap<>();
                   for (String sha : shas) {
                     // a session that is not cached yet would be created: fail instead
-                    Object s =
-                        SessionCache.get(
+                    try (SessionCache.Lease l =
+                        SessionCache.acquire(
                             sha,
                             () -> {
                               throw new IllegalStateException(
                                   "executor " + SparkEnv.get().executorId()
                                       + " holds no session for stage graph " + sha);
                             },
-                            1);
-                    ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(s))));
+                            1)) {
+                      ids.put(sha, new HashSet<>(Set.of(System.identityHashCode(l.session()))));
+                    }
                   }
                   return new ExecutorSessions(SparkEnv.get().executorId(), SessionCache.size(), ids);
                 });
