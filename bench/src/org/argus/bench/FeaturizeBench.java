@@ -87,7 +87,7 @@ public final class FeaturizeBench {
       OnnxModel full = OnnxModel.load(PretrainedModels.onnxFile(name));
       OnnxModel cut = full.cut(List.of(rm.inputTensor()), List.of(layer));
       byte[] bytes = cut.toBytes();
-      ModelSession session = SessionCache.get(cut.sha256(), () -> bytes, threads);
+      ModelSession session = SessionCache.acquire(cut.sha256(), () -> bytes, threads).session(); // leased for the bench's life
       // warm-up both paths on the same files (JIT; a fixed count, whatever the batch size): 1 024
       // since Spark's write path (listing, codegen, Parquet writer) needs more than the 256 used
       // before, whose first measured Spark run was ~5 % slower than its second

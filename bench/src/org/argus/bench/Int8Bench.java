@@ -86,7 +86,7 @@ final class Int8Bench {
       GraphCut int8 = Int8Graphs.calibrate(rm, List.of(layer), all, col("path"), col("content"), true, spec, 1)
           .cutFromPixels(List.of(layer));
       double calSeconds = (System.nanoTime() - c0) / 1e9;
-      ModelSession session = SessionCache.get(int8.sha256(), int8::bytes, 1);
+      ModelSession session = SessionCache.acquire(int8.sha256(), int8::bytes, 1).session(); // leased for the bench's life
       int warm = Math.min(files.size(), 512);
       FeaturizeBench.featurize(spark, f, dir, out, warm);
       FeaturizeBench.featurize(spark, q, dir, out, warm);
