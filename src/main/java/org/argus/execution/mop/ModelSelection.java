@@ -312,12 +312,21 @@ public final class ModelSelection {
     SelectionResult.RoundStats stats = new SelectionResult.RoundStats(round, todo.size(), makespan,
         log.takeBytesMoved());
     List<EpochRecord> rows = new ArrayList<>();
+    List<Integer> trained = todo.stream().filter(t -> state.failure(t) == null).toList();
+    Map<Integer, Metrics> validated = Map.of();
+    if (trained.size() > 1) {
+      try { // one Spark job for the round's configs
+        validated = jobs.validateAll(trained);
+      } catch (Exception e) { // one config's failure must not fail the others: one job each below
+        validated = Map.of();
+      }
+    }
     for (int trial : todo) {
       Metrics v = Metrics.EMPTY;
       String error = null;
       if (state.failure(trial) == null) {
         try {
-          v = jobs.validate(trial);
+          v = validated.containsKey(trial) ? validated.get(trial) : jobs.validate(trial);
         } catch (Exception e) { // a failed Spark job: the config fails with the reason
           error = e.getMessage();
         }

@@ -164,6 +164,24 @@ class ModelSelectionTest {
     }
   }
 
+  @Test
+  void eachConfigsValidationInTheRoundsSharedJobEqualsScoringItsCheckpointAlone() throws Exception {
+    // the round's configs are validated by one Spark job; each must score as its own checkpoint does
+    List<Example> validation = ShardLayout.layout(data, SEED, 0.2, 2, false).get(1).collect();
+    for (SelectionResult.Entry e : fault_free.leaderboard()) {
+      List<UnitRecord> visits = fault_free.units().stream().filter(u -> u.trial() == e.trial() && u.error() == null)
+          .sorted(Comparator.comparingLong(UnitRecord::endMs)).toList();
+      Config c = FixedEpochs.grid(SearchSpace.parse(SPACE), 2, Goal.maximize("accuracy"))
+          .next(List.of()).train().get(e.trial()).config();
+      var alone = UnitQuery.evaluate(validation.iterator(), MLP, new CheckpointStore(dirA.toString()),
+          new Hyperparameters(c.values()), Seeds.split(SEED, "trial", e.trial()),
+          visits.get(visits.size() - 1).outCkpt());
+      assertEquals(validation.size(), alone.examples());
+      assertEquals(alone.accuracy(), e.valAccuracy(), 1e-12, e.config());
+      assertEquals(alone.loss(), e.valLoss(), 1e-5, e.config());
+    }
+  }
+
   static float[] floats(byte[] state) {
     java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(state);
     float[] out = new float[(state.length - 28) / 4];
