@@ -50,7 +50,10 @@ import org.argus.select.space.SearchSpace;
  *       raw DJL loop on the same features (examples/s, the same 2 worker threads); bytes the shards
  *       hold (Spark's storage status) vs Σ float32 feature bytes.
  *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 random head configs: fused selection vs the
- *       naive way (each config: its layer's features from the pixels, then its head).
+ *       naive way (each config: its layer's features from the pixels, then its head) and vs the two
+ *       islands (transfer writes each layer's features to Parquet, select runs on each file).
+ *   <li>{@code tpe}: TPE vs random search at equal budget over layer × pooling × head on the fused
+ *       workload, several seeds ({@code --seeds 3 --configs 16}).
  * </ul>
  */
 public final class FusionBench {
@@ -78,7 +81,10 @@ public final class FusionBench {
           Integer.parseInt(a.getOrDefault("test", "1000")), md);
       case "fused" -> fused(spark, reps, Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), md);
-      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, fused");
+      case "tpe" -> tpeVersusRandom(spark, Integer.parseInt(a.getOrDefault("seeds", "3")),
+          Integer.parseInt(a.getOrDefault("configs", "16")), Integer.parseInt(a.getOrDefault("train", "2000")),
+          Integer.parseInt(a.getOrDefault("test", "500")), md);
+      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, fused, tpe");
     }
     System.out.print(md);
     BenchReport.append("fusion", "bench/run fusion " + String.join(" ", args), md.toString());
@@ -238,24 +244,36 @@ public final class FusionBench {
         .next(List.of()).train().stream().map(t -> t.config()).toList();
     List<double[]> fusedRuns = new ArrayList<>();
     List<double[]> naiveRuns = new ArrayList<>();
+    List<double[]> parquetRuns = new ArrayList<>();
     runFused(s, base, space, train, test, "/tmp/bench-fused-warm", true); // warm-up
+    viaParquet(s, spec("mobilenet_v2", 96, MOBILENET, 64, 16, null), configs);
     for (int rep = 0; rep < reps; rep++) {
       if (rep % 2 == 0) {
         fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
         naiveRuns.add(naive(s, base, configs));
+        parquetRuns.add(viaParquet(s, base, configs));
       } else {
+        parquetRuns.add(viaParquet(s, base, configs));
         naiveRuns.add(naive(s, base, configs));
         fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
       }
-      System.out.printf(Locale.ROOT, "rep %d: fused %.1f s (inference %.1f s), naive %.1f s (inference %.1f s)%n", rep,
-          fusedRuns.get(rep)[0], fusedRuns.get(rep)[1], naiveRuns.get(rep)[0], naiveRuns.get(rep)[1]);
+      System.out.printf(Locale.ROOT, "rep %d: fused %.1f s (inference %.1f s), naive %.1f s (inference %.1f s), "
+          + "transfer→Parquet→select %.1f s (inference %.1f s)%n", rep, fusedRuns.get(rep)[0], fusedRuns.get(rep)[1],
+          naiveRuns.get(rep)[0], naiveRuns.get(rep)[1], parquetRuns.get(rep)[0], parquetRuns.get(rep)[1]);
     }
     md.append("### Fused selection vs naive per-config runs\n\nMobileNetV2 96², " + MOBILENET + ", Fashion-MNIST "
         + train + "/" + test + ", random:8 over `" + space + "`, 2 epochs each (the naive side trains the same 8 "
         + "configs, each after featurizing its layer from the pixels).\n\n");
     md.append("| side | wall s (min–max) | inference s (min–max) |\n|---|---|---|\n");
-    md.append(String.format(Locale.ROOT, "| fused | %s | %s |%n| naive | %s | %s |%n", range(fusedRuns, 0),
-        range(fusedRuns, 1), range(naiveRuns, 0), range(naiveRuns, 1)));
+    md.append(String.format(Locale.ROOT, "| fused | %s | %s |%n| naive | %s | %s |%n"
+        + "| transfer → Parquet per layer → select per layer | %s (transfer + write %s, select %s) | %s |%n",
+        range(fusedRuns, 0), range(fusedRuns, 1), range(naiveRuns, 0), range(naiveRuns, 1), range(parquetRuns, 0),
+        range(parquetRuns, 2), range(parquetRuns, 3), range(parquetRuns, 1)));
+    double[] pq = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      pq[i] = parquetRuns.get(i)[0] / fusedRuns.get(i)[0];
+    }
+    md.append(String.format(Locale.ROOT, "%ntransfer→Parquet→select ÷ fused, wall seconds: %s%n", fmt(pq)));
     double[] inf = new double[reps];
     double[] wall = new double[reps];
     for (int i = 0; i < reps; i++) {
@@ -270,6 +288,75 @@ public final class FusionBench {
         + "stored once; task-parallel would hold one copy per worker)%n%n", f[2], f[3], (int) f[4], f[2] / f[3]));
   }
 
+  /**
+   * TPE vs random search at equal budget on the fused workload: per seed, both procedures draw
+   * {@code n} configs (3 epochs each) from the same joint space over the same split, the order of
+   * the two rotated by seed; records the best validation accuracy after every quarter of the
+   * configs (trial order = proposal order) and the winner's test accuracy.
+   */
+  static void tpeVersusRandom(SparkSession s, int seeds, int n, int train, int test, StringBuilder md)
+      throws Exception {
+    String space = "layer=choice(" + String.join(",", MOBILENET) + ");pooling=choice(max:2,avg);"
+        + "lr=loguniform(1e-4,1e-2);wd=loguniform(1e-6,1e-3);width=choice(0,256)";
+    TransferSpec base = spec("mobilenet_v2", 96, MOBILENET, train, test, null);
+    int slots = s.sparkContext().defaultParallelism();
+    md.append("### TPE vs random search at equal budget (fused workload)\n\nMobileNetV2 96², Fashion-MNIST " + train
+        + "/" + test + ", `" + space + "`, " + n + " configs × 3 epochs per run, " + slots + " worker slots.\n\n");
+    StringBuilder head = new StringBuilder("| seed | procedure |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    for (int q = 1; q <= 4; q++) {
+      head.append(" best val acc after ").append(n * q / 4).append(" configs |");
+      rule.append("---|");
+    }
+    md.append(head).append(" winner | winner test acc | wall s |\n").append(rule).append("---|---|---|\n");
+    Map<String, double[]> sums = new LinkedHashMap<>();
+    for (int seed = 1; seed <= seeds; seed++) {
+      List<String> order = seed % 2 == 1 ? List.of("random:" + n, "tpe:" + n) : List.of("tpe:" + n, "random:" + n);
+      for (String proc : order) {
+        final long sd = seed;
+        String dir = "/tmp/bench-tpe-" + proc.replace(':', '-') + "-" + seed;
+        deleteTree(java.nio.file.Path.of(dir));
+        long t0 = System.nanoTime();
+        FusedResult r = FusedSelection.builder().setTransfer(base).setSpace(SearchSpace.parse(space))
+            .setProcedure(sp -> org.argus.select.procedure.Procedures.parse(proc, sp, 3, slots, sd,
+                Goal.maximize("accuracy")))
+            .setRunDir(dir).optSeed(sd).optRefit(false).prepare(s).run();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        List<org.argus.execution.mop.SelectionResult.Entry> byTrial = new ArrayList<>(r.selection().leaderboard());
+        byTrial.sort(java.util.Comparator.comparingInt(org.argus.execution.mop.SelectionResult.Entry::trial));
+        double[] curve = new double[4];
+        double best = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < byTrial.size(); i++) {
+          double m = byTrial.get(i).metric();
+          if (!Double.isNaN(m)) {
+            best = Math.max(best, m);
+          }
+          for (int q = 1; q <= 4; q++) {
+            if (i + 1 == n * q / 4) {
+              curve[q - 1] = best;
+            }
+          }
+        }
+        var w = r.selection().best();
+        var t = r.selection().test().get(w.trial());
+        md.append(String.format(Locale.ROOT, "| %d | %s | %.4f | %.4f | %.4f | %.4f | `%s` | %.4f | %.1f |%n", seed, proc,
+            curve[0], curve[1], curve[2], curve[3], w.config(), t == null ? Double.NaN : t.accuracy(), wall));
+        double[] acc = sums.computeIfAbsent(proc.split(":")[0], k -> new double[6]);
+        for (int q = 0; q < 4; q++) {
+          acc[q] += curve[q] / seeds;
+        }
+        acc[4] += (t == null ? 0 : t.accuracy()) / seeds;
+        acc[5] += wall / seeds;
+        System.out.printf(Locale.ROOT, "seed %d %s: best val %.4f, test %.4f, %.1f s%n", seed, proc, curve[3],
+            t == null ? Double.NaN : t.accuracy(), wall);
+      }
+    }
+    md.append("\n| procedure | mean best val acc after each quarter | mean winner test acc | mean wall s |\n|---|---|---|---|\n");
+    sums.forEach((k, v) -> md.append(String.format(Locale.ROOT, "| %s | %.4f, %.4f, %.4f, %.4f | %.4f | %.1f |%n", k,
+        v[0], v[1], v[2], v[3], v[4], v[5])));
+    md.append('\n');
+  }
+
   /** @return {wall s, inference s, shard bytes measured, shard payload bytes computed, views} */
   static double[] runFused(SparkSession s, TransferSpec base, String space, int train, int test, String dir,
       boolean warm) throws Exception {
@@ -281,6 +368,57 @@ public final class FusionBench {
         .prepare(s).run();
     return new double[] {(System.nanoTime() - t0) / 1e9, r.inferenceSeconds(), r.selection().cachedBytes(),
         r.selection().payloadBytes(), r.views().views().size()};
+  }
+
+  /**
+   * The two-island way: transfer materializes every layer once (the optimizer's plan) and writes each
+   * layer's features to Parquet ({@code argus transfer}/{@code argus features}), then {@code argus
+   * select --data parquet:} runs on each layer's file with that layer's configs (features as
+   * written, no z-scoring: {@code select} has none).
+   *
+   * @return {wall s, inference s, transfer + write s, select s}
+   */
+  static double[] viaParquet(SparkSession s, TransferSpec base, List<Config> configs) throws Exception {
+    long t0 = System.nanoTime();
+    FeatureTransfer ft = FeatureTransfer.prepare(s, base, ProgressSink.SILENT);
+    MaterializedFeatures m = ft.materialize();
+    List<String> layers = new ArrayList<>();
+    for (MaterializedFeatures.FeatureColumn c : m.columns()) {
+      String dir = "/tmp/bench-parquet/" + c.layer();
+      m.rows().filter(org.apache.spark.sql.functions.col(MaterializedFeatures.SPLIT).equalTo("train"))
+          .select(org.apache.spark.sql.functions.col(MaterializedFeatures.LABEL).as("label"),
+              org.apache.spark.sql.functions.col(c.column()).as("features"))
+          .write().mode("overwrite").parquet(dir);
+      layers.add(c.layer());
+    }
+    double inference = m.inferenceSeconds();
+    m.unpersist();
+    double transferSeconds = (System.nanoTime() - t0) / 1e9;
+    long s0 = System.nanoTime();
+    for (String layer : layers) {
+      List<Config> mine = new ArrayList<>();
+      for (Config c : configs) {
+        if (layer.equals(c.values().get("layer"))) {
+          Map<String, Object> v = new LinkedHashMap<>(c.values());
+          v.remove("layer");
+          mine.add(new Config(v));
+        }
+      }
+      if (mine.isEmpty()) {
+        continue;
+      }
+      org.apache.spark.api.java.JavaRDD<Example> data =
+          org.argus.execution.mop.Examples.fromFeatures(s.read().parquet("/tmp/bench-parquet/" + layer), "features",
+              "label");
+      int dim = data.first().x().length;
+      String dir = "/tmp/bench-parquet-select/" + layer;
+      deleteTree(java.nio.file.Path.of(dir));
+      org.argus.execution.mop.ModelSelection.builder().setData(data)
+          .setTrainerFactory(DjlTrainerFactory.builtIn("head", new long[] {dim}, 10))
+          .setProcedure(FixedEpochs.of(mine, 2, Goal.maximize("accuracy"))).setRunDir(dir).optSeed(42).build().run();
+    }
+    double selectSeconds = (System.nanoTime() - s0) / 1e9;
+    return new double[] {(System.nanoTime() - t0) / 1e9, inference, transferSeconds, selectSeconds};
   }
 
   /** @return {wall s, inference s}: every config featurizes its layer from the pixels, then trains */

@@ -31,6 +31,49 @@ public final class FeatureRows {
   }
 
   /**
+   * Several CNNs' materialized tables as one: the first's id, split, label and structured columns,
+   * then every CNN's feature columns in the models' order, joined on the id (inner: a row every
+   * CNN kept). Feature columns are renamed {@code m<i>_<column>} and their layers qualified {@code
+   * LAYER@MODEL} ({@link FeatureViews#qualified}). Nothing is computed until the rows are read.
+   *
+   * @param models the CNNs' names, in order
+   * @param each their tables, in the same order (each persisted; the caller unpersists them)
+   * @return the joined table: {@link MaterializedFeatures#cached()} is the first's; counts,
+   *     measurements and class count are the first's, seconds and inference seconds the sums
+   */
+  public static MaterializedFeatures joined(List<String> models, List<MaterializedFeatures> each) {
+    MaterializedFeatures first = each.get(0);
+    List<MaterializedFeatures.FeatureColumn> columns = new ArrayList<>();
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows = null;
+    double seconds = 0;
+    double inference = 0;
+    List<String> notes = new ArrayList<>();
+    for (int i = 0; i < each.size(); i++) {
+      MaterializedFeatures m = each.get(i);
+      List<Column> cols = new ArrayList<>(List.of(col(MaterializedFeatures.ID)));
+      if (i == 0) {
+        cols.add(col(MaterializedFeatures.SPLIT));
+        cols.add(col(MaterializedFeatures.LABEL));
+        m.structuredCols().forEach(c -> cols.add(col(c)));
+      }
+      for (MaterializedFeatures.FeatureColumn c : m.columns()) {
+        String renamed = "m" + i + "_" + c.column();
+        cols.add(col(c.column()).as(renamed));
+        columns.add(new MaterializedFeatures.FeatureColumn(FeatureViews.qualified(c.layer(), models.get(i)),
+            c.pooling(), renamed, c.dim()));
+      }
+      org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> part = m.rows().select(cols.toArray(new Column[0]));
+      rows = rows == null ? part : rows.join(part, MaterializedFeatures.ID);
+      seconds += m.seconds();
+      inference += m.inferenceSeconds();
+      String model = models.get(i);
+      m.notes().forEach(n -> notes.add(model + ": " + n));
+    }
+    return new MaterializedFeatures(rows, first.cached(), columns, first.structuredCols(), first.structuredNames(),
+        first.numClasses(), first.counts(), inference, seconds, first.measured(), notes);
+  }
+
+  /**
    * @param m the materialized table
    * @param split {@code train} or {@code test}
    * @return that split's rows as examples, in the table's order (the plan's partitions: a hash of

@@ -19,6 +19,36 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
   public static final String LAYER = "layer";
   /** The search-space dimension naming the pooling. */
   public static final String POOLING = "pooling";
+  /** The search-space dimension naming the CNN (folded into {@link #LAYER}: {@code LAYER@MODEL}). */
+  public static final String MODEL = "model";
+
+  /**
+   * @param layer a CNN layer
+   * @param model its CNN
+   * @return {@code layer@model}, the {@code layer} value of a run over several CNNs
+   */
+  public static String qualified(String layer, String model) {
+    return layer + "@" + model;
+  }
+
+  /**
+   * @param layer a {@code layer} value
+   * @return the CNN a {@code LAYER@MODEL} value names (after its first {@code @}), or null when
+   *     unqualified
+   */
+  public static String modelOf(String layer) {
+    int at = layer.indexOf('@');
+    return at < 0 ? null : layer.substring(at + 1);
+  }
+
+  /**
+   * @param layer a {@code layer} value
+   * @return the CNN's own tensor name: {@code LAYER} of {@code LAYER@MODEL}, or the value itself
+   */
+  public static String layerOf(String layer) {
+    int at = layer.indexOf('@');
+    return at < 0 ? layer : layer.substring(0, at);
+  }
 
   /**
    * One (layer, pooling) feature column in the row.

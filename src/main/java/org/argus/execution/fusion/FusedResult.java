@@ -26,6 +26,11 @@ import org.argus.plan.cost.Optimizer;
  *     per-stage estimates, rejected plans): what EXPLAIN ANALYZE sets the measurements against
  * @param model the CNN the features came from (name, sha256, preprocessing, the spec's pooling), for
  *     provenance
+ * @param models per CNN (one without a {@code model} dimension): its provenance, layers, plan and
+ *     measured materialization; {@link #decision()}, {@link #materialization()} and {@link
+ *     #counts()} are the first CNN's
+ * @param byModel the best config of each CNN, in the space's order (empty without a {@code model}
+ *     dimension)
  * @param refit the winner retrained on every training-split row and scored on the test split (what
  *     {@code best/model.onnx} deploys), or null when refitting was off or no config finished
  */
@@ -45,12 +50,35 @@ public record FusedResult(
     TransferResult.Counts counts,
     Optimizer.Decision decision,
     TransferResult.ModelInfo model,
+    List<PerModel> models,
+    List<Best> byModel,
     Refit refit) {
 
   /** Copies the lists. */
   public FusedResult {
     byLayer = List.copyOf(byLayer);
     byPooling = List.copyOf(byPooling);
+    models = List.copyOf(models);
+    byModel = List.copyOf(byModel);
+  }
+
+  /**
+   * One CNN's materialization.
+   *
+   * @param model name, sha256, preprocessing, pooling
+   * @param layers its layers materialized, bottom first (unqualified)
+   * @param decision the transfer optimizer's decision for it
+   * @param measured task metrics and storage of its phases
+   * @param counts rows read, joined and quarantined
+   * @param seconds wall seconds of its materialization
+   * @param inferenceSeconds wall seconds of its inference queries
+   */
+  public record PerModel(TransferResult.ModelInfo model, List<String> layers, Optimizer.Decision decision,
+      TransferResult.Measured measured, TransferResult.Counts counts, double seconds, double inferenceSeconds) {
+    /** Copies the list. */
+    public PerModel {
+      layers = List.copyOf(layers);
+    }
   }
 
   /**

@@ -21,6 +21,7 @@ import org.argus.execution.transfer.MaterializedFeatures;
 import org.argus.execution.transfer.TransferSpec;
 import org.argus.plan.mop.UnitRecord;
 import org.argus.select.procedure.Procedure;
+import org.argus.select.space.Domain;
 import org.argus.select.space.SearchSpace;
 
 /**
@@ -40,13 +41,16 @@ import org.argus.select.space.SearchSpace;
 public final class FusedSelection {
   private final Builder b;
   private final FusedSpace fused;
+  /** One prepared transfer per CNN (the space's models, in order; one without a model dimension). */
+  private final List<FeatureTransfer> transfers;
   private final FeatureTransfer transfer;
   private final Procedure procedure;
 
-  private FusedSelection(Builder b, FusedSpace fused, FeatureTransfer transfer, Procedure procedure) {
+  private FusedSelection(Builder b, FusedSpace fused, List<FeatureTransfer> transfers, Procedure procedure) {
     this.b = b;
     this.fused = fused;
-    this.transfer = transfer;
+    this.transfers = List.copyOf(transfers);
+    this.transfer = transfers.get(0);
     this.procedure = procedure;
   }
 
@@ -72,6 +76,7 @@ public final class FusedSelection {
     private ProgressSink progress = ProgressSink.SILENT;
     private boolean validateOnTest;
     private boolean refit = true;
+    private java.util.function.ToIntFunction<String> inputSize;
 
     /**
      * @param t the images, table, model and inputs (its layers stand in for a missing {@code layer}
@@ -206,6 +211,16 @@ public final class FusedSelection {
     }
 
     /**
+     * @param size a CNN's square input size in pixels (0: native), for each model of a {@code model}
+     *     dimension [the transfer's input size for every model]
+     * @return this
+     */
+    public Builder optInputSize(java.util.function.ToIntFunction<String> size) {
+      this.inputSize = Objects.requireNonNull(size, "inputSize");
+      return this;
+    }
+
+    /**
      * @param r after selection, retrain the winner on every training-split row (its validation rows
      *     included) for the epochs it reached, score it on the test split and deploy that head
      *     ({@link FusedResult.Refit}); ignored with {@link #optValidateOnTest} [true]
@@ -234,6 +249,9 @@ public final class FusedSelection {
       Objects.requireNonNull(procedure, "procedure");
       Objects.requireNonNull(runDir, "runDir");
       ViewTrainerFactory.checkFamily(family);
+      if (space.domains().containsKey(FeatureViews.MODEL)) {
+        return prepareModels(spark);
+      }
       FusedSpace f;
       FeatureTransfer ft;
       if (space.domains().containsKey(FeatureViews.LAYER)) {
@@ -244,7 +262,32 @@ public final class FusedSelection {
         ft = FeatureTransfer.prepare(spark, transfer.withPoolings(ps), progress);
         f = FusedSpace.of(space, ft.layers(), transfer.pooling());
       }
-      return new FusedSelection(this, f, ft, procedure.apply(f.space()));
+      return new FusedSelection(this, f, List.of(ft), procedure.apply(f.space()));
+    }
+
+    /** A space with a {@code model} dimension: one transfer per CNN, each planned on its own. */
+    private FusedSelection prepareModels(SparkSession spark) throws ArgusException {
+      List<String> models = FusedSpace.models(space);
+      Map<String, List<String>> named = FusedSpace.layersByModel(space);
+      Map<String, Domain> rest = new LinkedHashMap<>(space.domains());
+      rest.remove(FeatureViews.MODEL);
+      rest.remove(FeatureViews.LAYER);
+      List<org.argus.plan.Pooling> ps = FusedSpace.of(new SearchSpace(rest), List.of("?"), transfer.pooling()).poolings();
+      int k = transfer.topK() > 0 ? transfer.topK() : 1;
+      List<FeatureTransfer> fts = new java.util.ArrayList<>();
+      Map<String, List<String>> layers = new LinkedHashMap<>();
+      for (String m : models) {
+        int size = inputSize != null ? inputSize.applyAsInt(m) : transfer.inputSize();
+        TransferSpec t = transfer.withModel(m, transfer.preprocessing(), size, k).withPoolings(ps);
+        if (named != null) {
+          t = t.withLayers(named.get(m));
+        }
+        FeatureTransfer ft = FeatureTransfer.prepare(spark, t, progress);
+        fts.add(ft);
+        layers.put(m, ft.layers());
+      }
+      FusedSpace f = FusedSpace.ofModels(space, layers, transfer.pooling());
+      return new FusedSelection(this, f, fts, procedure.apply(f.space()));
     }
   }
 
@@ -258,9 +301,32 @@ public final class FusedSelection {
     return procedure;
   }
 
-  /** @return the prepared transfer (plan, counts, layers) */
+  /** @return the prepared transfer (plan, counts, layers); of the first CNN when the space has several */
   public FeatureTransfer transfer() {
     return transfer;
+  }
+
+  /** @return one prepared transfer per CNN, in the space's order (one without a {@code model} dimension) */
+  public List<FeatureTransfer> transfers() {
+    return transfers;
+  }
+
+  /**
+   * @param layer a {@code layer} value of the space ({@code LAYER@MODEL} with several CNNs)
+   * @return the CNN the layer belongs to (to deploy a config: {@link HeadExport#deploy})
+   * @throws IllegalArgumentException when the layer names a CNN this run did not prepare
+   */
+  public org.argus.model.resolve.ResolvedModel modelOf(String layer) {
+    String m = FeatureViews.modelOf(layer);
+    if (m == null || fused.models().isEmpty()) {
+      return transfer.model();
+    }
+    int i = fused.models().indexOf(m);
+    if (i < 0) {
+      throw new IllegalArgumentException("layer '" + layer + "' names model '" + m + "'; this run's models: "
+          + fused.models());
+    }
+    return transfers.get(i).model();
   }
 
   /**
@@ -271,7 +337,15 @@ public final class FusedSelection {
     StringBuilder sb = new StringBuilder("== materialization (once for every config) ==\n");
     sb.append("layers ").append(fused.layers()).append(" x poolings ").append(fused.poolingNames())
         .append(" = ").append(fused.layers().size() * fused.poolings().size()).append(" feature columns\n");
-    sb.append(transfer.explain());
+    if (transfers.size() == 1) {
+      sb.append(transfer.explain());
+    } else {
+      sb.append(transfers.size()).append(" CNNs, each planned on its own, materialized one after the other and "
+          + "joined on the row id:\n");
+      for (int i = 0; i < transfers.size(); i++) {
+        sb.append("-- model ").append(fused.models().get(i)).append(" --\n").append(transfers.get(i).explain());
+      }
+    }
     sb.append("== model selection (MOP over the shared feature rows) ==\n");
     sb.append(String.format(Locale.ROOT, "procedure %s over %s%n", procedure.name(), fused.space()));
     sb.append(String.format(Locale.ROOT, "execution %s, %s worker slots = shards, head family %s; each unit query reads"
@@ -300,7 +374,18 @@ public final class FusedSelection {
       checkResumable(spec);
     }
     long t0 = System.nanoTime();
-    MaterializedFeatures m = transfer.materialize();
+    List<MaterializedFeatures> each = new java.util.ArrayList<>();
+    MaterializedFeatures m;
+    try {
+      for (FeatureTransfer t : transfers) {
+        each.add(t.materialize());
+      }
+      m = each.size() == 1 ? each.get(0) : FeatureRows.joined(fused.models(), each);
+    } catch (RuntimeException e) {
+      each.forEach(MaterializedFeatures::unpersist);
+      throw e;
+    }
+    Runnable unpersist = () -> each.forEach(MaterializedFeatures::unpersist);
     double matSeconds = (System.nanoTime() - t0) / 1e9;
     FeatureViews views = FeatureRows.views(m, fused);
     JavaRDD<Example> raw = FeatureRows.examples(m, "train");
@@ -331,7 +416,7 @@ public final class FusedSelection {
           .optListener(b.listener)
           .optTestData(testRows > 0 ? test : null)
           .optValidationData(b.validateOnTest ? test : null)
-          .optOnDataCached(m::unpersist)
+          .optOnDataCached(unpersist)
           .build()
           .run();
       List<FusedResult.Best> byLayer = Tables.best(r, FeatureViews.LAYER, views.layers());
@@ -343,9 +428,13 @@ public final class FusedSelection {
           ? refit(r, train, testRows > 0 ? test : null, factory, spec) : null;
       return new FusedResult(r, views, standardizer, factory, byLayer,
           Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
-          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo(), rf);
+          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo(transfer), perModel(each),
+          fused.models().isEmpty() ? List.of() : Tables.best(r, c -> {
+            String layer = Tables.value(c, FeatureViews.LAYER);
+            return layer == null ? null : FeatureViews.modelOf(layer);
+          }, fused.models()), rf);
     } finally {
-      m.unpersist();
+      unpersist.run();
       test.unpersist(false);
       train.unpersist(false);
     }
@@ -424,10 +513,22 @@ public final class FusedSelection {
   }
 
   /** @return the CNN as provenance names it: name, sha256, preprocessing, the spec's pooling */
-  private org.argus.execution.transfer.TransferResult.ModelInfo modelInfo() {
-    org.argus.model.resolve.ResolvedModel model = transfer.model();
+  private static org.argus.execution.transfer.TransferResult.ModelInfo modelInfo(FeatureTransfer t) {
+    org.argus.model.resolve.ResolvedModel model = t.model();
     return new org.argus.execution.transfer.TransferResult.ModelInfo(model.name(), model.sha256(),
-        model.preprocessing().compact(), transfer.spec().pooling().toString());
+        model.preprocessing().compact(), t.spec().pooling().toString());
+  }
+
+  /** @return per CNN, its materialization as measured */
+  private List<FusedResult.PerModel> perModel(List<MaterializedFeatures> each) {
+    List<FusedResult.PerModel> out = new java.util.ArrayList<>();
+    for (int i = 0; i < transfers.size(); i++) {
+      FeatureTransfer t = transfers.get(i);
+      MaterializedFeatures m = each.get(i);
+      out.add(new FusedResult.PerModel(modelInfo(t), t.layers(), t.decision(), m.measured(), m.counts(), m.seconds(),
+          m.inferenceSeconds()));
+    }
+    return out;
   }
 
   /** Scores each layer's best config on the test split once more, for its macro-F1. */

@@ -10,22 +10,94 @@ import org.argus.select.space.Domain;
 import org.argus.select.space.SearchSpace;
 
 /**
- * The materialization dimensions of a joint search space: the layers and poolings its configs can
- * draw ({@value FeatureViews#LAYER} and {@value FeatureViews#POOLING}, categorical). A space without
- * {@code layer} gets {@code layer=choice(<the transfer's layers>)}; one without {@code pooling} uses
- * the transfer's pooling.
+ * The materialization dimensions of a joint search space: the CNNs, layers and poolings its configs
+ * can draw ({@value FeatureViews#MODEL}, {@value FeatureViews#LAYER} and {@value
+ * FeatureViews#POOLING}, categorical). A space without {@code layer} gets {@code layer=choice(<the
+ * transfer's layers>)}; one without {@code pooling} uses the transfer's pooling.
  *
- * @param space the space the procedure draws from (with the added dimensions)
- * @param layers the layers to materialize, as named in the space
+ * <p>Several CNNs: a {@code model=choice(a,b)} dimension is folded into {@code layer}, whose values
+ * then name their model, {@code LAYER@MODEL} ({@link FeatureViews#qualified}); a config draws one
+ * (model, layer) pair, never a layer its model lacks, and Hyperband/ASHA can drop a whole model
+ * early. A space with {@code model} and no {@code layer} draws among each model's top feature layers.
+ *
+ * @param space the space the procedure draws from (with the added dimensions; {@code model} folded
+ *     into {@code layer})
+ * @param models the CNNs, in the space's order (empty: the transfer's one model, layers unqualified)
+ * @param layers the layers to materialize, as named in the space ({@code LAYER@MODEL} with models)
  * @param poolings the poolings to materialize, parsed, in the space's order
  * @param poolingNames each pooling's text as the space writes it (what a config holds)
  */
-public record FusedSpace(SearchSpace space, List<String> layers, List<Pooling> poolings, List<String> poolingNames) {
+public record FusedSpace(SearchSpace space, List<String> models, List<String> layers, List<Pooling> poolings,
+    List<String> poolingNames) {
   /** Copies the lists. */
   public FusedSpace {
+    models = List.copyOf(models);
     layers = List.copyOf(layers);
     poolings = List.copyOf(poolings);
     poolingNames = List.copyOf(poolingNames);
+  }
+
+  /**
+   * @param space a user's space
+   * @return its {@code model} dimension's values, in order (empty without one)
+   * @throws IllegalArgumentException when {@code model} is not a {@code choice(...)} of distinct names
+   */
+  public static List<String> models(SearchSpace space) {
+    Domain d = space.domains().get(FeatureViews.MODEL);
+    return d == null ? List.of() : names(d, FeatureViews.MODEL);
+  }
+
+  /**
+   * The layers a space with a {@code model} dimension names for each model.
+   *
+   * @param space a user's space with {@code model}
+   * @return per model (the space's order), its layers as the space names them ({@code LAYER@MODEL}
+   *     values of {@code layer}, in order); null when the space has no {@code layer} dimension
+   * @throws IllegalArgumentException when a {@code layer} value names no model of the space or is
+   *     not qualified, or a model gets no layer (listing the valid models)
+   */
+  public static Map<String, List<String>> layersByModel(SearchSpace space) {
+    List<String> models = models(space);
+    Domain d = space.domains().get(FeatureViews.LAYER);
+    if (d == null) {
+      return null;
+    }
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    models.forEach(m -> out.put(m, new ArrayList<>()));
+    for (String v : names(d, FeatureViews.LAYER)) {
+      String m = FeatureViews.modelOf(v);
+      if (m == null || !out.containsKey(m)) {
+        throw new IllegalArgumentException("layer '" + v + "': with a 'model' dimension every layer value names its "
+            + "model as LAYER@MODEL, MODEL one of " + models + " (e.g. '" + v.split("@")[0] + "@" + models.get(0) + "')");
+      }
+      out.get(m).add(FeatureViews.layerOf(v));
+    }
+    out.forEach((m, ls) -> {
+      if (ls.isEmpty()) {
+        throw new IllegalArgumentException("model '" + m + "' has no layer in " + d + "; name at least one as LAYER@" + m
+            + ", or drop it from 'model'");
+      }
+    });
+    return out;
+  }
+
+  /**
+   * The dimensions of a space over several CNNs: {@code model} folded into {@code layer}.
+   *
+   * @param space the user's space, with {@code model}
+   * @param layers per model, the layers materialized for it (unqualified, bottom first)
+   * @param pooling the pooling a space without {@code pooling} uses
+   * @return the dimensions; {@link #layers()} are {@code LAYER@MODEL}, model by model
+   * @throws IllegalArgumentException as {@link #of(SearchSpace, List, Pooling)}
+   */
+  public static FusedSpace ofModels(SearchSpace space, Map<String, List<String>> layers, Pooling pooling) {
+    List<String> qualified = new ArrayList<>();
+    layers.forEach((m, ls) -> ls.forEach(l -> qualified.add(FeatureViews.qualified(l, m))));
+    Map<String, Domain> d = new LinkedHashMap<>(space.domains());
+    d.remove(FeatureViews.MODEL);
+    d.put(FeatureViews.LAYER, new Domain.Choice(new ArrayList<>(qualified)));
+    FusedSpace one = of(new SearchSpace(d), qualified, pooling);
+    return new FusedSpace(one.space(), new ArrayList<>(layers.keySet()), qualified, one.poolings(), one.poolingNames());
   }
 
   /**
@@ -78,7 +150,7 @@ public record FusedSpace(SearchSpace space, List<String> layers, List<Pooling> p
       names = List.of(pooling.toString());
       poolings.add(pooling);
     }
-    return new FusedSpace(new SearchSpace(d), ls, poolings, names);
+    return new FusedSpace(new SearchSpace(d), List.of(), ls, poolings, names);
   }
 
   private static List<String> names(Domain domain, String dim) {

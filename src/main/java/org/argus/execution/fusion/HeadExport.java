@@ -23,7 +23,7 @@ public final class HeadExport {
    * @param r the fused run
    * @param procedure its procedure
    * @param trial a trial that finished
-   * @param model the CNN the run materialized from ({@code FeatureTransfer#model()})
+   * @param model the CNN the trial's layer belongs to ({@link FusedSelection#modelOf})
    * @param labels class names in label order, or empty
    * @param dir where to write
    * @return what was written
@@ -41,7 +41,7 @@ public final class HeadExport {
     FeatureViews.View v = t.view();
     Standardizer z = t.standardizer();
     byte[] state = t.state();
-    return HeadDeployment.write(model, v.layer(), Pooling.parse(v.pooling()), r.views().structuredDim(),
+    return HeadDeployment.write(model, FeatureViews.layerOf(v.layer()), Pooling.parse(v.pooling()), r.views().structuredDim(),
         r.factory().family(), h, r.factory().classes(), state, z.mean(), z.invStd(), labels, dir);
   }
 
@@ -51,7 +51,7 @@ public final class HeadExport {
    *
    * @param r the fused run
    * @param refit its refit ({@link FusedResult#refit()})
-   * @param model the CNN the run materialized from
+   * @param model the CNN the refit's layer belongs to ({@link FusedSelection#modelOf})
    * @param labels class names in label order, or empty
    * @param dir where to write
    * @return what was written

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.argus.execution.mop.SelectionResult;
 
-/** The best config per value of a materialization dimension (Vista's per-layer table). */
-final class Tables {
+/** The best config per value of a materialization dimension (Vista's per-layer table); config text helpers. */
+public final class Tables {
   private Tables() {}
 
   /**
@@ -16,12 +16,23 @@ final class Tables {
    *     test accuracy and how many configs drew it
    */
   static List<FusedResult.Best> best(SelectionResult r, String dim, List<String> values) {
+    return best(r, config -> value(config, dim), values);
+  }
+
+  /**
+   * @param r the selection (leaderboard best first)
+   * @param valueOf a config's value of the table's dimension (e.g. the CNN its layer names)
+   * @param values the dimension's values, in table order
+   * @return one row per value, as {@link #best(SelectionResult, String, List)}
+   */
+  static List<FusedResult.Best> best(SelectionResult r, java.util.function.Function<String, String> valueOf,
+      List<String> values) {
     List<FusedResult.Best> out = new ArrayList<>();
     for (String v : values) {
       FusedResult.Best best = null;
       int n = 0;
       for (SelectionResult.Entry e : r.leaderboard()) {
-        if (!v.equals(value(e.config(), dim))) {
+        if (!v.equals(valueOf.apply(e.config()))) {
           continue;
         }
         n++;
@@ -52,6 +63,14 @@ final class Tables {
       }
     }
     throw new IllegalArgumentException("no trial " + trial + " (" + config + ") in " + procedure.name());
+  }
+
+  /**
+   * @param config a config's text form ({@code name=value,…})
+   * @return its {@code layer} value ({@code LAYER@MODEL} in a run over several CNNs), or null
+   */
+  public static String layerOf(String config) {
+    return value(config, FeatureViews.LAYER);
   }
 
   /**

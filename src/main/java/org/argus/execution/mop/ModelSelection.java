@@ -353,15 +353,6 @@ public final class ModelSelection {
   }
 
   /** Scores one trial's current checkpoint on {@code rows} (one Spark job). */
-  private Metrics evaluate(JavaRDD<Example> rows, SelectionState state, int trial, CheckpointStore store) {
-    final TrainerFactory f = b.factory;
-    final Hyperparameters cfg = new Hyperparameters(state.config(trial).values());
-    final long seed = state.seed(trial);
-    final String ck = state.checkpoint(trial);
-    return rows.mapPartitions(it -> List.of(UnitQuery.evaluate(it, f, store, cfg, seed, ck)).iterator())
-        .reduce(Metrics::plus);
-  }
-
   private RoundScheduler.Settings settings(int slots, int concurrency, boolean perShard, boolean sameOffset) {
     return new RoundScheduler.Settings(b.seed, slots, concurrency, perShard, sameOffset, b.maxAttempts);
   }
@@ -436,11 +427,13 @@ public final class ModelSelection {
     log.trials(trials);
     Map<Integer, SelectionResult.TestScore> test = new LinkedHashMap<>();
     if (b.testData != null) {
-      for (SelectionResult.Entry e : board) {
-        if (!Double.isNaN(e.metric())) {
-          Metrics m = evaluate(b.testData, state, e.trial(), store);
-          test.put(e.trial(), new SelectionResult.TestScore(m.examples(), m.accuracy(), m.loss()));
-        }
+      List<Integer> finished = board.stream().filter(e -> !Double.isNaN(e.metric())).map(SelectionResult.Entry::trial)
+          .toList();
+      Map<Integer, Metrics> scored = finished.isEmpty() ? Map.of()
+          : UnitJobs.evaluateAll(b.testData, finished, state, b.factory, store); // one Spark job for all
+      for (int trial : finished) {
+        Metrics m = scored.get(trial);
+        test.put(trial, new SelectionResult.TestScore(m.examples(), m.accuracy(), m.loss()));
       }
     }
     SelectionResult res = new SelectionResult(runDir, spec, b.procedure.name(), b.execution, goal, board, rounds,

@@ -92,17 +92,33 @@ final class UnitJobs {
    *     falls back to {@link #validate} per trial, so one config's failure fails only that config)
    */
   java.util.Map<Integer, Metrics> validateAll(List<Integer> trials) {
+    return evaluateAll(data.validation, trials, state, factory, store);
+  }
+
+  /**
+   * Scores several trials' current checkpoints on held-out rows in one Spark job (each task scores
+   * every trial on its partition).
+   *
+   * @param rows held-out rows
+   * @param trials trials with a checkpoint
+   * @param state the run's state (configs, seeds, checkpoints)
+   * @param factory the trainer factory
+   * @param store the checkpoints
+   * @return per trial, its loss/accuracy sums over {@code rows} (a failed job throws)
+   */
+  static java.util.Map<Integer, Metrics> evaluateAll(org.apache.spark.api.java.JavaRDD<Example> rows,
+      List<Integer> trials, SelectionState state, TrainerFactory factory, CheckpointStore store) {
     final TrainerFactory f = factory;
     final CheckpointStore s = store;
-    final List<Hyperparameters> cfg = trials.stream().map(this::hyperparameters).toList();
+    final List<Hyperparameters> cfg = trials.stream().map(t -> new Hyperparameters(state.config(t).values())).toList();
     final long[] seeds = trials.stream().mapToLong(state::seed).toArray();
     final List<String> ck = trials.stream().map(state::checkpoint).toList();
-    Metrics[] sums = data.validation.mapPartitions(it -> {
-      List<org.argus.execution.mop.Example> rows = new java.util.ArrayList<>();
-      it.forEachRemaining(rows::add);
+    Metrics[] sums = rows.mapPartitions(it -> {
+      List<Example> part = new java.util.ArrayList<>();
+      it.forEachRemaining(part::add);
       Metrics[] m = new Metrics[cfg.size()];
       for (int i = 0; i < m.length; i++) {
-        m[i] = UnitQuery.evaluate(rows.iterator(), f, s, cfg.get(i), seeds[i], ck.get(i));
+        m[i] = UnitQuery.evaluate(part.iterator(), f, s, cfg.get(i), seeds[i], ck.get(i));
       }
       return List.<Metrics[]>of(m).iterator();
     }).reduce((a, b) -> {

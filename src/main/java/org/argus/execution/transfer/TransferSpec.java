@@ -114,6 +114,22 @@ public record TransferSpec(
   }
 
   /**
+   * The same images, table, split, poolings and plan settings over another CNN (fused selection's
+   * {@code model} dimension).
+   *
+   * @param name a roster model or ONNX file
+   * @param pre its preprocessing (required for an ONNX file; null: the roster's)
+   * @param size square input size in pixels (0: the model's native size)
+   * @param k its top {@code k} feature layers (explicit layers are model-specific and dropped)
+   * @return this spec over {@code name}
+   */
+  public TransferSpec withModel(String name, PreprocessingSpec pre, int size, int k) {
+    return new TransferSpec(images, imageFolder, fashionMnistTrain, fashionMnistTest, table, tablePath, idCol,
+        imageCol, labelCol, featureCols, name, pre, size, List.of(), k, poolings, precision, calibration,
+        learner, paramGrid, folds, cvMetric, testFraction, seed, resources, overrides);
+  }
+
+  /**
    * @param p a precision
    * @return this spec running the CNN in {@code p} (same calibration settings)
    */

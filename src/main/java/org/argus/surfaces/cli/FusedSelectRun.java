@@ -60,10 +60,7 @@ final class FusedSelectRun {
     if (c.preprocessing != null) {
       b.optPreprocessing(PreprocessingSpec.parse(c.preprocessing));
     }
-    int size = c.inputSize != null ? c.inputSize
-        : !c.data.equals("fashion-mnist") ? 0 : c.transfer.equals("inception_v3") ? 139
-            : c.transfer.equals("mobilenet_v2") ? 96 : 0;
-    b.optInputSize(size).optIdCol(c.idCol).optLabelCol(c.labelCol).optSeed(c.seed);
+    b.optInputSize(sizeFor(c.transfer)).optIdCol(c.idCol).optLabelCol(c.labelCol).optSeed(c.seed);
     if (c.table != null) {
       b.optTablePath(c.table);
     }
@@ -76,10 +73,22 @@ final class FusedSelectRun {
     return b.build();
   }
 
+  /**
+   * @param model a CNN of the run
+   * @return its square input size: {@code --input-size}, else 96 for mobilenet_v2 and 139 for
+   *     inception_v3 on Fashion-MNIST, else 0 (native)
+   */
+  int sizeFor(String model) {
+    return c.inputSize != null ? c.inputSize
+        : !c.data.equals("fashion-mnist") ? 0 : model.equals("inception_v3") ? 139
+            : model.equals("mobilenet_v2") ? 96 : 0;
+  }
+
   Integer call() throws ArgusException, IOException {
     PrintStream out = System.out;
     SearchSpace space = SearchSpace.parse(c.space);
-    if (!space.domains().containsKey("layer") && (c.layers == null || c.layers.isEmpty())) {
+    if (!space.domains().containsKey("layer") && !space.domains().containsKey("model")
+        && (c.layers == null || c.layers.isEmpty())) {
       throw new IllegalArgumentException("--transfer " + c.transfer + ": name the layers to choose among, as "
           + "--layers a,b or a 'layer=choice(a,b)' dimension of --space");
     }
@@ -114,6 +123,7 @@ final class FusedSelectRun {
           .optExecution(ex)
           .optResume(c.resume != null)
           .optRefit(c.refit)
+          .optInputSize(this::sizeFor)
           .optSpec(specMap)
           .optProgress(progress)
           .optListener(live == null ? u -> { } : SelectCommand.unitPrinter(out).andThen(live))
@@ -150,9 +160,10 @@ final class FusedSelectRun {
       String selected = java.nio.file.Files.readString(best.resolve("config.txt"));
       FusedResult.Refit rf = r.refit();
       boolean refit = rf != null && rf.selection().best() != null;
+      String layer = org.argus.execution.fusion.Tables.layerOf(r.selection().best().config());
       HeadDeployment.Deployed d = refit
-          ? HeadExport.deploy(r, rf, fs.transfer().model(), labels(r.factory().classes()), best)
-          : HeadExport.deploy(r, fs.procedure(), trial, fs.transfer().model(), labels(r.factory().classes()), best);
+          ? HeadExport.deploy(r, rf, fs.modelOf(layer), labels(r.factory().classes()), best)
+          : HeadExport.deploy(r, fs.procedure(), trial, fs.modelOf(layer), labels(r.factory().classes()), best);
       // one config.txt: what selection chose, then the provenance of both parts of the graph
       java.nio.file.Files.writeString(d.config(), selected + (refit ? String.format(Locale.ROOT,
           "# deployed: trial %d refit on every training row for %d epochs (checkpoints in %s)%n", trial, rf.epochs(),

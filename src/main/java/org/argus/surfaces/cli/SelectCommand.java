@@ -104,7 +104,7 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "keep Spark's INFO logs and print stack traces")
   boolean verbose;
 
-  @Option(names = "--transfer", paramLabel = "MODEL", description = "fused selection: heads over a pretrained CNN's features (roster name or ONNX file); the space may hold layer=choice(...) and pooling=choice(...); every (layer, pooling) is materialized once")
+  @Option(names = "--transfer", paramLabel = "MODEL", description = "fused selection: heads over a pretrained CNN's features (roster name or ONNX file); the space may hold layer=choice(...), pooling=choice(...) and model=choice(...) (several CNNs: layer values are then LAYER@MODEL; without 'layer', each model's top feature layer); every (model, layer, pooling) is materialized once")
   String transfer;
 
   @Option(names = "--layers", split = ",", description = "with --transfer: layers to choose among when the space has no 'layer' dimension")
@@ -232,6 +232,10 @@ final class SelectCommand implements Callable<Integer> {
     if (transfer == null && (layers != null || table != null || features != null || explain)) {
       throw new IllegalArgumentException("--layers, --table, --features and --explain choose CNN features: give "
           + "--transfer MODEL too (e.g. --transfer mobilenet_v2)");
+    }
+    List<String> spaceModels = org.argus.execution.fusion.FusedSpace.models(SearchSpace.parse(space));
+    if (transfer == null && !spaceModels.isEmpty()) {
+      transfer = spaceModels.get(0); // a 'model' dimension names the CNNs itself
     }
     if (transfer == null && SearchSpace.parse(space).domains().keySet().stream()
         .anyMatch(k -> k.equals("layer") || k.equals("pooling"))) {

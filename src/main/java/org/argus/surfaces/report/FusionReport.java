@@ -41,9 +41,10 @@ public final class FusionReport {
    * @param analyze EXPLAIN ANALYZE of both phases ({@link #analyze})
    * @param refit the winner retrained on every training row and scored on the test split (what
    *     {@code best/model.onnx} deploys); null when refitting was off or no config finished
+   * @param byModel the best config of each CNN of a {@code model} dimension (empty without one)
    */
   public record Fusion(List<Row> byLayer, List<Row> byPooling, Seconds seconds, Storage storage,
-      TransferResult.Measured materialization, String explain, String analyze, Refit refit) {}
+      TransferResult.Measured materialization, String explain, String analyze, Refit refit, List<Row> byModel) {}
 
   /**
    * The winner refit on the whole training split ({@code FusedResult.Refit}).
@@ -107,7 +108,9 @@ public final class FusionReport {
    */
   public static String table(FusedResult r) {
     String metric = r.selection().goal().metric();
-    return "Best config per layer (bottom first):\n\n" + table("layer", metric, r.byLayer())
+    return (r.byModel().isEmpty() ? "" : "Best config per model:\n\n" + table("model", metric, r.byModel()) + "\n")
+        + "Best config per layer (bottom first" + (r.byModel().isEmpty() ? "" : ", model by model") + "):\n\n"
+        + table("layer", metric, r.byLayer())
         + "\nBest config per pooling:\n\n" + table("pooling", metric, r.byPooling()) + refitLine(r);
   }
 
@@ -151,8 +154,14 @@ public final class FusionReport {
    */
   public static String analyze(FusedResult r) {
     StringBuilder sb = new StringBuilder("== materialization (measured) ==\n");
-    sb.append(new TransferResult(List.of(), r.decision(), r.counts(), r.materialization(), List.of(),
-        r.materializationSeconds(), r.model()).estimatedVsMeasured());
+    for (FusedResult.PerModel m : r.models()) {
+      if (r.models().size() > 1) {
+        sb.append("-- model ").append(m.model().name()).append(String.format(Locale.ROOT, " (%.1f s, inference %.1f s)"
+            + " --%n", m.seconds(), m.inferenceSeconds()));
+      }
+      sb.append(new TransferResult(List.of(), m.decision(), m.counts(), m.measured(), List.of(), m.seconds(),
+          m.model()).estimatedVsMeasured());
+    }
     sb.append(String.format(Locale.ROOT, "  %.1f s materialization, of which %.1f s inference%n",
         r.materializationSeconds(), r.inferenceSeconds()));
     SelectionResult s = r.selection();
@@ -184,9 +193,8 @@ public final class FusionReport {
    */
   public static Provenance provenance(FusedResult r, long seed, Map<String, String> extra) {
     Provenance p = SelectionReport.provenance(r.selection(), seed, extra);
-    TransferResult.ModelInfo m = r.model();
-    return Provenance.of(p.kind(), seed, p.spec(),
-        List.of(new Provenance.ModelUse(m.name(), m.sha256(), r.views().layers(), m.preprocessing())));
+    return Provenance.of(p.kind(), seed, p.spec(), r.models().stream().map(m -> new Provenance.ModelUse(
+        m.model().name(), m.model().sha256(), m.layers(), m.model().preprocessing())).toList());
   }
 
   /**
@@ -201,7 +209,7 @@ public final class FusionReport {
         r.materialization(), r.explain(), analyze(r), r.refit() == null ? null
             : new Refit(r.refit().trial(), r.refit().config(), r.refit().epochs(), trainRows(r.refit()),
                 finite(r.refit().testAccuracy()), finite(r.refit().testMacroF1()), r.refit().seconds(),
-                r.refit().selection().runDir()));
+                r.refit().selection().runDir()), rows(r.byModel()));
   }
 
   /**
@@ -234,11 +242,13 @@ public final class FusionReport {
     sb.append(String.format(Locale.ROOT, "Goal: %s. %d configs over %d layers × %d poolings of `%s`; %d unit "
             + "queries. Materialization %.1f s (inference %.1f s), selection %.1f s. Shards hold %s measured "
             + "in Spark's block manager (%s of float32 features and labels).%n%n", s.goal(),
-        s.leaderboard().size(), r.views().layers().size(), r.views().poolings().size(), r.model().name(),
+        s.leaderboard().size(), r.views().layers().size(), r.views().poolings().size(),
+        String.join("`, `", r.models().stream().map(m -> m.model().name()).toList()),
         s.units().size(), r.materializationSeconds(), r.inferenceSeconds(), r.selectionSeconds(),
         ByteSize.format(s.cachedBytes()), ByteSize.format(s.payloadBytes())));
     sb.append("## Leaderboard\n\n").append(SelectionReport.leaderboard(s));
-    sb.append("\n## Per layer and per pooling\n\n").append(table(r));
+    sb.append("\n## Per ").append(r.byModel().isEmpty() ? "" : "model, per ").append("layer and per pooling\n\n")
+        .append(table(r));
     sb.append("\n## EXPLAIN\n\n```\n").append(r.explain()).append("```\n\n## EXPLAIN ANALYZE\n\n```\n")
         .append(analyze(r)).append("```\n\n");
     sb.append(ProvenanceMarkdown.of(provenance));
