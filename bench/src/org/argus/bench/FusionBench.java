@@ -199,7 +199,7 @@ public final class FusionBench {
     Standardizer z = Standardizer.fit(raw);
     List<Example> rows = z.apply(raw).collect();
     m.unpersist();
-    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochs();
+    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
     Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
     int workers = s.sparkContext().defaultParallelism();
     ExecutorService pool = Executors.newFixedThreadPool(workers);

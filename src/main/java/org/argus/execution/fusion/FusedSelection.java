@@ -63,7 +63,7 @@ public final class FusedSelection {
   public static final class Builder {
     private TransferSpec transfer;
     private SearchSpace space;
-    private Function<SearchSpace, Procedure> procedure;
+    private java.util.function.BiFunction<SearchSpace, Long, Procedure> procedure;
     private String runDir;
     private String family = "head";
     private int workers = -1;
@@ -104,7 +104,18 @@ public final class FusedSelection {
      * @return this
      */
     public Builder setProcedure(Function<SearchSpace, Procedure> p) {
-      this.procedure = p;
+      Objects.requireNonNull(p, "procedure");
+      this.procedure = (s, rows) -> p.apply(s);
+      return this;
+    }
+
+    /**
+     * @param p builds the procedure over the final space and the number of training rows (known
+     *     once the inputs are read; e.g. epochs for a number of optimizer steps)
+     * @return this
+     */
+    public Builder setProcedure(java.util.function.BiFunction<SearchSpace, Long, Procedure> p) {
+      this.procedure = Objects.requireNonNull(p, "procedure");
       return this;
     }
 
@@ -262,7 +273,7 @@ public final class FusedSelection {
         ft = FeatureTransfer.prepare(spark, transfer.withPoolings(ps), progress);
         f = FusedSpace.of(space, ft.layers(), transfer.pooling());
       }
-      return new FusedSelection(this, f, List.of(ft), procedure.apply(f.space()));
+      return new FusedSelection(this, f, List.of(ft), procedure.apply(f.space(), ft.trainRows()));
     }
 
     /** A space with a {@code model} dimension: one transfer per CNN, each planned on its own. */
@@ -287,7 +298,7 @@ public final class FusedSelection {
         layers.put(m, ft.layers());
       }
       FusedSpace f = FusedSpace.ofModels(space, layers, transfer.pooling());
-      return new FusedSelection(this, f, fts, procedure.apply(f.space()));
+      return new FusedSelection(this, f, fts, procedure.apply(f.space(), fts.get(0).trainRows()));
     }
   }
 

@@ -45,14 +45,33 @@ public final class HeadTransfer {
    * @param family {@code head} or {@code mlp}
    * @param config its hyperparameters ({@code lr}, {@code batch}, {@code wd}, {@code optimizer},
    *     {@code width}, {@code depth}, {@code dropout}); numbers or names
-   * @param epochs passes over the training split
+   * @param epochs passes over the training split, or 0 for {@link #epochsFor(long) enough for
+   *     {@value #MIN_STEPS} optimizer steps}
    * @param workers worker slots = shards (0: Spark's default parallelism)
    * @param threads PyTorch threads per unit query (0: the JVM's setting)
    */
   public record HeadSpec(String family, Map<String, Object> config, int epochs, int workers, int threads) {
-    /** The default head: multinomial logistic regression, Adam lr 1e-3, batch 64, L2 1e-4, 8 epochs. */
+    /** Optimizer steps an automatic epoch count provides at least. */
+    public static final int MIN_STEPS = 500;
+    /** Epochs an automatic epoch count provides at least. */
+    public static final int MIN_EPOCHS = 8;
+    /**
+     * Epochs an automatic epoch count provides at most (each epoch is a round of Spark jobs: tiny
+     * training splits get fewer than {@value #MIN_STEPS} steps rather than hundreds of rounds).
+     */
+    public static final int MAX_EPOCHS = 32;
+
+    /**
+     * The default head: multinomial logistic regression on z-scored features with L2 1e-3 — the
+     * objective of Spark ML's {@code LogisticRegression} as {@code argus transfer --learner spark-lr}
+     * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²) — minimized by Adam
+     * (lr 1e-3, batch 64) for {@link #epochsFor automatic} epochs: {@value #MIN_STEPS} steps' worth,
+     * within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs. 500 steps are 8 epochs of 4 000 rows, where the head matched
+     * spark-lr per layer; with 1 000 rows 8 epochs (125 steps) left it 2–4 points behind on
+     * InceptionV3's deeper layers ({@code bench/results/fusion.md}).
+     */
     public static final HeadSpec DEFAULT =
-        new HeadSpec("head", Map.of("lr", 1e-3, "batch", 64L, "wd", 1e-4, "width", 0L), 8, 0, 0);
+        new HeadSpec("head", Map.of("lr", 1e-3, "batch", 64L, "wd", 1e-3, "width", 0L), 0, 0, 0);
 
     /** Validates and copies. */
     public HeadSpec {
@@ -62,9 +81,24 @@ public final class HeadTransfer {
         throw new IllegalArgumentException("a transfer head's config names no layer or pooling (the transfer's layers "
             + "and pooling are used); found " + config);
       }
-      if (epochs < 1) {
-        throw new IllegalArgumentException("head epochs must be >= 1; found " + epochs);
+      if (epochs < 0) {
+        throw new IllegalArgumentException("head epochs must be >= 1, or 0 for automatic; found " + epochs);
       }
+    }
+
+    /**
+     * @param trainRows rows that train the head
+     * @return {@link #epochs()} when set, else {@code ⌈}{@value #MIN_STEPS}{@code · batch /
+     *     trainRows⌉} clamped to [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] (batch: the config's
+     *     {@code batch}, default 64)
+     */
+    public int epochsFor(long trainRows) {
+      if (epochs > 0) {
+        return epochs;
+      }
+      long batch = config.get("batch") instanceof Number n ? n.longValue() : 64;
+      long steps = (long) Math.ceil(MIN_STEPS * (double) batch / Math.max(1, trainRows));
+      return (int) Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, steps));
     }
 
     /**
@@ -95,10 +129,11 @@ public final class HeadTransfer {
       return new HeadSpec(family, config, epochs, w, t);
     }
 
-    /** @return e.g. {@code head {lr=0.001, batch=64, wd=1.0E-4, width=0}, 8 epochs} */
+    /** @return e.g. {@code head {lr=0.001, batch=64, wd=0.001, width=0}, 8 epochs} ({@code auto epochs} when 0) */
     @Override
     public String toString() {
-      return family + " " + config + ", " + epochs + " epochs";
+      return family + " " + config + ", " + (epochs > 0 ? epochs + " epochs" : "auto epochs (" + MIN_STEPS
+          + " steps' worth, " + MIN_EPOCHS + "-" + MAX_EPOCHS + ")");
     }
   }
 
@@ -128,7 +163,7 @@ public final class HeadTransfer {
     FusedSelection.Builder b = FusedSelection.builder()
         .setTransfer(spec)
         .setSpace(new SearchSpace(d))
-        .setProcedure(s -> FixedEpochs.grid(s, head.epochs(), Goal.maximize("accuracy")))
+        .setProcedure((s, rows) -> FixedEpochs.grid(s, head.epochsFor(rows), Goal.maximize("accuracy")))
         .setRunDir(runDir)
         .optFamily(head.family())
         .optThreads(head.threads())

@@ -145,10 +145,10 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--learner", description = "per-layer learner: head (a DJL head per layer — multinomial logistic regression by default — all trained together by MOP over features materialized once) | spark-lr (Spark ML LogisticRegression, one layer after another). Default: head; spark-lr when --grid, --cv-folds, --max-iter, --reg-param or --resume is given")
   String learner;
 
-  @Option(names = "--head", defaultValue = "lr=0.001,batch=64,wd=0.0001,width=0", description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V] (lr, batch, wd, optimizer, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE})")
+  @Option(names = "--head", defaultValue = "lr=0.001,batch=64,wd=0.001,width=0", description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V] (lr, batch, wd, optimizer, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE}: spark-lr's objective, L2 = its --reg-param)")
   String headConfig;
 
-  @Option(names = "--head-epochs", defaultValue = "8", description = "with --learner head: epochs (default ${DEFAULT-VALUE})")
+  @Option(names = "--head-epochs", defaultValue = "0", description = "with --learner head: epochs; 0 = automatic: 500 optimizer steps' worth, within 8-32 epochs (default ${DEFAULT-VALUE})")
   int headEpochs;
 
   @Option(names = "--max-iter", defaultValue = "100", description = "LogisticRegression iterations (default ${DEFAULT-VALUE})")
