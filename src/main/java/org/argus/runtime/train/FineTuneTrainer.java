@@ -32,9 +32,6 @@ import org.argus.runtime.train.imported.LayerGraphBlock;
  * Adam slots (m, v) of each trainable array, in {@link DjlTrainerFactory}'s format.
  */
 final class FineTuneTrainer implements DataParallelTrainer {
-  /** The batch inputs' staging buffer (one per trainer). */
-  private final Staging staging = new Staging();
-
   private final FineTuneTrainerFactory factory;
   private final Hyperparameters config;
   private final String from;
@@ -166,7 +163,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
           + " values; input " + shape + " needs " + shape.size() + " (per example "
           + java.util.Arrays.toString(factory.inputShape()) + ")");
     }
-    NDArray x = staging.floats(sub, b.x(), shape);
+    NDArray x = sub.create(b.x(), shape);
     if (frozen != null) {
       JniUtils.setGradMode(false);
       x = frozen.forward(store, new NDList(x), false).singletonOrThrow();
