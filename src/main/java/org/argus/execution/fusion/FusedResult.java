@@ -79,6 +79,33 @@ public record FusedResult(
     public PerModel {
       layers = List.copyOf(layers);
     }
+
+    /**
+     * @param transfers the prepared transfers, one per CNN
+     * @param each their materializations, in the same order
+     * @return per CNN, its materialization as measured
+     */
+    static List<PerModel> of(List<org.argus.execution.transfer.FeatureTransfer> transfers,
+        List<org.argus.execution.transfer.MaterializedFeatures> each) {
+      List<PerModel> out = new java.util.ArrayList<>();
+      for (int i = 0; i < transfers.size(); i++) {
+        var t = transfers.get(i);
+        var m = each.get(i);
+        out.add(new PerModel(info(t), t.layers(), t.decision(), m.measured(), m.counts(), m.seconds(),
+            m.inferenceSeconds()));
+      }
+      return out;
+    }
+
+    /**
+     * @param t a prepared transfer
+     * @return its CNN as provenance names it: name, sha256, preprocessing, the spec's pooling
+     */
+    static TransferResult.ModelInfo info(org.argus.execution.transfer.FeatureTransfer t) {
+      org.argus.model.resolve.ResolvedModel model = t.model();
+      return new TransferResult.ModelInfo(model.name(), model.sha256(), model.preprocessing().compact(),
+          t.spec().pooling().toString());
+    }
   }
 
   /**

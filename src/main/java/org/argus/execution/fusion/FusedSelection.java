@@ -382,7 +382,7 @@ public final class FusedSelection {
     spec.put("fused.space", fused.space().toString());
     spec.put("fused.transfer", transfer.spec().describe().toString());
     if (b.resume) { // before the materialization: a changed space or transfer is refused at once
-      checkResumable(spec);
+      ResumeCheck.check(b.runDir, spec);
     }
     long t0 = System.nanoTime();
     List<MaterializedFeatures> each = new java.util.ArrayList<>();
@@ -436,10 +436,11 @@ public final class FusedSelection {
       }
       double selSeconds = (System.nanoTime() - s0) / 1e9;
       FusedResult.Refit rf = refit && r.best() != null
-          ? refit(r, train, testRows > 0 ? test : null, factory, spec) : null;
+          ? WinnerRefit.run(r, procedure, train, testRows > 0 ? test : null, factory, spec, b.execution, b.workers,
+              b.seed, b.resume) : null;
       return new FusedResult(r, views, standardizer, factory, byLayer,
           Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),
-          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), modelInfo(transfer), perModel(each),
+          matSeconds, selSeconds, featureBytes, m.counts(), transfer.decision(), FusedResult.PerModel.info(transfer), FusedResult.PerModel.of(transfers, each),
           fused.models().isEmpty() ? List.of() : Tables.best(r, c -> {
             String layer = Tables.value(c, FeatureViews.LAYER);
             return layer == null ? null : FeatureViews.modelOf(layer);
@@ -449,97 +450,6 @@ public final class FusedSelection {
       test.unpersist(false);
       train.unpersist(false);
     }
-  }
-
-  /**
-   * Retrains the winner on every training row (its own one-config MOP run in {@code <run>/refit},
-   * validated on the test split, or on the training rows when there is no test split) and scores
-   * it on the test split.
-   */
-  private FusedResult.Refit refit(SelectionResult r, JavaRDD<Example> train, JavaRDD<Example> test,
-      ViewTrainerFactory factory, Map<String, String> spec) throws ArgusException {
-    long t0 = System.nanoTime();
-    SelectionResult.Entry w = r.best();
-    org.argus.runtime.train.Hyperparameters h = Tables.hyperparameters(w.config(), procedure, w.trial());
-    Procedure one = org.argus.select.procedure.FixedEpochs.of(
-        List.of(new org.argus.select.space.Config(h.values())), Math.max(1, w.epochs()), procedure.goal());
-    Map<String, String> refitSpec = new LinkedHashMap<>(spec);
-    refitSpec.put("fused.refit.of", "trial " + w.trial() + " " + w.config() + ", " + w.epochs() + " epochs");
-    String dir = r.runDir() + "/refit";
-    boolean resume;
-    try {
-      resume = b.resume && new org.argus.store.RunDirectory(dir).readSpec() != null;
-    } catch (java.io.IOException e) {
-      throw new ArgusException("run directory " + dir + ": " + e.getMessage(), e);
-    }
-    SelectionResult rr = ModelSelection.builder()
-        .setData(train)
-        .setTrainerFactory(factory)
-        .setProcedure(one)
-        .setRunDir(dir)
-        .optSpec(refitSpec)
-        .optExecution(b.execution)
-        .optWorkers(b.workers)
-        .optSeed(b.seed)
-        .optResume(resume)
-        .optValidationData(test != null ? test : train)
-        .build()
-        .run();
-    SelectionResult.Entry e = rr.best();
-    double acc = Double.NaN;
-    double f1 = Double.NaN;
-    if (e != null && test != null) {
-      acc = e.valAccuracy();
-      String ckpt = lastCheckpoint(rr, e.trial());
-      long[] c = Scoring.confusion(test, factory, new org.argus.store.CheckpointStore(rr.runDir()), h,
-          org.argus.select.space.Seeds.split(b.seed, "trial", e.trial()), ckpt, factory.classes());
-      f1 = Scoring.macroF1(c, factory.classes());
-    }
-    return new FusedResult.Refit(w.trial(), w.config(), h, w.epochs(), rr, acc, f1, (System.nanoTime() - t0) / 1e9);
-  }
-
-  /** Refuses a resume whose space, transfer or caller's settings differ from the run's, naming them. */
-  private void checkResumable(Map<String, String> spec) throws ArgusException {
-    Map<String, String> stored;
-    try {
-      stored = new org.argus.store.RunDirectory(b.runDir).readSpec();
-    } catch (java.io.IOException e) {
-      throw new ArgusException("run directory " + b.runDir + ": " + e.getMessage(), e);
-    }
-    if (stored == null) {
-      throw new ArgusException("cannot resume: " + b.runDir + " holds no run (spec.properties missing)");
-    }
-    Map<String, String> mine = new LinkedHashMap<>();
-    spec.forEach((k, v) -> {
-      if (stored.containsKey(k) || k.startsWith("fused.")) {
-        mine.put(k, v);
-      }
-    });
-    Map<String, String> theirs = new LinkedHashMap<>();
-    mine.keySet().forEach(k -> theirs.put(k, stored.get(k)));
-    List<String> diff = org.argus.store.RunDirectory.differences(theirs, mine);
-    if (!diff.isEmpty()) {
-      throw new ArgusException("cannot resume " + b.runDir + " with a different spec:\n  " + String.join("\n  ", diff));
-    }
-  }
-
-  /** @return the CNN as provenance names it: name, sha256, preprocessing, the spec's pooling */
-  private static org.argus.execution.transfer.TransferResult.ModelInfo modelInfo(FeatureTransfer t) {
-    org.argus.model.resolve.ResolvedModel model = t.model();
-    return new org.argus.execution.transfer.TransferResult.ModelInfo(model.name(), model.sha256(),
-        model.preprocessing().compact(), t.spec().pooling().toString());
-  }
-
-  /** @return per CNN, its materialization as measured */
-  private List<FusedResult.PerModel> perModel(List<MaterializedFeatures> each) {
-    List<FusedResult.PerModel> out = new java.util.ArrayList<>();
-    for (int i = 0; i < transfers.size(); i++) {
-      FeatureTransfer t = transfers.get(i);
-      MaterializedFeatures m = each.get(i);
-      out.add(new FusedResult.PerModel(modelInfo(t), t.layers(), t.decision(), m.measured(), m.counts(), m.seconds(),
-          m.inferenceSeconds()));
-    }
-    return out;
   }
 
   /** Scores each layer's best config on the test split once more, for its macro-F1. */
