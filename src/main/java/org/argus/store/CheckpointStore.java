@@ -9,7 +9,6 @@ import java.io.Serializable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -41,7 +40,7 @@ public final class CheckpointStore implements Serializable {
   }
 
   private FileSystem fs() throws IOException {
-    return new Path(root).getFileSystem(new Configuration());
+    return HadoopConf.fileSystem(new Path(root));
   }
 
   /**

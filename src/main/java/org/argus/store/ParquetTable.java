@@ -65,7 +65,7 @@ public final class ParquetTable {
     if (rows.isEmpty()) {
       return;
     }
-    Configuration conf = new Configuration();
+    Configuration conf = HadoopConf.copy();
     FileSystem fs = dir.getFileSystem(conf);
     fs.mkdirs(dir);
     String name = String.format("part-%013d-%s.parquet", System.currentTimeMillis(), UUID.randomUUID());
@@ -116,7 +116,7 @@ public final class ParquetTable {
    * @throws IOException on a read failure
    */
   public List<Map<String, Object>> readAll() throws IOException {
-    Configuration conf = new Configuration();
+    Configuration conf = HadoopConf.copy();
     FileSystem fs = dir.getFileSystem(conf);
     List<Map<String, Object>> out = new ArrayList<>();
     if (!fs.exists(dir)) {

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.argus.plan.mop.EpochRecord;
@@ -147,7 +146,7 @@ public final class RunDirectory {
   }
 
   private FileSystem fs() throws IOException {
-    return new Path(root).getFileSystem(new Configuration());
+    return HadoopConf.fileSystem(new Path(root));
   }
 
   /**

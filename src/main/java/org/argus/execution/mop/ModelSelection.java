@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.ArgusException;
@@ -361,7 +360,7 @@ public final class ModelSelection {
   private static String qualified(String runDir) throws ArgusException {
     try {
       Path p = new Path(runDir);
-      return p.getFileSystem(new Configuration()).makeQualified(p).toString();
+      return org.argus.store.HadoopConf.fileSystem(p).makeQualified(p).toString();
     } catch (IOException e) {
       throw new ArgusException("run directory " + runDir + ": " + e.getMessage(), e);
     }

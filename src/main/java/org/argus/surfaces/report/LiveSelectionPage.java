@@ -29,7 +29,7 @@ public final class LiveSelectionPage extends LivePage implements Consumer<UnitRe
   private final String runDir;
   private final long startedMs = System.currentTimeMillis();
   private final List<UnitRecord> units = new ArrayList<>();
-  private final Configuration conf = new Configuration();
+  private final Configuration conf = org.argus.store.HadoopConf.copy();
   // the tables as last read, touched by the page's writer thread only
   private Map<String, String> spec;
   private List<EpochRecord> epochs = List.of();

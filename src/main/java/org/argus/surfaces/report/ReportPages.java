@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.argus.ArgusException;
@@ -75,7 +74,7 @@ public final class ReportPages {
   public static String regenerate(String runDir) throws ArgusException {
     try {
       Path root = new Path(runDir);
-      FileSystem fs = root.getFileSystem(new Configuration());
+      FileSystem fs = org.argus.store.HadoopConf.fileSystem(root);
       if (!fs.exists(root)) {
         throw new IllegalArgumentException("run directory " + runDir + " does not exist");
       }
@@ -184,7 +183,7 @@ public final class ReportPages {
   static boolean finishedSince(String runDir, long sinceMs) {
     try {
       Path json = new Path(runDir, "report.json");
-      FileSystem fs = json.getFileSystem(new Configuration());
+      FileSystem fs = org.argus.store.HadoopConf.fileSystem(json);
       return fs.exists(json) && fs.getFileStatus(json).getModificationTime() >= sinceMs - 2000; // coarse mtimes
     } catch (IOException e) {
       return false;
