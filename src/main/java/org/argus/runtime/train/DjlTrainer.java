@@ -141,11 +141,14 @@ final class DjlTrainer implements DataParallelTrainer {
     return batch;
   }
 
+  /** The batch inputs' staging buffer (one per trainer). */
+  private final Staging staging = new Staging();
+
   private NDArray input(NDManager m, Batch b) {
     long[] s = new long[inputShape.length + 1];
     s[0] = b.size();
     System.arraycopy(inputShape, 0, s, 1, inputShape.length);
-    return m.create(b.x(), new Shape(s));
+    return staging.floats(m, b.x(), new Shape(s));
   }
 
   @Override

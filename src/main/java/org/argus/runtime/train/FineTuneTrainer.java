@@ -40,6 +40,8 @@ final class FineTuneTrainer implements DataParallelTrainer {
   private final float bodyLr;
   private final int batch;
   private final boolean batchStats;
+  /** The batch inputs' staging buffer (one per trainer). */
+  private final Staging staging = new Staging();
 
   private NDManager manager;
   private LayerGraphBlock frozen;
@@ -163,7 +165,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
           + " values; input " + shape + " needs " + shape.size() + " (per example "
           + java.util.Arrays.toString(factory.inputShape()) + ")");
     }
-    NDArray x = sub.create(b.x(), shape);
+    NDArray x = staging.floats(sub, b.x(), shape);
     if (frozen != null) {
       JniUtils.setGradMode(false);
       x = frozen.forward(store, new NDList(x), false).singletonOrThrow();

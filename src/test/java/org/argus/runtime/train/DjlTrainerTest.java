@@ -207,6 +207,16 @@ class DjlTrainerTest {
   }
 
   @Test
+  void aTrainerCapsOneDnnAtAvx2UnlessTheVariableWasSet() throws Exception {
+    try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {4}, 2).create(Hyperparameters.NONE, 1)) {
+      String seen = com.sun.jna.NativeLibrary.getInstance("c").getFunction("getenv")
+          .invokeString(new Object[] {ZeroedAllocations.ISA_VARIABLE}, false);
+      String outside = System.getenv(ZeroedAllocations.ISA_VARIABLE);
+      assertEquals(outside != null ? outside : ZeroedAllocations.ISA, seen);
+    }
+  }
+
+  @Test
   void aTrainerMakesTheCAllocatorHandOutZeroedMemory() throws Exception {
     try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {4}, 2).create(Hyperparameters.NONE, 1)) {
       String status = ZeroedAllocations.status();
