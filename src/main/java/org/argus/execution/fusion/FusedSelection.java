@@ -147,7 +147,8 @@ public final class FusedSelection {
     }
 
     /**
-     * @param n PyTorch threads per unit query [0: the JVM's setting]
+     * @param n PyTorch threads per unit query [0: the cores a task owns, {@link
+     *     org.argus.execution.mop.UnitThreads#perTask}]
      * @return this
      */
     public Builder optThreads(int n) {
@@ -409,7 +410,9 @@ public final class FusedSelection {
     JavaRDD<Example> test = standardizer.apply(FeatureRows.examples(m, "test")).persist(StorageLevel.MEMORY_ONLY());
     long testRows = test.count();
     long featureBytes = 4L * views.rowDim() * transfer.trainRows();
-    ViewTrainerFactory factory = new ViewTrainerFactory(views, b.family, Math.max(2, m.numClasses()), b.threads);
+    int threads = b.threads > 0 ? b.threads : org.argus.execution.mop.UnitThreads.perTask(raw.context(),
+        b.workers > 0 ? b.workers : raw.context().defaultParallelism());
+    ViewTrainerFactory factory = new ViewTrainerFactory(views, b.family, Math.max(2, m.numClasses()), threads);
     spec.put("fused.views", views.describe());
     long s0 = System.nanoTime();
     SelectionResult r;

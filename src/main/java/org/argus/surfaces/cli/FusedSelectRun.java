@@ -107,7 +107,7 @@ final class FusedSelectRun {
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
         LiveSelectionPage live = c.explain ? null : LiveSelectionPage.open(c.runDir, out)) {
       int slots = c.workers != null ? c.workers : spark.sparkContext().defaultParallelism();
-      int th = c.threads != null ? c.threads : Math.max(1, Runtime.getRuntime().availableProcessors() / slots);
+      int th = c.threads != null ? c.threads : org.argus.execution.mop.UnitThreads.perTask(spark.sparkContext(), slots);
       Map<String, String> specMap = new LinkedHashMap<>();
       c.cliSpecForRun(fam, slots).forEach((k, v) -> specMap.put("cli." + k, String.valueOf(v)));
       progress.step("[1/3] preparing: model " + c.transfer + ", inputs, layers, optimizer");

@@ -262,8 +262,7 @@ final class SelectCommand implements Callable<Integer> {
     SparkSession spark = SparkSessions.create(master, "argus-select", verbose);
     try (LiveSelectionPage live = LiveSelectionPage.open(runDir, out)) {
       int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
-      int cores = Runtime.getRuntime().availableProcessors();
-      int th = threads != null ? threads : Math.max(1, cores / slots);
+      int th = threads != null ? threads : org.argus.execution.mop.UnitThreads.perTask(spark.sparkContext(), slots);
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(th)); // read if the engine starts now
       Procedure proc = Procedures.parse(procedure, s, epochs, slots, seed, g);
       JavaRDD<Example> rows = load(spark, out);
