@@ -290,7 +290,10 @@ public final class FusedSelection {
       Map<String, List<String>> layers = new LinkedHashMap<>();
       for (String m : models) {
         int size = inputSize != null ? inputSize.applyAsInt(m) : transfer.inputSize();
-        TransferSpec t = transfer.withModel(m, transfer.preprocessing(), size, k).withPoolings(ps);
+        // an explicit preprocessing is for the CNNs that carry none (ONNX files): beside others, a
+        // roster model keeps its own
+        boolean own = models.size() > 1 && org.argus.model.roster.Roster.names().contains(m);
+        TransferSpec t = transfer.withModel(m, own ? null : transfer.preprocessing(), size, k).withPoolings(ps);
         if (named != null) {
           t = t.withLayers(named.get(m));
         }

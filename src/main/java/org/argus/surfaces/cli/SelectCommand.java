@@ -113,7 +113,7 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--input-size", description = "with --transfer: square input size (default: 96 for mobilenet_v2, 139 for inception_v3 on Fashion-MNIST, else native)")
   Integer inputSize;
 
-  @Option(names = "--preprocessing", description = "with --transfer: SIZE:ORDER:SCALING:LAYOUT[:RESIZE] (required for an ONNX file)")
+  @Option(names = "--preprocessing", description = "with --transfer: SIZE:ORDER:SCALING:LAYOUT[:RESIZE] (required for an ONNX file; with several models in a 'model' dimension it is the ONNX files' and roster models keep their own)")
   String preprocessing;
 
   @Option(names = "--test-images", defaultValue = "1000", description = "with --transfer on Fashion-MNIST: test images scored after selection (default ${DEFAULT-VALUE})")

@@ -101,6 +101,23 @@ class FusedModelsTest {
   }
 
   @Test
+  void anExplicitPreprocessingLeavesEachRosterModelItsOwnWhenTheSpaceHasSeveral() throws Exception {
+    FusedSelection withSpec = FusedSelection.builder()
+        .setTransfer(TransferSpec.builder().setFashionMnist(160, 60).setModel("mobilenet_v2").optInputSize(64)
+            .optPreprocessing(org.argus.model.roster.PreprocessingSpec.parse("64:bgr:tf:nhwc"))
+            .setTopLayers(1).optSeed(42).build())
+        .setSpace(SearchSpace.parse(SPACE))
+        .setProcedure(s -> FixedEpochs.grid(s, 2, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("preprocessing").toString())
+        .optInputSize(SIZE::get)
+        .prepare(SparkTestSession.get());
+    for (int i = 0; i < 2; i++) {
+      assertEquals(prepared.transfers().get(i).model().preprocessing(), withSpec.transfers().get(i).model().preprocessing(),
+          withSpec.transfers().get(i).model().name());
+    }
+  }
+
+  @Test
   void anUnqualifiedLayerBesideAModelDimensionIsRefusedNamingTheForm() {
     var ex = assertThrows(IllegalArgumentException.class, () -> FusedSpace.layersByModel(SearchSpace.parse(
         "model=choice(mobilenet_v2,inception_v3);layer=choice(block_6_expand_relu,mixed2@inception_v3)")));
