@@ -132,6 +132,25 @@ public final class Examples {
    * @throws IllegalArgumentException if {@code batchSize < 1}
    */
   public static List<Batch> batches(List<Example> rows, int batchSize, long seed, int epoch, int shard) {
+    List<Batch> out = new ArrayList<>();
+    batchIterator(rows, batchSize, seed, epoch, shard).forEachRemaining(out::add);
+    return out;
+  }
+
+  /**
+   * The batches of {@link #batches}, in the same order, each built when asked for: a unit query
+   * holds one batch of its shard at a time, not a second copy of the whole shard.
+   *
+   * @param rows the shard's rows in storage order, all of one feature length
+   * @param batchSize examples per batch, {@code >= 1}
+   * @param seed trial seed
+   * @param epoch 1-based epoch
+   * @param shard shard index (task-parallel: 0)
+   * @return an iterator over the batches ({@link #batch})
+   * @throws IllegalArgumentException if {@code batchSize < 1}
+   */
+  public static java.util.Iterator<Batch> batchIterator(List<Example> rows, int batchSize, long seed, int epoch,
+      int shard) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1; found " + batchSize);
     }
@@ -147,15 +166,27 @@ public final class Examples {
       idx[i] = idx[j];
       idx[j] = t;
     }
-    List<Batch> out = new ArrayList<>();
-    for (int start = 0; start < n; start += batchSize) {
-      List<Example> part = new ArrayList<>();
-      for (int k = start; k < Math.min(n, start + batchSize); k++) {
-        part.add(rows.get(idx[k]));
+    return new java.util.Iterator<>() {
+      private int start;
+
+      @Override
+      public boolean hasNext() {
+        return start < n;
       }
-      out.add(batch(part));
-    }
-    return out;
+
+      @Override
+      public Batch next() {
+        if (start >= n) {
+          throw new java.util.NoSuchElementException();
+        }
+        List<Example> part = new ArrayList<>();
+        for (int k = start; k < Math.min(n, start + batchSize); k++) {
+          part.add(rows.get(idx[k]));
+        }
+        start += batchSize;
+        return batch(part);
+      }
+    };
   }
 
   /**

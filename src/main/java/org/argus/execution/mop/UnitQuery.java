@@ -17,7 +17,7 @@ import org.argus.store.CheckpointStore;
 
 /**
  * A unit query as it runs inside a Spark task: restore the config's checkpoint from the store, train
- * one sub-epoch over the shard's rows in a seeded order ({@link Examples#batches}), write the new
+ * one sub-epoch over the shard's rows in a seeded order ({@link Examples#batchIterator}), write the new
  * checkpoint atomically. The input checkpoint is never modified, so a failed unit is retried from
  * it.
  *
@@ -59,7 +59,7 @@ record UnitQuery(
         t.importState(s);
       }
       Metrics m = data.isEmpty() ? Metrics.EMPTY
-          : t.train(Examples.batches(data, t.batchSize(), seed, unit.epoch(), orderKey).iterator());
+          : t.train(Examples.batchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey));
       if (injectFailure && unit.attempt() == 0) {
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");

@@ -26,6 +26,11 @@ final class Staging {
   private ByteBuffer buf;
   private NDArray last;
 
+  /** A staging buffer; applies {@link ZeroedAllocations} first, as every entry to PyTorch here does. */
+  Staging() {
+    ZeroedAllocations.ensure();
+  }
+
   /**
    * @param m the manager the array is attached to
    * @param x values, row-major

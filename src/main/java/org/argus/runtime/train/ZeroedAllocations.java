@@ -59,7 +59,15 @@ public final class ZeroedAllocations {
 
   private ZeroedAllocations() {}
 
-  /** Applies the setting once (thread-safe); never throws. */
+  /**
+   * Applies the settings once (thread-safe); never throws. Called by every Argus entry to PyTorch
+   * (trainers, imported layer graphs and their nodes, the input staging buffer) before its first
+   * operation: oneDNN reads its instruction-set cap once, at its first primitive, so a convolution
+   * run before this call (a shape inference, say) would leave the cap without effect. Seen: with
+   * the call in the trainers only, the suite's classes before {@code DjlTrainerTest} left oneDNN on
+   * AVX-512 ({@code ONEDNN_VERBOSE=1} printed {@code isa:Intel AVX-512 …}) and the cnn bit-identity
+   * test failed; with it here too, oneDNN printed {@code isa:Intel AVX2} and the test passed.
+   */
   public static synchronized void ensure() {
     if (status == null) {
       status = apply();

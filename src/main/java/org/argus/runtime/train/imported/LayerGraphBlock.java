@@ -43,6 +43,7 @@ public final class LayerGraphBlock extends AbstractBlock {
    *     first (the Keras {@code InputLayer}), false when it is used as is
    */
   LayerGraphBlock(String input, List<Node> nodes, List<String> outputs, boolean nhwcInput) {
+    org.argus.runtime.train.ZeroedAllocations.ensure(); // before its first convolution (shape inference runs one)
     this.input = Objects.requireNonNull(input, "input");
     this.nodes = List.copyOf(nodes);
     this.outputs = List.copyOf(outputs);

@@ -20,6 +20,7 @@ abstract class NodeBlock extends AbstractBlock {
   final String layer;
 
   NodeBlock(String layer) {
+    org.argus.runtime.train.ZeroedAllocations.ensure(); // before its first PyTorch operation
     this.layer = layer;
   }
 
