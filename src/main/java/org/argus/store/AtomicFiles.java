@@ -146,7 +146,7 @@ final class AtomicFiles {
   }
 
   /** @return the exception's message; for a file-system exception its reason ({@code No space left on device}) */
-  private static String message(IOException e) {
+  static String message(IOException e) {
     return e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.getMessage();
   }
 

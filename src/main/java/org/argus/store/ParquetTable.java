@@ -1,7 +1,6 @@
 package org.argus.store;
 
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
@@ -112,8 +111,7 @@ public final class ParquetTable {
       Files.move(tmp, d.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       Files.deleteIfExists(tmp);
-      String why = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.getMessage();
-      throw new IOException("cannot write " + new Path(dir, name) + ": " + why, e);
+      throw new IOException("cannot write " + new Path(dir, name) + ": " + AtomicFiles.message(e), e);
     } catch (RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
