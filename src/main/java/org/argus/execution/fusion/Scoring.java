@@ -6,6 +6,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.execution.mop.Example;
 import org.argus.execution.mop.Examples;
+import org.argus.runtime.train.Columns;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Trainer;
 import org.argus.runtime.train.TrainerFactory;
@@ -33,11 +34,12 @@ final class Scoring {
       List<Example> part = new ArrayList<>();
       it.forEachRemaining(part::add);
       if (!part.isEmpty()) {
+        Columns columns = factory.columns(config);
         try (Trainer t = factory.create(config, seed)) {
           t.importState(store.read(checkpoint));
           for (int s = 0; s < part.size(); s += 256) {
             List<Example> b = part.subList(s, Math.min(part.size(), s + 256));
-            float[] p = t.predict(Examples.batch(b));
+            float[] p = t.predict(Examples.batch(b, columns));
             for (int i = 0; i < b.size(); i++) {
               int best = 0;
               for (int k = 1; k < classes; k++) {

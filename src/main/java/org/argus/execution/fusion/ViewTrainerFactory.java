@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.Columns;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Metrics;
@@ -16,7 +17,8 @@ import org.argus.runtime.train.TrainingException;
  * head} or {@code mlp}, {@link org.argus.runtime.train.Families}) on the input {@code [dim +
  * structuredDim]} of the view its {@code layer}/{@code pooling} values select ({@link
  * FeatureViews#view}), fed each mini-batch's slice of that view ({@link FeatureViews#slice(float[],
- * int, FeatureViews.View)}). So a unit query reads only its config's feature column, and a head's
+ * int, FeatureViews.View)}), or batches that hold only those columns ({@link #columns}, what unit
+ * queries build). So a unit query reads only its config's feature column, and a head's
  * input dimension equals its layer's pooled dimension by construction.
  */
 public final class ViewTrainerFactory implements TrainerFactory {
@@ -93,6 +95,20 @@ public final class ViewTrainerFactory implements TrainerFactory {
     return new Sliced(headFactory(config).create(config, seed), views, v);
   }
 
+  /**
+   * @param config a config
+   * @return its view's columns of a shard row, then the structured columns ({@code [dim +
+   *     structuredDim]}): a unit query's batches copy only these
+   * @throws IllegalArgumentException when the config selects no materialized view
+   */
+  @Override
+  public Columns columns(Hyperparameters config) {
+    FeatureViews.View v = views.view(config);
+    int s = views.structuredDim();
+    return s == 0 ? new Columns(new int[] {v.offset()}, new int[] {v.dim()})
+        : new Columns(new int[] {v.offset(), views.rowDim() - s}, new int[] {v.dim(), s});
+  }
+
   @Override
   public byte[] average(List<byte[]> states) throws TrainingException {
     return DjlTrainerFactory.builtIn(family, new long[] {1}, classes).average(states);
@@ -115,7 +131,11 @@ public final class ViewTrainerFactory implements TrainerFactory {
       this.view = view;
     }
 
+    /** A batch of whole shard rows is sliced; one already of the view's width passes as it is. */
     private Batch slice(Batch b) {
+      if (b.x().length == (long) b.size() * (view.dim() + views.structuredDim())) {
+        return b;
+      }
       return new Batch(views.slice(b.x(), b.size(), view), b.y());
     }
 

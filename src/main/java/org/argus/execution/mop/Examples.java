@@ -10,6 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.Columns;
 import org.argus.select.space.Seeds;
 
 /** Converts Spark rows to training {@link Example}s, and examples to mini-batches. */
@@ -151,6 +152,24 @@ public final class Examples {
    */
   public static java.util.Iterator<Batch> batchIterator(List<Example> rows, int batchSize, long seed, int epoch,
       int shard) {
+    return batchIterator(rows, batchSize, seed, epoch, shard, Columns.all());
+  }
+
+  /**
+   * The batches of {@link #batchIterator(List, int, long, int, int)}, each holding only the given
+   * columns of its rows ({@link #batch(List, Columns)}).
+   *
+   * @param rows the shard's rows in storage order, all of one feature length
+   * @param batchSize examples per batch, {@code >= 1}
+   * @param seed trial seed
+   * @param epoch 1-based epoch
+   * @param shard shard index (task-parallel: 0)
+   * @param columns the columns the trainer reads
+   * @return an iterator over the batches
+   * @throws IllegalArgumentException if {@code batchSize < 1}
+   */
+  public static java.util.Iterator<Batch> batchIterator(List<Example> rows, int batchSize, long seed, int epoch,
+      int shard, Columns columns) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be >= 1; found " + batchSize);
     }
@@ -184,7 +203,7 @@ public final class Examples {
           part.add(rows.get(idx[k]));
         }
         start += batchSize;
-        return batch(part);
+        return batch(part, columns);
       }
     };
   }
@@ -196,11 +215,24 @@ public final class Examples {
    * @throws IllegalArgumentException if {@code rows} is empty or the feature lengths differ
    */
   public static Batch batch(List<Example> rows) {
+    return batch(rows, Columns.all());
+  }
+
+  /**
+   * @param rows examples, at least one, all of one feature length {@code F}
+   * @param columns the columns to keep, of width {@code W} ({@link Columns#width})
+   * @return a batch: {@code x} is {@code [n, W]} float32 row-major in the given order (each row's
+   *     columns), {@code y} the labels
+   * @throws IllegalArgumentException if {@code rows} is empty, the feature lengths differ or a
+   *     column lies past {@code F}
+   */
+  public static Batch batch(List<Example> rows, Columns columns) {
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("a batch needs at least one example");
     }
     int dim = rows.get(0).x().length;
-    float[] x = new float[rows.size() * dim];
+    int w = columns.width(dim);
+    float[] x = new float[rows.size() * w];
     int[] y = new int[rows.size()];
     for (int k = 0; k < rows.size(); k++) {
       float[] v = rows.get(k).x();
@@ -208,7 +240,7 @@ public final class Examples {
         throw new IllegalArgumentException(
             "example " + k + " has " + v.length + " features; the batch's first has " + dim);
       }
-      System.arraycopy(v, 0, x, k * dim, dim);
+      columns.copy(v, x, k * w);
       y[k] = rows.get(k).label();
     }
     return new Batch(x, y);

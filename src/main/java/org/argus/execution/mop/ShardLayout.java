@@ -15,7 +15,8 @@ import scala.runtime.AbstractFunction1;
 
 /**
  * The data of a run on the executors: a seeded validation split, and the training rows shuffled once
- * into {@code k} shards (partition i = shard i, rows sorted by their seeded key) or, task-parallel,
+ * into {@code k} shards (partition i = shard i, rows sorted by their seeded key; on a local master
+ * gathered without a shuffle, the same rows in the same order) or, task-parallel,
  * {@code k} identical full copies; both cached {@code MEMORY_ONLY}. A unit query reads one shard
  * through {@link #shard(int)}.
  */
@@ -64,9 +65,40 @@ final class ShardLayout {
         return out.iterator();
       });
     }
-    return List.of(
-        train.repartitionAndSortWithinPartitions(new ModPartitioner(k)).values(),
-        val.partitionBy(new HashPartitioner(k)).values());
+    JavaRDD<Example> shards = !replicate && data.context().isLocal() ? gathered(train, k) : shuffled(train, k);
+    return List.of(shards, val.partitionBy(new HashPartitioner(k)).values());
+  }
+
+  /**
+   * @return the shards by a shuffle: partition {@code i} holds the rows with {@code floorMod(key, k)
+   *     = i}, sorted by key
+   */
+  static JavaRDD<Example> shuffled(JavaPairRDD<Long, Example> train, int k) {
+    return train.repartitionAndSortWithinPartitions(new ModPartitioner(k)).values();
+  }
+
+  /**
+   * The shards of {@link #shuffled} without a shuffle, for a local master: shard {@code i} is one task that reads every
+   * partition of {@code train} (in one JVM, cached rows are read in place, not serialized), keeps
+   * the rows with {@code floorMod(key, k) = i} and sorts them by key, so each shard holds the same
+   * rows in the same order as the shuffle. On a cluster every shard task would fetch every
+   * partition ({@code k} times the data over the network), so clusters shuffle.
+   */
+  static JavaRDD<Example> gathered(JavaPairRDD<Long, Example> train, int k) {
+    List<JavaRDD<Example>> shards = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      final int shard = i;
+      shards.add(train.filter(t -> Math.floorMod(t._1(), (long) k) == shard).coalesce(1, false)
+          .mapPartitions(it -> {
+            List<Tuple2<Long, Example>> rows = new ArrayList<>();
+            it.forEachRemaining(rows::add);
+            rows.sort(java.util.Comparator.comparing(Tuple2::_1));
+            return rows.stream().map(Tuple2::_2).iterator();
+          }));
+    }
+    @SuppressWarnings("unchecked")
+    JavaRDD<Example>[] all = shards.toArray(new JavaRDD[0]);
+    return new org.apache.spark.api.java.JavaSparkContext(train.context()).union(all);
   }
 
   /**
@@ -82,6 +114,7 @@ final class ShardLayout {
     List<JavaRDD<Example>> l = layout(data, seed, validationRows == null ? frac : 0, k, replicate);
     JavaRDD<Example> shards = l.get(0).persist(StorageLevel.MEMORY_ONLY());
     JavaRDD<Example> validation = (validationRows == null ? l.get(1)
+        : validationRows.getNumPartitions() >= k ? validationRows.coalesce(k, false)
         : validationRows.repartition(k)).persist(StorageLevel.MEMORY_ONLY());
     try {
       List<long[]> stats = shards.mapPartitions(it -> {

@@ -9,6 +9,7 @@ import org.argus.ArgusException;
 import org.argus.plan.mop.Unit;
 import org.argus.plan.mop.UnitRecord;
 import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.Columns;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Metrics;
 import org.argus.runtime.train.Trainer;
@@ -17,7 +18,8 @@ import org.argus.store.CheckpointStore;
 
 /**
  * A unit query as it runs inside a Spark task: restore the config's checkpoint from the store, train
- * one sub-epoch over the shard's rows in a seeded order ({@link Examples#batchIterator}), write the new
+ * one sub-epoch over the shard's rows in a seeded order ({@link Examples#batchIterator}; each batch
+ * holds only the columns the config's trainer reads, {@link TrainerFactory#columns}), write the new
  * checkpoint atomically. The input checkpoint is never modified, so a failed unit is retried from
  * it.
  *
@@ -59,7 +61,7 @@ record UnitQuery(
         t.importState(s);
       }
       Metrics m = data.isEmpty() ? Metrics.EMPTY
-          : t.train(Examples.batchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey));
+          : t.train(Examples.batchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey, factory.columns(config)));
       if (injectFailure && unit.attempt() == 0) {
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");
@@ -90,11 +92,12 @@ record UnitQuery(
     if (data.isEmpty()) {
       return Metrics.EMPTY;
     }
+    Columns columns = factory.columns(config);
     try (Trainer t = factory.create(config, seed)) {
       t.importState(store.read(ckpt));
       List<Batch> b = new ArrayList<>();
       for (int s = 0; s < data.size(); s += 256) {
-        b.add(Examples.batch(data.subList(s, Math.min(data.size(), s + 256))));
+        b.add(Examples.batch(data.subList(s, Math.min(data.size(), s + 256)), columns));
       }
       return t.evaluate(b.iterator());
     }

@@ -26,6 +26,19 @@ public interface TrainerFactory extends Serializable {
    */
   byte[] average(List<byte[]> states) throws TrainingException;
 
+  /**
+   * The columns of a stored example this config's trainer reads (default: every column). Callers
+   * that build batches from stored rows copy only these ({@link Columns#copy}); the trainer accepts
+   * batches of either the full row or these columns.
+   *
+   * @param config the config's hyperparameters
+   * @return the columns its trainer reads
+   * @throws IllegalArgumentException if the config selects nothing this factory can train
+   */
+  default Columns columns(Hyperparameters config) {
+    return Columns.all();
+  }
+
   /** @return a description for reports, e.g. {@code djl-pytorch cnn [1,28,28] -> 10} */
   String describe();
 }
