@@ -321,6 +321,11 @@ public final class FusedSelection {
     return transfer;
   }
 
+  /** Drops the input data every transfer cached ({@link FeatureTransfer#release}); call it when done. */
+  public void release() {
+    transfers.forEach(FeatureTransfer::release);
+  }
+
   /** @return one prepared transfer per CNN, in the space's order (one without a {@code model} dimension) */
   public List<FeatureTransfer> transfers() {
     return transfers;

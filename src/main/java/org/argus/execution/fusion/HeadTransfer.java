@@ -186,6 +186,11 @@ public final class HeadTransfer {
     return selection.transfer().quarantine();
   }
 
+  /** Drops the input data the transfer cached ({@link FeatureTransfer#release}); call it when done. */
+  public void release() {
+    selection.release();
+  }
+
   /** @return EXPLAIN of the materialization and of the MOP run that trains the heads */
   public String explain() {
     return selection.explain();

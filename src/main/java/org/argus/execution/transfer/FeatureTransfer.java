@@ -232,6 +232,16 @@ public final class FeatureTransfer {
     return inputs.quarantine();
   }
 
+  /**
+   * Drops the input data this transfer cached while reading (the checked image rows, the
+   * structured table, an image folder's decode): call it when done with the transfer and its
+   * {@link #quarantine()}, or the session keeps those blocks. Queries made afterwards still work;
+   * they recompute from the sources.
+   */
+  public void release() {
+    inputs.release();
+  }
+
   /** @return EXPLAIN: the chosen plan as a tree with estimates, the rejected plans and why, and the input handling notes */
   public String explain() {
     StringBuilder sb = new StringBuilder(decision.explain());

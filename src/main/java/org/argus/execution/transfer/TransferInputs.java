@@ -54,6 +54,7 @@ import org.argus.provision.ProvisioningException;
  * @param trainRows rows of the training split that survive the join
  * @param numClasses labels' max index + 1 (classifiers' metadata)
  * @param imageBytesPerRow bytes of one decoded image row (for the cost model)
+ * @param held what {@link #release} runs: each unpersists data the read cached
  */
 record TransferInputs(
     Dataset<Row> images,
@@ -65,7 +66,8 @@ record TransferInputs(
     long cleanImageRows,
     long trainRows,
     int numClasses,
-    long imageBytesPerRow) {
+    long imageBytesPerRow,
+    List<Runnable> held) {
 
   /** Quarantine kind of an unusable image (null, undecodable, malformed) or a null id. */
   static final String KIND_IMAGE = "image";
@@ -90,7 +92,21 @@ record TransferInputs(
    */
   static TransferInputs read(SparkSession spark, TransferSpec spec) throws ProvisioningException {
     List<String> notes = new ArrayList<>();
+    List<Runnable> held = new ArrayList<>();
     Structured s = spec.hasTable() ? Structured.read(spark, spec) : null;
+    if (s != null) {
+      held.add(() -> s.rows.unpersist(false));
+    }
+    try {
+      return read(spark, spec, notes, held, s);
+    } catch (RuntimeException | ProvisioningException e) {
+      held.forEach(Runnable::run);
+      throw e;
+    }
+  }
+
+  private static TransferInputs read(SparkSession spark, TransferSpec spec, List<String> notes, List<Runnable> held,
+      Structured s) throws ProvisioningException {
     boolean tableLabel = s != null && s.hasLabel;
     Dataset<Row> quarantine = s == null ? null : s.quarantine;
     Dataset<Row> img;
@@ -109,6 +125,7 @@ record TransferInputs(
       String labelCol = spec.labelCol();
       if (spec.imageFolder() != null) {
         ImageReadResult r = ImageFolder.read(spark, spec.imageFolder());
+        held.add(r::unpersist);
         quarantine = union(quarantine, r.quarantine().select(col("path").as("id"), lit(KIND_IMAGE).as("kind"),
             col("reason")));
         raw = r.decoded();
@@ -134,6 +151,8 @@ record TransferInputs(
         .otherwise(functions.udf((UDF1<Row, String>) ImageCheck::reason, DataTypes.StringType)
             .apply(col(Columns.IMAGE)));
     img = img.withColumn(Columns.REASON, reason).cache();
+    final Dataset<Row> checked = img;
+    held.add(() -> checked.unpersist(false));
     Dataset<Row> badImages = img.filter(col(Columns.REASON).isNotNull());
     quarantine = union(quarantine, badImages.select(col(Columns.ID).cast("string").as("id"),
         lit(KIND_IMAGE).as("kind"), col(Columns.REASON).as("reason")));
@@ -156,11 +175,11 @@ record TransferInputs(
     if (!tableLabel) {
       imgClean = indexed;
     }
-    return finish(spark, spec, notes, img, imgClean, tbl, s, quarantine);
+    return finish(spark, spec, notes, img, imgClean, tbl, s, quarantine, held);
   }
 
   private static TransferInputs finish(SparkSession spark, TransferSpec spec, List<String> notes, Dataset<Row> img,
-      Dataset<Row> imgClean, Dataset<Row> tbl, Structured s, Dataset<Row> quarantine) {
+      Dataset<Row> imgClean, Dataset<Row> tbl, Structured s, Dataset<Row> quarantine, List<Runnable> held) {
     Map<String, Long> reasons = new LinkedHashMap<>();
     Map<String, Long> kinds = new LinkedHashMap<>();
     Map<String, Long> imageReasons = new LinkedHashMap<>();
@@ -208,7 +227,16 @@ record TransferInputs(
     Row first = imgClean.select(Columns.IMAGE).first();
     long imageBytes = ((byte[]) first.getStruct(0).getAs("data")).length + 64L;
     return new TransferInputs(imgClean, tbl, s == null ? List.of() : s.xCols, counts,
-        quarantine, notes, imageRows, trainRows, (int) maxLabel + 1, imageBytes);
+        quarantine, notes, imageRows, trainRows, (int) maxLabel + 1, imageBytes, List.copyOf(held));
+  }
+
+  /**
+   * Drops the data the read cached (the checked image rows, the structured table, a folder's
+   * decode). Queries over {@link #images}, {@link #table} and {@link #quarantine} still work after
+   * it: they recompute from the sources.
+   */
+  void release() {
+    held.forEach(Runnable::run);
   }
 
   private static void addNotes(List<String> notes, TransferResult.Counts c, Map<String, Long> imageReasons,

@@ -142,6 +142,7 @@ final class FusedSelectRun {
       out.print(SelectionReport.leaderboard(r.selection()));
       out.print("\n" + FusionReport.table(r));
       write(fs, r, th);
+      fs.release();
       return 0;
     } finally {
       if (ownSession) {

@@ -424,14 +424,26 @@ final class TransferCommand implements Callable<Integer> {
       }
       // last: a report in OUT marks a finished run (written whole, or not at all)
       TransferReport.write(out, TransferReport.provenance(kind, s, r), r, explainText);
+      if (ht != null) {
+        ht.release();
+      } else {
+        ft.release();
+      }
       System.out.print(TransferReport.table(r));
       System.out.print(r.estimatedVsMeasured());
       if (comparePrecision) {
         progress.step("[compare] the same transfer in fp32");
-        TransferResult fp32 = head != null
-            ? HeadTransfer.prepare(spark, s.withPrecision(Precision.FP32), head, out.resolve("heads-fp32").toString(),
-                progress, u -> { }).run()
-            : FeatureTransfer.prepare(spark, s.withPrecision(Precision.FP32), progress).run();
+        TransferResult fp32;
+        if (head != null) {
+          HeadTransfer h = HeadTransfer.prepare(spark, s.withPrecision(Precision.FP32), head,
+              out.resolve("heads-fp32").toString(), progress, u -> { });
+          fp32 = h.run();
+          h.release();
+        } else {
+          FeatureTransfer f = FeatureTransfer.prepare(spark, s.withPrecision(Precision.FP32), progress);
+          fp32 = f.run();
+          f.release();
+        }
         String table = PrecisionComparison.table(fp32, r);
         Files.writeString(out.resolve("precision.md"), table);
         System.out.print(table);

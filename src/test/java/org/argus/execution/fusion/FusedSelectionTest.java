@@ -75,7 +75,12 @@ class FusedSelectionTest {
     cachedBefore = cachedIds();
     prepared = selection(SPACE, "fused").prepare(SparkTestSession.get());
     result = prepared.run();
+    cachedByRun = cachedIds();
+    cachedByRun.removeAll(cachedBefore);
   }
+
+  /** Ids of the RDDs the run left cached (its inputs, until released). */
+  static java.util.Set<Integer> cachedByRun;
 
   static java.util.Set<Integer> cachedIds() {
     java.util.Set<Integer> ids = new java.util.HashSet<>();
@@ -109,6 +114,17 @@ class FusedSelectionTest {
     }
     // the cleaned input images may stay cached (the transfer's inputs); no feature rows, shards or test rows
     assertTrue(featureBytes < result.featureBytes() / 4, held.toString());
+  }
+
+  @Test
+  void releasingTheSelectionUncachesTheInputsItsTransferCached() {
+    assertFalse(cachedByRun.isEmpty(), "the run caches its checked inputs");
+    prepared.release();
+    java.util.Set<Integer> still = cachedIds();
+    still.retainAll(cachedByRun);
+    assertEquals(java.util.Set.of(), still, "RDDs of the run still cached after release");
+    assertEquals(prepared.transfer().counts().quarantined(), prepared.transfer().quarantine().count(),
+        "the quarantine query still runs after release (recomputed from the sources)");
   }
 
   @Test
