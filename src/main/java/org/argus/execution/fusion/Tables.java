@@ -13,10 +13,14 @@ public final class Tables {
    * @param dim {@code layer} or {@code pooling}
    * @param values the dimension's values, in table order
    * @return one row per value: its best config on the leaderboard (the first with that value), its
-   *     test accuracy and how many configs drew it
+   *     test accuracy and how many configs drew it (a config without the dimension has its single
+   *     value, as {@link FeatureViews#view} reads it)
    */
   static List<FusedResult.Best> best(SelectionResult r, String dim, List<String> values) {
-    return best(r, config -> value(config, dim), values);
+    return best(r, config -> {
+      String v = value(config, dim);
+      return v == null && values.size() == 1 ? values.get(0) : v;
+    }, values);
   }
 
   /**

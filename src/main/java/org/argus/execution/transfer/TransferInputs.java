@@ -197,8 +197,11 @@ record TransferInputs(
           + (tbl == null ? "no table" : s.rowsRead + " table rows, 0 share an id (check the id column '"
               + spec.idCol() + "' on both sides)"));
     }
+    // the label is the table's when it has one, else the images' (the table then only adds features)
+    boolean tableLabel = tbl != null && Arrays.asList(tbl.columns()).contains(Columns.LABEL);
     Dataset<Row> labelsOfJoined = tbl == null ? imgClean
-        : imgClean.select(Columns.ID, Columns.SPLIT).join(tbl.select(Columns.ID, Columns.LABEL), Columns.ID);
+        : tableLabel ? imgClean.select(Columns.ID, Columns.SPLIT).join(tbl.select(Columns.ID, Columns.LABEL), Columns.ID)
+        : imgClean.select(Columns.ID, Columns.SPLIT, Columns.LABEL).join(tbl.select(Columns.ID), Columns.ID);
     // (split, label) → rows: at most 2 × labels rows, safe to bring to the driver
     Set<Double> classes = new TreeSet<>();
     long trainRows = 0;
