@@ -32,6 +32,25 @@ class FusedSelectCommandTest {
   }
 
   @Test
+  void aFusedRunReadsImagesFromParquetWithATestSplitColumn() throws Exception {
+    var spark = SparkTestSession.get();
+    // Fashion-MNIST images written as Parquet (id, image struct, label, split), read back by --data parquet:
+    Path images = tmp.resolve("images.parquet");
+    org.argus.data.FashionMnist.sample(spark, org.argus.data.FashionMnist.Split.TRAIN, 100, 3)
+        .withColumn("split", org.apache.spark.sql.functions.lit("train"))
+        .unionByName(org.argus.data.FashionMnist.sample(spark, org.argus.data.FashionMnist.Split.TEST, 30, 3)
+            .withColumn("split", org.apache.spark.sql.functions.lit("test")))
+        .write().parquet(images.toString());
+    Path dir = tmp.resolve("parquet");
+    String[] o = CliRun.run(0, "select", "--transfer", "mobilenet_v2", "--data", "parquet:" + images,
+        "--input-size", "48", "--layers", "block_3_expand_relu", "--space", "lr=choice(0.01,0.001)",
+        "--procedure", "grid", "--epochs", "1", "--workers", "2", "--run-dir", dir.toString());
+    assertTrue(o[0].contains("leaderboard") && o[0].contains("block_3_expand_relu"), o[0]);
+    assertTrue(o[1].contains("100 training") && o[1].contains("30 test"), o[1]);
+    assertTrue(Files.size(dir.resolve("best/model.onnx")) > 100_000, "the CNN cut is in the graph");
+  }
+
+  @Test
   void aLayerDimensionWithoutAModelIsAUsageError() {
     String[] o = CliRun.run(1, "select", "--space", "layer=choice(out_relu);lr=choice(0.01)");
     assertTrue(o[1].contains("--transfer MODEL"), o[1]);
