@@ -24,19 +24,21 @@ public final class FeatureRows {
     List<FeatureViews.View> views = new ArrayList<>();
     int at = 0;
     for (MaterializedFeatures.FeatureColumn c : m.columns()) {
-      views.add(new FeatureViews.View(c.layer(), fused.nameOf(c.pooling()), at, c.dim()));
+      views.add(new FeatureViews.View(c.layer(), fused.nameOf(c.pooling()), at, c.dim(), c.precision()));
       at += c.dim();
     }
     return new FeatureViews(views, m.structuredCols().size());
   }
 
   /**
-   * Several CNNs' materialized tables as one: the first's id, split, label and structured columns,
-   * then every CNN's feature columns in the models' order, joined on the id (inner: a row every
-   * CNN kept). Feature columns are renamed {@code m<i>_<column>} and their layers qualified {@code
-   * LAYER@MODEL} ({@link FeatureViews#qualified}). Nothing is computed until the rows are read.
+   * Several CNNs' (or one CNN's several precisions') materialized tables as one: the first's id,
+   * split, label and structured columns, then every table's feature columns in order, joined on the
+   * id (inner: a row every CNN kept). Feature columns are renamed {@code m<i>_<column>} and, when
+   * {@code models} names a table's CNN, their layers qualified {@code LAYER@MODEL} ({@link
+   * FeatureViews#qualified}); each keeps its precision. Nothing is computed until the rows are read.
    *
-   * @param models the CNNs' names, in order
+   * @param models per table, the CNN's name to qualify its layers with, or null to leave them as
+   *     they are (one CNN in several precisions)
    * @param each their tables, in the same order (each persisted; the caller unpersists them)
    * @return the joined table: {@link MaterializedFeatures#cached()} is the first's; counts,
    *     measurements and class count are the first's, seconds and inference seconds the sums
@@ -59,14 +61,16 @@ public final class FeatureRows {
       for (MaterializedFeatures.FeatureColumn c : m.columns()) {
         String renamed = "m" + i + "_" + c.column();
         cols.add(col(c.column()).as(renamed));
-        columns.add(new MaterializedFeatures.FeatureColumn(FeatureViews.qualified(c.layer(), models.get(i)),
-            c.pooling(), renamed, c.dim()));
+        String layer = models.get(i) == null ? c.layer() : FeatureViews.qualified(c.layer(), models.get(i));
+        columns.add(new MaterializedFeatures.FeatureColumn(layer, c.pooling(), renamed, c.dim(), c.precision()));
       }
       org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> part = m.rows().select(cols.toArray(new Column[0]));
       rows = rows == null ? part : rows.join(part, MaterializedFeatures.ID);
       seconds += m.seconds();
       inference += m.inferenceSeconds();
-      String model = models.get(i);
+      String precision = m.columns().get(0).precision();
+      String model = ((models.get(i) == null ? "" : models.get(i)) + ("fp32".equals(precision) ? "" : " " + precision))
+          .trim();
       m.notes().forEach(n -> notes.add(model + ": " + n));
     }
     return new MaterializedFeatures(rows, first.cached(), columns, first.structuredCols(), first.structuredNames(),

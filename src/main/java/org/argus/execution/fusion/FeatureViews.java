@@ -19,6 +19,8 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
   public static final String LAYER = "layer";
   /** The search-space dimension naming the pooling. */
   public static final String POOLING = "pooling";
+  /** The search-space dimension naming the precision the CNN ran in ({@code fp32} or {@code int8}). */
+  public static final String PRECISION = "precision";
   /** The search-space dimension naming the CNN (folded into {@link #LAYER}: {@code LAYER@MODEL}). */
   public static final String MODEL = "model";
 
@@ -51,14 +53,20 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
   }
 
   /**
-   * One (layer, pooling) feature column in the row.
+   * One (layer, pooling, precision) feature column in the row.
    *
    * @param layer CNN layer
    * @param pooling pooling in canonical text ({@code max:2}, {@code avg})
    * @param offset first float of the view in the row
    * @param dim floats of the view
+   * @param precision the precision the CNN ran in: {@code fp32} or {@code int8}
    */
-  public record View(String layer, String pooling, int offset, int dim) implements Serializable {}
+  public record View(String layer, String pooling, int offset, int dim, String precision) implements Serializable {
+    /** A view of an fp32 CNN. */
+    public View(String layer, String pooling, int offset, int dim) {
+      this(layer, pooling, offset, dim, "fp32");
+    }
+  }
 
   /** Copies the list; checks the views tile {@code [0, Σ dim)} in order. */
   public FeatureViews {
@@ -94,9 +102,14 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
     return views.stream().map(View::pooling).distinct().toList();
   }
 
+  /** @return distinct precisions, in row order */
+  public List<String> precisions() {
+    return views.stream().map(View::precision).distinct().toList();
+  }
+
   /**
-   * The view a config reads: its {@value #LAYER} and {@value #POOLING} values; a dimension the
-   * config lacks must have a single value in the run.
+   * The view a config reads: its {@value #LAYER}, {@value #POOLING} and {@value #PRECISION}
+   * values; a dimension the config lacks must have a single value in the run.
    *
    * @param config the config's hyperparameters
    * @return the view
@@ -106,13 +119,14 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
   public View view(Hyperparameters config) {
     String layer = pick(config, LAYER, layers());
     String pooling = pick(config, POOLING, poolings());
+    String precision = pick(config, PRECISION, precisions());
     for (View v : views) {
-      if (v.layer().equals(layer) && v.pooling().equals(pooling)) {
+      if (v.layer().equals(layer) && v.pooling().equals(pooling) && v.precision().equals(precision)) {
         return v;
       }
     }
     throw new IllegalArgumentException("no materialized view (layer " + layer + ", pooling " + pooling
-        + ") for config " + config + "; materialized: " + describe());
+        + ", precision " + precision + ") for config " + config + "; materialized: " + describe());
   }
 
   private static String pick(Hyperparameters config, String name, List<String> valid) {
@@ -166,11 +180,15 @@ public record FeatureViews(List<View> views, int structuredDim) implements Seria
     return out;
   }
 
-  /** @return {@code layer/pooling [dim]} per view, e.g. {@code [out_relu/max:2 [5120], …]} */
+  /**
+   * @return {@code layer/pooling [dim]} per view, e.g. {@code [out_relu/max:2 [5120], …]} ({@code
+   *     layer/pooling/precision [dim]} when the views have several precisions)
+   */
   public String describe() {
     List<String> parts = new ArrayList<>();
+    boolean precisions = precisions().size() > 1;
     for (View v : views) {
-      parts.add(v.layer() + "/" + v.pooling() + " [" + v.dim() + "]");
+      parts.add(v.layer() + "/" + v.pooling() + (precisions ? "/" + v.precision() : "") + " [" + v.dim() + "]");
     }
     return parts + (structuredDim > 0 ? " + " + structuredDim + " structured" : "");
   }

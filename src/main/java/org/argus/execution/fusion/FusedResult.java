@@ -63,6 +63,15 @@ public record FusedResult(
   }
 
   /**
+   * @return the best config of each precision of a run over {@code precision=choice(fp32,int8)}, in
+   *     the views' order (empty when the run has one precision); test macro-F1 not scored (NaN)
+   */
+  public List<Best> byPrecision() {
+    return views.precisions().size() < 2 ? List.of()
+        : Tables.best(selection, FeatureViews.PRECISION, views.precisions());
+  }
+
+  /**
    * One CNN's materialization.
    *
    * @param model name, sha256, preprocessing, pooling

@@ -21,7 +21,6 @@ import org.argus.execution.transfer.MaterializedFeatures;
 import org.argus.execution.transfer.TransferSpec;
 import org.argus.plan.mop.UnitRecord;
 import org.argus.select.procedure.Procedure;
-import org.argus.select.space.Domain;
 import org.argus.select.space.SearchSpace;
 
 /**
@@ -41,16 +40,18 @@ import org.argus.select.space.SearchSpace;
 public final class FusedSelection {
   private final Builder b;
   private final FusedSpace fused;
-  /** One prepared transfer per CNN (the space's models, in order; one without a model dimension). */
+  /** One prepared transfer per (CNN, precision) (one without model and precision dimensions). */
+  private final FusedTransfers prepared;
   private final List<FeatureTransfer> transfers;
   private final FeatureTransfer transfer;
   private final Procedure procedure;
 
-  private FusedSelection(Builder b, FusedSpace fused, List<FeatureTransfer> transfers, Procedure procedure) {
+  private FusedSelection(Builder b, FusedTransfers prepared, Procedure procedure) {
     this.b = b;
-    this.fused = fused;
-    this.transfers = List.copyOf(transfers);
-    this.transfer = transfers.get(0);
+    this.fused = prepared.fused();
+    this.prepared = prepared;
+    this.transfers = prepared.transfers();
+    this.transfer = prepared.first();
     this.procedure = procedure;
   }
 
@@ -261,48 +262,8 @@ public final class FusedSelection {
       Objects.requireNonNull(procedure, "procedure");
       Objects.requireNonNull(runDir, "runDir");
       ViewTrainerFactory.checkFamily(family);
-      if (space.domains().containsKey(FeatureViews.MODEL)) {
-        return prepareModels(spark);
-      }
-      FusedSpace f;
-      FeatureTransfer ft;
-      if (space.domains().containsKey(FeatureViews.LAYER)) {
-        f = FusedSpace.of(space, List.of(), transfer.pooling());
-        ft = FeatureTransfer.prepare(spark, transfer.withLayers(f.layers()).withPoolings(f.poolings()), progress);
-      } else { // the transfer's layers (explicit or its top k), resolved by the transfer
-        List<org.argus.plan.Pooling> ps = FusedSpace.of(space, List.of("?"), transfer.pooling()).poolings();
-        ft = FeatureTransfer.prepare(spark, transfer.withPoolings(ps), progress);
-        f = FusedSpace.of(space, ft.layers(), transfer.pooling());
-      }
-      return new FusedSelection(this, f, List.of(ft), procedure.apply(f.space(), ft.trainRows()));
-    }
-
-    /** A space with a {@code model} dimension: one transfer per CNN, each planned on its own. */
-    private FusedSelection prepareModels(SparkSession spark) throws ArgusException {
-      List<String> models = FusedSpace.models(space);
-      Map<String, List<String>> named = FusedSpace.layersByModel(space);
-      Map<String, Domain> rest = new LinkedHashMap<>(space.domains());
-      rest.remove(FeatureViews.MODEL);
-      rest.remove(FeatureViews.LAYER);
-      List<org.argus.plan.Pooling> ps = FusedSpace.of(new SearchSpace(rest), List.of("?"), transfer.pooling()).poolings();
-      int k = transfer.topK() > 0 ? transfer.topK() : 1;
-      List<FeatureTransfer> fts = new java.util.ArrayList<>();
-      Map<String, List<String>> layers = new LinkedHashMap<>();
-      for (String m : models) {
-        int size = inputSize != null ? inputSize.applyAsInt(m) : transfer.inputSize();
-        // an explicit preprocessing is for the CNNs that carry none (ONNX files): beside others, a
-        // roster model keeps its own
-        boolean own = models.size() > 1 && org.argus.model.roster.Roster.names().contains(m);
-        TransferSpec t = transfer.withModel(m, own ? null : transfer.preprocessing(), size, k).withPoolings(ps);
-        if (named != null) {
-          t = t.withLayers(named.get(m));
-        }
-        FeatureTransfer ft = FeatureTransfer.prepare(spark, t, progress);
-        fts.add(ft);
-        layers.put(m, ft.layers());
-      }
-      FusedSpace f = FusedSpace.ofModels(space, layers, transfer.pooling());
-      return new FusedSelection(this, f, fts, procedure.apply(f.space(), fts.get(0).trainRows()));
+      FusedTransfers t = FusedTransfers.prepare(spark, transfer, space, progress, inputSize);
+      return new FusedSelection(this, t, procedure.apply(t.fused().space(), t.first().trainRows()));
     }
   }
 
@@ -326,7 +287,10 @@ public final class FusedSelection {
     transfers.forEach(FeatureTransfer::release);
   }
 
-  /** @return one prepared transfer per CNN, in the space's order (one without a {@code model} dimension) */
+  /**
+   * @return one prepared transfer per (CNN, precision), CNN by CNN in the space's order (one without
+   *     {@code model} and {@code precision} dimensions)
+   */
   public List<FeatureTransfer> transfers() {
     return transfers;
   }
@@ -341,7 +305,7 @@ public final class FusedSelection {
     if (m == null || fused.models().isEmpty()) {
       return transfer.model();
     }
-    int i = fused.models().indexOf(m);
+    int i = prepared.models().indexOf(m);
     if (i < 0) {
       throw new IllegalArgumentException("layer '" + layer + "' names model '" + m + "'; this run's models: "
           + fused.models());
@@ -350,20 +314,34 @@ public final class FusedSelection {
   }
 
   /**
+   * @param view a view of the run's result ({@link FusedResult#views()})
+   * @return the CNN cut its features came from, to deploy a head trained on it ({@link
+   *     HeadExport#deploy}): the int8 cut of an {@code int8} view, null for fp32 (the CNN's own)
+   * @throws IllegalStateException for an int8 view before {@link #run()}
+   */
+  public org.argus.model.resolve.GraphCut cutOf(FeatureViews.View view) {
+    return prepared.cut(view);
+  }
+
+  /**
    * @return EXPLAIN of both phases: the materialization plan (chosen plan, estimates, rejected
    *     plans) and the MOP plan (views, procedure, shards)
    */
   public String explain() {
     StringBuilder sb = new StringBuilder("== materialization (once for every config) ==\n");
+    int precisions = Math.max(1, fused.precisions().size());
     sb.append("layers ").append(fused.layers()).append(" x poolings ").append(fused.poolingNames())
-        .append(" = ").append(fused.layers().size() * fused.poolings().size()).append(" feature columns\n");
+        .append(precisions > 1 ? " x precisions " + fused.precisions().stream().map(
+            org.argus.model.quantize.Precision::paramValue).toList() : "")
+        .append(" = ").append(fused.layers().size() * fused.poolings().size() * precisions)
+        .append(" feature columns\n");
     if (transfers.size() == 1) {
       sb.append(transfer.explain());
     } else {
-      sb.append(transfers.size()).append(" CNNs, each planned on its own, materialized one after the other and "
-          + "joined on the row id:\n");
+      sb.append(transfers.size()).append(precisions > 1 ? " (CNN, precision) pairs" : " CNNs").append(
+          ", each planned on its own, materialized one after the other and joined on the row id:\n");
       for (int i = 0; i < transfers.size(); i++) {
-        sb.append("-- model ").append(fused.models().get(i)).append(" --\n").append(transfers.get(i).explain());
+        sb.append("-- ").append(prepared.label(i)).append(" --\n").append(transfers.get(i).explain());
       }
     }
     sb.append("== model selection (MOP over the shared feature rows) ==\n");
@@ -400,7 +378,7 @@ public final class FusedSelection {
       for (FeatureTransfer t : transfers) {
         each.add(t.materialize());
       }
-      m = each.size() == 1 ? each.get(0) : FeatureRows.joined(fused.models(), each);
+      m = each.size() == 1 ? each.get(0) : FeatureRows.joined(prepared.models(), each);
     } catch (RuntimeException e) {
       each.forEach(MaterializedFeatures::unpersist);
       throw e;

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.argus.execution.transfer.TransferSpec;
+import org.argus.model.quantize.Precision;
 import org.argus.plan.Pooling;
 import org.argus.select.space.Domain;
 import org.argus.select.space.SearchSpace;
@@ -20,21 +21,53 @@ import org.argus.select.space.SearchSpace;
  * (model, layer) pair, never a layer its model lacks, and Hyperband/ASHA can drop a whole model
  * early. A space with {@code model} and no {@code layer} draws among each model's top feature layers.
  *
+ * <p>Precision: a {@code precision=choice(fp32,int8)} dimension is independent of the others (every
+ * layer exists in every precision): each CNN is materialized once per precision (int8: calibrated
+ * static quantization, {@code model.quantize}) and a config reads the view of its (layer, pooling,
+ * precision).
+ *
  * @param space the space the procedure draws from (with the added dimensions; {@code model} folded
  *     into {@code layer})
  * @param models the CNNs, in the space's order (empty: the transfer's one model, layers unqualified)
  * @param layers the layers to materialize, as named in the space ({@code LAYER@MODEL} with models)
  * @param poolings the poolings to materialize, parsed, in the space's order
  * @param poolingNames each pooling's text as the space writes it (what a config holds)
+ * @param precisions the precisions of a {@code precision=choice(fp32,int8)} dimension, in the
+ *     space's order (empty without one: the transfer's precision); each CNN is materialized once
+ *     per precision
  */
 public record FusedSpace(SearchSpace space, List<String> models, List<String> layers, List<Pooling> poolings,
-    List<String> poolingNames) {
+    List<String> poolingNames, List<Precision> precisions) {
   /** Copies the lists. */
   public FusedSpace {
     models = List.copyOf(models);
     layers = List.copyOf(layers);
     poolings = List.copyOf(poolings);
     poolingNames = List.copyOf(poolingNames);
+    precisions = List.copyOf(precisions);
+  }
+
+  /**
+   * @param space a user's space
+   * @return its {@code precision} dimension's values, parsed, in order (empty without one)
+   * @throws IllegalArgumentException when {@code precision} is not a {@code choice(...)} of
+   *     distinct names, or names a precision other than {@code fp32}/{@code int8} (listing them)
+   */
+  public static List<Precision> precisions(SearchSpace space) {
+    Domain d = space.domains().get(FeatureViews.PRECISION);
+    if (d == null) {
+      return List.of();
+    }
+    List<Precision> out = new ArrayList<>();
+    for (String n : names(d, FeatureViews.PRECISION)) {
+      Precision p = Precision.parse(n);
+      if (!p.paramValue().equals(n)) {
+        throw new IllegalArgumentException("precision '" + n + "' in " + d + ": write it as '" + p.paramValue()
+            + "' (the name configs and views hold)");
+      }
+      out.add(p);
+    }
+    return out;
   }
 
   /**
@@ -97,7 +130,8 @@ public record FusedSpace(SearchSpace space, List<String> models, List<String> la
     d.remove(FeatureViews.MODEL);
     d.put(FeatureViews.LAYER, new Domain.Choice(new ArrayList<>(qualified)));
     FusedSpace one = of(new SearchSpace(d), qualified, pooling);
-    return new FusedSpace(one.space(), new ArrayList<>(layers.keySet()), qualified, one.poolings(), one.poolingNames());
+    return new FusedSpace(one.space(), new ArrayList<>(layers.keySet()), qualified, one.poolings(), one.poolingNames(),
+        one.precisions());
   }
 
   /**
@@ -150,7 +184,7 @@ public record FusedSpace(SearchSpace space, List<String> models, List<String> la
       names = List.of(pooling.toString());
       poolings.add(pooling);
     }
-    return new FusedSpace(new SearchSpace(d), List.of(), ls, poolings, names);
+    return new FusedSpace(new SearchSpace(d), List.of(), ls, poolings, names, precisions(space));
   }
 
   private static List<String> names(Domain domain, String dim) {

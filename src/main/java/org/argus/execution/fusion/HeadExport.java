@@ -32,16 +32,56 @@ public final class HeadExport {
    */
   public static HeadDeployment.Deployed deploy(FusedResult r, Procedure procedure, int trial, ResolvedModel model,
       List<String> labels, Path dir) throws ArgusException {
-    return write(r, trained(r, procedure, trial), model, labels, dir);
+    return write(r, trained(r, procedure, trial), model, null, labels, dir);
   }
 
-  private static HeadDeployment.Deployed write(FusedResult r, Trained t, ResolvedModel model, List<String> labels,
+  /**
+   * Deploys a trained config of a prepared run as one graph, on the CNN and cut its features came
+   * from ({@link FusedSelection#modelOf}, {@link FusedSelection#cutOf}): an {@code int8} config is
+   * spliced onto the int8 cut its transfer calibrated, so it serves on the graph it was trained on.
+   *
+   * @param fs the prepared, run selection
+   * @param r its result
+   * @param trial a trial that finished
+   * @param labels class names in label order, or empty
+   * @param dir where to write
+   * @return what was written
+   * @throws ArgusException when the checkpoint cannot be read or the graph not written
+   * @throws IllegalArgumentException when the trial has no checkpoint or the labels do not match
+   */
+  public static HeadDeployment.Deployed deploy(FusedSelection fs, FusedResult r, int trial, List<String> labels,
       Path dir) throws ArgusException {
+    Trained t = trained(r, fs.procedure(), trial);
+    return write(r, t, fs.modelOf(t.view().layer()), fs.cutOf(t.view()), labels, dir);
+  }
+
+  /**
+   * Deploys the refit winner of a prepared run as one graph, on the CNN and cut its features came
+   * from, as {@link #deploy(FusedSelection, FusedResult, int, List, Path)} does a trial.
+   *
+   * @param fs the prepared, run selection
+   * @param r its result
+   * @param refit its refit ({@link FusedResult#refit()})
+   * @param labels class names in label order, or empty
+   * @param dir where to write
+   * @return what was written
+   * @throws ArgusException when the checkpoint cannot be read or the graph not written
+   * @throws IllegalArgumentException when the refit did not finish or the labels do not match
+   */
+  public static HeadDeployment.Deployed deploy(FusedSelection fs, FusedResult r, FusedResult.Refit refit,
+      List<String> labels, Path dir) throws ArgusException {
+    Trained t = refitted(r, refit);
+    return write(r, t, fs.modelOf(t.view().layer()), fs.cutOf(t.view()), labels, dir);
+  }
+
+  private static HeadDeployment.Deployed write(FusedResult r, Trained t, ResolvedModel model,
+      org.argus.model.resolve.GraphCut cut, List<String> labels, Path dir) throws ArgusException {
     Hyperparameters h = t.config();
     FeatureViews.View v = t.view();
     Standardizer z = t.standardizer();
     byte[] state = t.state();
-    return HeadDeployment.write(model, FeatureViews.layerOf(v.layer()), Pooling.parse(v.pooling()), r.views().structuredDim(),
+    return HeadDeployment.write(model, cut, FeatureViews.layerOf(v.layer()), Pooling.parse(v.pooling()),
+        r.views().structuredDim(),
         r.factory().family(), h, r.factory().classes(), state, z.mean(), z.invStd(), labels, dir);
   }
 
@@ -60,11 +100,14 @@ public final class HeadExport {
    */
   public static HeadDeployment.Deployed deploy(FusedResult r, FusedResult.Refit refit, ResolvedModel model,
       List<String> labels, Path dir) throws ArgusException {
+    return write(r, refitted(r, refit), model, null, labels, dir);
+  }
+
+  private static Trained refitted(FusedResult r, FusedResult.Refit refit) throws ArgusException {
     if (refit.selection().best() == null) {
       throw new IllegalArgumentException("the refit of trial " + refit.trial() + " did not finish: nothing to deploy");
     }
-    return write(r, trained(r, refit.selection(), refit.hyperparameters(), refit.selection().best().trial()), model,
-        labels, dir);
+    return trained(r, refit.selection(), refit.hyperparameters(), refit.selection().best().trial());
   }
 
   /**

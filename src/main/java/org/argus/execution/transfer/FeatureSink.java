@@ -53,7 +53,7 @@ final class FeatureSink implements LayerSink {
       String name = MaterializedFeatures.column(li, j);
       features.add(col(featureCols.get(j)).as(name));
       columns.add(new MaterializedFeatures.FeatureColumn(layer, spec.poolings().get(j), name,
-          TransferLayers.featureDim(layers.shapes().get(layer), spec.poolings().get(j))));
+          TransferLayers.featureDim(layers.shapes().get(layer), spec.poolings().get(j)), spec.precision().paramValue()));
     }
     if (li < layers.layers().size() - 1) {
       return false; // the top layer's query carries this layer's features

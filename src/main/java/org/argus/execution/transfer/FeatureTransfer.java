@@ -46,6 +46,8 @@ public final class FeatureTransfer {
   /** The layers still to compute (all of them unless resumed). */
   private final TransferLayers layers;
   private final TransferInputs inputs;
+  /** The int8 graphs of the last {@link #materialize()} (null in fp32 or before it). */
+  private volatile org.argus.execution.inference.Int8Graphs int8;
   private final Optimizer.Decision decision;
   /** Null when the run keeps no checkpoints. */
   private final LayerCheckpoints checkpoints;
@@ -233,6 +235,14 @@ public final class FeatureTransfer {
   }
 
   /**
+   * @return the int8 graphs {@link #materialize()} calibrated and ran (their cuts are what the
+   *     features came from), or null in fp32 or before it ran
+   */
+  public org.argus.execution.inference.Int8Graphs int8Graphs() {
+    return int8;
+  }
+
+  /**
    * Drops the input data this transfer cached while reading (the checked image rows, the
    * structured table, an image folder's decode): call it when done with the transfer and its
    * {@link #quarantine()}, or the session keeps those blocks. Queries made afterwards still work;
@@ -345,6 +355,7 @@ public final class FeatureTransfer {
       sink[0] = new FeatureSink(spec, layers, inputs, p);
       PlanExecution execution = new PlanExecution(spark, spec, layers, inputs, p, progress, m, sink[0]);
       execution.run();
+      int8 = execution.int8Graphs();
       notes.addAll(execution.notes());
       m.begin("combine features");
       long c0 = System.nanoTime();

@@ -63,9 +63,15 @@ public record MaterializedFeatures(
    * @param pooling its reduction
    * @param column the column in {@link MaterializedFeatures#rows()}
    * @param dim floats per row ({@code array<float>} of this length)
+   * @param precision the precision the CNN ran in ({@code fp32} or {@code int8})
    */
-  public record FeatureColumn(String layer, Pooling pooling, String column, int dim)
-      implements java.io.Serializable {}
+  public record FeatureColumn(String layer, Pooling pooling, String column, int dim, String precision)
+      implements java.io.Serializable {
+    /** A column of an fp32 CNN. */
+    public FeatureColumn(String layer, Pooling pooling, String column, int dim) {
+      this(layer, pooling, column, dim, "fp32");
+    }
+  }
 
   /**
    * @param layerIndex the layer's index in the run, bottom first

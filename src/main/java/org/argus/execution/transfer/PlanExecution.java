@@ -118,6 +118,11 @@ final class PlanExecution {
     progress.end(label, String.format("%.1f s; %s", s, String.join("; ", int8.notes())));
   }
 
+  /** @return the int8 graphs the run calibrated, or null in fp32 (or before {@link #run}) */
+  Int8Graphs int8Graphs() {
+    return int8;
+  }
+
   /** @return what the run learned about its inputs' precision (int8 calibration and accuracy guard) */
   List<String> notes() {
     return int8 == null ? List.of() : int8.notes();

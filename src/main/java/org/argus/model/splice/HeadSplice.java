@@ -99,6 +99,24 @@ public final class HeadSplice {
    */
   public static OnnxModel splice(ResolvedModel model, String layer, Pooling pooling, int structuredDim, byte[] head,
       Map<String, String> provenance, List<String> labels) throws ModelFormatException {
+    return splice(model, null, layer, pooling, structuredDim, head, provenance, labels);
+  }
+
+  /**
+   * As {@link #splice(ResolvedModel, String, Pooling, int, byte[], Map, List)}, onto a given cut of
+   * the CNN from its pixel input to {@code layer}: e.g. its int8 version ({@code
+   * execution.inference.Int8Graphs#cutFromPixels}), so a head trained on int8 features serves on
+   * the quantized graph it was trained on. The cut's sha256 is recorded ({@code
+   * argus.splice.cut_sha256}) and its metadata kept (an int8 cut's calibration provenance).
+   *
+   * @param cut the cut from the pixel input to {@code layer} (float32 output), or null for the
+   *     model's own fp32 cut
+   * @throws IllegalArgumentException as the other overload, or when the cut does not run from the
+   *     pixel input to exactly {@code layer}
+   * @throws ModelFormatException as the other overload
+   */
+  public static OnnxModel splice(ResolvedModel model, GraphCut cut, String layer, Pooling pooling, int structuredDim,
+      byte[] head, Map<String, String> provenance, List<String> labels) throws ModelFormatException {
     Objects.requireNonNull(pooling, "pooling");
     Objects.requireNonNull(provenance, "provenance");
     Objects.requireNonNull(labels, "labels");
@@ -114,7 +132,12 @@ public final class HeadSplice {
           + headGraph.getOutputList().stream().map(OnnxMl.ValueInfoProto::getName).toList());
     }
     long[] layerShape = layerShape(model, layer); // an unknown layer or dynamic shape fails first
-    GraphCut cut = model.cutFromPixels(List.of(layer));
+    if (cut == null) {
+      cut = model.cutFromPixels(List.of(layer));
+    } else if (!cut.inputs().equals(List.of(model.pixelInput())) || !cut.outputs().equals(List.of(layer))) {
+      throw new IllegalArgumentException("a head spliced at '" + layer + "' needs a cut from " + model.pixelInput()
+          + " to [" + layer + "]; found " + cut.inputs() + " -> " + cut.outputs());
+    }
     OnnxMl.ModelProto cnn = cut.model().proto();
     checkNoCollision(cnn.getGraph());
     OnnxMl.GraphProto.Builder g = cnn.getGraph().toBuilder().clearOutput();
@@ -151,6 +174,8 @@ public final class HeadSplice {
     meta.put(META + "cnn", model.name());
     meta.put(META + "cnn_sha256", model.sha256());
     meta.put(META + "cut_sha256", cut.sha256());
+    meta.put(META + "precision", cnn.getMetadataPropsList().stream().anyMatch(e -> e.getKey().startsWith("argus.int8."))
+        ? "int8" : "fp32");
     meta.put(META + "layer", layer);
     meta.put(META + "pooling", pooling.toString());
     meta.put(META + "feature_dim", Long.toString(pooled.dim()));

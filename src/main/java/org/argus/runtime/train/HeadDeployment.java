@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.argus.model.ModelFormatException;
 import org.argus.model.onnx.OnnxModel;
+import org.argus.model.resolve.GraphCut;
 import org.argus.model.resolve.ResolvedModel;
 import org.argus.model.splice.HeadSplice;
 import org.argus.plan.Pooling;
@@ -90,11 +91,30 @@ public final class HeadDeployment {
   public static Deployed write(ResolvedModel model, String layer, Pooling pooling, int structuredDim,
       String headFamily, Hyperparameters headConfig, int classes, byte[] headState, float[] mean, float[] invStd,
       List<String> labels, Path dir) throws TrainingException {
+    return write(model, null, layer, pooling, structuredDim, headFamily, headConfig, classes, headState, mean, invStd,
+        labels, dir);
+  }
+
+  /**
+   * As {@link #write(ResolvedModel, String, Pooling, int, String, Hyperparameters, int, byte[],
+   * float[], float[], List, Path)}, spliced onto a given cut of the CNN ({@link
+   * HeadSplice#splice(ResolvedModel, GraphCut, String, Pooling, int, byte[], Map, List)}): the int8
+   * cut a head was trained on, so it serves on the same quantized graph.
+   *
+   * @param cut the cut from the pixel input to {@code layer}, or null for the CNN's fp32 cut
+   * @return the written files
+   * @throws IllegalArgumentException as the other overloads, or for a cut that does not end at
+   *     {@code layer}
+   * @throws TrainingException as the other overloads
+   */
+  public static Deployed write(ResolvedModel model, GraphCut cut, String layer, Pooling pooling, int structuredDim,
+      String headFamily, Hyperparameters headConfig, int classes, byte[] headState, float[] mean, float[] invStd,
+      List<String> labels, Path dir) throws TrainingException {
     long dim = HeadSplice.featureDim(model, layer, pooling) + structuredDim;
     byte[] head = OnnxExport.export(headFamily, headConfig, new long[] {dim}, classes, headState, mean, invStd);
     OnnxModel graph;
     try {
-      graph = HeadSplice.splice(model, layer, pooling, structuredDim, head,
+      graph = HeadSplice.splice(model, cut, layer, pooling, structuredDim, head,
           Map.of("family", headFamily, "config", headConfig.toString(),
               "standardization", mean == null ? "none" : "z-score of the head's inputs, fitted on the training split"),
           labels);

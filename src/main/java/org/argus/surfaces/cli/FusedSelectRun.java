@@ -161,10 +161,9 @@ final class FusedSelectRun {
       String selected = java.nio.file.Files.readString(best.resolve("config.txt"));
       FusedResult.Refit rf = r.refit();
       boolean refit = rf != null && rf.selection().best() != null;
-      String layer = org.argus.execution.fusion.Tables.layerOf(r.selection().best().config());
       HeadDeployment.Deployed d = refit
-          ? HeadExport.deploy(r, rf, fs.modelOf(layer), labels(r.factory().classes()), best)
-          : HeadExport.deploy(r, fs.procedure(), trial, fs.modelOf(layer), labels(r.factory().classes()), best);
+          ? HeadExport.deploy(fs, r, rf, labels(r.factory().classes()), best)
+          : HeadExport.deploy(fs, r, trial, labels(r.factory().classes()), best);
       // one config.txt: what selection chose, then the provenance of both parts of the graph
       java.nio.file.Files.writeString(d.config(), selected + (refit ? String.format(Locale.ROOT,
           "# deployed: trial %d refit on every training row for %d epochs (checkpoints in %s)%n", trial, rf.epochs(),

@@ -111,7 +111,10 @@ public final class FusionReport {
     return (r.byModel().isEmpty() ? "" : "Best config per model:\n\n" + table("model", metric, r.byModel()) + "\n")
         + "Best config per layer (bottom first" + (r.byModel().isEmpty() ? "" : ", model by model") + "):\n\n"
         + table("layer", metric, r.byLayer())
-        + "\nBest config per pooling:\n\n" + table("pooling", metric, r.byPooling()) + refitLine(r);
+        + "\nBest config per pooling:\n\n" + table("pooling", metric, r.byPooling())
+        + (r.byPrecision().isEmpty() ? "" : "\nBest config per precision:\n\n" + table("precision", metric,
+            r.byPrecision()))
+        + refitLine(r);
   }
 
   /** @return a line on the refit winner (empty when there is none), ending in a newline */

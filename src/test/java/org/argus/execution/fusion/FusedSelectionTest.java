@@ -305,14 +305,27 @@ class FusedSelectionTest {
   static void assertDeployedGraphIsTheDjlHead(FusedSelection prepared, FusedResult result, int size,
       org.argus.runtime.train.HeadDeployment.Deployed d, Hyperparameters h, SelectionResult run, int trial)
       throws Exception {
+    org.argus.model.resolve.ResolvedModel model = prepared.modelOf(result.views().view(h).layer());
+    assertDeployedGraphIsTheDjlHead(prepared, result, f -> f.setModelName(model.name()).setImageSize(size), d, h, run,
+        trial);
+  }
+
+  /**
+   * The spliced graph on 16 test images' pixels equals the DJL head on their standardized ORT
+   * features, as the featurizer {@code source} configures it (which CNN graph, at which size).
+   */
+  static void assertDeployedGraphIsTheDjlHead(FusedSelection prepared, FusedResult result,
+      java.util.function.UnaryOperator<org.argus.surfaces.ml.DeepImageFeaturizer> source,
+      org.argus.runtime.train.HeadDeployment.Deployed d, Hyperparameters h, SelectionResult run, int trial)
+      throws Exception {
     FeatureViews.View v = result.views().view(h);
     org.argus.model.resolve.ResolvedModel model = prepared.modelOf(v.layer());
     // 16 test images: pixels for the spliced graph, the featurizer's ORT features for the DJL head
     var imgs = org.argus.data.FashionMnist.sample(SparkTestSession.get(),
         org.argus.data.FashionMnist.Split.TEST, 16, 7).orderBy("id");
     List<org.apache.spark.sql.Row> rows = imgs.collectAsList();
-    List<org.apache.spark.sql.Row> feats = new org.argus.surfaces.ml.DeepImageFeaturizer().setModelName(model.name())
-        .setImageSize(size).setLayers(FeatureViews.layerOf(v.layer())).setPooling(v.pooling()).setOutputType("array").transform(imgs)
+    List<org.apache.spark.sql.Row> feats = source.apply(new org.argus.surfaces.ml.DeepImageFeaturizer())
+        .setLayers(FeatureViews.layerOf(v.layer())).setPooling(v.pooling()).setOutputType("array").transform(imgs)
         .orderBy("id").select("features").collectAsList();
     Standardizer z = result.standardizer().slice(result.views(), v);
     float[] x = new float[rows.size() * v.dim()];

@@ -14,9 +14,6 @@ import org.apache.spark.sql.types.StructType;
 import org.argus.data.FashionMnist;
 import org.argus.execution.transfer.TransferSpec;
 import org.argus.runtime.train.Hyperparameters;
-import org.argus.select.procedure.FixedEpochs;
-import org.argus.select.procedure.Goal;
-import org.argus.select.space.SearchSpace;
 import org.argus.testing.SparkTestSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,15 +50,7 @@ class FusedStructuredTest {
     TransferSpec t = TransferSpec.builder().setFashionMnist(80, 30).setModel("mobilenet_v2").optInputSize(64)
         .optSeed(SEED).setLayers(List.of("block_3_expand_relu")).optTable(table()).optFeatureCols(List.of("x1", "x2"))
         .build();
-    prepared = FusedSelection.builder()
-        .setTransfer(t)
-        .setSpace(SearchSpace.parse("lr=choice(0.01,0.003)"))
-        .setProcedure(s -> FixedEpochs.grid(s, 2, Goal.maximize("accuracy")))
-        .setRunDir(tmp.resolve("run").toString())
-        .optWorkers(2)
-        .optThreads(1)
-        .optSeed(SEED)
-        .prepare(SparkTestSession.get());
+    prepared = FusedFixtures.grid(t, "lr=choice(0.01,0.003)", tmp.resolve("run")).prepare(SparkTestSession.get());
     result = prepared.run();
   }
 
