@@ -68,7 +68,8 @@ final class SelectCommand implements Callable<Integer> {
   @Option(names = "--family", description = "mlp | cnn | head (default: cnn for images, head for features)")
   String family;
 
-  @Option(names = "--space", defaultValue = "lr=loguniform(1e-4,1e-2);batch=choice(32,128);width=choice(64,256)", description = "search space (default ${DEFAULT-VALUE})")
+  @Option(names = "--space", defaultValue = "lr=loguniform(1e-4,1e-2);batch=choice(32,128);width=choice(64,256)", description = "search space (default ${DEFAULT-VALUE}); with --transfer also layer=choice(…), "
+      + "pooling=choice(max:2,avg), precision=choice(fp32,int8) and model=choice(…)")
   String space;
 
   @Option(names = "--procedure", defaultValue = "random:8", description = "grid | random:N | tpe:N[,STARTUP] | hyperband:R,ETA | asha:R,ETA,MAX_TRIALS (R = max epochs; ASHA's top rung is the largest power of ETA not above R; TPE: N trials of --epochs epochs, the first STARTUP (default 10) random; default ${DEFAULT-VALUE})")
@@ -238,9 +239,9 @@ final class SelectCommand implements Callable<Integer> {
       transfer = spaceModels.get(0); // a 'model' dimension names the CNNs itself
     }
     if (transfer == null && SearchSpace.parse(space).domains().keySet().stream()
-        .anyMatch(k -> k.equals("layer") || k.equals("pooling"))) {
-      throw new IllegalArgumentException("the space has 'layer'/'pooling' but no model to take them from: give "
-          + "--transfer MODEL (e.g. --transfer mobilenet_v2)");
+        .anyMatch(k -> k.equals("layer") || k.equals("pooling") || k.equals("precision"))) {
+      throw new IllegalArgumentException("the space has 'layer'/'pooling'/'precision' but no model to take them from: "
+          + "give --transfer MODEL (e.g. --transfer mobilenet_v2)");
     }
     if (transfer != null) {
       return new FusedSelectRun(this).call();
