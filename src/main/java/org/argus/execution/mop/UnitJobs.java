@@ -72,14 +72,7 @@ final class UnitJobs {
    * (a failed Spark job throws its {@code SparkException}: the caller fails the config)
    */
   Metrics validate(int trial) {
-    final TrainerFactory f = factory;
-    final CheckpointStore s = store;
-    final Hyperparameters cfg = hyperparameters(trial);
-    final long seed = state.seed(trial);
-    final String ck = state.checkpoint(trial);
-    return data.validation
-        .mapPartitions(it -> List.of(UnitQuery.evaluate(it, f, s, cfg, seed, ck)).iterator())
-        .reduce(Metrics::plus);
+    return evaluateAll(data.validation, List.of(trial), state, factory, store).get(trial);
   }
 
   /**
