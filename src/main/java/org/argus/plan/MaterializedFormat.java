@@ -30,7 +30,17 @@ public enum MaterializedFormat {
    * each). Kept for comparison: it made stages 2–4 of a staged InceptionV3 plan spend 2–3× their
    * ONNX Runtime time boxing (session 8's JFR profile).
    */
-  ARRAY_FLOAT;
+  ARRAY_FLOAT,
+  /**
+   * Activations of an int8 plan as {@code binary}: one byte per value, the uint8 code of the
+   * stage's own quantization of the tensor. An int8 stage's output is {@code
+   * DequantizeLinear(q, scale, zeroPoint)} (issue "Int8 featurization"), so {@code q} is recovered
+   * exactly ({@link #encodeUint8}) and decoded as DequantizeLinear does ({@link #decodeUint8}): the
+   * next stage reads the same float32 values as from {@link #BINARY_FLOAT32}, from a quarter of the
+   * bytes. A boundary whose tensor is not a DequantizeLinear output (fp32 stages, an op left fp32)
+   * is stored as {@link #BINARY_FLOAT32}.
+   */
+  BINARY_UINT8;
 
   /** The format plans use unless told otherwise. */
   public static final MaterializedFormat DEFAULT = BINARY_FLOAT32;
@@ -66,7 +76,16 @@ public enum MaterializedFormat {
    * @return bytes one row's activation cell takes in the columnar cache
    */
   public long activationCellBytes(long floats) {
-    return this == BINARY_FLOAT32 ? binaryCellBytes(floats) : arrayCellBytes(floats);
+    return switch (this) {
+      case BINARY_FLOAT32 -> binaryCellBytes(floats);
+      case ARRAY_FLOAT -> arrayCellBytes(floats);
+      case BINARY_UINT8 -> 4 + floats;
+    };
+  }
+
+  /** @return whether activations are stored as Spark {@code binary} cells (else {@code array<float>}) */
+  public boolean isBinary() {
+    return this != ARRAY_FLOAT;
   }
 
   /**
@@ -86,19 +105,22 @@ public enum MaterializedFormat {
    *     {@code Float}s for {@link #ARRAY_FLOAT}
    */
   public long activationReadHeapBytes(long floats) {
-    return this == BINARY_FLOAT32
-        ? ARRAY_HEADER_BYTES + 4 * floats
-        : ARRAY_HEADER_BYTES + BOXED_FLOAT_BYTES * floats;
+    return switch (this) {
+      case BINARY_FLOAT32 -> ARRAY_HEADER_BYTES + 4 * floats;
+      case ARRAY_FLOAT -> ARRAY_HEADER_BYTES + BOXED_FLOAT_BYTES * floats;
+      case BINARY_UINT8 -> ARRAY_HEADER_BYTES + floats;
+    };
   }
 
   /**
    * Heap of one activation cell as the producing task emits it (before Spark encodes the row).
    *
    * @param floats values of the activation
-   * @return bytes of the emitted object ({@code byte[]} or {@code float[]}, both 4 bytes a value)
+   * @return bytes of the emitted object ({@code byte[]} or {@code float[]}, 4 bytes a value; 1 for
+   *     {@link #BINARY_UINT8})
    */
   public long activationWriteHeapBytes(long floats) {
-    return ARRAY_HEADER_BYTES + 4 * floats;
+    return ARRAY_HEADER_BYTES + (this == BINARY_UINT8 ? 1 : 4) * floats;
   }
 
   /**
@@ -112,7 +134,7 @@ public enum MaterializedFormat {
    * @return bytes allocated per row
    */
   public long activationEncodeHeapBytes(long floats) {
-    return this == BINARY_FLOAT32 ? 4 * binaryCellBytes(floats) : 2 * arrayCellBytes(floats);
+    return this == ARRAY_FLOAT ? 2 * arrayCellBytes(floats) : 4 * activationCellBytes(floats);
   }
 
   /**
@@ -151,13 +173,50 @@ public enum MaterializedFormat {
     return bytes.length % Float.BYTES == 0 ? n : -1;
   }
 
-  /** @return the CLI name: {@code binary-float32} or {@code array-float} */
+  /**
+   * Encodes {@code n} values of a DequantizeLinear output as their uint8 codes ({@link
+   * #BINARY_UINT8}): {@code q = clamp(round(v / scale) + zeroPoint, 0, 255)}, ONNX QuantizeLinear's
+   * rounding (half to even).
+   *
+   * @param values the stage's float32 output
+   * @param from first value
+   * @param n values
+   * @param scale the tensor's quantization scale ({@code > 0})
+   * @param zeroPoint its zero point, {@code 0..255}
+   * @return {@code n} bytes
+   */
+  public static byte[] encodeUint8(float[] values, int from, int n, float scale, int zeroPoint) {
+    byte[] out = new byte[n];
+    for (int i = 0; i < n; i++) {
+      long q = (long) Math.rint(values[from + i] / scale) + zeroPoint;
+      out[i] = (byte) Math.max(0, Math.min(255, q));
+    }
+    return out;
+  }
+
+  /**
+   * Decodes a {@link #BINARY_UINT8} cell into {@code dst[at…]} as ONNX DequantizeLinear does:
+   * {@code (float) (q − zeroPoint) · scale}.
+   *
+   * @return the number of values in the cell; nothing is copied when it differs from {@code expected}
+   */
+  public static int decodeUint8(byte[] bytes, float[] dst, int at, int expected, float scale, int zeroPoint) {
+    if (bytes.length == expected) {
+      for (int i = 0; i < bytes.length; i++) {
+        dst[at + i] = (float) ((bytes[i] & 0xFF) - zeroPoint) * scale;
+      }
+    }
+    return bytes.length;
+  }
+
+  /** @return the CLI name: {@code binary-float32}, {@code array-float} or {@code binary-uint8} */
   public String cliName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**
-   * @param text {@code binary-float32} or {@code array-float} (case-insensitive, {@code _} or {@code -})
+   * @param text {@code binary-float32}, {@code array-float} or {@code binary-uint8} (case-insensitive,
+   *     {@code _} or {@code -})
    * @return the format
    * @throws IllegalArgumentException naming the text and the valid names
    */
@@ -167,6 +226,7 @@ public enum MaterializedFormat {
         return f;
       }
     }
-    throw new IllegalArgumentException("unknown materialized format '" + text + "'; valid: binary-float32, array-float");
+    throw new IllegalArgumentException("unknown materialized format '" + text + "'; valid: binary-float32, array-float, "
+        + "binary-uint8 (int8 plans)");
   }
 }

@@ -80,23 +80,32 @@ public sealed interface Emit extends Serializable
   /**
    * The activation itself, for the next stage of a staged plan.
    *
-   * @param format how it is stored ({@code binary} little-endian float32, or {@code array<float>})
+   * @param format how it is stored ({@code binary} little-endian float32, {@code array<float>}, or
+   *     {@code binary} uint8 codes)
+   * @param scale the tensor's quantization scale ({@link MaterializedFormat#BINARY_UINT8}; else
+   *     ignored)
+   * @param zeroPoint its zero point ({@link MaterializedFormat#BINARY_UINT8}; else ignored)
    */
-  record Activation(MaterializedFormat format) implements Emit {
+  record Activation(MaterializedFormat format, float scale, int zeroPoint) implements Emit {
+    /** A float32 activation ({@link MaterializedFormat#BINARY_FLOAT32} or {@code ARRAY_FLOAT}). */
+    public Activation(MaterializedFormat format) {
+      this(format, Float.NaN, 0);
+    }
+
     @Override
     public DataType type() {
-      return format == MaterializedFormat.BINARY_FLOAT32
-          ? DataTypes.BinaryType
-          : DataTypes.createArrayType(DataTypes.FloatType, false);
+      return format.isBinary() ? DataTypes.BinaryType : DataTypes.createArrayType(DataTypes.FloatType, false);
     }
 
     @Override
     public Object cell(ModelSession.Output output, int i) {
       float[] values = output.values();
       int per = perExample(output.shape());
-      return format == MaterializedFormat.BINARY_FLOAT32
-          ? MaterializedFormat.encodeBinary(values, i * per, per)
-          : Arrays.copyOfRange(values, i * per, (i + 1) * per);
+      return switch (format) {
+        case BINARY_FLOAT32 -> MaterializedFormat.encodeBinary(values, i * per, per);
+        case BINARY_UINT8 -> MaterializedFormat.encodeUint8(values, i * per, per, scale, zeroPoint);
+        case ARRAY_FLOAT -> Arrays.copyOfRange(values, i * per, (i + 1) * per);
+      };
     }
   }
 

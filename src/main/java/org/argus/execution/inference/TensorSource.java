@@ -80,8 +80,17 @@ public sealed interface TensorSource extends Serializable
    * @param column the activation column
    * @param shape the activation's per-example shape, without the batch dimension
    * @param format how the column stores it
+   * @param scale the quantization scale of {@link MaterializedFormat#BINARY_UINT8} codes (else
+   *     ignored)
+   * @param zeroPoint their zero point (else ignored)
    */
-  record Activations(int column, long[] shape, MaterializedFormat format) implements TensorSource {
+  record Activations(int column, long[] shape, MaterializedFormat format, float scale, int zeroPoint)
+      implements TensorSource {
+    /** Float32 activations ({@link MaterializedFormat#BINARY_FLOAT32} or {@code ARRAY_FLOAT}). */
+    public Activations(int column, long[] shape, MaterializedFormat format) {
+      this(column, shape, format, Float.NaN, 0);
+    }
+
     @Override
     public int floatsPerExample() {
       return product(shape);
@@ -102,6 +111,8 @@ public sealed interface TensorSource extends Serializable
       int got;
       if (format == MaterializedFormat.BINARY_FLOAT32) {
         got = MaterializedFormat.decodeBinary((byte[]) row.get(column), dst, offset, expected);
+      } else if (format == MaterializedFormat.BINARY_UINT8) {
+        got = MaterializedFormat.decodeUint8((byte[]) row.get(column), dst, offset, expected, scale, zeroPoint);
       } else {
         try {
           got = Values.copy(row.get(column), dst, offset, expected, ElementType.FLOAT);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -15,6 +16,8 @@ import org.apache.spark.storage.StorageLevel;
 import org.argus.execution.ProgressSink;
 import org.argus.execution.inference.Counters;
 import org.argus.execution.inference.Int8Graphs;
+import org.argus.model.quantize.Int8Quantizer;
+import org.argus.plan.MaterializedFormat;
 import org.argus.model.quantize.Precision;
 import org.argus.execution.inference.Emit;
 import org.argus.execution.inference.GraphSource;
@@ -64,6 +67,10 @@ final class PlanExecution {
   private Counters counters;
   /** The int8 cuts' factory once calibrated (precision int8), else null. */
   private Int8Graphs int8;
+  /** Per layer whose activation a stage stores as uint8 codes: {@code {scale, zeroPoint}}. */
+  private final Map<String, float[]> uint8Params = new java.util.HashMap<>();
+  /** Boundaries {@link MaterializedFormat#BINARY_UINT8} could not store as uint8, and why. */
+  private final List<String> uint8Notes = new ArrayList<>();
 
   PlanExecution(SparkSession spark, TransferSpec spec, TransferLayers layers, TransferInputs inputs,
       PhysicalPlan plan, ProgressSink progress, RunMeasurements measurements, LayerSink sink) {
@@ -125,7 +132,9 @@ final class PlanExecution {
 
   /** @return what the run learned about its inputs' precision (int8 calibration and accuracy guard) */
   List<String> notes() {
-    return int8 == null ? List.of() : int8.notes();
+    List<String> out = new ArrayList<>(int8 == null ? List.of() : int8.notes());
+    out.addAll(uint8Notes);
+    return out;
   }
 
   private void lazy(Dataset<Row> base, long total) {
@@ -223,12 +232,10 @@ final class PlanExecution {
         .toArray(org.apache.spark.sql.Column[]::new));
     StructType schema = input.schema();
     GraphCut cut = layers.model().cut(List.of(in), List.of(layer));
-    TensorSource source = fromPixels
-        ? pixelInput(schema).source()
-        : new TensorSource.Activations(schema.fieldIndex(Columns.ACTIVATION), layers.shapes().get(in), plan.format());
+    TensorSource source = fromPixels ? pixelInput(schema).source() : activations(schema, in);
     List<InferenceStage.Output> outs = new ArrayList<>(features(layerIndex, layer));
     if (emitActivation) {
-      outs.add(new InferenceStage.Output(Columns.ACTIVATION, layer, new Emit.Activation(plan.format())));
+      outs.add(new InferenceStage.Output(Columns.ACTIVATION, layer, activation(cut, layer)));
     }
     InferenceStage stage = new InferenceStage(label, graph(cut), List.of(new InferenceStage.Input(in, source)), outs,
         keep(schema, drop), schema.fieldIndex(Columns.ID), plan.batchSize(), plan.ortThreads(), HandleInvalid.ERROR,
@@ -289,6 +296,39 @@ final class PlanExecution {
       cols.add(j == 0 ? base : base + "_p" + j);
     }
     return cols;
+  }
+
+  /**
+   * How a stage stores the activation the next stage reads: in the plan's format; with {@link
+   * MaterializedFormat#BINARY_UINT8}, as the uint8 codes of the int8 stage's own DequantizeLinear of
+   * {@code layer} (remembered for the reader), or float32 when no DequantizeLinear writes it.
+   */
+  private Emit.Activation activation(GraphCut fp32, String layer) {
+    if (plan.format() != MaterializedFormat.BINARY_UINT8) {
+      return new Emit.Activation(plan.format());
+    }
+    java.util.Optional<float[]> q = int8 == null ? java.util.Optional.empty()
+        : Int8Quantizer.dequantizeParams(int8.cut(fp32.inputs(), fp32.outputs()).model(), layer);
+    if (q.isEmpty()) {
+      uint8Notes.add("activations of '" + layer + "' stored as float32: no DequantizeLinear writes it in the "
+          + (int8 == null ? "fp32" : "int8") + " stage (uint8 codes need an int8 stage's own quantization)");
+      return new Emit.Activation(MaterializedFormat.BINARY_FLOAT32);
+    }
+    uint8Params.put(layer, q.get());
+    return new Emit.Activation(MaterializedFormat.BINARY_UINT8, q.get()[0], (int) q.get()[1]);
+  }
+
+  /** How a stage reads the activation of {@code layer} an earlier stage stored ({@link #activation}). */
+  private TensorSource activations(StructType schema, String layer) {
+    int col = schema.fieldIndex(Columns.ACTIVATION);
+    float[] q = uint8Params.get(layer);
+    if (q != null) {
+      return new TensorSource.Activations(col, layers.shapes().get(layer), MaterializedFormat.BINARY_UINT8, q[0],
+          (int) q[1]);
+    }
+    MaterializedFormat f = plan.format() == MaterializedFormat.BINARY_UINT8 ? MaterializedFormat.BINARY_FLOAT32
+        : plan.format();
+    return new TensorSource.Activations(col, layers.shapes().get(layer), f);
   }
 
   private GraphSource graph(GraphCut fp32) {

@@ -161,6 +161,46 @@ public final class Int8Quantizer {
   }
 
   /**
+   * The uint8 parameters a quantized graph dequantizes a tensor with: those of the
+   * DequantizeLinear node that writes it (per-tensor scale and zero point, both initializers).
+   * A staged int8 plan stores that tensor as its uint8 codes under them ({@code
+   * MaterializedFormat.BINARY_UINT8}) and the next stage reads the same float32 values.
+   *
+   * @param quantized a graph this class quantized (or any QDQ graph)
+   * @param tensor a tensor of it, e.g. a cut's output layer
+   * @return {@code {scale, zeroPoint}}, or empty when no DequantizeLinear with per-tensor uint8
+   *     initializer parameters writes {@code tensor} (an fp32 graph, an op left fp32)
+   */
+  public static java.util.Optional<float[]> dequantizeParams(OnnxModel quantized, String tensor) {
+    GraphProto g = quantized.proto().getGraph();
+    for (NodeProto n : g.getNodeList()) {
+      if (!n.getOpType().equals("DequantizeLinear") || n.getOutputCount() != 1 || !n.getOutput(0).equals(tensor)
+          || n.getInputCount() < 3) {
+        continue;
+      }
+      TensorProto scale = null;
+      TensorProto zp = null;
+      for (TensorProto t : g.getInitializerList()) {
+        if (t.getName().equals(n.getInput(1))) {
+          scale = t;
+        } else if (t.getName().equals(n.getInput(2))) {
+          zp = t;
+        }
+      }
+      if (scale == null || zp == null || scale.getDimsCount() != 0 || zp.getDimsCount() != 0
+          || scale.getDataType() != TensorProto.DataType.FLOAT_VALUE
+          || zp.getDataType() != TensorProto.DataType.UINT8_VALUE) {
+        return java.util.Optional.empty();
+      }
+      float s = scale.getFloatDataCount() > 0 ? scale.getFloatData(0)
+          : ByteBuffer.wrap(scale.getRawData().toByteArray()).order(ByteOrder.LITTLE_ENDIAN).getFloat();
+      int z = zp.getInt32DataCount() > 0 ? zp.getInt32Data(0) : zp.getRawData().byteAt(0) & 0xFF;
+      return java.util.Optional.of(new float[] {s, z});
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
    * uint8 asymmetric parameters of a range, widened to include 0 (so zero padding is exact).
    *
    * @param min the range's minimum

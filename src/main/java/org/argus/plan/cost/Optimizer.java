@@ -90,8 +90,15 @@ public final class Optimizer {
    * @param o the user's fixed decisions ({@link Overrides#NONE} for none)
    * @return the chosen plan and the rejected ones
    * @throws NoFeasiblePlanException when no plan is forced and none fits, with what would fit
+   * @throws IllegalArgumentException when {@link MaterializedFormat#BINARY_UINT8} activations are
+   *     asked of an fp32 workload (uint8 codes are an int8 stage's own quantization)
    */
   public static Decision optimize(Workload w, Resources r, Overrides o) {
+    if (o.format() == MaterializedFormat.BINARY_UINT8 && w.precision() != org.argus.model.quantize.Precision.INT8) {
+      throw new IllegalArgumentException("activations " + o.format().cliName() + " store an int8 plan's activations "
+          + "as their uint8 codes; this transfer runs " + w.precision().paramValue() + ": use precision int8, or "
+          + "activations binary-float32 or array-float");
+    }
     List<PhysicalPlan> all = new ArrayList<>();
     for (LogicalPlan lp : LogicalPlan.values()) {
       all.add(evaluate(lp, w, r, o));

@@ -124,7 +124,9 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--column-batch", description = "rows per cached column batch (default: optimizer)")
   Integer columnBatch;
 
-  @Option(names = "--activations", description = "how a staged plan materializes activations: binary-float32 | array-float (default: binary-float32)")
+  @Option(names = "--activations", description = "how a staged plan materializes activations: binary-float32 | array-float | binary-uint8 "
+      + "(int8 plans: each activation as the uint8 codes of its stage's quantization, a quarter of the bytes, the "
+      + "same values read back) (default: binary-float32)")
   String activations;
 
   @Option(names = "--join", description = "before | after inference (default: optimizer)")
