@@ -155,12 +155,24 @@ public final class Optimizer {
     return sb.toString();
   }
 
+  /**
+   * @param w the workload
+   * @return the activation format a plan uses unless told: {@link MaterializedFormat#BINARY_UINT8}
+   *     for int8 workloads (the same values from a quarter of the bytes; measured on the staged demo
+   *     workload in {@code bench/results/int8.md}: 0.41× the bytes held, 0.81× the inference seconds),
+   *     else {@link MaterializedFormat#DEFAULT}
+   */
+  static MaterializedFormat defaultFormat(Workload w) {
+    return w.precision() == org.argus.model.quantize.Precision.INT8 ? MaterializedFormat.BINARY_UINT8
+        : MaterializedFormat.DEFAULT;
+  }
+
   /** @return {heap, native} bytes the plan needs per executor at 1 task, batch 1, DISK_ONLY */
   static long[] minimumNeeds(LogicalPlan lp, Workload w) {
     long heap = 0;
     long nat = 0;
     long sessions = sessionBytes(lp, w);
-    for (CostModel.StageShape s : CostModel.shapes(lp, w, MaterializedFormat.DEFAULT, 0)) {
+    for (CostModel.StageShape s : CostModel.shapes(lp, w, defaultFormat(w), 0)) {
       long th = CostModel.taskHeap(s, 1, CostModel.columnBatchRows(s.rowBytes()));
       heap = Math.max(heap, th);
       nat = Math.max(nat, sessions + (long) (s.peakTensorFloats() * 4 * CostModel.ORT_WORKSPACE_FACTOR));
@@ -232,7 +244,7 @@ public final class Optimizer {
 
   private static PhysicalPlan evaluate(LogicalPlan lp, Workload w, Resources r, Overrides o,
       JoinPlacement placement) {
-    MaterializedFormat format = o.format() != null ? o.format() : MaterializedFormat.DEFAULT;
+    MaterializedFormat format = o.format() != null ? o.format() : defaultFormat(w);
     long tableBytes = w.structuredRows() * w.structuredBytesPerRow();
     JoinStrategy strategy = placement == JoinPlacement.NONE
         ? JoinStrategy.NONE

@@ -126,7 +126,7 @@ final class TransferCommand implements Callable<Integer> {
 
   @Option(names = "--activations", description = "how a staged plan materializes activations: binary-float32 | array-float | binary-uint8 "
       + "(int8 plans: each activation as the uint8 codes of its stage's quantization, a quarter of the bytes, the "
-      + "same values read back) (default: binary-float32)")
+      + "same values read back) (default: binary-uint8 for int8 plans, else binary-float32)")
   String activations;
 
   @Option(names = "--join", description = "before | after inference (default: optimizer)")

@@ -97,6 +97,26 @@ class OptimizerTest {
   }
 
   @Test
+  void anInt8WorkloadStoresItsActivationsAsUint8CodesUnlessTold() {
+    List<LayerCost> ls = List.of(
+        new LayerCost("a", "input", 13_824, 1_536, 10, 10, 13_824),
+        new LayerCost("b", "a", 20_736, 2_304, 20, 10, 20_736));
+    Workload int8 = new Workload(ls, "input", 27_648, MIB, 1000, 848, 0, 0, 1000,
+        org.argus.model.quantize.Precision.INT8, 64);
+    Workload fp32 = new Workload(ls, "input", 27_648, MIB, 1000, 848, 0, 0, 1000);
+    Resources r = resources(8 * GIB, 2);
+    assertEquals(org.argus.plan.MaterializedFormat.BINARY_UINT8,
+        Optimizer.evaluate(LogicalPlan.STAGED, int8, r, Overrides.NONE).format());
+    assertEquals(org.argus.plan.MaterializedFormat.BINARY_FLOAT32,
+        Optimizer.evaluate(LogicalPlan.STAGED, fp32, r, Overrides.NONE).format());
+    Overrides uint8 = new Overrides(null, null, null, null, null, null, null, null, null,
+        org.argus.plan.MaterializedFormat.BINARY_UINT8);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Optimizer.optimize(fp32, r, uint8));
+    assertTrue(e.getMessage().contains("runs fp32"), e.getMessage());
+  }
+
+  @Test
   void theTaskHeapFormulaIsPinnedPerMaterializedFormat() {
     // stage 2 of a staged plan reading a 13 824-float activation, computing a 20 736-float layer,
     // pooled to 2 304 features, and materializing its activation for stage 3; batch 32, 90-row column batches
@@ -107,18 +127,26 @@ class OptimizerTest {
     Workload w = new Workload(ls, "input", 27_648, MIB, 1000, 848, 0, 0, 1000);
     for (org.argus.plan.MaterializedFormat f : org.argus.plan.MaterializedFormat.values()) {
       CostModel.StageShape s = CostModel.shapes(LogicalPlan.STAGED, w, f, 0).get(1);
-      long inHeap = f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32 ? 16 + 4 * 13_824 : 16 + 20 * 13_824;
+      // bytes a value: float32 4, a boxed Float 20 (array<float> read back), a uint8 code 1
+      long inHeap = switch (f) {
+        case BINARY_FLOAT32 -> 16 + 4 * 13_824;
+        case ARRAY_FLOAT -> 16 + 20 * 13_824;
+        case BINARY_UINT8 -> 16 + 13_824;
+      };
       assertEquals(inHeap, s.inputRowHeap(), f.name());
       assertEquals(inHeap, s.readBackHeap(), f.name());
       long features = 4 + 8 + 8 * 36 + 4 * 2_304;
-      long activation = f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32
-          ? 4 + 4 * 20_736 : 4 + 8 + 8 * 324 + 4 * 20_736;
+      long activation = switch (f) {
+        case BINARY_FLOAT32 -> 4 + 4 * 20_736;
+        case ARRAY_FLOAT -> 4 + 8 + 8 * 324 + 4 * 20_736;
+        case BINARY_UINT8 -> 4 + 20_736;
+      };
       assertEquals(features + activation + CostModel.ROW_OVERHEAD_BYTES, s.rowBytes(), f.name());
-      long emitted = (16 + 4 * 2_304) + (16 + 4 * 20_736);
+      long emitted = (16 + 4 * 2_304) + (16 + (f == org.argus.plan.MaterializedFormat.BINARY_UINT8 ? 1 : 4) * 20_736);
       assertEquals(emitted, s.emittedHeap(), f.name());
       // Spark's encoding and caching: features converted and copied (2×); a binary activation copied into
       // the row and read back three times by the column builder (4×), an array one converted and copied (2×)
-      long encoded = 2 * features + (f == org.argus.plan.MaterializedFormat.BINARY_FLOAT32 ? 4 : 2) * activation
+      long encoded = 2 * features + (f.isBinary() ? 4 : 2) * activation
           + CostModel.ROW_OVERHEAD_BYTES;
       assertEquals(encoded, s.encodedHeap(), f.name());
       long perImage = inHeap + 4 * 13_824 + 8 * 20_736 + emitted + encoded;
