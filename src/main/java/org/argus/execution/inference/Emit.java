@@ -87,6 +87,17 @@ public sealed interface Emit extends Serializable
    * @param zeroPoint its zero point ({@link MaterializedFormat#BINARY_UINT8}; else ignored)
    */
   record Activation(MaterializedFormat format, float scale, int zeroPoint) implements Emit {
+    /**
+     * @throws IllegalArgumentException for {@link MaterializedFormat#BINARY_UINT8} without a scale
+     *     {@code > 0} and a zero point in {@code 0..255}
+     */
+    public Activation {
+      if (format == MaterializedFormat.BINARY_UINT8 && (!(scale > 0) || zeroPoint < 0 || zeroPoint > 255)) {
+        throw new IllegalArgumentException("uint8 activations need their tensor's quantization scale > 0 and zero "
+            + "point 0..255; found scale " + scale + ", zero point " + zeroPoint);
+      }
+    }
+
     /** A float32 activation ({@link MaterializedFormat#BINARY_FLOAT32} or {@code ARRAY_FLOAT}). */
     public Activation(MaterializedFormat format) {
       this(format, Float.NaN, 0);

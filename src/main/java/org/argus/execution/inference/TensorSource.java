@@ -86,6 +86,17 @@ public sealed interface TensorSource extends Serializable
    */
   record Activations(int column, long[] shape, MaterializedFormat format, float scale, int zeroPoint)
       implements TensorSource {
+    /**
+     * @throws IllegalArgumentException for {@link MaterializedFormat#BINARY_UINT8} without a scale
+     *     {@code > 0} and a zero point in {@code 0..255}
+     */
+    public Activations {
+      if (format == MaterializedFormat.BINARY_UINT8 && (!(scale > 0) || zeroPoint < 0 || zeroPoint > 255)) {
+        throw new IllegalArgumentException("uint8 activations need their tensor's quantization scale > 0 and zero "
+            + "point 0..255; found scale " + scale + ", zero point " + zeroPoint);
+      }
+    }
+
     /** Float32 activations ({@link MaterializedFormat#BINARY_FLOAT32} or {@code ARRAY_FLOAT}). */
     public Activations(int column, long[] shape, MaterializedFormat format) {
       this(column, shape, format, Float.NaN, 0);
