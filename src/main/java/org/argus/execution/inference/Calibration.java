@@ -133,17 +133,17 @@ public final class Calibration {
       List<String> tensors = new ArrayList<>(List.of(pixelInput));
       tensors.addAll(cal.plan().measuredTensors().stream().filter(t -> !t.equals(pixelInput)).toList());
       SparkSession spark = rows.sparkSession();
-      byte[] bytes = cal.model().toBytes();
-      Broadcast<byte[]> b = spark.sparkContext().broadcast(bytes, scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
-      Pass pass = new Pass(cal.model().sha256(), b, pixelInput, tensors, new TensorSource.Images(1, encoded, source),
-          threads, null);
+      TensorSource.Images src = new TensorSource.Images(1, encoded, source);
+      // the min/max pass fetches 2 scalars a tensor (ReduceMin/ReduceMax in the graph), not the tensors
+      Pass pass = new Pass(cal.minMax().sha256(), broadcast(spark, cal.minMax()), pixelInput, tensors, src, threads,
+          null);
       RangeStats first = merged(sample.javaRDD().mapPartitions(pass).collect(), tensors, null);
       List<String> warnings = new ArrayList<>();
       check(first, ids, spec, warnings);
       RangeStats last = first;
-      if (spec.method() == CalibrationMethod.PERCENTILE) {
-        last = merged(sample.javaRDD().mapPartitions(new Pass(pass.sha256, b, pixelInput, tensors, pass.source,
-            threads, first.minMax())).collect(), tensors, first.minMax());
+      if (spec.method() == CalibrationMethod.PERCENTILE) { // histograms need the whole tensors
+        last = merged(sample.javaRDD().mapPartitions(new Pass(cal.model().sha256(), broadcast(spark, cal.model()),
+            pixelInput, tensors, src, threads, first.minMax())).collect(), tensors, first.minMax());
       }
       Map<String, float[]> ranges = last.ranges(spec.method());
       long constant = ranges.values().stream().filter(r -> !(r[1] > r[0])).count();
@@ -157,6 +157,10 @@ public final class Calibration {
     } finally {
       sample.unpersist();
     }
+  }
+
+  private static Broadcast<byte[]> broadcast(SparkSession spark, OnnxModel graph) {
+    return spark.sparkContext().broadcast(graph.toBytes(), scala.reflect.ClassTag$.MODULE$.apply(byte[].class));
   }
 
   private static void check(RangeStats s, List<String> ids, CalibrationSpec spec, List<String> warnings) {
@@ -204,15 +208,25 @@ public final class Calibration {
     public Iterator<RangeStats> call(Iterator<Row> rows) throws InferenceException {
       RangeStats stats = new RangeStats(tensors, bounds);
       ModelSession session = TaskSessions.get(sha256, bytes::value, threads);
-      List<String> fetched = tensors.subList(1, tensors.size());
+      boolean reduced = bounds == null; // a min/max pass runs the graph of Calibrated#minMax
+      List<String> fetched = new ArrayList<>();
+      for (String t : tensors.subList(1, tensors.size())) {
+        if (reduced) {
+          fetched.add(Int8Quantizer.minMaxOutput(t, true));
+          fetched.add(Int8Quantizer.minMaxOutput(t, false));
+        } else {
+          fetched.add(t);
+        }
+      }
       for (ExampleBatches.Batch b = ExampleBatches.next(rows, source, BATCH); b != null;
           b = ExampleBatches.next(rows, source, BATCH)) {
         float[] x = b.values();
         int n = b.examples();
         stats.observe(0, x, 0, x.length);
         List<ModelSession.Output> outs = session.run(pixelInput, x, source.batchShape(n), fetched);
-        for (int t = 0; t < outs.size(); t++) {
-          float[] v = outs.get(t).values();
+        for (int t = 0; t < tensors.size() - 1; t++) {
+          float[] v = reduced ? new float[] {outs.get(2 * t).values()[0], outs.get(2 * t + 1).values()[0]}
+              : outs.get(t).values();
           stats.observe(t + 1, v, 0, v.length);
         }
         stats.countImages(n);

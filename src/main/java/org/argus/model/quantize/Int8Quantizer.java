@@ -67,17 +67,42 @@ public final class Int8Quantizer {
         g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(t));
       }
     }
+    // the min/max pass: per measured tensor a ReduceMin and a ReduceMax over all its axes (keepdims 0,
+    // no axes: every opset reduces everything), so ONNX Runtime hands back 2 floats, not the tensor
+    GraphProto.Builder r = fused.getGraph().toBuilder().clearOutput();
+    for (String t : plan.measuredTensors()) {
+      for (String op : List.of("ReduceMin", "ReduceMax")) {
+        String out = minMaxOutput(t, op.equals("ReduceMin"));
+        r.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addInput(t).addOutput(out)
+            .addAttribute(OnnxProtos.attrI("keepdims", 0)));
+        r.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(out));
+      }
+    }
     return new Calibrated(OnnxModel.of(fused.toBuilder().setGraph(g).build(), fp32.sourceName() + " (calibration)"),
-        plan);
+        plan, OnnxModel.of(fused.toBuilder().setGraph(r).build(), fp32.sourceName() + " (calibration min/max)"));
   }
 
   /**
-   * The graph calibration runs.
-   *
-   * @param model the fused fp32 graph whose outputs include every tensor to measure
-   * @param plan the plan the measured ranges are for
+   * @param tensor a measured tensor
+   * @param min its minimum (else its maximum)
+   * @return the output of {@link Calibrated#minMax()} holding that scalar
    */
-  public record Calibrated(OnnxModel model, QdqPlan plan) {}
+  public static String minMaxOutput(String tensor, boolean min) {
+    return tensor + (min ? "/calibration_min" : "/calibration_max");
+  }
+
+  /**
+   * The graphs calibration runs.
+   *
+   * @param model the fused fp32 graph whose outputs include every tensor to measure (a percentile
+   *     pass's histograms read whole tensors)
+   * @param plan the plan the measured ranges are for
+   * @param minMax the fused fp32 graph whose outputs are, per measured tensor in {@link
+   *     QdqPlan#measuredTensors()} order, its minimum and maximum as scalars ({@link #minMaxOutput}):
+   *     a min/max pass fetches 2 floats a tensor instead of the tensor (the same values: a minimum is
+   *     exact; a tensor holding NaN reports NaN, which the pass skips)
+   */
+  public record Calibrated(OnnxModel model, QdqPlan plan, OnnxModel minMax) {}
 
   /**
    * Quantizes a graph.

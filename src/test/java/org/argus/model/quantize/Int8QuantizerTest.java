@@ -71,6 +71,33 @@ class Int8QuantizerTest {
   }
 
   @Test
+  void theMinMaxCalibrationGraphGivesEachTensorsExactMinimumAndMaximum() throws Exception {
+    Int8Quantizer.Calibrated c = Int8Quantizer.calibrationGraph(fp32);
+    List<String> tensors = c.plan().measuredTensors().stream().filter(t -> !t.equals(model.pixelInput())).toList();
+    List<String> names = new java.util.ArrayList<>();
+    tensors.forEach(t -> {
+      names.add(Int8Quantizer.minMaxOutput(t, true));
+      names.add(Int8Quantizer.minMaxOutput(t, false));
+    });
+    try (ModelSession full = SessionCache.open("calibration-full", c.model().toBytes(), 1);
+        ModelSession reduced = SessionCache.open("calibration-min-max", c.minMax().toBytes(), 1)) {
+      List<ModelSession.Output> whole = full.run(model.pixelInput(), x, shape, tensors);
+      List<ModelSession.Output> scalars = reduced.run(model.pixelInput(), x, shape, names);
+      for (int t = 0; t < tensors.size(); t++) {
+        float lo = Float.POSITIVE_INFINITY;
+        float hi = Float.NEGATIVE_INFINITY;
+        for (float v : whole.get(t).values()) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+        assertEquals(1, scalars.get(2 * t).values().length, tensors.get(t));
+        assertEquals(lo, scalars.get(2 * t).values()[0], 0f, tensors.get(t) + " min");
+        assertEquals(hi, scalars.get(2 * t + 1).values()[0], 0f, tensors.get(t) + " max");
+      }
+    }
+  }
+
+  @Test
   void fusionKeepsTheGraphsFunction() throws Exception {
     OnnxModel fused = OnnxModel.of(GraphFusion.fuse(fp32.proto()), "fused");
     assertTrue(fused.nodeCount() < fp32.nodeCount() - 20, fused.nodeCount() + " vs " + fp32.nodeCount());
