@@ -20,6 +20,30 @@ import org.junit.jupiter.api.Test;
  * — the staged plan included where a layer falls back to a cut from the pixels.
  */
 class MaterializeTest {
+  /**
+   * @param m a materialized table (collected: small tables only)
+   * @return id → every feature column's values, in column order (each checked against its dim)
+   */
+  static Map<Long, List<float[]>> features(MaterializedFeatures m) {
+    Map<Long, List<float[]>> rows = new TreeMap<>();
+    List<String> cols = new ArrayList<>(List.of(MaterializedFeatures.ID));
+    m.columns().forEach(c -> cols.add(c.column()));
+    for (Row r : m.rows().selectExpr(cols.toArray(new String[0])).collectAsList()) {
+      List<float[]> f = new ArrayList<>();
+      for (int i = 1; i < r.size(); i++) {
+        List<Float> l = r.getList(i);
+        float[] a = new float[l.size()];
+        for (int j = 0; j < a.length; j++) {
+          a[j] = l.get(j);
+        }
+        assertEquals(m.columns().get(i - 1).dim(), a.length);
+        f.add(a);
+      }
+      rows.put(r.getLong(0), f);
+    }
+    return rows;
+  }
+
   @Test
   void everyPlanMaterializesTheSameFeatureColumns() throws org.argus.ArgusException {
     Map<LogicalPlan, Map<Long, List<float[]>>> byPlan = new TreeMap<>();
@@ -31,22 +55,7 @@ class MaterializeTest {
         assertEquals(4, m.columns().size(), m.columns().toString());
         assertEquals(List.of("block_2_expand_relu", "block_2_expand_relu", "block_2_add", "block_2_add"),
             m.columns().stream().map(MaterializedFeatures.FeatureColumn::layer).toList());
-        Map<Long, List<float[]>> rows = new TreeMap<>();
-        List<String> cols = new ArrayList<>(List.of(MaterializedFeatures.ID));
-        m.columns().forEach(c -> cols.add(c.column()));
-        for (Row r : m.rows().selectExpr(cols.toArray(new String[0])).collectAsList()) {
-          List<float[]> f = new ArrayList<>();
-          for (int i = 1; i < r.size(); i++) {
-            List<Float> l = r.getList(i);
-            float[] a = new float[l.size()];
-            for (int j = 0; j < a.length; j++) {
-              a[j] = l.get(j);
-            }
-            assertEquals(m.columns().get(i - 1).dim(), a.length);
-            f.add(a);
-          }
-          rows.put(r.getLong(0), f);
-        }
+        Map<Long, List<float[]>> rows = features(m);
         assertEquals(200, rows.size());
         byPlan.put(p, rows);
       } finally {

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.apache.spark.sql.Row;
 import org.argus.execution.ProgressSink;
 import org.argus.model.quantize.CalibrationMethod;
 import org.argus.model.quantize.CalibrationSpec;
@@ -40,22 +37,7 @@ class Uint8ActivationsTest {
     try {
       firstStageHeld[0] = m.measured().phases().stream().filter(p -> p.label().startsWith("stage 1/")).findFirst()
           .orElseThrow().heldBytes();
-      List<String> cols = new ArrayList<>(List.of(MaterializedFeatures.ID));
-      m.columns().forEach(c -> cols.add(c.column()));
-      Map<Long, List<float[]>> rows = new TreeMap<>();
-      for (Row r : m.rows().selectExpr(cols.toArray(new String[0])).collectAsList()) {
-        List<float[]> fs = new ArrayList<>();
-        for (int i = 1; i < r.size(); i++) {
-          List<Float> l = r.getList(i);
-          float[] a = new float[l.size()];
-          for (int j = 0; j < a.length; j++) {
-            a[j] = l.get(j);
-          }
-          fs.add(a);
-        }
-        rows.put(r.getLong(0), fs);
-      }
-      return rows;
+      return MaterializeTest.features(m);
     } finally {
       m.unpersist();
     }
