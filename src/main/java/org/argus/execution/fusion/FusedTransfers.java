@@ -63,18 +63,15 @@ record FusedTransfers(FusedSpace fused, List<FeatureTransfer> transfers, List<St
     FusedSpace f;
     if (space.domains().containsKey(FeatureViews.LAYER)) {
       f = FusedSpace.of(space, List.of(), transfer.pooling());
-      for (Precision p : each) {
-        fts.add(FeatureTransfer.prepare(spark,
-            transfer.withLayers(f.layers()).withPoolings(f.poolings()).withPrecision(p), progress));
-      }
+      fts.add(FeatureTransfer.prepare(spark,
+          transfer.withLayers(f.layers()).withPoolings(f.poolings()).withPrecision(each.get(0)), progress));
     } else { // the transfer's layers (explicit or its top k), resolved by the first transfer
       List<Pooling> pools = FusedSpace.of(space, List.of("?"), transfer.pooling()).poolings();
       fts.add(FeatureTransfer.prepare(spark, transfer.withPoolings(pools).withPrecision(each.get(0)), progress));
-      for (Precision p : each.subList(1, each.size())) {
-        fts.add(FeatureTransfer.prepare(spark,
-            transfer.withLayers(fts.get(0).layers()).withPoolings(pools).withPrecision(p), progress));
-      }
       f = FusedSpace.of(space, fts.get(0).layers(), transfer.pooling());
+    }
+    for (Precision p : each.subList(1, each.size())) { // the same inputs and layers, planned anew
+      fts.add(fts.get(0).withPrecision(p));
     }
     List<String> models = new ArrayList<>();
     fts.forEach(t -> models.add(null));
@@ -105,13 +102,10 @@ record FusedTransfers(FusedSpace fused, List<FeatureTransfer> transfers, List<St
       if (named != null) {
         t = t.withLayers(named.get(m));
       }
-      for (Precision p : each) {
-        FeatureTransfer ft = FeatureTransfer.prepare(spark, t.withPrecision(p), progress);
-        if (!layers.containsKey(m)) {
-          layers.put(m, ft.layers());
-          t = t.withLayers(ft.layers()); // the other precisions materialize the same layers
-        }
-        fts.add(ft);
+      FeatureTransfer first = FeatureTransfer.prepare(spark, t.withPrecision(each.get(0)), progress);
+      layers.put(m, first.layers());
+      for (Precision p : each) { // the other precisions: the same inputs and layers, planned anew
+        fts.add(p == each.get(0) ? first : first.withPrecision(p));
         models.add(m);
         precisions.add(p);
       }

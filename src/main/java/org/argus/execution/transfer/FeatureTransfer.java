@@ -145,17 +145,43 @@ public final class FeatureTransfer {
         }
       }
     }
+    return new FeatureTransfer(spark, spec, progress, all, layers, inputs,
+        decide(spark, spec, model, layers, inputs, resumeNotes), ckpt, reused, resumeNotes);
+  }
+
+  /**
+   * The same transfer in another precision: the same model, layers and inputs (read once, not
+   * again), planned anew by the optimizer (int8 stages cost less; calibration is a pass).
+   *
+   * @param p the precision
+   * @return the transfer of {@code spec().withPrecision(p)}
+   * @throws IllegalStateException when this transfer reuses checkpointed layers
+   * @throws org.argus.plan.cost.NoFeasiblePlanException when no plan fits the resources
+   */
+  public FeatureTransfer withPrecision(Precision p) {
+    if (checkpoints != null) {
+      throw new IllegalStateException("a transfer with layer checkpoints keeps its precision " + spec.precision());
+    }
+    TransferSpec s = spec.withPrecision(p);
+    List<String> notes = new ArrayList<>();
+    return new FeatureTransfer(spark, s, progress, allLayers, layers, inputs, decide(spark, s, layers.model(),
+        layers, inputs, notes), null, new LinkedHashMap<>(), notes);
+  }
+
+  /** Plans a transfer: its workload's costs, the optimizer's decision; an int8 note into {@code notes}. */
+  private static Optimizer.Decision decide(SparkSession spark, TransferSpec spec, ResolvedModel model,
+      TransferLayers layers, TransferInputs inputs, List<String> notes) {
+    TransferResult.Counts c = inputs.counts();
     Workload w = new Workload(layers.costs(), model.pixelInput(), model.preprocessing().floatsPerExample(),
         model.graph().toBytes().length, inputs.cleanImageRows(), inputs.imageBytesPerRow(),
         inputs.table() == null ? 0 : c.tableRows(),
         inputs.table() == null ? 0 : 16L + 8L * (inputs.xCols().size() + 1), c.joinedRows(), spec.precision(),
         spec.precision() == Precision.INT8 ? Math.min(spec.calibration().sampleSize(), inputs.trainRows()) : 0);
     if (spec.precision() == Precision.INT8) {
-      resumeNotes.add(int8Note(model, layers.layers()));
+      notes.add(int8Note(model, layers.layers()));
     }
     Resources r = spec.resources() != null ? spec.resources() : detect(spark);
-    return new FeatureTransfer(spark, spec, progress, all, layers, inputs, Optimizer.optimize(w, r, spec.overrides()),
-        ckpt, reused, resumeNotes);
+    return Optimizer.optimize(w, r, spec.overrides());
   }
 
   /** @return what int8 quantizes in the pixels → layers cut and what stays fp32 (for EXPLAIN) */
