@@ -34,6 +34,12 @@ import org.apache.parquet.schema.Types;
  * {@code string} (nullable).
  */
 public final class ParquetTable {
+  /**
+   * The last part-name timestamp this JVM used (ms): names take {@code max(now, last + 1)}, so parts
+   * appended within one millisecond still sort in append order ({@link #readAll} reads parts sorted
+   * by name). A documented per-JVM counter; across JVMs (a resumed run) the clock orders parts.
+   */
+  private static final java.util.concurrent.atomic.AtomicLong LAST_PART_MS = new java.util.concurrent.atomic.AtomicLong();
   private final Path dir;
   private final MessageType schema;
   private final List<String> names = new ArrayList<>();
@@ -74,7 +80,8 @@ public final class ParquetTable {
     }
     Configuration conf = HadoopConf.copy();
     FileSystem fs = dir.getFileSystem(conf);
-    String name = String.format("part-%013d-%s.parquet", System.currentTimeMillis(), UUID.randomUUID());
+    long ms = LAST_PART_MS.updateAndGet(last -> Math.max(System.currentTimeMillis(), last + 1));
+    String name = String.format("part-%013d-%s.parquet", ms, UUID.randomUUID());
     if (fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem) {
       appendLocal(conf, name, rows);
       return;
