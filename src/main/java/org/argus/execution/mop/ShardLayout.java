@@ -102,7 +102,12 @@ final class ShardLayout {
   }
 
   /**
-   * Lays the data out, caches it and checks it.
+   * Lays the data out, caches it and checks it. On a local master both RDDs are also
+   * local-checkpointed ({@code RDD.localCheckpoint}: their lineage is cut at the cached blocks, kept
+   * in memory and, if evicted, on the local disk), so a unit query's task carries and deserializes
+   * no feature-extraction lineage: on the demo workload 2.0 ms instead of 9.3 ms of deserialization
+   * per unit query (event log, session 18). On a cluster the lineage stays, so a lost executor's
+   * shard can be recomputed.
    *
    * @param validationRows explicit validation rows (then every row of {@code data} trains and
    *     {@code frac} is ignored), or null to split {@code frac} of {@code data} off
@@ -116,6 +121,10 @@ final class ShardLayout {
     JavaRDD<Example> validation = (validationRows == null ? l.get(1)
         : validationRows.getNumPartitions() >= k ? validationRows.coalesce(k, false)
         : validationRows.repartition(k)).persist(StorageLevel.MEMORY_ONLY());
+    if (data.context().isLocal()) {
+      shards.rdd().localCheckpoint();
+      validation.rdd().localCheckpoint();
+    }
     try {
       List<long[]> stats = shards.mapPartitions(it -> {
         long n = 0;
