@@ -137,6 +137,20 @@ public final class CheckpointStore implements Serializable {
     }
   }
 
+  /**
+   * Deletes a file or a directory with everything under it; nothing happens if it does not exist.
+   *
+   * @param name relative name
+   * @throws CheckpointException on an I/O error
+   */
+  public void delete(String name) throws CheckpointException {
+    try {
+      fs().delete(path(name), true);
+    } catch (IOException e) {
+      throw new CheckpointException("cannot delete " + path(name) + ": " + e.getMessage(), e);
+    }
+  }
+
   static byte[] sha256(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);

@@ -69,6 +69,7 @@ public final class ModelSelection {
     private String runDir;
     private Map<String, String> spec = new LinkedHashMap<>();
     private Execution execution = Execution.MOP;
+    private boolean roundJobs = true;
     private int workers = -1;
     private long seed = 42;
     private double validationFraction = 0.2;
@@ -131,6 +132,19 @@ public final class ModelSelection {
      */
     public Builder optExecution(Execution e) {
       this.execution = Objects.requireNonNull(e, "execution");
+      return this;
+    }
+
+    /**
+     * @param r MOP runs each round as one Spark job with one task per shard ({@code RoundJob}: the
+     *     round pays one job's overhead instead of one per unit query; the units of a round reach the
+     *     listener and the {@code units} table when the round ends); false: one Spark job per unit
+     *     query, placed as shards free up (per-unit progress). Same visit orders, same results
+     *     [true]
+     * @return this
+     */
+    public Builder optRoundJobs(boolean r) {
+      this.roundJobs = r;
       return this;
     }
 
@@ -302,7 +316,13 @@ public final class ModelSelection {
     log.takeBytesMoved();
     long t0 = System.currentTimeMillis();
     switch (b.execution) {
-      case MOP -> Rounds.hop(state.scheduler(settings(slots, slots, true, false)), jobs, log, slots);
+      case MOP -> {
+        RoundScheduler scheduler = state.scheduler(settings(slots, slots, true, false));
+        if (b.roundJobs) {
+          Rounds.inOneJob(scheduler, jobs, log, b.maxAttempts);
+        }
+        Rounds.hop(scheduler, jobs, log, slots); // what a round job left, if anything
+      }
       case SEQUENTIAL -> Rounds.hop(state.scheduler(settings(slots, 1, true, true)), jobs, log, 1);
       case TASK_PARALLEL -> Rounds.hop(state.scheduler(settings(slots, slots, false, false)), jobs, log, slots);
       case BSP -> Rounds.bsp(todo, state, jobs, log, slots, b.maxAttempts, b.factory, store);

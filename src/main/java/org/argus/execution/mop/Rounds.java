@@ -71,6 +71,33 @@ final class Rounds {
   }
 
   /**
+   * Runs the round's plan as one Spark job ({@link RoundJob}) and records its attempts in the order
+   * of each config's visits: observed (listener) one by one, appended to the {@code units} table
+   * together. What the job leaves unfinished stays with the scheduler, for {@link #hop}.
+   *
+   * @throws ArgusException if the {@code units} table cannot be written
+   */
+  static void inOneJob(RoundScheduler scheduler, UnitJobs jobs, RunLog log, int maxAttempts) throws ArgusException {
+    List<List<Unit>> plan = scheduler.plan();
+    java.util.Map<String, Unit> planned = new java.util.HashMap<>();
+    for (List<Unit> shard : plan) {
+      for (Unit u : shard) {
+        planned.put(u.outCkpt(), u);
+      }
+    }
+    List<UnitRecord> records = new ArrayList<>(jobs.round(plan, maxAttempts));
+    records.sort(java.util.Comparator.<UnitRecord>comparingInt(
+        r -> scheduler.visitOrder(r.trial()).indexOf(r.shard())).thenComparingInt(UnitRecord::trial)
+        .thenComparingInt(UnitRecord::attempt));
+    for (UnitRecord r : records) {
+      Unit u = planned.get(r.outCkpt());
+      log.observe(r);
+      scheduler.applied(new Unit(u.trial(), u.epoch(), u.shard(), r.attempt(), u.inCkpt(), u.outCkpt()), r);
+    }
+    log.persistAll(records);
+  }
+
+  /**
    * Waits for the unit queries still running when the run fails (a table that cannot be written),
    * so that nothing writes into the run directory after the failure is reported; their results are
    * not recorded (a resume runs them again).
@@ -137,7 +164,7 @@ final class Rounds {
     UnitQuery q = first;
     for (int a = 1; d.record().error() != null && a < maxAttempts; a++) {
       log.log(d.record());
-      q = new UnitQuery(q.unit().retry(), q.config(), q.seed(), q.orderKey(), q.injectFailure(), q.factory(), q.store());
+      q = q.retried();
       d = jobs.call(q);
     }
     return d;

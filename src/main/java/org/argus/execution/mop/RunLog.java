@@ -42,6 +42,18 @@ final class RunLog {
     }
   }
 
+  /** Appends several finished attempts to the {@code units} table in one part file (none: nothing). */
+  synchronized void persistAll(List<UnitRecord> rs) throws ArgusException {
+    if (rs.isEmpty()) {
+      return;
+    }
+    try {
+      dir.appendUnits(rs);
+    } catch (IOException e) {
+      throw failure("units", e);
+    }
+  }
+
   /** {@link #observe} then {@link #persist}. */
   synchronized void log(UnitRecord r) throws ArgusException {
     observe(r);

@@ -67,6 +67,33 @@ final class UnitJobs {
   }
 
   /**
+   * Runs a round's plan as one Spark job ({@link RoundJob}): one task per shard, over the cached
+   * shards. A failed job loses its records (the caller runs what is left one job per unit query; a
+   * unit that ran writes the same checkpoint again).
+   *
+   * @param plan per shard, its units in run order
+   * @param maxAttempts tries per unit
+   * @return every attempt's record (job time = the unit's own time inside the task), or empty
+   *     when the job failed
+   */
+  List<UnitRecord> round(List<List<Unit>> plan, int maxAttempts) {
+    String dir = "rounds/" + java.util.UUID.randomUUID();
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir);
+    try {
+      List<List<UnitRecord>> parts = data.shards.mapPartitionsWithIndex(
+          (i, it) -> List.of(job.runShard(i, it)).iterator(), false).collect();
+      return parts.stream().flatMap(List::stream).toList();
+    } catch (Exception e) {
+      return List.of();
+    } finally {
+      try {
+        store.delete(dir);
+      } catch (ArgusException e) { // markers left behind are harmless: the next job has its own directory
+      }
+    }
+  }
+
+  /**
    * @param trial a trial of the current round
    * @return its current checkpoint's validation loss/accuracy sums
    * (a failed Spark job throws its {@code SparkException}: the caller fails the config)

@@ -41,6 +41,11 @@ record UnitQuery(
     CheckpointStore store)
     implements Serializable {
 
+  /** @return the same unit query's next try (attempt + 1, same checkpoints) */
+  UnitQuery retried() {
+    return new UnitQuery(unit.retry(), config, seed, orderKey, injectFailure, factory, store);
+  }
+
   /**
    * Runs the unit over the shard's rows (inside a task).
    *

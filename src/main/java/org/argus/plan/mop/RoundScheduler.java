@@ -133,14 +133,82 @@ public final class RoundScheduler {
    * @throws IllegalArgumentException if the unit is not one of this round's configs
    */
   public Optional<Unit> finished(Unit unit, UnitRecord record) {
+    if (!byId.containsKey(unit.trial())) {
+      throw new IllegalArgumentException("unit of trial " + unit.trial() + " is not in this round " + byId.keySet());
+    }
+    inFlight--;
+    Optional<Unit> retry = applied(unit, record);
+    if (retry.isPresent()) {
+      inFlight++;
+      return retry;
+    }
+    freeShards.add(unit.shard());
+    idle.add(unit.trial());
+    return Optional.empty();
+  }
+
+  /**
+   * The round's remaining hops as a round job runs them (MOP only): per shard, its units ordered by
+   * their step in the config's visit order, then by trial id. Each unit's input checkpoint is the
+   * output of the config's previous unit in the plan (or its current checkpoint for its first), so
+   * unit {@code (trial, step j)} depends only on {@code (trial, step j - 1)}, which every shard's list
+   * places before any of its own step-{@code j} units: shards that run their lists in order, each
+   * waiting for its unit's predecessor, never wait on one another in a cycle.
+   *
+   * @return {@code shards} lists (empty ones included), each in run order
+   * @throws IllegalStateException if units were already assigned
+   */
+  public List<List<Unit>> plan() {
+    if (inFlight != 0 || idle.size() != remaining.size()) {
+      throw new IllegalStateException("a round's plan is taken before any unit is assigned");
+    }
+    List<int[]> keys = new ArrayList<>();
+    List<Unit> units = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>(remaining.keySet());
+    ids.sort(null);
+    for (int id : ids) {
+      TrialState st = byId.get(id);
+      String in = st.ckpt;
+      List<Integer> visits = order.get(id);
+      for (int j = 0; j < visits.size(); j++) {
+        int s = visits.get(j);
+        if (remaining.get(id).contains(s)) {
+          Unit u = Unit.hop(id, st.epochs + 1, s, in);
+          in = u.outCkpt();
+          keys.add(new int[] {j, id, units.size()});
+          units.add(u);
+        }
+      }
+    }
+    keys.sort(java.util.Comparator.<int[]>comparingInt(k -> k[0]).thenComparingInt(k -> k[1]));
+    List<List<Unit>> out = new ArrayList<>();
+    for (int s = 0; s < settings.shards(); s++) {
+      out.add(new ArrayList<>());
+    }
+    for (int[] k : keys) {
+      Unit u = units.get(k[2]);
+      out.get(u.shard()).add(u);
+    }
+    return out;
+  }
+
+  /**
+   * Records an attempt that ran outside {@link #assign()} (in a round job, which retries failed
+   * attempts itself): the same bookkeeping as {@link #finished} without the placement. Attempts of
+   * one config must come in plan order.
+   *
+   * @param unit the unit as planned (or its retry)
+   * @param record its outcome
+   * @return the retry the attempt calls for (a failed attempt with tries left), else empty
+   * @throws IllegalArgumentException if the unit is not one of this round's configs
+   */
+  public Optional<Unit> applied(Unit unit, UnitRecord record) {
     TrialState st = byId.get(unit.trial());
     if (st == null) {
       throw new IllegalArgumentException("unit of trial " + unit.trial() + " is not in this round " + byId.keySet());
     }
-    inFlight--;
     if (record.error() != null) {
       if (unit.attempt() + 1 < settings.maxAttempts()) {
-        inFlight++;
         return Optional.of(unit.retry());
       }
       st.failed = "unit (epoch " + unit.epoch() + ", shard " + unit.shard() + ") failed " + settings.maxAttempts()
@@ -159,8 +227,6 @@ public final class RoundScheduler {
         remaining.get(unit.trial()).clear();
       }
     }
-    freeShards.add(unit.shard());
-    idle.add(unit.trial());
     return Optional.empty();
   }
 

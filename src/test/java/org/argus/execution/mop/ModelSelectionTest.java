@@ -47,6 +47,9 @@ class ModelSelectionTest {
   @TempDir static Path tmp;
   static SelectionResult fault_free;
   static Path dirA;
+  /** The same run with one Spark job per unit query (the resume tests drop single units). */
+  static SelectionResult perUnit;
+  static Path dirU;
 
   @BeforeAll
   static void setUp() throws Exception {
@@ -55,10 +58,17 @@ class ModelSelectionTest {
         FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
     dirA = tmp.resolve("a");
     fault_free = run(dirA, SPACE, Execution.MOP, Set.of(), false);
+    dirU = tmp.resolve("u");
+    perUnit = run(dirU, SPACE, Execution.MOP, Set.of(), false, false);
   }
 
   static SelectionResult run(Path dir, String space, Execution ex, Set<String> faults, boolean resume)
       throws ArgusException {
+    return run(dir, space, ex, faults, resume, true);
+  }
+
+  static SelectionResult run(Path dir, String space, Execution ex, Set<String> faults, boolean resume,
+      boolean roundJobs) throws ArgusException {
     return ModelSelection.builder()
         .setData(data)
         .setTrainerFactory(MLP)
@@ -70,6 +80,7 @@ class ModelSelectionTest {
         .optSeed(SEED)
         .optInjectFailures(faults)
         .optResume(resume)
+        .optRoundJobs(roundJobs)
         .build()
         .run();
   }
@@ -193,6 +204,35 @@ class ModelSelectionTest {
   }
 
   @Test
+  void roundJobsTrainWhatOneJobPerUnitQueryTrains() throws Exception {
+    assertArrayEquals(metrics(perUnit), metrics(fault_free), 1e-9, "same visit orders => same results");
+    assertEquals(visits(perUnit), visits(fault_free));
+  }
+
+  @Test
+  void aRoundJobResumedAfterItsRecordsWereLostRunsThatRoundAgainWithEqualResults() throws Exception {
+    Path c = tmp.resolve("resumed-round");
+    copy(dirA, c);
+    // a driver death at the end of round 2: its units ran, their records (one part) were not written
+    deleteLastPart(c.resolve("tables/epochs"));
+    deleteLastPart(c.resolve("tables/units"));
+    deleteDir(c.resolve("tables/trials"));
+    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
+    assertEquals(4, r.units().size(), "the round's 2 configs x 2 shards run again");
+    assertTrue(r.units().stream().allMatch(u -> u.epoch() == 2 && u.error() == null), r.units().toString());
+    assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
+  }
+
+  /** trial → its units' {@code epoch/shard} in the order recorded. */
+  static Map<Integer, List<String>> visits(SelectionResult r) {
+    Map<Integer, List<String>> out = new java.util.TreeMap<>();
+    for (UnitRecord u : r.units()) {
+      out.computeIfAbsent(u.trial(), t -> new java.util.ArrayList<>()).add(u.epoch() + "/" + u.shard());
+    }
+    return out;
+  }
+
+  @Test
   void failedUnitsAreRetriedFromTheirInputCheckpointWithEqualResults() throws Exception {
     SelectionResult r = run(tmp.resolve("faults"), SPACE, Execution.MOP, Set.of("0/1/0", "1/2/1"), false);
     List<UnitRecord> failed = r.units().stream().filter(u -> u.error() != null).toList();
@@ -205,12 +245,12 @@ class ModelSelectionTest {
   @Test
   void resumeContinuesFromTheLastCompletedUnitsAndRefusesAnotherSpec() throws Exception {
     Path c = tmp.resolve("resumed");
-    copy(dirA, c);
+    copy(dirU, c);
     // simulate a driver death during epoch 2: drop the epoch-2 metrics, the last unit and the reports
     deleteLastPart(c.resolve("tables/epochs"));
     deleteLastPart(c.resolve("tables/units"));
     deleteDir(c.resolve("tables/trials"));
-    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
+    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true, false);
     assertEquals(1, r.units().size(), "only the lost unit query runs again");
     assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
     assertEquals(2, new RunDirectory(c.toString()).readTrials().size());
@@ -224,19 +264,19 @@ class ModelSelectionTest {
   @Test
   void trainLossOfAnEpochAfterResumeCountsTheUnitsRunBeforeTheCrash() throws Exception {
     Path c = tmp.resolve("resumed-train-loss");
-    copy(dirA, c);
+    copy(dirU, c);
     // the driver died after its last unit query ran but before it was recorded and before epoch 2
     // was validated: that config's other epoch-2 unit is recorded, the lost one runs again
     deleteLastPart(c.resolve("tables/epochs"));
     deleteLastPart(c.resolve("tables/units"));
     deleteDir(c.resolve("tables/trials"));
-    UnitRecord lost = fault_free.units().get(fault_free.units().size() - 1);
+    UnitRecord lost = perUnit.units().get(perUnit.units().size() - 1);
     assertEquals(2, lost.epoch());
     assertTrue(new RunDirectory(c.toString()).readUnits().stream()
         .anyMatch(u -> u.trial() == lost.trial() && u.epoch() == 2), "a unit of the same epoch is recorded");
-    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
+    SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true, false);
     assertEquals(List.of(lost.shard()), r.units().stream().map(UnitRecord::shard).toList());
-    Map<Integer, Double> expected = epoch2TrainLoss(dirA);
+    Map<Integer, Double> expected = epoch2TrainLoss(dirU);
     Map<Integer, Double> resumed = epoch2TrainLoss(c);
     assertEquals(expected.keySet(), resumed.keySet());
     for (int trial : expected.keySet()) {
@@ -299,7 +339,7 @@ class ModelSelectionTest {
     Path dir = tmp.resolve("corrupt");
     SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
         .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
-        .setRunDir(dir.toString()).optWorkers(2).optSeed(SEED)
+        .setRunDir(dir.toString()).optWorkers(2).optSeed(SEED).optRoundJobs(false)
         .optListener(u -> {
           if (u.trial() == 0 && u.inCkpt() == null && u.error() == null) {
             try { // flip one payload byte of trial 0's first checkpoint (and drop Hadoop's .crc)
