@@ -315,13 +315,17 @@ public final class ModelSelection {
       RunLog log, int slots, CheckpointStore store) throws ArgusException {
     log.takeBytesMoved();
     long t0 = System.currentTimeMillis();
+    Map<Integer, Metrics> validated = new java.util.HashMap<>();
     switch (b.execution) {
       case MOP -> {
         RoundScheduler scheduler = state.scheduler(settings(slots, slots, true, false));
         if (b.roundJobs) {
-          Rounds.inOneJob(scheduler, jobs, log, b.maxAttempts);
+          validated.putAll(Rounds.inOneJob(scheduler, jobs, log, b.maxAttempts));
         }
-        Rounds.hop(scheduler, jobs, log, slots); // what a round job left, if anything
+        if (scheduler.remainingUnits() > 0) { // what a round job left (a give-up, a failed job)
+          validated.clear();
+          Rounds.hop(scheduler, jobs, log, slots);
+        }
       }
       case SEQUENTIAL -> Rounds.hop(state.scheduler(settings(slots, 1, true, true)), jobs, log, 1);
       case TASK_PARALLEL -> Rounds.hop(state.scheduler(settings(slots, slots, false, false)), jobs, log, slots);
@@ -332,12 +336,11 @@ public final class ModelSelection {
         log.takeBytesMoved());
     List<EpochRecord> rows = new ArrayList<>();
     List<Integer> trained = todo.stream().filter(t -> state.failure(t) == null).toList();
-    Map<Integer, Metrics> validated = Map.of();
-    if (trained.size() > 1) {
-      try { // one Spark job for the round's configs
-        validated = jobs.validateAll(trained);
+    List<Integer> unvalidated = trained.stream().filter(t -> !validated.containsKey(t)).toList();
+    if (unvalidated.size() > 1) {
+      try { // one Spark job for the round's configs a round job did not validate
+        validated.putAll(jobs.validateAll(unvalidated));
       } catch (Exception e) { // one config's failure must not fail the others: one job each below
-        validated = Map.of();
       }
     }
     for (int trial : todo) {

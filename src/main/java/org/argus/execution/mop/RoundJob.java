@@ -33,7 +33,9 @@ import org.argus.store.CheckpointStore;
  * one job per unit query ({@link Rounds#hop}).
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
- * maxAttempts} tries, each try a record as in {@link UnitJobs#call}.
+ * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. After its list, each task also
+ * validates every config's last checkpoint of the round on its part of the validation split (zipped
+ * with its shard), so a round needs no separate validation job.
  */
 final class RoundJob implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -50,6 +52,25 @@ final class RoundJob implements Serializable {
    */
   record Step(UnitQuery query, String after, int afterShard) implements Serializable {}
 
+  /**
+   * A config's last unit of the round, whose checkpoint every task validates on its part of the
+   * validation split once the unit is done.
+   *
+   * @param query the config's last unit query (its config, seed and output checkpoint)
+   * @param marker the unit's marker prefix
+   */
+  record Final(UnitQuery query, String marker) implements Serializable {}
+
+  /**
+   * What a shard's task returns.
+   *
+   * @param records every attempt's record, in run order
+   * @param validation per trial whose last unit is done, its validation sums on this task's part of
+   *     the validation split; null when the task gave up (the driver validates in a job)
+   */
+  record ShardResult(List<UnitRecord> records, Map<Integer, org.argus.runtime.train.Metrics> validation)
+      implements Serializable {}
+
   /** How a wait for a predecessor ended. */
   private enum Wait {
     DONE,
@@ -58,12 +79,14 @@ final class RoundJob implements Serializable {
   }
 
   private final List<List<Step>> steps;
+  private final List<Final> finals;
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
 
-  private RoundJob(List<List<Step>> steps, int maxAttempts, CheckpointStore store, String dir) {
+  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir) {
     this.steps = steps;
+    this.finals = finals;
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
@@ -85,17 +108,27 @@ final class RoundJob implements Serializable {
         byOutput.put(u.outCkpt(), u);
       }
     }
+    java.util.Set<String> inputs = new java.util.HashSet<>();
+    for (List<Unit> shard : plan) {
+      for (Unit u : shard) {
+        inputs.add(u.inCkpt());
+      }
+    }
     List<List<Step>> steps = new ArrayList<>();
+    java.util.TreeMap<Integer, Final> finals = new java.util.TreeMap<>();
     for (List<Unit> shard : plan) {
       List<Step> list = new ArrayList<>();
       for (Unit u : shard) {
         Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
-        list.add(new Step(queries.apply(u), before == null ? null : marker(dir, before),
-            before == null ? -1 : before.shard()));
+        UnitQuery q = queries.apply(u);
+        list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard()));
+        if (!inputs.contains(u.outCkpt())) {
+          finals.put(u.trial(), new Final(q, marker(dir, u)));
+        }
       }
       steps.add(list);
     }
-    return new RoundJob(steps, maxAttempts, store, dir);
+    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
   }
 
   private static String marker(String dir, Unit u) {
@@ -115,10 +148,11 @@ final class RoundJob implements Serializable {
    * @throws ArgusException if a marker cannot be written or read, or the task is interrupted (the
    *     job fails; the driver runs the round's units one job each)
    */
-  List<UnitRecord> runShard(int shard, Iterator<Example> rows) throws ArgusException {
+  ShardResult runShard(int shard, Iterator<Example> rows, Iterator<Example> validationRows) throws ArgusException {
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
     List<UnitRecord> out = new ArrayList<>();
+    boolean gaveUp = false;
     store.write(shardMarker(shard, "started"), EMPTY);
     try {
       for (Step st : steps.get(shard)) {
@@ -131,6 +165,7 @@ final class RoundJob implements Serializable {
         if (st.after() != null) {
           Wait w = await(st.after(), st.afterShard());
           if (w == Wait.GIVE_UP) {
+            gaveUp = true;
             break;
           }
           if (w == Wait.FAILED) {
@@ -147,7 +182,35 @@ final class RoundJob implements Serializable {
     } finally {
       store.write(shardMarker(shard, "stopped"), EMPTY);
     }
-    return out;
+    return new ShardResult(out, gaveUp ? null : validate(validationRows));
+  }
+
+  /**
+   * Validates every config whose last unit of the round is done, on this task's part of the
+   * validation split ({@link UnitQuery#evaluate}); a config whose evaluation throws is left out (the
+   * driver validates it in a job, which reports the failure).
+   *
+   * @return trial → sums, or null when a last unit's task gave up
+   */
+  private Map<Integer, org.argus.runtime.train.Metrics> validate(Iterator<Example> rows) throws ArgusException {
+    List<Example> part = new ArrayList<>();
+    rows.forEachRemaining(part::add);
+    Map<Integer, org.argus.runtime.train.Metrics> sums = new HashMap<>();
+    for (Final f : finals) {
+      Unit u = f.query().unit();
+      Wait w = await(f.marker(), u.shard());
+      if (w == Wait.GIVE_UP) {
+        return null;
+      }
+      if (w == Wait.DONE) {
+        try {
+          sums.put(u.trial(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
+              f.query().seed(), u.outCkpt()));
+        } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
+        }
+      }
+    }
+    return sums;
   }
 
   /** @return the records as a marker's payload (Java serialization) */

@@ -75,9 +75,12 @@ final class Rounds {
    * of each config's visits: observed (listener) one by one, appended to the {@code units} table
    * together. What the job leaves unfinished stays with the scheduler, for {@link #hop}.
    *
+   * @return per config whose last unit of the round is done, its validation sums (see {@link
+   *     UnitJobs#round}); valid only if {@link #hop} then has nothing left to run
    * @throws ArgusException if the {@code units} table cannot be written
    */
-  static void inOneJob(RoundScheduler scheduler, UnitJobs jobs, RunLog log, int maxAttempts) throws ArgusException {
+  static java.util.Map<Integer, org.argus.runtime.train.Metrics> inOneJob(RoundScheduler scheduler, UnitJobs jobs,
+      RunLog log, int maxAttempts) throws ArgusException {
     List<List<Unit>> plan = scheduler.plan();
     java.util.Map<String, Unit> planned = new java.util.HashMap<>();
     for (List<Unit> shard : plan) {
@@ -85,7 +88,8 @@ final class Rounds {
         planned.put(u.outCkpt(), u);
       }
     }
-    List<UnitRecord> records = new ArrayList<>(jobs.round(plan, maxAttempts));
+    RoundJob.ShardResult done = jobs.round(plan, maxAttempts);
+    List<UnitRecord> records = new ArrayList<>(done.records());
     records.sort(java.util.Comparator.<UnitRecord>comparingInt(
         r -> scheduler.visitOrder(r.trial()).indexOf(r.shard())).thenComparingInt(UnitRecord::trial)
         .thenComparingInt(UnitRecord::attempt));
@@ -95,6 +99,7 @@ final class Rounds {
       scheduler.applied(new Unit(u.trial(), u.epoch(), u.shard(), r.attempt(), u.inCkpt(), u.outCkpt()), r);
     }
     log.persistAll(records);
+    return done.validation();
   }
 
   /**

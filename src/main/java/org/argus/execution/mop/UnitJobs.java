@@ -73,18 +73,30 @@ final class UnitJobs {
    *
    * @param plan per shard, its units in run order
    * @param maxAttempts tries per unit
-   * @return every attempt's record (job time = the unit's own time inside the task), or empty
-   *     when the job failed
+   * @return every attempt's record (job time = the unit's own time inside the task; none when the
+   *     job failed), and per config whose last unit is done its validation sums over every part of
+   *     the validation split (none when a task gave up or the job failed)
    */
-  List<UnitRecord> round(List<List<Unit>> plan, int maxAttempts) {
+  RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
     RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir);
     try {
-      List<List<UnitRecord>> parts = data.shards.mapPartitionsWithIndex(
-          (i, it) -> List.of(job.runShard(i, it)).iterator(), false).collect();
-      return parts.stream().flatMap(List::stream).toList();
+      List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
+        int shard = org.apache.spark.TaskContext.getPartitionId();
+        return List.of(job.runShard(shard, a, b)).iterator();
+      }).collect();
+      List<UnitRecord> records = parts.stream().flatMap(p -> p.records().stream()).toList();
+      java.util.Map<Integer, Metrics> sums = new java.util.HashMap<>();
+      if (parts.stream().allMatch(p -> p.validation() != null)) {
+        for (int trial : parts.get(0).validation().keySet()) {
+          if (parts.stream().allMatch(p -> p.validation().containsKey(trial))) {
+            sums.put(trial, parts.stream().map(p -> p.validation().get(trial)).reduce(Metrics::plus).orElseThrow());
+          }
+        }
+      }
+      return new RoundJob.ShardResult(records, sums);
     } catch (Exception e) {
-      return List.of();
+      return new RoundJob.ShardResult(List.of(), java.util.Map.of());
     } finally {
       try {
         store.delete(dir);

@@ -230,6 +230,11 @@ public final class RoundScheduler {
     return Optional.empty();
   }
 
+  /** @return units of the round not yet done (failed configs have none left) */
+  public int remainingUnits() {
+    return remaining.values().stream().mapToInt(Set::size).sum();
+  }
+
   /** @return units started and not yet finished (retries included) */
   public int inFlight() {
     return inFlight;

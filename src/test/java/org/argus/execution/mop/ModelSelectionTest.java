@@ -223,6 +223,22 @@ class ModelSelectionTest {
     assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
   }
 
+  @Test
+  void aRoundJobWithMoreShardsThanSlotsGivesUpAndTheRestRunsOneJobPerUnitWithEqualResults() throws Exception {
+    // 3 shards on local[2]: shard 2's task cannot start while shards 0 and 1 run, so a task that
+    // waits on it gives up after RoundJob.START_GRACE_MS; what is left runs one job per unit query
+    SelectionResult round = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("give-up").toString()).optWorkers(3).optSeed(SEED).build().run();
+    SelectionResult perUnitJobs = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("give-up-per-unit").toString()).optWorkers(3).optSeed(SEED).optRoundJobs(false)
+        .build().run();
+    assertEquals(6, round.units().size(), "2 configs x 3 shards, each once: " + round.units());
+    assertEquals(6, round.units().stream().map(u -> u.trial() + "/" + u.shard()).distinct().count());
+    assertArrayEquals(metrics(perUnitJobs), metrics(round), 1e-9);
+  }
+
   /** trial → its units' {@code epoch/shard} in the order recorded. */
   static Map<Integer, List<String>> visits(SelectionResult r) {
     Map<Integer, List<String>> out = new java.util.TreeMap<>();
