@@ -168,10 +168,24 @@ public final class FusionBench {
     double min = runs.stream().mapToDouble(Run::seconds).min().orElse(0);
     double max = runs.stream().mapToDouble(Run::seconds).max().orElse(0);
     TransferResult r = runs.get(0).result();
-    double inference = inferenceSeconds(r);
-    double learner = r.layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
-    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f–%.1f | %.1f | %.1f (%.0f %% of wall) |%n", side,
-        r.decision().chosen().logical(), min, max, inference, learner, 100 * learner / r.totalSeconds()));
+    double[] inference = runs.stream().mapToDouble(x -> inferenceSeconds(x.result())).toArray();
+    double[] learner = runs.stream().mapToDouble(x -> x.result().layers().stream()
+        .mapToDouble(TransferResult.LayerResult::trainingSeconds).sum()).toArray();
+    double[] share = new double[runs.size()];
+    for (int i = 0; i < share.length; i++) {
+      share[i] = 100 * learner[i] / runs.get(i).result().totalSeconds();
+    }
+    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f–%.1f | %.1f–%.1f | %.1f–%.1f (%.0f–%.0f %% of wall) |%n",
+        side, r.decision().chosen().logical(), min, max, min(inference), max(inference), min(learner), max(learner),
+        min(share), max(share)));
+  }
+
+  static double min(double[] v) {
+    return java.util.Arrays.stream(v).min().orElse(0);
+  }
+
+  static double max(double[] v) {
+    return java.util.Arrays.stream(v).max().orElse(0);
   }
 
   static void vista(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {

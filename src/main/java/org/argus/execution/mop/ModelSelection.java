@@ -38,12 +38,16 @@ import org.argus.store.RunDirectory;
  * <p>MOP (Cerebro, VLDB 2020 §4.2): each round of the per-epoch template, every listed config visits
  * every shard once, placed by the Spark-free {@link RoundScheduler} (seeded Latin-square visit
  * orders, longest remaining work first); so a config is in one place at a time, a shard runs one unit
- * at a time and results do not depend on task timing. A unit query is a Spark job over the single
+ * at a time and results do not depend on task timing. By default a round is one Spark job with one
+ * task per cached shard ({@link RoundJob}: each task runs its shard's unit queries in the plan's
+ * order, taking each config's checkpoint over from the previous shard's task, then validates the
+ * round's last checkpoints on its part of the held-out split); with {@link Builder#optRoundJobs
+ * optRoundJobs(false)}, or for what a round job leaves, a unit query is a Spark job over the single
  * cached partition holding its shard (Spark's locality puts the task on the executor caching it).
- * Its checkpoint is read from and written to the {@link CheckpointStore} under a new name; a failed
- * unit is re-submitted from its unchanged input checkpoint up to {@code maxAttempts} times, then the
- * config fails with the reason and the run continues. After the round every config is validated on
- * the held-out split and the procedure decides what runs next ({@link SelectionState}).
+ * A unit's checkpoint is read from and written to the {@link CheckpointStore} under a new name; a
+ * failed unit is tried again from its unchanged input checkpoint up to {@code maxAttempts} times, then
+ * the config fails with the reason and the run continues. After the round every config is validated
+ * on the held-out split and the procedure decides what runs next ({@link SelectionState}).
  *
  * <p>Everything learned is in the run directory (see {@link RunDirectory}) as it happens; {@link
  * Builder#optResume(boolean)} replays recorded epochs into the procedure and continues from the last

@@ -12,8 +12,9 @@ import org.argus.runtime.train.TrainerFactory;
 import org.argus.store.CheckpointStore;
 
 /**
- * Runs unit queries and validations as Spark jobs: a unit query is a job over the single cached
- * partition holding its shard; a validation is a job over the validation split.
+ * Runs rounds ({@link RoundJob}), unit queries and validations as Spark jobs: a round is a job with
+ * a task per shard, a unit query alone a job over the single cached partition holding its shard, a
+ * validation a job over the validation split.
  */
 final class UnitJobs {
   /**
