@@ -18,7 +18,8 @@ import org.argus.plan.cost.Optimizer;
  * @param materialization task metrics and storage of the materialization phases
  * @param inferenceSeconds wall seconds of the inference queries
  * @param materializationSeconds wall seconds of the whole materialization (inference included)
- * @param selectionSeconds wall seconds of model selection (sharding, units, validation, test)
+ * @param selectionSeconds wall seconds of the learner phase: z-scoring the features, model selection (sharding,
+ *     units, validation, test scoring) and the per-layer macro-F1 scoring
  * @param featureBytes Σ over training rows of every view's pooled features and the structured
  *     columns as float32 (what the shards must hold: 4 bytes per float), computed
  * @param counts rows read, joined and quarantined

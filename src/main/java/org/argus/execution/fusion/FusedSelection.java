@@ -386,6 +386,7 @@ public final class FusedSelection {
     Runnable unpersist = () -> each.forEach(MaterializedFeatures::unpersist);
     double matSeconds = (System.nanoTime() - t0) / 1e9;
     FeatureViews views = FeatureRows.views(m, fused);
+    long s0 = System.nanoTime(); // the learner's phase: z-scoring, shards, MOP, test scoring
     JavaRDD<Example> raw = FeatureRows.examples(m, "train");
     Standardizer standardizer = Standardizer.fit(raw);
     boolean refit = b.refit && !b.validateOnTest;
@@ -400,7 +401,6 @@ public final class FusedSelection {
         b.workers > 0 ? b.workers : raw.context().defaultParallelism());
     ViewTrainerFactory factory = new ViewTrainerFactory(views, b.family, Math.max(2, m.numClasses()), threads);
     spec.put("fused.views", views.describe());
-    long s0 = System.nanoTime();
     SelectionResult r;
     try {
       r = ModelSelection.builder()
@@ -441,20 +441,24 @@ public final class FusedSelection {
     }
   }
 
-  /** Scores each layer's best config on the test split once more, for its macro-F1. */
+  /** Scores each layer's best config on the test split once more (one Spark job for all), for its macro-F1. */
   private List<FusedResult.Best> withMacroF1(List<FusedResult.Best> rows, SelectionResult r, JavaRDD<Example> test,
       ViewTrainerFactory factory) {
     org.argus.store.CheckpointStore store = new org.argus.store.CheckpointStore(r.runDir());
-    List<FusedResult.Best> out = new java.util.ArrayList<>();
+    List<Scoring.Scored> scored = new java.util.ArrayList<>();
     for (FusedResult.Best best : rows) {
       String ckpt = best.trial() < 0 ? null : lastCheckpoint(r, best.trial());
-      if (ckpt == null) {
-        out.add(best);
-        continue;
+      if (ckpt != null) {
+        scored.add(new Scoring.Scored(Tables.hyperparameters(best.config(), procedure, best.trial()),
+            org.argus.select.space.Seeds.split(b.seed, "trial", best.trial()), ckpt));
       }
-      long[] c = Scoring.confusion(test, factory, store, Tables.hyperparameters(best.config(), procedure, best.trial()),
-          org.argus.select.space.Seeds.split(b.seed, "trial", best.trial()), ckpt, factory.classes());
-      out.add(best.withTestMacroF1(Scoring.macroF1(c, factory.classes())));
+    }
+    java.util.Iterator<long[]> c = scored.isEmpty() ? java.util.Collections.emptyIterator()
+        : Scoring.confusions(test, factory, store, scored, factory.classes()).iterator();
+    List<FusedResult.Best> out = new java.util.ArrayList<>();
+    for (FusedResult.Best best : rows) {
+      boolean has = best.trial() >= 0 && lastCheckpoint(r, best.trial()) != null;
+      out.add(has ? best.withTestMacroF1(Scoring.macroF1(c.next(), factory.classes())) : best);
     }
     return out;
   }

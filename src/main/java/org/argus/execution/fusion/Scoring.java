@@ -17,6 +17,15 @@ final class Scoring {
   private Scoring() {}
 
   /**
+   * A trained config to score.
+   *
+   * @param config the config
+   * @param seed the trial's seed
+   * @param checkpoint the checkpoint to score
+   */
+  record Scored(Hyperparameters config, long seed, String checkpoint) implements java.io.Serializable {}
+
+  /**
    * @param rows held-out rows
    * @param factory the run's trainer factory
    * @param store the run's checkpoints
@@ -29,14 +38,33 @@ final class Scoring {
    */
   static long[] confusion(JavaRDD<Example> rows, TrainerFactory factory, CheckpointStore store, Hyperparameters config,
       long seed, String checkpoint, int classes) {
-    return rows.mapPartitions((Iterator<Example> it) -> {
-      long[] c = new long[classes * classes];
+    return confusions(rows, factory, store, List.of(new Scored(config, seed, checkpoint)), classes).get(0);
+  }
+
+  /**
+   * The confusion counts of several checkpoints in one Spark job: each task scores every checkpoint
+   * on its partition.
+   *
+   * @param rows held-out rows
+   * @param factory the run's trainer factory
+   * @param store the run's checkpoints
+   * @param scored the checkpoints, at least one
+   * @param classes K
+   * @return per checkpoint, in order, {@code [K·K]} counts, row = true label, column = predicted
+   *     (argmax); {@code |scored|·K²} longs per partition reach the driver
+   */
+  static List<long[]> confusions(JavaRDD<Example> rows, TrainerFactory factory, CheckpointStore store,
+      List<Scored> scored, int classes) {
+    List<Scored> all = List.copyOf(scored);
+    long[][] sums = rows.mapPartitions((Iterator<Example> it) -> {
+      long[][] c = new long[all.size()][classes * classes];
       List<Example> part = new ArrayList<>();
       it.forEachRemaining(part::add);
-      if (!part.isEmpty()) {
-        Columns columns = factory.columns(config);
-        try (Trainer t = factory.create(config, seed)) {
-          t.importState(store.read(checkpoint));
+      for (int j = 0; j < all.size() && !part.isEmpty(); j++) {
+        Scored x = all.get(j);
+        Columns columns = factory.columns(x.config());
+        try (Trainer t = factory.create(x.config(), x.seed())) {
+          t.importState(store.read(x.checkpoint()));
           for (int s = 0; s < part.size(); s += 256) {
             List<Example> b = part.subList(s, Math.min(part.size(), s + 256));
             float[] p = t.predict(Examples.batch(b, columns));
@@ -47,19 +75,23 @@ final class Scoring {
                   best = k;
                 }
               }
-              c[b.get(i).label() * classes + best]++;
+              c[j][b.get(i).label() * classes + best]++;
             }
           }
         }
       }
-      return List.of(c).iterator();
+      return List.<long[][]>of(c).iterator();
     }).reduce((a, b) -> {
-      long[] s = new long[a.length];
-      for (int i = 0; i < s.length; i++) {
-        s[i] = a[i] + b[i];
+      long[][] s = new long[a.length][];
+      for (int j = 0; j < a.length; j++) {
+        s[j] = new long[a[j].length];
+        for (int i = 0; i < s[j].length; i++) {
+          s[j][i] = a[j][i] + b[j][i];
+        }
       }
       return s;
     });
+    return List.of(sums);
   }
 
   /**
