@@ -116,6 +116,22 @@ final class ShardLayout {
    */
   static ShardLayout prepare(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate,
       JavaRDD<Example> validationRows) {
+    // the layout reads its input 1 + k times (zipWithIndex counts it; on a local master each shard's
+    // task reads every partition): an uncached input is computed once and kept (memory, else local
+    // disk) until the shards are cached
+    boolean uncached = data.getStorageLevel().equals(StorageLevel.NONE());
+    JavaRDD<Example> source = uncached ? data.persist(StorageLevel.MEMORY_AND_DISK()) : data;
+    try {
+      return prepareFrom(source, seed, frac, k, replicate, validationRows);
+    } finally {
+      if (uncached) {
+        source.unpersist(false);
+      }
+    }
+  }
+
+  private static ShardLayout prepareFrom(JavaRDD<Example> data, long seed, double frac, int k, boolean replicate,
+      JavaRDD<Example> validationRows) {
     List<JavaRDD<Example>> l = layout(data, seed, validationRows == null ? frac : 0, k, replicate);
     JavaRDD<Example> shards = l.get(0).persist(StorageLevel.MEMORY_ONLY());
     JavaRDD<Example> validation = (validationRows == null ? l.get(1)
