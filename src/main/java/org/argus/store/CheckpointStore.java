@@ -138,6 +138,32 @@ public final class CheckpointStore implements Serializable {
   }
 
   /**
+   * @param dir relative name of a directory
+   * @return the names of the files in it (not hidden ones: no leading {@code .}); empty if it does
+   *     not exist
+   * @throws CheckpointException on an I/O error
+   */
+  public java.util.Set<String> list(String dir) throws CheckpointException {
+    try {
+      FileSystem fs = fs();
+      Path p = path(dir);
+      java.util.Set<String> out = new java.util.HashSet<>();
+      if (!fs.exists(p)) {
+        return out;
+      }
+      for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(p)) {
+        String n = st.getPath().getName();
+        if (!n.startsWith(".")) {
+          out.add(n);
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new CheckpointException("cannot list " + path(dir) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Deletes a file or a directory with everything under it; nothing happens if it does not exist.
    *
    * @param name relative name

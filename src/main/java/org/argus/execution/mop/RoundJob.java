@@ -13,9 +13,10 @@ import org.argus.store.CheckpointStore;
 
 /**
  * One MOP round as one Spark job: task {@code s} is shard {@code s}'s worker for the whole round
- * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard in
- * the order of {@link org.argus.plan.mop.RoundScheduler#plan()}, each after the config's previous
- * unit finished on another shard. Unit queries stay what they are (restore the config's checkpoint,
+ * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard, each
+ * after the config's previous unit finished on another shard: each time the first unit of its list
+ * ({@link org.argus.plan.mop.RoundScheduler#plan()}: by step of the visit order, then trial) that is
+ * ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
  * train one sub-epoch, write the next checkpoint), so a config's visit order, and therefore its
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
  * (de)serialization instead of one per unit query.
@@ -26,11 +27,12 @@ import org.argus.store.CheckpointStore;
  * failed in turn), holding the unit's records; a task writes {@code shard-<s>.started} first and
  * {@code shard-<s>.stopped} last. A task Spark runs again (its executor was lost) takes the records of
  * the units its earlier attempt finished from their markers instead of running them again.
- * A task waiting for a predecessor polls these markers (1 ms, doubling to 20 ms) and gives up on the
- * rest of its list when the predecessor's task stopped without it, or has not started after {@value
- * #START_GRACE_MS} ms (fewer free slots than shards). Because every list is in plan order, the tasks
- * that run never wait in a cycle; whatever a round job leaves (a give-up, a failed job) is finished by
- * one job per unit query ({@link Rounds#hop}).
+ * A task with no unit ready lists the directory (1 ms, doubling to 20 ms) and gives up on the rest of
+ * its list when no predecessor it waits for can come: its task stopped without it, or has not started
+ * after {@value #START_GRACE_MS} ms (fewer free slots than shards). The pending unit first in plan
+ * order across all tasks is always ready (its predecessor comes earlier), so running tasks never wait
+ * in a cycle; whatever a round job leaves (a give-up, a failed job) is finished by one job per unit
+ * query ({@link Rounds#hop}).
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
  * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. After its list, each task also
@@ -140,11 +142,16 @@ final class RoundJob implements Serializable {
   }
 
   /**
-   * Runs shard {@code shard}'s list (inside its task).
+   * Runs shard {@code shard}'s list (inside its task): each time, the first unit of the list whose
+   * predecessor is done (so a unit of a later step may pass one whose predecessor is still
+   * training elsewhere; a config's own units stay chained); a unit whose predecessor failed is
+   * marked failed unrun; with nothing ready, it waits, and gives up when no waited-for predecessor
+   * can still come (its task stopped, or has not started after {@value #START_GRACE_MS} ms).
    *
    * @param shard the shard = the partition index
    * @param rows the shard's rows
-   * @return every attempt's record, in run order
+   * @param validationRows this task's part of the validation split
+   * @return every attempt's record, in run order, and the validation sums
    * @throws ArgusException if a marker cannot be written or read, or the task is interrupted (the
    *     job fails; the driver runs the round's units one job each)
    */
@@ -155,34 +162,84 @@ final class RoundJob implements Serializable {
     boolean gaveUp = false;
     store.write(shardMarker(shard, "started"), EMPTY);
     try {
-      for (Step st : steps.get(shard)) {
-        Unit u = st.query().unit();
-        String mine = marker(dir, u);
-        if (store.exists(mine + ".done") || store.exists(mine + ".failed")) { // an earlier attempt of this task
-          out.addAll(records(store.read(store.exists(mine + ".done") ? mine + ".done" : mine + ".failed")));
+      List<Step> todo = new ArrayList<>(steps.get(shard));
+      long waitingSince = -1;
+      long sleep = 1;
+      boolean dead = false;
+      while (!todo.isEmpty()) {
+        java.util.Set<String> m = markers();
+        Step next = null;
+        for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext() && next == null; ) {
+          Step st = it.next();
+          String mine = name(marker(dir, st.query().unit()));
+          if (m.contains(mine + ".done") || m.contains(mine + ".failed")) { // an earlier attempt of this task
+            out.addAll(records(store.read(dir + "/" + mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
+            it.remove();
+          } else if (st.after() != null && m.contains(name(st.after()) + ".failed")) {
+            store.write(dir + "/" + mine + ".failed", bytes(List.of()));
+            it.remove();
+          } else if (st.after() == null || m.contains(name(st.after()) + ".done")) {
+            next = st;
+            it.remove();
+          }
+        }
+        if (next != null) {
+          List<UnitRecord> tries = withRetries(next.query(), data);
+          out.addAll(tries);
+          UnitRecord r = tries.get(tries.size() - 1);
+          boolean ok = r.error() == null && !r.metrics().diverged();
+          store.write(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), bytes(tries));
+          waitingSince = -1;
+          sleep = 1;
           continue;
         }
-        if (st.after() != null) {
-          Wait w = await(st.after(), st.afterShard());
-          if (w == Wait.GIVE_UP) {
+        if (todo.isEmpty()) {
+          break;
+        }
+        long now = System.currentTimeMillis();
+        waitingSince = waitingSince < 0 ? now : waitingSince;
+        long waited = now - waitingSince;
+        if (todo.stream().noneMatch(st -> canCome(m, st.afterShard(), waited))) {
+          if (dead) { // seen twice: a listing racing a task's last writes cannot fool it
             gaveUp = true;
             break;
           }
-          if (w == Wait.FAILED) {
-            store.write(mine + ".failed", bytes(List.of()));
-            continue;
-          }
+          dead = true;
+          continue;
         }
-        List<UnitRecord> tries = withRetries(st.query(), data);
-        out.addAll(tries);
-        UnitRecord r = tries.get(tries.size() - 1);
-        boolean ok = r.error() == null && !r.metrics().diverged();
-        store.write(mine + (ok ? ".done" : ".failed"), bytes(tries));
+        dead = false;
+        sleep = pause(sleep);
       }
     } finally {
       store.write(shardMarker(shard, "stopped"), EMPTY);
     }
     return new ShardResult(out, gaveUp ? null : validate(validationRows));
+  }
+
+  /** @return the marker file names present (one listing of the job's directory) */
+  private java.util.Set<String> markers() throws ArgusException {
+    return store.list(dir);
+  }
+
+  private static String name(String marker) {
+    return marker.substring(marker.lastIndexOf('/') + 1);
+  }
+
+  /** @return whether a predecessor on {@code shard} can still be done: its task has not stopped, and has started or may still */
+  private static boolean canCome(java.util.Set<String> m, int shard, long waitedMs) {
+    return !m.contains("shard-" + shard + ".stopped") && (m.contains("shard-" + shard + ".started")
+        || waitedMs <= START_GRACE_MS);
+  }
+
+  /** Sleeps {@code ms} and returns the next pause (doubling, at most 20 ms). */
+  private static long pause(long ms) throws ArgusException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ArgusException("round job task interrupted while waiting for another shard's unit", e);
+    }
+    return Math.min(20, ms * 2);
   }
 
   /**
@@ -259,24 +316,25 @@ final class RoundJob implements Serializable {
   private Wait await(String after, int shard) throws ArgusException {
     long t0 = System.currentTimeMillis();
     long sleep = 1;
+    boolean dead = false;
     while (true) {
-      boolean stopped = store.exists(shardMarker(shard, "stopped"));
-      if (store.exists(after + ".done")) {
+      java.util.Set<String> m = markers();
+      if (m.contains(name(after) + ".done")) {
         return Wait.DONE;
       }
-      if (store.exists(after + ".failed")) {
+      if (m.contains(name(after) + ".failed")) {
         return Wait.FAILED;
       }
-      if (stopped || System.currentTimeMillis() - t0 > START_GRACE_MS && !store.exists(shardMarker(shard, "started"))) {
-        return Wait.GIVE_UP;
+      if (!canCome(m, shard, System.currentTimeMillis() - t0)) {
+        if (dead) { // seen twice
+          return Wait.GIVE_UP;
+        }
+        dead = true;
+        continue;
       }
-      try {
-        Thread.sleep(sleep);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ArgusException("round job task interrupted while waiting for " + after, e);
-      }
-      sleep = Math.min(20, sleep * 2);
+      dead = false;
+      sleep = pause(sleep);
     }
   }
+
 }
