@@ -199,7 +199,8 @@ public final class SelectBench {
     }
     double raw = rawEx / ((System.nanoTime() - t0) / 1e9);
     return String.format(Locale.ROOT, "%nOne config (%s) inside MOP (%s run, median): %.0f examples/s over its unit "
-        + "queries' wall time on the driver (Spark job overhead, checkpoint restore/write included); raw DJL loop on "
+        + "queries' job time (a unit of a round job has no job of its own: its time inside the round's task, checkpoint "
+        + "restore/write included; the round job's own overhead is in the makespan); raw DJL loop on "
         + "the same %d rows x %d epochs, %d threads: %.0f examples/s; ratio **%.2f** (target >= 0.9).%n",
         c0, mop.execution().cli(), inMop, rows.size(), epochs, threads, raw, inMop / raw);
   }
