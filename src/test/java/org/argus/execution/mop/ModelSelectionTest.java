@@ -211,12 +211,8 @@ class ModelSelectionTest {
 
   @Test
   void aRoundJobResumedAfterItsRecordsWereLostRunsThatRoundAgainWithEqualResults() throws Exception {
-    Path c = tmp.resolve("resumed-round");
-    copy(dirA, c);
     // a driver death at the end of round 2: its units ran, their records (one part) were not written
-    deleteLastPart(c.resolve("tables/epochs"));
-    deleteLastPart(c.resolve("tables/units"));
-    deleteDir(c.resolve("tables/trials"));
+    Path c = withLastPartsLost(dirA, "resumed-round");
     SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true);
     assertEquals(4, r.units().size(), "the round's 2 configs x 2 shards run again");
     assertTrue(r.units().stream().allMatch(u -> u.epoch() == 2 && u.error() == null), r.units().toString());
@@ -237,6 +233,19 @@ class ModelSelectionTest {
     assertEquals(6, round.units().size(), "2 configs x 3 shards, each once: " + round.units());
     assertEquals(6, round.units().stream().map(u -> u.trial() + "/" + u.shard()).distinct().count());
     assertArrayEquals(metrics(perUnitJobs), metrics(round), 1e-9);
+  }
+
+  /**
+   * @return a copy of a finished run directory named {@code name} as a driver dying at its end
+   *     leaves it: the last part of the epochs and units tables and the trials table gone
+   */
+  static Path withLastPartsLost(Path run, String name) throws IOException {
+    Path c = tmp.resolve(name);
+    copy(run, c);
+    deleteLastPart(c.resolve("tables/epochs"));
+    deleteLastPart(c.resolve("tables/units"));
+    deleteDir(c.resolve("tables/trials"));
+    return c;
   }
 
   /** trial → its units' {@code epoch/shard} in the order recorded. */
@@ -260,12 +269,8 @@ class ModelSelectionTest {
 
   @Test
   void resumeContinuesFromTheLastCompletedUnitsAndRefusesAnotherSpec() throws Exception {
-    Path c = tmp.resolve("resumed");
-    copy(dirU, c);
     // simulate a driver death during epoch 2: drop the epoch-2 metrics, the last unit and the reports
-    deleteLastPart(c.resolve("tables/epochs"));
-    deleteLastPart(c.resolve("tables/units"));
-    deleteDir(c.resolve("tables/trials"));
+    Path c = withLastPartsLost(dirU, "resumed");
     SelectionResult r = run(c, SPACE, Execution.MOP, Set.of(), true, false);
     assertEquals(1, r.units().size(), "only the lost unit query runs again");
     assertArrayEquals(metrics(fault_free), metrics(r), 1e-9);
@@ -279,13 +284,9 @@ class ModelSelectionTest {
 
   @Test
   void trainLossOfAnEpochAfterResumeCountsTheUnitsRunBeforeTheCrash() throws Exception {
-    Path c = tmp.resolve("resumed-train-loss");
-    copy(dirU, c);
     // the driver died after its last unit query ran but before it was recorded and before epoch 2
     // was validated: that config's other epoch-2 unit is recorded, the lost one runs again
-    deleteLastPart(c.resolve("tables/epochs"));
-    deleteLastPart(c.resolve("tables/units"));
-    deleteDir(c.resolve("tables/trials"));
+    Path c = withLastPartsLost(dirU, "resumed-train-loss");
     UnitRecord lost = perUnit.units().get(perUnit.units().size() - 1);
     assertEquals(2, lost.epoch());
     assertTrue(new RunDirectory(c.toString()).readUnits().stream()
