@@ -105,14 +105,10 @@ final class RoundJob implements Serializable {
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
       CheckpointStore store, String dir) {
     Map<String, Unit> byOutput = new HashMap<>();
-    for (List<Unit> shard : plan) {
-      for (Unit u : shard) {
-        byOutput.put(u.outCkpt(), u);
-      }
-    }
     java.util.Set<String> inputs = new java.util.HashSet<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
+        byOutput.put(u.outCkpt(), u);
         inputs.add(u.inCkpt());
       }
     }
