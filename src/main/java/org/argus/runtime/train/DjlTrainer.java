@@ -47,6 +47,7 @@ final class DjlTrainer implements DataParallelTrainer {
   private List<NDArray> slots; // adam: m0, v0, m1, v1, ...; sgd: v0, v1, ...
   private long step;
 
+
   DjlTrainer(Hyperparameters config, long seed, BlockFactory blocks, long[] inputShape, int classes,
       int threads) throws TrainingException {
     ZeroedAllocations.ensure();
@@ -182,7 +183,6 @@ final class DjlTrainer implements DataParallelTrainer {
    */
   private Metrics forwardBackward(NDManager sub, Batch b, boolean mean) {
     NDArray x = input(sub, b);
-    NDArray y = sub.create(b.y());
     // DJL's GradientCollector is one per JVM (and zeroes every array of the engine), which
     // forbids concurrent unit queries in one executor; PyTorch's grad mode is thread-local,
     // so drive autograd directly.
@@ -192,11 +192,9 @@ final class DjlTrainer implements DataParallelTrainer {
         JniUtils.zeroGrad((PtNDArray) p.getArray());
       }
       NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
-      NDArray logp = logits.logSoftmax(1);
-      NDArray nll = logp.mul(y.oneHot(classes)).sum(new int[] {1}).neg();
-      NDArray objective = mean ? nll.mean() : nll.sum();
+      NDArray objective = Losses.negativeLogLikelihood(sub, logits, b.y(), mean);
+      long correct = Losses.correct(logits, b.y());
       double loss = mean ? objective.getFloat() * (double) b.size() : objective.getFloat();
-      long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
       if (!Double.isFinite(loss)) {
         return new Metrics(b.size(), loss, correct, true);
       }
@@ -297,12 +295,12 @@ final class DjlTrainer implements DataParallelTrainer {
       try (NDManager tmp = manager.newSubManager()) {
         NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
-        if (wd != 0) {
-          g = g.add(temp(tmp, w.mul(wd)));
-        }
         if (adam) {
-          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, step, tmp);
+          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, wd, step);
         } else {
+          if (wd != 0) {
+            g = g.add(temp(tmp, w.mul(wd)));
+          }
           NDArray v = slots.get(i);
           v.muli(momentum).addi(g);
           w.subi(temp(tmp, v.mul(lr)));
@@ -326,10 +324,8 @@ final class DjlTrainer implements DataParallelTrainer {
         try (NDManager sub = manager.newSubManager()) {
           JniUtils.setGradMode(false);
           NDArray logits = block.forward(store, new NDList(input(sub, b)), false).singletonOrThrow();
-          NDArray y = sub.create(b.y());
-          double loss =
-              logits.logSoftmax(1).mul(y.oneHot(classes)).sum().neg().getFloat();
-          long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+          double loss = Losses.negativeLogLikelihood(sub, logits, b.y(), false).getFloat();
+          long correct = Losses.correct(logits, b.y());
           acc = acc.plus(new Metrics(b.size(), loss, correct, !Double.isFinite(loss)));
         }
       }

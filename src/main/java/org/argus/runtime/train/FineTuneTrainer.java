@@ -218,11 +218,9 @@ final class FineTuneTrainer implements DataParallelTrainer {
         JniUtils.zeroGrad((PtNDArray) a);
       }
       NDArray logits = logits(sub, b, true);
-      NDArray y = sub.create(b.y());
-      NDArray nll = logits.logSoftmax(1).mul(y.oneHot(factory.classes())).sum(new int[] {1}).neg();
-      NDArray objective = mean ? nll.mean() : nll.sum();
+      NDArray objective = Losses.negativeLogLikelihood(sub, logits, b.y(), mean);
       double loss = mean ? objective.getFloat() * (double) b.size() : objective.getFloat();
-      long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+      long correct = Losses.correct(logits, b.y());
       if (!Double.isFinite(loss)) {
         return new Metrics(b.size(), loss, correct, true);
       }
@@ -242,7 +240,7 @@ final class FineTuneTrainer implements DataParallelTrainer {
       try (NDManager tmp = manager.newSubManager()) {
         NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
-        Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lrs.get(i), step, tmp);
+        Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lrs.get(i), 0f, step);
       }
     }
   }
@@ -341,9 +339,8 @@ final class FineTuneTrainer implements DataParallelTrainer {
         try (NDManager sub = manager.newSubManager()) {
           JniUtils.setGradMode(false);
           NDArray logits = logits(sub, b, false);
-          NDArray y = sub.create(b.y());
-          double loss = logits.logSoftmax(1).mul(y.oneHot(factory.classes())).sum().neg().getFloat();
-          long correct = logits.argMax(1).toType(DataType.INT32, false).eq(y).countNonzero().getLong();
+          double loss = Losses.negativeLogLikelihood(sub, logits, b.y(), false).getFloat();
+          long correct = Losses.correct(logits, b.y());
           acc = acc.plus(new Metrics(b.size(), loss, correct, !Double.isFinite(loss)));
         }
       }
