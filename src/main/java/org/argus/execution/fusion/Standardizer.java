@@ -19,26 +19,43 @@ public record Standardizer(float[] mean, float[] invStd) implements Serializable
 
   /**
    * @param rows the training rows, all of one length
-   * @return the fitted standardizer (one pass: Σx and Σx² in double per feature, tree-aggregated)
+   * @return the fitted standardizer (one pass, one Spark job: Σx and Σx² in double per feature,
+   *     tree-aggregated; the length is taken from the rows as they come, not by a job of its own)
    * @throws IllegalArgumentException if {@code rows} is empty
+   * @throws org.apache.spark.SparkException wrapping an IllegalArgumentException if rows differ in length
    */
   public static Standardizer fit(JavaRDD<Example> rows) {
-    int dim = rows.first().x().length;
-    double[] zero = new double[2 * dim + 1];
-    double[] s = rows.treeAggregate(zero, (acc, e) -> {
+    double[] s = rows.treeAggregate(new double[0], (acc, e) -> {
       float[] x = e.x();
-      for (int i = 0; i < dim; i++) {
-        acc[i] += x[i];
-        acc[dim + i] += (double) x[i] * x[i];
+      int dim = x.length;
+      double[] a = acc.length == 0 ? new double[2 * dim + 1] : acc;
+      if (a.length != 2 * dim + 1) {
+        throw new IllegalArgumentException("cannot standardize rows of different lengths: "
+            + (a.length - 1) / 2 + " and " + dim + " features");
       }
-      acc[2 * dim]++;
-      return acc;
+      for (int i = 0; i < dim; i++) {
+        a[i] += x[i];
+        a[dim + i] += (double) x[i] * x[i];
+      }
+      a[2 * dim]++;
+      return a;
     }, (a, b) -> {
+      if (a.length == 0 || b.length == 0) {
+        return a.length == 0 ? b : a;
+      }
+      if (a.length != b.length) {
+        throw new IllegalArgumentException("cannot standardize rows of different lengths: "
+            + (a.length - 1) / 2 + " and " + (b.length - 1) / 2 + " features");
+      }
       for (int i = 0; i < a.length; i++) {
         a[i] += b[i];
       }
       return a;
     });
+    if (s.length == 0) {
+      throw new IllegalArgumentException("cannot standardize: no training rows");
+    }
+    int dim = (s.length - 1) / 2;
     double n = s[2 * dim];
     if (n == 0) {
       throw new IllegalArgumentException("cannot standardize: no training rows");

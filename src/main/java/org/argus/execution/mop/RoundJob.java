@@ -35,9 +35,11 @@ import org.argus.store.CheckpointStore;
  * query ({@link Rounds#hop}).
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
- * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. After its list, each task also
- * validates every config's last checkpoint of the round on its part of the validation split (zipped
- * with its shard), so a round needs no separate validation job.
+ * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. Each task also validates every
+ * config's last checkpoint of the round on its part of the validation split (zipped with its shard),
+ * so a round needs no separate validation job: a config whose last unit is done while the task has
+ * no unit ready is validated then, the rest after the task's list (a round's tail was 20–50 ms of
+ * validation on the development machine, `./argus demo`'s heads).
  */
 final class RoundJob implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -56,7 +58,7 @@ final class RoundJob implements Serializable {
 
   /**
    * A config's last unit of the round, whose checkpoint every task validates on its part of the
-   * validation split once the unit is done.
+   * validation split once the unit is done (while it waits, or after its list).
    *
    * @param query the config's last unit query (its config, seed and output checkpoint)
    * @param marker the unit's marker prefix
@@ -154,6 +156,10 @@ final class RoundJob implements Serializable {
   ShardResult runShard(int shard, Iterator<Example> rows, Iterator<Example> validationRows) throws ArgusException {
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
+    List<Example> part = new ArrayList<>();
+    validationRows.forEachRemaining(part::add);
+    Map<Integer, org.argus.runtime.train.Metrics> sums = new HashMap<>();
+    java.util.Set<Integer> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
     store.write(shardMarker(shard, "started"), EMPTY);
@@ -192,6 +198,9 @@ final class RoundJob implements Serializable {
         if (todo.isEmpty()) {
           break;
         }
+        if (validateOneDone(m, part, sums, validated)) { // waiting: use the time
+          continue;
+        }
         long now = System.currentTimeMillis();
         waitingSince = waitingSince < 0 ? now : waitingSince;
         long waited = now - waitingSince;
@@ -209,7 +218,38 @@ final class RoundJob implements Serializable {
     } finally {
       store.write(shardMarker(shard, "stopped"), EMPTY);
     }
-    return new ShardResult(out, gaveUp ? null : validate(validationRows));
+    return new ShardResult(out, gaveUp ? null : validate(part, sums, validated));
+  }
+
+  /**
+   * Validates one config whose last unit of the round is done and that this task has not validated
+   * yet, if any: a task waiting for another shard's unit validates meanwhile, so less is left for
+   * the end of the round.
+   *
+   * @param m the marker names of the last listing
+   * @return whether a config was validated (or tried: see {@link #validate})
+   */
+  private boolean validateOneDone(java.util.Set<String> m, List<Example> part,
+      Map<Integer, org.argus.runtime.train.Metrics> sums, java.util.Set<Integer> validated) {
+    for (Final f : finals) {
+      int trial = f.query().unit().trial();
+      if (!validated.contains(trial) && m.contains(name(f.marker()) + ".done")) {
+        validated.add(trial);
+        evaluate(f, part, sums);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Validates {@code f}'s checkpoint into {@code sums}; a throw leaves it out (see {@link #validate}). */
+  private void evaluate(Final f, List<Example> part, Map<Integer, org.argus.runtime.train.Metrics> sums) {
+    Unit u = f.query().unit();
+    try {
+      sums.put(u.trial(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
+          f.query().seed(), u.outCkpt()));
+    } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
+    }
   }
 
   /** @return the marker file names present (one listing of the job's directory) */
@@ -239,28 +279,29 @@ final class RoundJob implements Serializable {
   }
 
   /**
-   * Validates every config whose last unit of the round is done, on this task's part of the
-   * validation split ({@link UnitQuery#evaluate}); a config whose evaluation throws is left out (the
-   * driver validates it in a job, which reports the failure).
+   * Validates every config whose last unit of the round is done and that {@link #validateOneDone}
+   * did not validate while the task waited, on this task's part of the validation split ({@link
+   * UnitQuery#evaluate}); a config whose evaluation throws is left out (the driver validates it in a
+   * job, which reports the failure).
    *
+   * @param part this task's part of the validation split
+   * @param sums the sums so far, completed in place
+   * @param validated the trials validated so far
    * @return trial → sums, or null when a last unit's task gave up
    */
-  private Map<Integer, org.argus.runtime.train.Metrics> validate(Iterator<Example> rows) throws ArgusException {
-    List<Example> part = new ArrayList<>();
-    rows.forEachRemaining(part::add);
-    Map<Integer, org.argus.runtime.train.Metrics> sums = new HashMap<>();
+  private Map<Integer, org.argus.runtime.train.Metrics> validate(List<Example> part,
+      Map<Integer, org.argus.runtime.train.Metrics> sums, java.util.Set<Integer> validated) throws ArgusException {
     for (Final f : finals) {
       Unit u = f.query().unit();
+      if (validated.contains(u.trial())) {
+        continue;
+      }
       Wait w = await(f.marker(), u.shard());
       if (w == Wait.GIVE_UP) {
         return null;
       }
       if (w == Wait.DONE) {
-        try {
-          sums.put(u.trial(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
-              f.query().seed(), u.outCkpt()));
-        } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
-        }
+        evaluate(f, part, sums);
       }
     }
     return sums;
