@@ -200,11 +200,15 @@ public final class FusionBench {
         spec("mobilenet_v2", 96, MOBILENET, train, test, null), reps, md,
         "Demo workload: MobileNetV2 96², " + MOBILENET + ", Fashion-MNIST " + train + "/" + test
             + ": head vs spark-lr, both on the optimizer's plan");
-    mopVersusRawLoop(s, spec("mobilenet_v2", 96, MOBILENET, train, test, null), md);
+    mopVersusRawLoop(s, spec("mobilenet_v2", 96, MOBILENET, train, test, null), md, reps);
   }
 
-  /** Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples. */
-  static void mopVersusRawLoop(SparkSession s, TransferSpec spec, StringBuilder md) throws Exception {
+  /**
+   * Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples:
+   * a warm-up of each, then {@code reps} repetitions in rotated order (raw, MOP; then MOP, raw; …);
+   * prints the range of each side and of the per-repetition ratios.
+   */
+  static void mopVersusRawLoop(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
     FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
     MaterializedFeatures m = ft.materialize();
     FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
@@ -214,10 +218,46 @@ public final class FusionBench {
     List<Example> rows = z.apply(raw).collect();
     m.unpersist();
     int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
-    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
     int workers = s.sparkContext().defaultParallelism();
+    rawLoop(views, rows, epochs, workers);
+    mopRun(s, spec);
+    double[] rawS = new double[reps];
+    double[] roundS = new double[reps];
+    double[] learnerS = new double[reps];
+    long examples = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      for (int side = 0; side < 2; side++) {
+        if ((side + rep) % 2 == 0) {
+          long t0 = System.nanoTime();
+          examples = rawLoop(views, rows, epochs, workers);
+          rawS[rep] = (System.nanoTime() - t0) / 1e9;
+        } else {
+          double[] r = mopRun(s, spec);
+          roundS[rep] = r[0];
+          learnerS[rep] = r[1];
+        }
+      }
+    }
+    double[] ratio = new double[reps];
+    double[] whole = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      ratio[i] = rawS[i] / roundS[i];
+      whole[i] = rawS[i] / learnerS[i];
+    }
+    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
+        + " (same examples, %d worker threads, 1 PyTorch thread each), a warm-up of each side, then %d repetitions in"
+        + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
+        + " their Spark jobs, checkpoints and per-epoch validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
+        + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
+        + " %.2f–%.2f s: ÷ raw %s%n%n", views.layers().size(), epochs, rows.size(), workers, reps, min(rawS), max(rawS),
+        examples / max(rawS), examples / min(rawS), min(roundS), max(roundS), fmt(ratio), min(learnerS), max(learnerS),
+        fmt(whole)));
+  }
+
+  /** The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads; returns examples. */
+  static long rawLoop(FeatureViews views, List<Example> rows, int epochs, int workers) throws Exception {
+    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
     ExecutorService pool = Executors.newFixedThreadPool(workers);
-    long t0 = System.nanoTime();
     List<Future<Long>> done = new ArrayList<>();
     for (String layer : views.layers()) {
       done.add(pool.submit(() -> {
@@ -240,23 +280,22 @@ public final class FusionBench {
     for (Future<Long> f : done) {
       examples += f.get();
     }
-    double rawSeconds = (System.nanoTime() - t0) / 1e9;
     pool.shutdown();
+    return examples;
+  }
+
+  /**
+   * One MOP head run; returns {the rounds' makespans from its epochs table (driver-timed: unit queries
+   * with their Spark jobs, checkpoints and validation), its whole learner phase}, seconds.
+   */
+  static double[] mopRun(SparkSession s, TransferSpec spec) throws Exception {
     Run mop = head(s, spec, "/tmp/bench-fusion-mop");
-    double mopSeconds = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
-    // the rounds' training makespans (driver-timed: unit queries with their Spark jobs and checkpoints,
-    // without sharding, per-epoch validation and test scoring), from the run's epochs table
-    double roundSeconds = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readEpochs().stream()
+    double learner = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
+    double rounds = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readEpochs().stream()
         .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
             org.argus.plan.mop.EpochRecord::roundMs, (a, b) -> a))
         .values().stream().mapToLong(Long::longValue).sum() / 1e3;
-    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
-        + " (same examples, %d worker threads, 1 PyTorch thread each): raw loop %.2f s (%.0f examples/s); MOP's"
-        + " training rounds (unit queries with their Spark jobs and checkpoints, timed from the driver) %.2f s"
-        + " (%.0f examples/s): **MOP ÷ raw throughput %.2f**; MOP's whole learner phase %.2f s including"
-        + " sharding, per-epoch validation and test scoring: ÷ raw %.2f%n%n", views.layers().size(), epochs, rows.size(),
-        workers, rawSeconds, examples / rawSeconds, roundSeconds, examples / roundSeconds, rawSeconds / roundSeconds,
-        mopSeconds, rawSeconds / mopSeconds));
+    return new double[] {rounds, learner};
   }
 
   static void fused(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {
