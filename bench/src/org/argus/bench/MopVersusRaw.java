@@ -1,0 +1,133 @@
+package org.argus.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.spark.sql.SparkSession;
+import org.argus.execution.ProgressSink;
+import org.argus.execution.fusion.FeatureRows;
+import org.argus.execution.fusion.FeatureViews;
+import org.argus.execution.fusion.HeadTransfer;
+import org.argus.execution.fusion.Standardizer;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.Examples;
+import org.argus.execution.transfer.FeatureTransfer;
+import org.argus.execution.transfer.MaterializedFeatures;
+import org.argus.execution.transfer.TransferResult;
+import org.argus.execution.transfer.TransferSpec;
+import org.argus.runtime.train.Batch;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Trainer;
+import org.argus.select.space.SearchSpace;
+
+/**
+ * Part of {@code bench/run fusion demo}: a transfer's heads trained by MOP (HeadTransfer's run) vs
+ * the same heads in a raw DJL loop on the same z-scored examples — the issue's "heads in MOP ÷ a raw
+ * DJL loop ≥ 0.9".
+ */
+final class MopVersusRaw {
+  private MopVersusRaw() {}
+
+  /**
+   * Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples:
+   * a warm-up of each, then {@code reps} repetitions in rotated order (raw, MOP; then MOP, raw; …);
+   * prints the range of each side and of the per-repetition ratios.
+   */
+  static void compare(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
+    FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
+    MaterializedFeatures m = ft.materialize();
+    FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
+        SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
+    org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
+    Standardizer z = Standardizer.fit(raw);
+    List<Example> rows = z.apply(raw).collect();
+    m.unpersist();
+    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
+    int workers = s.sparkContext().defaultParallelism();
+    rawLoop(views, rows, epochs, workers);
+    mopRun(s, spec);
+    double[] rawS = new double[reps];
+    double[] roundS = new double[reps];
+    double[] learnerS = new double[reps];
+    long examples = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      for (int side = 0; side < 2; side++) {
+        if ((side + rep) % 2 == 0) {
+          long t0 = System.nanoTime();
+          examples = rawLoop(views, rows, epochs, workers);
+          rawS[rep] = (System.nanoTime() - t0) / 1e9;
+        } else {
+          double[] r = mopRun(s, spec);
+          roundS[rep] = r[0];
+          learnerS[rep] = r[1];
+        }
+      }
+    }
+    double[] ratio = new double[reps];
+    double[] whole = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      ratio[i] = rawS[i] / roundS[i];
+      whole[i] = rawS[i] / learnerS[i];
+    }
+    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
+        + " (same examples, %d worker threads, 1 PyTorch thread each), a warm-up of each side, then %d repetitions in"
+        + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
+        + " their Spark jobs, checkpoints and per-epoch validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
+        + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
+        + " %.2f–%.2f s: ÷ raw %s%n%n", views.layers().size(), epochs, rows.size(), workers, reps, FusionBench.min(rawS), FusionBench.max(rawS),
+        examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
+        FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(learnerS), FusionBench.max(learnerS),
+        FusionBench.fmt(whole)));
+  }
+
+  /** The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads; returns examples. */
+  static long rawLoop(FeatureViews views, List<Example> rows, int epochs, int workers) throws Exception {
+    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<Future<Long>> done = new ArrayList<>();
+    for (String layer : views.layers()) {
+      done.add(pool.submit(() -> {
+        Map<String, Object> c = new LinkedHashMap<>(cfg);
+        c.put("layer", layer);
+        Hyperparameters h = new Hyperparameters(c);
+        FeatureViews.View v = views.view(h);
+        List<Example> mine = rows.stream().map(e -> new Example(e.label(), views.slice(e.x(), v))).toList();
+        long n = 0;
+        try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {v.dim()}, 10).withThreads(1).create(h, 7)) {
+          for (int e = 1; e <= epochs; e++) {
+            List<Batch> b = Examples.batches(mine, t.batchSize(), 7, e, 0);
+            n += t.train(b.iterator()).examples();
+          }
+        }
+        return n;
+      }));
+    }
+    long examples = 0;
+    for (Future<Long> f : done) {
+      examples += f.get();
+    }
+    pool.shutdown();
+    return examples;
+  }
+
+  /**
+   * One MOP head run; returns {the rounds' makespans from its epochs table (driver-timed: unit queries
+   * with their Spark jobs, checkpoints and validation), its whole learner phase}, seconds.
+   */
+  static double[] mopRun(SparkSession s, TransferSpec spec) throws Exception {
+    FusionBench.Run mop = FusionBench.head(s, spec, "/tmp/bench-fusion-mop");
+    double learner = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
+    double rounds = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readEpochs().stream()
+        .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
+            org.argus.plan.mop.EpochRecord::roundMs, (a, b) -> a))
+        .values().stream().mapToLong(Long::longValue).sum() / 1e3;
+    return new double[] {rounds, learner};
+  }
+
+}
