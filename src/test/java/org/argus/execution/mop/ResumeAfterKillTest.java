@@ -85,10 +85,13 @@ class ResumeAfterKillTest {
     Path killed = dir.resolve("killed");
     Path log = dir.resolve("child.log");
     Process child = start(killed, log, dir.resolve("spark-local"));
-    long unitsAtKill;
+    long partsAtKill;
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (parts(killed.resolve("tables/units")) < 3) {
+      // a round job appends one part per round (3 rounds): kill after the second, while the third
+      // runs or its units are told to the listener (400 ms each); one job per unit query would
+      // append a part per unit and be killed earlier still
+      while (parts(killed.resolve("tables/units")) < 2) {
         assertTrue(child.isAlive(), "the child ended before it was killed:\n" + Files.readString(log));
         assertTrue(System.nanoTime() < deadline, "no unit query recorded in 120 s:\n" + Files.readString(log));
         Thread.sleep(20);
@@ -97,18 +100,19 @@ class ResumeAfterKillTest {
       child.destroyForcibly(); // SIGKILL
       assertTrue(child.waitFor(30, TimeUnit.SECONDS));
     }
-    unitsAtKill = parts(killed.resolve("tables/units"));
+    partsAtKill = parts(killed.resolve("tables/units"));
     String output = Files.readString(log, StandardCharsets.UTF_8);
     assertFalse(output.contains("DONE"), output);
-    assertTrue(unitsAtKill < UNITS, "killed half-way: " + unitsAtKill + " of " + UNITS + " units recorded");
+    assertTrue(partsAtKill < SelectionChild.EPOCHS, "killed half-way: " + partsAtKill + " parts of the units table");
     assertFalse(Files.exists(killed.resolve("tables/trials")), "the killed run never finished");
 
     JavaRDD<Example> data = SelectionChild.data(SparkTestSession.get());
     SelectionResult straight = SelectionChild.selection(data, dir.resolve("straight").toString()).build().run();
     SelectionResult resumed = SelectionChild.selection(data, killed.toString()).optResume(true).build().run();
 
-    assertTrue(resumed.units().size() <= UNITS - unitsAtKill,
-        "the resume runs only what was not recorded: " + resumed.units().size() + " after " + unitsAtKill);
+    long recorded = partsAtKill * UNITS / SelectionChild.EPOCHS; // a part holds one round's units
+    assertTrue(resumed.units().size() <= UNITS - recorded,
+        "the resume runs only what was not recorded: " + resumed.units().size() + " after " + recorded);
     assertEquals(straight.leaderboard().size(), resumed.leaderboard().size());
     for (int i = 0; i < straight.leaderboard().size(); i++) {
       SelectionResult.Entry a = straight.leaderboard().get(i);
@@ -131,7 +135,7 @@ class ResumeAfterKillTest {
     Map<Integer, List<String>> checkpoints = finalCheckpoints(killed);
     assertEquals(finalCheckpoints(dir.resolve("straight")), checkpoints);
     FaultRecorder.record(FaultRecorder.Group.PROCESSES, "driver JVM killed (SIGKILL) mid-select, then resume",
-        "killed after " + unitsAtKill + " of " + UNITS + " unit queries were recorded (no trials table written);"
+        "killed after " + recorded + " of " + UNITS + " unit queries were recorded (no trials table written);"
             + " the resume (optResume, the CLI's --resume) replayed the run directory's tables and ran "
             + resumed.units().size() + " units",
         "no: leaderboard, " + s.size() + " epoch records (training loss included) and " + checkpoints.size()
