@@ -64,11 +64,14 @@ public final class HeadTransfer {
     /**
      * The default head: multinomial logistic regression on z-scored features with L2 1e-3 — the
      * objective of Spark ML's {@code LogisticRegression} as {@code argus transfer --learner spark-lr}
-     * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²) — minimized by Adam
+     * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²; the head also
+     * penalizes its biases, one per class, where MLlib leaves the intercepts free) — minimized by Adam
      * (lr 1e-3, batch 64) for {@link #epochsFor automatic} epochs: {@value #MIN_STEPS} steps' worth,
      * within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs. 500 steps are 8 epochs of 4 000 rows, where the head matched
      * spark-lr per layer; with 1 000 rows 8 epochs (125 steps) left it 2–4 points behind on
-     * InceptionV3's deeper layers ({@code bench/results/fusion.md}).
+     * InceptionV3's deeper layers, and the 32 epochs (512 steps) chosen now still leave it 0.5–1.2
+     * points behind on 2 500 test images, where 64 epochs come within 1.0 on every layer: the head
+     * is short of convergence there ({@code bench/results/fusion.md}, 2026-12-03T07:34Z).
      */
     public static final HeadSpec DEFAULT =
         new HeadSpec("head", Map.of("lr", 1e-3, "batch", 64L, "wd", 1e-3, "width", 0L), 0, 0, 0);
