@@ -48,6 +48,7 @@ final class MopVersusRaw {
     Standardizer z = Standardizer.fit(raw);
     List<Example> rows = z.apply(raw).collect();
     m.unpersist();
+    ft.release();
     int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
     int workers = s.sparkContext().defaultParallelism();
     rawLoop(views, rows, epochs, workers);
