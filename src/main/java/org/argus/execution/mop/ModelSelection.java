@@ -41,7 +41,10 @@ import org.argus.store.RunDirectory;
  * at a time and results do not depend on task timing. By default a round is one Spark job with one
  * task per cached shard ({@link RoundJob}: each task runs its shard's unit queries in the plan's
  * order, taking each config's checkpoint over from the previous shard's task, then validates the
- * round's last checkpoints on its part of the held-out split); with {@link Builder#optRoundJobs
+ * round's last checkpoints on its part of the held-out split). When the procedure has decided
+ * several rounds ahead ({@link Round#decided()}: grid, random, a transfer's heads), one round job
+ * runs as many of them as fit in {@link Builder#optRoundJobMs} ({@link EpochBlock}), with the
+ * results of one job per round. With {@link Builder#optRoundJobs
  * optRoundJobs(false)}, or for what a round job leaves, a unit query is a Spark job over the single
  * cached partition holding its shard (Spark's locality puts the task on the executor caching it).
  * A unit's checkpoint is read from and written to the {@link CheckpointStore} under a new name; a
@@ -74,6 +77,7 @@ public final class ModelSelection {
     private Map<String, String> spec = new LinkedHashMap<>();
     private Execution execution = Execution.MOP;
     private boolean roundJobs = true;
+    private long roundJobMs = 2_000;
     private int workers = -1;
     private long seed = 42;
     private double validationFraction = 0.2;
@@ -149,6 +153,23 @@ public final class ModelSelection {
      */
     public Builder optRoundJobs(boolean r) {
       this.roundJobs = r;
+      return this;
+    }
+
+    /**
+     * @param ms when the procedure has decided several rounds ahead (grid, random, a transfer's
+     *     heads: {@link Round#decided()}), one round job spans as many of them as fit in this many
+     *     milliseconds at the last round's pace: one Spark job launch and one round tail for all of
+     *     them, and their units and epochs reach the listener and the tables when the job ends. Same
+     *     visit orders, same results; 0: one round per job [2 000]
+     * @return this
+     * @throws IllegalArgumentException if {@code ms < 0}
+     */
+    public Builder optRoundJobMs(long ms) {
+      if (ms < 0) {
+        throw new IllegalArgumentException("roundJobMs must be >= 0; found " + ms);
+      }
+      this.roundJobMs = ms;
       return this;
     }
 
@@ -287,7 +308,7 @@ public final class ModelSelection {
     RunDirectory dir = new RunDirectory(runDir);
     int slots = b.workers > 0 ? b.workers : b.data.context().defaultParallelism();
     Map<String, String> spec = spec(slots);
-    Replay replay = open(dir, spec);
+    Replay replay = RunLog.replay(dir, spec, b.resume);
     boolean replicas = b.execution == Execution.TASK_PARALLEL;
     boolean unitReplay = b.execution == Execution.MOP || b.execution == Execution.SEQUENTIAL;
     SelectionState state = new SelectionState(b.seed, b.procedure.goal(), replay, unitReplay);
@@ -298,15 +319,27 @@ public final class ModelSelection {
     List<SelectionResult.RoundStats> rounds = new ArrayList<>();
     try {
       UnitJobs jobs = new UnitJobs(data, state, b.factory, store, replicas, b.injectFailures);
+      EpochBlock block = null; // a job's later epochs, while the rounds go as it planned them
       for (int round = 0; ; round++) {
         Round r = b.procedure.next(state.results());
         List<Integer> todo = state.begin(round, r);
         if (r.done()) {
           break;
         }
-        if (!todo.isEmpty()) {
-          rounds.add(train(round, todo, state, jobs, log, slots, store));
+        if (todo.isEmpty()) {
+          block = null;
+          continue;
         }
+        if (block != null && !block.usable(todo, state)) {
+          block = null;
+        }
+        int ahead = block != null || b.execution != Execution.MOP || !b.roundJobs ? 1
+            : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs);
+        if (ahead > 1) {
+          block = EpochBlock.run(state.scheduler(settings(slots, slots, true, false)), state, todo, ahead, jobs,
+              b.maxAttempts);
+        }
+        rounds.add(train(round, todo, state, jobs, log, slots, store, block));
       }
     } finally {
       data.unpersist();
@@ -314,17 +347,25 @@ public final class ModelSelection {
     return finish(runDir, spec, state, log, data, rounds, store, dir);
   }
 
-  /** Trains and validates one round's configs; appends their epochs. */
+  /**
+   * Trains and validates one round's configs; appends their epochs.
+   *
+   * @param block a round job over several epochs that ran this round already, or null
+   */
   private SelectionResult.RoundStats train(int round, List<Integer> todo, SelectionState state, UnitJobs jobs,
-      RunLog log, int slots, CheckpointStore store) throws ArgusException {
+      RunLog log, int slots, CheckpointStore store, EpochBlock block) throws ArgusException {
     log.takeBytesMoved();
     long t0 = System.currentTimeMillis();
     Map<Integer, Metrics> validated = new java.util.HashMap<>();
     switch (b.execution) {
       case MOP -> {
         RoundScheduler scheduler = state.scheduler(settings(slots, slots, true, false));
-        if (b.roundJobs) {
-          validated.putAll(Rounds.inOneJob(scheduler, jobs, log, b.maxAttempts));
+        if (block != null) {
+          validated.putAll(block.apply(scheduler, state, todo, log));
+          t0 -= block.msPerEpoch();
+        } else if (b.roundJobs) {
+          validated.putAll(EpochBlock.run(scheduler, state, todo, 1, jobs, b.maxAttempts)
+              .apply(scheduler, state, todo, log));
         }
         if (scheduler.remainingUnits() > 0) { // what a round job left (a give-up, a failed job)
           validated.clear();
@@ -403,32 +444,6 @@ public final class ModelSelection {
     spec.put("trainer", b.factory.describe());
     spec.put("workers", Integer.toString(slots));
     return spec;
-  }
-
-  /** Checks or writes the spec; on resume, reads what the run recorded. */
-  private Replay open(RunDirectory dir, Map<String, String> spec) throws ArgusException {
-    try {
-      Map<String, String> stored = dir.readSpec();
-      if (!b.resume) {
-        if (stored != null) {
-          throw new ArgusException(
-              "run directory " + dir.root() + " already holds a run; use --resume or another directory");
-        }
-        dir.writeSpec(spec);
-        return Replay.NONE;
-      }
-      if (stored == null) {
-        throw new ArgusException("cannot resume: " + dir.root() + " holds no run (spec.properties missing)");
-      }
-      List<String> diff = RunDirectory.differences(stored, spec);
-      if (!diff.isEmpty()) {
-        throw new ArgusException(
-            "cannot resume " + dir.root() + " with a different spec:\n  " + String.join("\n  ", diff));
-      }
-      return new Replay(dir.readEpochs(), dir.readUnits());
-    } catch (IOException e) {
-      throw new ArgusException("run directory " + dir.root() + ": " + e.getMessage(), e);
-    }
   }
 
   /** Leaderboard, {@code trials} table, best model. */

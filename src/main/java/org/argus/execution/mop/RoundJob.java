@@ -21,6 +21,10 @@ import org.argus.store.CheckpointStore;
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
  * (de)serialization instead of one per unit query.
  *
+ * <p>A job may span several epochs ({@link org.argus.plan.mop.RoundScheduler#plan(int)}, for rounds
+ * the procedure decided ahead): a config's first unit of an epoch then waits for its last unit of the
+ * epoch before, and every config's last checkpoint of every epoch is validated.
+ *
  * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/}: after a
  * unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
  * every try or its loss was not finite: the config's later units of the round are skipped, and marked
@@ -57,22 +61,34 @@ final class RoundJob implements Serializable {
   record Step(UnitQuery query, String after, int afterShard) implements Serializable {}
 
   /**
-   * A config's last unit of the round, whose checkpoint every task validates on its part of the
+   * A config's last unit of an epoch, whose checkpoint every task validates on its part of the
    * validation split once the unit is done (while it waits, or after its list).
    *
    * @param query the config's last unit query (its config, seed and output checkpoint)
    * @param marker the unit's marker prefix
    */
-  record Final(UnitQuery query, String marker) implements Serializable {}
+  record Final(UnitQuery query, String marker) implements Serializable {
+    TrialEpoch key() {
+      return new TrialEpoch(query.unit().trial(), query.unit().epoch());
+    }
+  }
+
+  /**
+   * Which epoch of which config a validation is of.
+   *
+   * @param trial trial id
+   * @param epoch 1-based epoch
+   */
+  record TrialEpoch(int trial, int epoch) implements Serializable {}
 
   /**
    * What a shard's task returns.
    *
    * @param records every attempt's record, in run order
-   * @param validation per trial whose last unit is done, its validation sums on this task's part of
-   *     the validation split; null when the task gave up (the driver validates in a job)
+   * @param validation per (trial, epoch) whose last unit is done, its validation sums on this task's
+   *     part of the validation split; null when the task gave up (the driver validates in a job)
    */
-  record ShardResult(List<UnitRecord> records, Map<Integer, org.argus.runtime.train.Metrics> validation)
+  record ShardResult(List<UnitRecord> records, Map<TrialEpoch, org.argus.runtime.train.Metrics> validation)
       implements Serializable {}
 
   /** How a wait for a predecessor ended. */
@@ -107,23 +123,31 @@ final class RoundJob implements Serializable {
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
       CheckpointStore store, String dir) {
     Map<String, Unit> byOutput = new HashMap<>();
-    java.util.Set<String> inputs = new java.util.HashSet<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
         byOutput.put(u.outCkpt(), u);
-        inputs.add(u.inCkpt());
+      }
+    }
+    java.util.Set<String> notLast = new java.util.HashSet<>(); // read by the same config's next unit of the epoch
+    for (List<Unit> shard : plan) {
+      for (Unit u : shard) {
+        Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
+        if (before != null && before.epoch() == u.epoch()) {
+          notLast.add(before.outCkpt());
+        }
       }
     }
     List<List<Step>> steps = new ArrayList<>();
-    java.util.TreeMap<Integer, Final> finals = new java.util.TreeMap<>();
+    java.util.TreeMap<TrialEpoch, Final> finals = new java.util.TreeMap<>(
+        java.util.Comparator.comparingInt(TrialEpoch::epoch).thenComparingInt(TrialEpoch::trial));
     for (List<Unit> shard : plan) {
       List<Step> list = new ArrayList<>();
       for (Unit u : shard) {
         Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
         UnitQuery q = queries.apply(u);
         list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard()));
-        if (!inputs.contains(u.outCkpt())) {
-          finals.put(u.trial(), new Final(q, marker(dir, u)));
+        if (!notLast.contains(u.outCkpt())) {
+          finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u)));
         }
       }
       steps.add(list);
@@ -158,8 +182,8 @@ final class RoundJob implements Serializable {
     rows.forEachRemaining(data::add);
     List<Example> part = new ArrayList<>();
     validationRows.forEachRemaining(part::add);
-    Map<Integer, org.argus.runtime.train.Metrics> sums = new HashMap<>();
-    java.util.Set<Integer> validated = new java.util.HashSet<>();
+    Map<TrialEpoch, org.argus.runtime.train.Metrics> sums = new HashMap<>();
+    java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
     store.write(shardMarker(shard, "started"), EMPTY);
@@ -230,11 +254,10 @@ final class RoundJob implements Serializable {
    * @return whether a config was validated (or tried: see {@link #validate})
    */
   private boolean validateOneDone(java.util.Set<String> m, List<Example> part,
-      Map<Integer, org.argus.runtime.train.Metrics> sums, java.util.Set<Integer> validated) {
+      Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated) {
     for (Final f : finals) {
-      int trial = f.query().unit().trial();
-      if (!validated.contains(trial) && m.contains(name(f.marker()) + ".done")) {
-        validated.add(trial);
+      if (!validated.contains(f.key()) && m.contains(name(f.marker()) + ".done")) {
+        validated.add(f.key());
         evaluate(f, part, sums);
         return true;
       }
@@ -243,10 +266,10 @@ final class RoundJob implements Serializable {
   }
 
   /** Validates {@code f}'s checkpoint into {@code sums}; a throw leaves it out (see {@link #validate}). */
-  private void evaluate(Final f, List<Example> part, Map<Integer, org.argus.runtime.train.Metrics> sums) {
+  private void evaluate(Final f, List<Example> part, Map<TrialEpoch, org.argus.runtime.train.Metrics> sums) {
     Unit u = f.query().unit();
     try {
-      sums.put(u.trial(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
+      sums.put(f.key(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
           f.query().seed(), u.outCkpt()));
     } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
     }
@@ -287,13 +310,14 @@ final class RoundJob implements Serializable {
    * @param part this task's part of the validation split
    * @param sums the sums so far, completed in place
    * @param validated the trials validated so far
-   * @return trial → sums, or null when a last unit's task gave up
+   * @return (trial, epoch) → sums, or null when a last unit's task gave up
    */
-  private Map<Integer, org.argus.runtime.train.Metrics> validate(List<Example> part,
-      Map<Integer, org.argus.runtime.train.Metrics> sums, java.util.Set<Integer> validated) throws ArgusException {
+  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(List<Example> part,
+      Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated)
+      throws ArgusException {
     for (Final f : finals) {
       Unit u = f.query().unit();
-      if (validated.contains(u.trial())) {
+      if (validated.contains(f.key())) {
         continue;
       }
       Wait w = await(f.marker(), u.shard());

@@ -71,38 +71,6 @@ final class Rounds {
   }
 
   /**
-   * Runs the round's plan as one Spark job ({@link RoundJob}) and records its attempts in the order
-   * of each config's visits: observed (listener) one by one, appended to the {@code units} table
-   * together. What the job leaves unfinished stays with the scheduler, for {@link #hop}.
-   *
-   * @return per config whose last unit of the round is done, its validation sums (see {@link
-   *     UnitJobs#round}); valid only if {@link #hop} then has nothing left to run
-   * @throws ArgusException if the {@code units} table cannot be written
-   */
-  static java.util.Map<Integer, org.argus.runtime.train.Metrics> inOneJob(RoundScheduler scheduler, UnitJobs jobs,
-      RunLog log, int maxAttempts) throws ArgusException {
-    List<List<Unit>> plan = scheduler.plan();
-    java.util.Map<String, Unit> planned = new java.util.HashMap<>();
-    for (List<Unit> shard : plan) {
-      for (Unit u : shard) {
-        planned.put(u.outCkpt(), u);
-      }
-    }
-    RoundJob.ShardResult done = jobs.round(plan, maxAttempts);
-    List<UnitRecord> records = new ArrayList<>(done.records());
-    records.sort(java.util.Comparator.<UnitRecord>comparingInt(
-        r -> scheduler.visitOrder(r.trial()).indexOf(r.shard())).thenComparingInt(UnitRecord::trial)
-        .thenComparingInt(UnitRecord::attempt));
-    for (UnitRecord r : records) {
-      Unit u = planned.get(r.outCkpt());
-      log.observe(r);
-      scheduler.applied(new Unit(u.trial(), u.epoch(), u.shard(), r.attempt(), u.inCkpt(), u.outCkpt()), r);
-    }
-    log.persistAll(records);
-    return done.validation();
-  }
-
-  /**
    * Waits for the unit queries still running when the run fails (a table that cannot be written),
    * so that nothing writes into the run directory after the failure is reported; their results are
    * not recorded (a resume runs them again).

@@ -3,9 +3,11 @@ package org.argus.execution.mop;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.argus.ArgusException;
 import org.argus.plan.mop.EpochRecord;
+import org.argus.plan.mop.Replay;
 import org.argus.plan.mop.TrialRecord;
 import org.argus.plan.mop.UnitRecord;
 import org.argus.store.RunDirectory;
@@ -94,5 +96,41 @@ final class RunLog {
 
   private ArgusException failure(String table, IOException e) {
     return new ArgusException("cannot write table " + table + " in " + dir.root() + ": " + e.getMessage(), e);
+  }
+
+  /**
+   * Opens a run directory: a new run writes its spec; a resume checks it and reads what the run
+   * recorded.
+   *
+   * @param dir the run directory
+   * @param spec the run's spec
+   * @param resume continue the run in {@code dir}
+   * @return what to replay ({@link Replay#NONE} for a new run)
+   * @throws ArgusException if a new run's directory holds a run, a resumed one holds none or a
+   *     different spec (the message lists the differences), or the directory cannot be read
+   */
+  static Replay replay(RunDirectory dir, Map<String, String> spec, boolean resume) throws ArgusException {
+    try {
+      Map<String, String> stored = dir.readSpec();
+      if (!resume) {
+        if (stored != null) {
+          throw new ArgusException(
+              "run directory " + dir.root() + " already holds a run; use --resume or another directory");
+        }
+        dir.writeSpec(spec);
+        return Replay.NONE;
+      }
+      if (stored == null) {
+        throw new ArgusException("cannot resume: " + dir.root() + " holds no run (spec.properties missing)");
+      }
+      List<String> diff = RunDirectory.differences(stored, spec);
+      if (!diff.isEmpty()) {
+        throw new ArgusException(
+            "cannot resume " + dir.root() + " with a different spec:\n  " + String.join("\n  ", diff));
+      }
+      return new Replay(dir.readEpochs(), dir.readUnits());
+    } catch (IOException e) {
+      throw new ArgusException("run directory " + dir.root() + ": " + e.getMessage(), e);
+    }
   }
 }

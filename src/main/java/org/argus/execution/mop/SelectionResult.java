@@ -81,7 +81,8 @@ public record SelectionResult(
    *
    * @param round 0-based round
    * @param configs configs trained in the round
-   * @param makespanMs wall time of the round's training (excl. validation)
+   * @param makespanMs wall time of the round's training, ms (a round job also validates inside; one
+   *     job spanning several rounds, {@code EpochBlock}, counts its wall time in equal parts per round)
    * @param bytesMoved checkpoint bytes read + written by the round's units (and BSP averaging)
    */
   public record RoundStats(int round, int configs, long makespanMs, long bytesMoved) implements Serializable {}

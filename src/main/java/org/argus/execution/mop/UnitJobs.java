@@ -68,15 +68,15 @@ final class UnitJobs {
   }
 
   /**
-   * Runs a round's plan as one Spark job ({@link RoundJob}): one task per shard, over the cached
-   * shards. A failed job loses its records (the caller runs what is left one job per unit query; a
+   * Runs a round's plan (one or several epochs) as one Spark job ({@link RoundJob}): one task per
+   * shard, over the cached shards. A failed job loses its records (the caller runs what is left one job per unit query; a
    * unit that ran writes the same checkpoint again).
    *
    * @param plan per shard, its units in run order
    * @param maxAttempts tries per unit
    * @return every attempt's record (job time = the unit's own time inside the task; none when the
-   *     job failed), and per config whose last unit is done its validation sums over every part of
-   *     the validation split (none when a task gave up or the job failed)
+   *     job failed), and per (config, epoch) whose last unit is done its validation sums over every
+   *     part of the validation split (none when a task gave up or the job failed)
    */
   RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
@@ -87,11 +87,11 @@ final class UnitJobs {
         return List.of(job.runShard(shard, a, b)).iterator();
       }).collect();
       List<UnitRecord> records = parts.stream().flatMap(p -> p.records().stream()).toList();
-      java.util.Map<Integer, Metrics> sums = new java.util.HashMap<>();
+      java.util.Map<RoundJob.TrialEpoch, Metrics> sums = new java.util.HashMap<>();
       if (parts.stream().allMatch(p -> p.validation() != null)) {
-        for (int trial : parts.get(0).validation().keySet()) {
-          if (parts.stream().allMatch(p -> p.validation().containsKey(trial))) {
-            sums.put(trial, parts.stream().map(p -> p.validation().get(trial)).reduce(Metrics::plus).orElseThrow());
+        for (RoundJob.TrialEpoch k : parts.get(0).validation().keySet()) {
+          if (parts.stream().allMatch(p -> p.validation().containsKey(k))) {
+            sums.put(k, parts.stream().map(p -> p.validation().get(k)).reduce(Metrics::plus).orElseThrow());
           }
         }
       }

@@ -64,12 +64,14 @@ public final class RoundScheduler {
   private final Set<Integer> freeShards = new HashSet<>();
   private final Set<Integer> idle = new HashSet<>();
   private final SplittableRandom rng;
+  private final List<Integer> roundTrials;
   private int inFlight;
 
   RoundScheduler(Settings settings, int round, List<TrialState> todo, List<Integer> roundTrials,
       Map<Integer, Set<Integer>> doneShards, UnitTimes times) {
     this.settings = settings;
     this.times = times;
+    this.roundTrials = List.copyOf(roundTrials);
     for (TrialState st : todo) {
       Set<Integer> need = new HashSet<>();
       for (int s = 0; s < settings.shards(); s++) {
@@ -159,8 +161,30 @@ public final class RoundScheduler {
    * @throws IllegalStateException if units were already assigned
    */
   public List<List<Unit>> plan() {
+    return plan(1);
+  }
+
+  /**
+   * The remaining hops of this round and of the next {@code epochs - 1} rounds, as one round job
+   * runs them (MOP only), for when the procedure has decided those rounds already ({@code
+   * Round#decided()}): every config of this round trains {@code epochs} more epochs, each later epoch
+   * visiting every shard in the visit order the per-epoch path would give it (same seed, same round
+   * trials: valid as long as no config fails before the last of them). Per shard, units are ordered
+   * by epoch, then step in the visit order, then trial id; a config's first unit of an epoch reads
+   * its last checkpoint of the epoch before, so every unit's predecessor comes earlier in that order
+   * and no two shards wait on one another in a cycle (see {@link #plan()}).
+   *
+   * @param epochs epochs to plan, {@code >= 1} (1: this round only)
+   * @return {@code shards} lists (empty ones included), each in run order
+   * @throws IllegalStateException if units were already assigned
+   * @throws IllegalArgumentException if {@code epochs < 1}
+   */
+  public List<List<Unit>> plan(int epochs) {
     if (inFlight != 0 || idle.size() != remaining.size()) {
       throw new IllegalStateException("a round's plan is taken before any unit is assigned");
+    }
+    if (epochs < 1) {
+      throw new IllegalArgumentException("a round job plans >= 1 epochs; found " + epochs);
     }
     List<int[]> keys = new ArrayList<>();
     List<Unit> units = new ArrayList<>();
@@ -168,25 +192,32 @@ public final class RoundScheduler {
     ids.sort(null);
     for (int id : ids) {
       TrialState st = byId.get(id);
+      if (st.failed != null) {
+        continue;
+      }
       String in = st.ckpt;
-      List<Integer> visits = order.get(id);
-      for (int j = 0; j < visits.size(); j++) {
-        int s = visits.get(j);
-        if (remaining.get(id).contains(s)) {
-          Unit u = Unit.hop(id, st.epochs + 1, s, in);
-          in = u.outCkpt();
-          keys.add(new int[] {j, id, units.size()});
-          units.add(u);
+      for (int e = 0; e < epochs; e++) {
+        List<Integer> visits = e == 0 ? order.get(id) : VisitOrders.of(settings.seed(), st.epochs + 1 + e,
+            settings.shards(), roundTrials, id, settings.sameOffset());
+        for (int j = 0; j < visits.size(); j++) {
+          int s = visits.get(j);
+          if (e > 0 || remaining.get(id).contains(s)) {
+            Unit u = Unit.hop(id, st.epochs + 1 + e, s, in);
+            in = u.outCkpt();
+            keys.add(new int[] {e, j, id, units.size()});
+            units.add(u);
+          }
         }
       }
     }
-    keys.sort(java.util.Comparator.<int[]>comparingInt(k -> k[0]).thenComparingInt(k -> k[1]));
+    keys.sort(java.util.Comparator.<int[]>comparingInt(k -> k[0]).thenComparingInt(k -> k[1])
+        .thenComparingInt(k -> k[2]));
     List<List<Unit>> out = new ArrayList<>();
     for (int s = 0; s < settings.shards(); s++) {
       out.add(new ArrayList<>());
     }
     for (int[] k : keys) {
-      Unit u = units.get(k[2]);
+      Unit u = units.get(k[3]);
       out.get(u.shard()).add(u);
     }
     return out;

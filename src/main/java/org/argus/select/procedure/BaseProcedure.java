@@ -66,7 +66,12 @@ abstract class BaseProcedure implements Procedure {
   }
 
   Round emit(List<Trial> train) {
-    Round r = new Round(train, stoppedNow);
+    return emit(train, 1);
+  }
+
+  /** @param decided rounds, this one included, that train exactly {@code train} (see {@link Round}) */
+  Round emit(List<Trial> train, int decided) {
+    Round r = new Round(train, stoppedNow, train.isEmpty() ? 1 : decided);
     stoppedNow.clear();
     return r;
   }

@@ -7,7 +7,9 @@ import org.argus.select.space.SearchSpace;
 
 /**
  * Grid and random search: a fixed set of configs, each trained for the same number of epochs
- * (diverged ones stop early). Create through {@link #grid} or {@link #random}.
+ * (diverged ones stop early). Create through {@link #grid} or {@link #random}. Nothing is decided
+ * between epochs, so each round says how many rounds ahead it is decided ({@link Round#decided()}:
+ * the fewest epochs any listed config has left).
  */
 public final class FixedEpochs extends BaseProcedure {
   private final String name;
@@ -90,6 +92,7 @@ public final class FixedEpochs extends BaseProcedure {
     }
     record(results);
     List<Trial> train = new ArrayList<>();
+    int decided = epochs;
     for (Trial t : trials) {
       if (stopped.get(t.id())) {
         continue;
@@ -98,8 +101,9 @@ public final class FixedEpochs extends BaseProcedure {
         stop(t.id(), "finished " + epochs + " epochs");
       } else {
         train.add(t);
+        decided = Math.min(decided, epochs - epochsDone.get(t.id()));
       }
     }
-    return emit(train);
+    return emit(train, decided);
   }
 }

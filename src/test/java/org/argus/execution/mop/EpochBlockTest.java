@@ -1,0 +1,155 @@
+package org.argus.execution.mop;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.api.java.JavaRDD;
+import org.argus.ArgusException;
+import org.argus.data.FashionMnist;
+import org.argus.plan.mop.EpochRecord;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.SearchSpace;
+import org.argus.store.RunDirectory;
+import org.argus.testing.SparkTestSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MOP rounds the procedure decided ahead (grid search: {@code Round#decided()}) run as one round job
+ * over several epochs ({@link EpochBlock}), with the results of one round job per epoch: 300
+ * Fashion-MNIST images, local[2], a tiny MLP, 4 epochs.
+ */
+class EpochBlockTest {
+  static final int EPOCHS = 4;
+  @TempDir static Path tmp;
+  static JavaRDD<Example> data;
+  static SelectionResult perRound;
+  static SelectionResult blocked;
+  static int perRoundJobs;
+  static int blockedJobs;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    data = Examples.fromImages(
+        FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
+    AtomicInteger jobs = new AtomicInteger();
+    perRound = counted(() -> run("per-round", 0, Set.of(), false), jobs);
+    perRoundJobs = jobs.getAndSet(0);
+    blocked = counted(() -> run("blocked", Long.MAX_VALUE, Set.of(), false), jobs);
+    blockedJobs = jobs.get();
+  }
+
+  interface Run {
+    SelectionResult run() throws ArgusException;
+  }
+
+  /** Runs {@code r} in its own job group and counts the Spark jobs it started. */
+  static SelectionResult counted(Run r, AtomicInteger jobs) throws Exception {
+    SparkContext sc = SparkTestSession.get().sparkContext();
+    String group = "epoch-block-test-" + System.nanoTime();
+    SparkListener l = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart e) {
+        if (group.equals(e.properties().getProperty("spark.jobGroup.id"))) {
+          jobs.incrementAndGet();
+        }
+      }
+    };
+    sc.addSparkListener(l);
+    sc.setJobGroup(group, "EpochBlockTest", false);
+    try {
+      return r.run();
+    } finally {
+      sc.clearJobGroup();
+      sc.listenerBus().waitUntilEmpty();
+      sc.removeSparkListener(l);
+    }
+  }
+
+  static SelectionResult run(String name, long roundJobMs, Set<String> faults, boolean resume)
+      throws ArgusException {
+    return runIn(tmp.resolve(name), roundJobMs, faults, resume);
+  }
+
+  static SelectionResult runIn(Path dir, long roundJobMs, Set<String> faults, boolean resume)
+      throws ArgusException {
+    String space = ModelSelectionTest.SPACE;
+    return ModelSelection.builder().setData(data).setTrainerFactory(ModelSelectionTest.MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(space), EPOCHS, Goal.maximize("accuracy")))
+        .setRunDir(dir.toString()).optSpec(Map.of("space", space, "data", "fashion-mnist:300"))
+        .optWorkers(2).optSeed(ModelSelectionTest.SEED).optInjectFailures(faults).optMaxAttempts(1)
+        .optResume(resume).optRoundJobMs(roundJobMs).build().run();
+  }
+
+  /** trial/epoch → validation loss, from the run's {@code epochs} table. */
+  static Map<String, Double> epochLosses(SelectionResult r) throws Exception {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (EpochRecord e : new RunDirectory(r.runDir()).readEpochs()) {
+      out.put(e.trial() + "/" + e.epoch(), e.valLoss());
+    }
+    return out;
+  }
+
+  @Test
+  void decidedEpochsInOneRoundJobTrainWhatOneRoundJobPerEpochTrains() throws Exception {
+    assertEquals(ModelSelectionTest.visits(perRound), ModelSelectionTest.visits(blocked));
+    assertEquals(2 * 2 * EPOCHS, blocked.units().size(), "2 configs x 2 shards x 4 epochs: " + blocked.units());
+    assertArrayEquals(ModelSelectionTest.metrics(perRound), ModelSelectionTest.metrics(blocked), 1e-9);
+  }
+
+  @Test
+  void everyEpochOfTheBlockIsValidatedAndRecordedAsItsOwnRound() throws Exception {
+    Map<String, Double> a = epochLosses(perRound);
+    Map<String, Double> b = epochLosses(blocked);
+    assertEquals(2 * EPOCHS, b.size(), "one epochs row per config and epoch: " + b);
+    assertEquals(a.keySet(), b.keySet());
+    for (String k : a.keySet()) {
+      assertEquals(a.get(k), b.get(k), 1e-9, "validation loss of " + k);
+    }
+    assertEquals(EPOCHS, blocked.rounds().size(), "a round's stats per epoch: " + blocked.rounds());
+  }
+
+  @Test
+  void theDecidedEpochsAfterTheFirstShareOneSparkJob() {
+    // the first round runs alone (nothing measured yet); epochs 2..4 are one job instead of three
+    assertEquals(EPOCHS - 2, perRoundJobs - blockedJobs,
+        "Spark jobs: " + perRoundJobs + " one round job per epoch, " + blockedJobs + " with decided epochs in one");
+  }
+
+  @Test
+  void aConfigFailingInsideTheBlockDropsItsRestAndTheSurvivorsMatchThePerEpochPath() throws Exception {
+    Set<String> fault = Set.of("0/2/1"); // trial 0's unit of epoch 2 on shard 1 fails; 1 try allowed
+    SelectionResult a = run("fail-per-round", 0, fault, false);
+    SelectionResult b = run("fail-blocked", Long.MAX_VALUE, fault, false);
+    assertTrue(b.leaderboard().stream().anyMatch(e -> e.trial() == 0 && e.status().startsWith("failed")),
+        b.leaderboard().toString());
+    assertEquals(ModelSelectionTest.visits(a), ModelSelectionTest.visits(b));
+    assertEquals(epochLosses(a).keySet(), epochLosses(b).keySet());
+    assertArrayEquals(ModelSelectionTest.metrics(a), ModelSelectionTest.metrics(b), 1e-9);
+  }
+
+  @Test
+  void aBlockWhoseLastEpochWasNotRecordedResumesThatEpochWithEqualResults() throws Exception {
+    // a driver death at the end: the last epoch's units and epochs parts and the trials table lost
+    Path c = tmp.resolve("block-resumed");
+    ModelSelectionTest.copy(Path.of(java.net.URI.create(blocked.runDir())), c);
+    ModelSelectionTest.deleteLastPart(c.resolve("tables/epochs"));
+    ModelSelectionTest.deleteLastPart(c.resolve("tables/units"));
+    ModelSelectionTest.deleteDir(c.resolve("tables/trials"));
+    SelectionResult r = runIn(c, Long.MAX_VALUE, Set.of(), true);
+    List<Integer> epochs = r.units().stream().map(u -> u.epoch()).distinct().toList();
+    assertEquals(List.of(EPOCHS), epochs, "only the lost epoch runs again: " + r.units());
+    assertEquals(4, r.units().size());
+    assertArrayEquals(ModelSelectionTest.metrics(blocked), ModelSelectionTest.metrics(r), 1e-9);
+  }
+}
