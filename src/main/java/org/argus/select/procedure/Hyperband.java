@@ -14,7 +14,8 @@ import org.argus.select.space.SearchSpace;
  * <p>On the per-epoch template trials train epoch by epoch; a rung's cut happens once every live
  * member reached {@code r_i}. Brackets are independent, so all run concurrently (more configs per
  * epoch for MOP to hop); results equal running them one after another. Configs are drawn bracket
- * by bracket ({@code s = s_max … 0}) from one {@link SearchSpace.Sampler}.
+ * by bracket ({@code s = s_max … 0}) from one {@link SearchSpace.Sampler}. A round is decided until
+ * the first of its trials reaches its rung's epochs ({@link Round#decided()}).
  */
 public final class Hyperband extends BaseProcedure {
   private final int maxEpochs;
@@ -113,13 +114,17 @@ public final class Hyperband extends BaseProcedure {
     }
     record(results);
     List<Trial> train = new ArrayList<>();
+    int decided = Integer.MAX_VALUE; // no bracket decides before its trials behind reach the rung's epochs
     for (Bracket b : brackets) {
       while (!b.done) {
         int target = epochsAt(b.s, b.rung);
         List<Integer> live = b.members.stream().filter(id -> !stopped.get(id)).toList();
         List<Integer> behind = live.stream().filter(id -> epochsDone.get(id) < target).toList();
         if (!behind.isEmpty()) {
-          behind.forEach(id -> train.add(trials.get(id)));
+          for (int id : behind) {
+            train.add(trials.get(id));
+            decided = Math.min(decided, target - epochsDone.get(id));
+          }
           break;
         }
         int ni = b.n;
@@ -158,6 +163,6 @@ public final class Hyperband extends BaseProcedure {
         b.rung++;
       }
     }
-    return emit(train);
+    return emit(train, decided);
   }
 }

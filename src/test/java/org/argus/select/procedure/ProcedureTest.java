@@ -145,4 +145,47 @@ class ProcedureTest {
     ProcedureRunner.run(b, (t, e) -> EpochResult.ok(t.id(), e, curve(t, e)));
     assertEquals(a.trials(), b.trials());
   }
+
+  /**
+   * Checks a run's {@link Round#decided()} promises: a round decided {@code d} ahead is followed by
+   * {@code d - 1} rounds training exactly its trials (no trial fails in these runs).
+   *
+   * @return the largest {@code decided} seen
+   */
+  static int checkDecided(List<Round> rounds) {
+    int most = 0;
+    for (int i = 0; i < rounds.size(); i++) {
+      Round r = rounds.get(i);
+      most = Math.max(most, r.decided());
+      for (int j = i + 1; j < i + r.decided(); j++) {
+        assertEquals(ids(r), ids(rounds.get(j)), "round " + i + " decided " + r.decided() + " rounds ahead; round " + j);
+      }
+      if (!r.done() && i + r.decided() < rounds.size()) {
+        assertNotEquals(ids(r), ids(rounds.get(i + r.decided())), "round " + i + " could have decided further ahead");
+      }
+    }
+    return most;
+  }
+
+  static List<Integer> ids(Round r) {
+    return r.train().stream().map(Trial::id).toList();
+  }
+
+  @Test
+  void gridSearchIsDecidedForAllItsEpochsAndHyperbandUntilARungEnds() {
+    var grid = FixedEpochs.grid(SearchSpace.parse("a=choice(1,2,3)"), 4, Goal.maximize("accuracy"));
+    List<Round> g = ProcedureRunner.run(grid, (t, e) -> EpochResult.ok(t.id(), e, 0.5));
+    assertEquals(4, g.get(0).decided());
+    assertEquals(4, checkDecided(g));
+    var hb = new Hyperband(SPACE, 9, 3, 11, Goal.maximize("accuracy"));
+    int most = checkDecided(ProcedureRunner.run(hb, (t, e) -> EpochResult.ok(t.id(), e, curve(t, e))));
+    assertTrue(most > 1, "some Hyperband round is decided ahead: " + most);
+  }
+
+  @Test
+  void adaptiveProceduresDecideOneRoundAtATime() {
+    var asha = Procedures.parse("asha:9,3,12", SPACE, 2, 2, 11, Goal.maximize("accuracy"));
+    List<Round> a = ProcedureRunner.run(asha, (t, e) -> EpochResult.ok(t.id(), e, curve(t, e)));
+    assertTrue(a.stream().allMatch(r -> r.decided() == 1), "ASHA promotes after every epoch");
+  }
 }
