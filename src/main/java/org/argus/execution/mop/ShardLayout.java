@@ -142,20 +142,27 @@ final class ShardLayout {
       validation.rdd().localCheckpoint();
     }
     try {
-      List<long[]> stats = shards.mapPartitions(it -> {
+      // one job caches and counts both (task i: shard i and validation part i, as a round job zips them)
+      List<long[]> stats = shards.zipPartitions(validation, (it, v) -> {
         long n = 0;
         long dim = 0;
         while (it.hasNext()) {
           dim = it.next().x().length;
           n++;
         }
-        return List.of(new long[] {n, dim}).iterator();
+        long nv = 0;
+        for (; v.hasNext(); v.next()) {
+          nv++;
+        }
+        return List.of(new long[] {n, dim, nv}).iterator();
       }).collect();
       List<Long> rows = new ArrayList<>();
       long payload = 0;
+      long validationRowCount = 0;
       for (long[] s : stats) {
         rows.add(s[0]);
         payload += s[0] * (4 * s[1] + 4);
+        validationRowCount += s[2];
       }
       for (int i = 0; i < rows.size(); i++) {
         if (rows.get(i) == 0) {
@@ -164,7 +171,7 @@ final class ShardLayout {
               + " workers (need at least one row per shard)");
         }
       }
-      if (validation.count() == 0) {
+      if (validationRowCount == 0) {
         throw new IllegalArgumentException("the validation split (fraction " + frac + ") is empty; use more rows");
       }
       return new ShardLayout(shards, validation, List.copyOf(rows), payload, cachedBytes(shards));
