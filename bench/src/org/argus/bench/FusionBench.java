@@ -41,6 +41,8 @@ import org.argus.select.space.SearchSpace;
  *       {@code spark-lr} on the optimizer's plan; the learners' share of wall time; heads in MOP ÷ a
  *       raw DJL loop on the same features ({@link MopVersusRaw}, rotated repetitions); bytes the shards
  *       hold (Spark's storage status) vs Σ float32 feature bytes.
+ *   <li>{@code mop}: only the demo's heads in MOP ÷ the raw DJL loop (more repetitions for the same
+ *       time).
  *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 random head configs: fused selection vs the
  *       naive way (each config: its layer's features from the pixels, then its head) and vs the two
  *       islands (transfer writes each layer's features to Parquet, select runs on each file).
@@ -71,12 +73,15 @@ public final class FusionBench {
           Integer.parseInt(a.getOrDefault("test", "250")), md);
       case "demo" -> demo(spark, reps, Integer.parseInt(a.getOrDefault("train", "4000")),
           Integer.parseInt(a.getOrDefault("test", "1000")), md);
+      case "mop" -> MopVersusRaw.compare(spark, spec("mobilenet_v2", 96, MOBILENET,
+          Integer.parseInt(a.getOrDefault("train", "4000")), Integer.parseInt(a.getOrDefault("test", "1000")), null),
+          md, reps);
       case "fused" -> fused(spark, reps, Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), md);
       case "tpe" -> tpeVersusRandom(spark, Integer.parseInt(a.getOrDefault("seeds", "3")),
           Integer.parseInt(a.getOrDefault("configs", "16")), Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), md);
-      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, fused, tpe");
+      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, mop, fused, tpe");
     }
     System.out.print(md);
     BenchReport.append("fusion", "bench/run fusion " + String.join(" ", args), md.toString());

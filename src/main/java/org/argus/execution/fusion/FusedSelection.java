@@ -395,7 +395,6 @@ public final class FusedSelection {
     JavaRDD<Example> train = refit ? standardizer.apply(raw).persist(StorageLevel.DISK_ONLY())
         : standardizer.apply(raw);
     JavaRDD<Example> test = standardizer.apply(FeatureRows.examples(m, "test")).persist(StorageLevel.MEMORY_ONLY());
-    long testRows = test.count();
     long featureBytes = 4L * views.rowDim() * transfer.trainRows();
     int threads = b.threads > 0 ? b.threads : org.argus.execution.mop.UnitThreads.perTask(raw.context(),
         b.workers > 0 ? b.workers : raw.context().defaultParallelism());
@@ -414,18 +413,19 @@ public final class FusedSelection {
           .optSeed(b.seed)
           .optResume(b.resume)
           .optListener(b.listener)
-          .optTestData(testRows > 0 ? test : null)
+          .optTestData(test) // cached by its first use (the shards' job when it validates), counted there
           .optValidationData(b.validateOnTest ? test : null)
           .optOnDataCached(unpersist)
           .build()
           .run();
       List<FusedResult.Best> byLayer = Tables.best(r, FeatureViews.LAYER, views.layers());
-      if (testRows > 0) {
+      boolean tested = !r.test().isEmpty(); // test rows exist (and a config finished)
+      if (tested) {
         byLayer = withMacroF1(byLayer, r, test, factory);
       }
       double selSeconds = (System.nanoTime() - s0) / 1e9;
       FusedResult.Refit rf = refit && r.best() != null
-          ? WinnerRefit.run(r, procedure, train, testRows > 0 ? test : null, factory, spec, b.execution, b.workers,
+          ? WinnerRefit.run(r, procedure, train, tested ? test : null, factory, spec, b.execution, b.workers,
               b.seed, b.resume) : null;
       return new FusedResult(r, views, standardizer, factory, byLayer,
           Tables.best(r, FeatureViews.POOLING, fused.poolingNames()), explain(), m.measured(), m.inferenceSeconds(),

@@ -391,6 +391,21 @@ class ModelSelectionTest {
             + ") equals the fault-free run's");
   }
 
+  @Test
+  void testRowsScoreEveryFinishedConfigAndEmptyTestRowsScoreNone() throws Exception {
+    String space = SPACE;
+    JavaRDD<Example> held = data.sample(false, 0.3, 5);
+    for (JavaRDD<Example> test : List.of(held, data.filter(e -> false))) {
+      SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+          .setProcedure(FixedEpochs.grid(SearchSpace.parse(space), 1, Goal.maximize("accuracy")))
+          .setRunDir(tmp.resolve("test-rows-" + System.nanoTime()).toString()).optWorkers(2)
+          .optSeed(SEED).optTestData(test).build().run();
+      long rows = test.count();
+      assertEquals(rows == 0 ? Set.of() : Set.of(0, 1), r.test().keySet(), rows + " test rows");
+      r.test().values().forEach(t -> assertEquals(rows, t.rows()));
+    }
+  }
+
   static void copy(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : s.toList()) {
