@@ -23,7 +23,8 @@ import org.argus.store.CheckpointStore;
  *
  * <p>A job may span several epochs ({@link org.argus.plan.mop.RoundScheduler#plan(int)}, for rounds
  * the procedure decided ahead): a config's first unit of an epoch then waits for its last unit of the
- * epoch before, and every config's last checkpoint of every epoch is validated.
+ * epoch before, and every config's last checkpoint of every epoch is validated (each task builds its
+ * validation batches once per column set and scores every checkpoint on them).
  *
  * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/}: after a
  * unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
@@ -91,6 +92,23 @@ final class RoundJob implements Serializable {
   record ShardResult(List<UnitRecord> records, Map<TrialEpoch, org.argus.runtime.train.Metrics> validation)
       implements Serializable {}
 
+  /**
+   * A task's part of the validation split, as batches per column set (one view of the rows per
+   * layer a fused selection's configs read), each built once and scored for every epoch.
+   */
+  private static final class ValidationPart {
+    private final List<Example> rows;
+    private final Map<org.argus.runtime.train.Columns, List<org.argus.runtime.train.Batch>> batches = new HashMap<>();
+
+    ValidationPart(List<Example> rows) {
+      this.rows = rows;
+    }
+
+    List<org.argus.runtime.train.Batch> batches(org.argus.runtime.train.Columns columns) {
+      return batches.computeIfAbsent(columns, c -> UnitQuery.batches(rows, c));
+    }
+  }
+
   /** How a wait for a predecessor ended. */
   private enum Wait {
     DONE,
@@ -100,6 +118,7 @@ final class RoundJob implements Serializable {
 
   private final List<List<Step>> steps;
   private final List<Final> finals;
+
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
@@ -180,8 +199,9 @@ final class RoundJob implements Serializable {
   ShardResult runShard(int shard, Iterator<Example> rows, Iterator<Example> validationRows) throws ArgusException {
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
-    List<Example> part = new ArrayList<>();
-    validationRows.forEachRemaining(part::add);
+    List<Example> partRows = new ArrayList<>();
+    validationRows.forEachRemaining(partRows::add);
+    ValidationPart part = new ValidationPart(partRows);
     Map<TrialEpoch, org.argus.runtime.train.Metrics> sums = new HashMap<>();
     java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
@@ -253,7 +273,7 @@ final class RoundJob implements Serializable {
    * @param m the marker names of the last listing
    * @return whether a config was validated (or tried: see {@link #validate})
    */
-  private boolean validateOneDone(java.util.Set<String> m, List<Example> part,
+  private boolean validateOneDone(java.util.Set<String> m, ValidationPart part,
       Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated) {
     for (Final f : finals) {
       if (!validated.contains(f.key()) && m.contains(name(f.marker()) + ".done")) {
@@ -266,10 +286,11 @@ final class RoundJob implements Serializable {
   }
 
   /** Validates {@code f}'s checkpoint into {@code sums}; a throw leaves it out (see {@link #validate}). */
-  private void evaluate(Final f, List<Example> part, Map<TrialEpoch, org.argus.runtime.train.Metrics> sums) {
+  private void evaluate(Final f, ValidationPart part, Map<TrialEpoch, org.argus.runtime.train.Metrics> sums) {
     Unit u = f.query().unit();
     try {
-      sums.put(f.key(), UnitQuery.evaluate(part.iterator(), f.query().factory(), store, f.query().config(),
+      sums.put(f.key(), UnitQuery.evaluate(part.batches(f.query().factory().columns(f.query().config())),
+          f.query().factory(), store, f.query().config(),
           f.query().seed(), u.outCkpt()));
     } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
     }
@@ -312,7 +333,7 @@ final class RoundJob implements Serializable {
    * @param validated the trials validated so far
    * @return (trial, epoch) → sums, or null when a last unit's task gave up
    */
-  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(List<Example> part,
+  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(ValidationPart part,
       Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated)
       throws ArgusException {
     for (Final f : finals) {

@@ -94,17 +94,43 @@ record UnitQuery(
       Hyperparameters config, long seed, String ckpt) throws ArgusException {
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
-    if (data.isEmpty()) {
+    return evaluate(batches(data, factory.columns(config)), factory, store, config, seed, ckpt);
+  }
+
+  /**
+   * @param rows validation rows
+   * @param columns the columns a config's trainer reads ({@link TrainerFactory#columns})
+   * @return the rows as batches of 256 of those columns (empty for no rows)
+   */
+  static List<Batch> batches(List<Example> rows, Columns columns) {
+    List<Batch> b = new ArrayList<>();
+    for (int s = 0; s < rows.size(); s += 256) {
+      b.add(Examples.batch(rows.subList(s, Math.min(rows.size(), s + 256)), columns));
+    }
+    return b;
+  }
+
+  /**
+   * Evaluates a checkpoint over validation batches built by {@link #batches} (a round job's task
+   * builds them once per column set and validates every epoch's checkpoints on them).
+   *
+   * @param batches the validation rows as batches of the config's columns
+   * @param factory trainer factory
+   * @param store store
+   * @param config the config's hyperparameters
+   * @param seed trial seed
+   * @param ckpt checkpoint name
+   * @return loss/accuracy sums ({@link Metrics#EMPTY} for no batches)
+   * @throws ArgusException if the trainer or the checkpoint store fails
+   */
+  static Metrics evaluate(List<Batch> batches, TrainerFactory factory, CheckpointStore store,
+      Hyperparameters config, long seed, String ckpt) throws ArgusException {
+    if (batches.isEmpty()) {
       return Metrics.EMPTY;
     }
-    Columns columns = factory.columns(config);
     try (Trainer t = factory.create(config, seed)) {
       t.importState(store.read(ckpt));
-      List<Batch> b = new ArrayList<>();
-      for (int s = 0; s < data.size(); s += 256) {
-        b.add(Examples.batch(data.subList(s, Math.min(data.size(), s + 256)), columns));
-      }
-      return t.evaluate(b.iterator());
+      return t.evaluate(batches.iterator());
     }
   }
 }
