@@ -70,8 +70,12 @@ public final class HeadTransfer {
      * within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs. 500 steps are 8 epochs of 4 000 rows, where the head matched
      * spark-lr per layer; with 1 000 rows 8 epochs (125 steps) left it 2–4 points behind on
      * InceptionV3's deeper layers, and the 32 epochs (512 steps) chosen now still leave it 0.5–1.2
-     * points behind on 2 500 test images, where 64 epochs come within 1.0 on every layer: the head
-     * is short of convergence there ({@code bench/results/fusion.md}, 2026-12-03T07:34Z).
+     * points behind on 2 500 test images ({@code bench/results/fusion.md}, 2026-12-03T07:34Z): the
+     * head is short of convergence there. {@code bench/run headEpochs} measures accuracy by epochs
+     * on saved features ({@code bench/results/head-epochs.md}): at 1 000 rows it takes about 128
+     * epochs (2 048 steps) to come within 1.0 point on every layer, though the training
+     * cross-entropy is flat from about epoch 16; at 4 000 rows 8 epochs are within 1.5 points and
+     * more do not help reliably. Pass more epochs ({@code --head-epochs}) for small training splits.
      */
     public static final HeadSpec DEFAULT =
         new HeadSpec("head", Map.of("lr", 1e-3, "batch", 64L, "wd", 1e-3, "width", 0L), 0, 0, 0);

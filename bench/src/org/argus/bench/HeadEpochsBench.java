@@ -1,0 +1,115 @@
+package org.argus.bench;
+
+import static org.apache.spark.sql.functions.col;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.argus.execution.SparkSessions;
+import org.argus.execution.fusion.HeadTransfer;
+import org.argus.execution.fusion.Standardizer;
+import org.argus.execution.mop.Example;
+import org.argus.execution.mop.ModelSelection;
+import org.argus.plan.mop.EpochRecord;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.Config;
+import org.argus.store.RunDirectory;
+
+/**
+ * {@code bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N]}: how many epochs the
+ * default transfer head ({@link HeadTransfer.HeadSpec#DEFAULT}: multinomial LR, Adam lr 1e-3, batch
+ * 64, L2 1e-3, z-scored features) needs to match Spark ML's {@code LogisticRegression} (regParam
+ * 1e-3, maxIter 100, standardization) on the same features. {@code DIR} is the {@code features}
+ * table of {@code argus features} (columns {@code label}, {@code split}, one array column per layer).
+ * Per layer: spark-lr's test accuracy, then the head trained by MOP (2 shards) for {@code N} epochs,
+ * validated on the test split after every epoch: its test accuracy at epochs 8, 16, 32, … and its
+ * mean training cross-entropy there. Appends to {@code bench/results/head-epochs.md}.
+ */
+public final class HeadEpochsBench {
+  private HeadEpochsBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    String dir = a.get("features");
+    if (dir == null || !a.containsKey("layers")) {
+      throw new IllegalArgumentException("usage: bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N]");
+    }
+    int epochs = Integer.parseInt(a.getOrDefault("epochs", "128"));
+    SparkSession spark = SparkSessions.create(null, "bench-head-epochs", false);
+    Dataset<Row> df = spark.read().parquet(dir).cache();
+    Dataset<Row> tr = df.filter(col("split").equalTo("train"));
+    Dataset<Row> te = df.filter(col("split").equalTo("test"));
+    StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+        "### Default head vs spark-lr by epochs: %s, %d train / %d test rows%n%n", dir, tr.count(), te.count()));
+    List<Integer> marks = new ArrayList<>();
+    for (int e = 8; e <= epochs; e *= 2) {
+      marks.add(e);
+    }
+    md.append("| layer | spark-lr acc (L-BFGS iterations) |");
+    marks.forEach(e -> md.append(" head @").append(e).append(" (train CE) |"));
+    md.append("\n|---|---|").append("---|".repeat(marks.size())).append("\n");
+    for (String layer : a.get("layers").split(",")) {
+      LogisticRegressionModel lr = new LogisticRegression().setMaxIter(100).setRegParam(1e-3)
+          .setFamily("multinomial").fit(vectors(tr, layer));
+      Dataset<Row> p = lr.transform(vectors(te, layer));
+      double lrAcc = p.filter(col("prediction").equalTo(col("label"))).count() / (double) p.count();
+      JavaRDD<Example> train = examples(tr, layer);
+      Standardizer z = Standardizer.fit(train);
+      JavaRDD<Example> trs = z.apply(train).cache();
+      JavaRDD<Example> tes = z.apply(examples(te, layer)).cache();
+      int dim = trs.first().x().length;
+      Path run = Files.createTempDirectory("bench-head-epochs");
+      Files.delete(run);
+      ModelSelection.builder().setData(trs)
+          .setTrainerFactory(DjlTrainerFactory.builtIn("head", new long[] {dim}, 10).withThreads(1))
+          .setProcedure(FixedEpochs.of(List.of(new Config(HeadTransfer.HeadSpec.DEFAULT.config())), epochs,
+              Goal.maximize("accuracy")))
+          .setRunDir(run.toString()).optWorkers(2).optSeed(42).optValidationData(tes).build().run();
+      Map<Integer, EpochRecord> byEpoch = new TreeMap<>();
+      new RunDirectory(run.toString()).readEpochs().forEach(e -> byEpoch.put(e.epoch(), e));
+      md.append(String.format(Locale.ROOT, "| %s | %.4f (%d) |", layer, lrAcc, lr.summary().totalIterations()));
+      for (int e : marks) {
+        EpochRecord r = byEpoch.get(e);
+        md.append(String.format(Locale.ROOT, " %.4f (%.4f) |", r.valAccuracy(), r.trainLoss()));
+      }
+      md.append("\n");
+      trs.unpersist();
+      tes.unpersist();
+    }
+    System.out.print(md);
+    BenchReport.append("head-epochs", "bench/run headEpochs " + String.join(" ", args), md.toString());
+    spark.stop();
+  }
+
+  static Dataset<Row> vectors(Dataset<Row> d, String layer) {
+    return d.select(org.apache.spark.ml.functions.array_to_vector(col(layer)).as("features"),
+        col("label").cast("double").as("label"));
+  }
+
+  static JavaRDD<Example> examples(Dataset<Row> d, String layer) {
+    return d.select(layer, "label").javaRDD().map(r -> {
+      List<Float> l = r.getList(0);
+      float[] x = new float[l.size()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = l.get(i);
+      }
+      return new Example(((Number) r.get(1)).intValue(), x);
+    });
+  }
+}
