@@ -12,7 +12,6 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.ArgusException;
-import org.argus.data.FashionMnist;
 import org.argus.plan.mop.EpochRecord;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
@@ -39,9 +38,7 @@ class EpochBlockTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    System.setProperty("ai.djl.pytorch.num_threads", "1");
-    data = Examples.fromImages(
-        FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
+    data = ModelSelectionTest.sample();
     AtomicInteger jobs = new AtomicInteger();
     perRound = counted(() -> run("per-round", 0, Set.of(), false), jobs);
     perRoundJobs = jobs.getAndSet(0);

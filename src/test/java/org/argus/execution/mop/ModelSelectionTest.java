@@ -51,11 +51,16 @@ class ModelSelectionTest {
   static SelectionResult perUnit;
   static Path dirU;
 
+  /** @return 300 cached Fashion-MNIST training images as examples (PyTorch on 1 thread): the MOP tests' data */
+  static JavaRDD<Example> sample() throws Exception {
+    System.setProperty("ai.djl.pytorch.num_threads", "1");
+    return Examples.fromImages(
+        FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
+  }
+
   @BeforeAll
   static void setUp() throws Exception {
-    System.setProperty("ai.djl.pytorch.num_threads", "1");
-    data = Examples.fromImages(
-        FashionMnist.sample(SparkTestSession.get(), FashionMnist.Split.TRAIN, 300, 3), "image", "label").cache();
+    data = sample();
     dirA = tmp.resolve("a");
     fault_free = run(dirA, SPACE, Execution.MOP, Set.of(), false);
     dirU = tmp.resolve("u");
