@@ -215,7 +215,9 @@ public final class FusedSelection {
     /**
      * @param v every training-split row trains and configs are validated on the test split: for
      *     scoring one head per layer ({@code argus transfer --learner head}), not for choosing among
-     *     configs [false: a seeded 20 % of the training split validates]
+     *     configs; a round job over several epochs then validates only its last ({@code
+     *     ModelSelection.Builder#optValidateEveryEpoch}) [false: a seeded 20 % of the training split
+     *     validates, after every epoch]
      * @return this
      */
     public Builder optValidateOnTest(boolean v) {
@@ -415,6 +417,7 @@ public final class FusedSelection {
           .optListener(b.listener)
           .optTestData(test) // cached by its first use (the shards' job when it validates), counted there
           .optValidationData(b.validateOnTest ? test : null)
+          .optValidateEveryEpoch(!b.validateOnTest) // scored on the test split: once per round job, not per epoch
           .optOnDataCached(unpersist)
           .build()
           .run();

@@ -54,13 +54,14 @@ final class EpochBlock {
    * @param epochs epochs to run, {@code >= 1}
    * @param jobs the Spark side
    * @param maxAttempts tries per unit
+   * @param everyEpoch validate every epoch; false: only the last ({@link #validatesLater})
    * @return the block, its first epoch ready for {@link #apply}
    */
   static EpochBlock run(RoundScheduler scheduler, SelectionState state, List<Integer> todo, int epochs,
-      UnitJobs jobs, int maxAttempts) {
+      UnitJobs jobs, int maxAttempts, boolean everyEpoch) {
     List<List<Unit>> plan = scheduler.plan(epochs);
     long t0 = System.nanoTime();
-    RoundJob.ShardResult done = jobs.round(plan, maxAttempts);
+    RoundJob.ShardResult done = jobs.round(plan, maxAttempts, !everyEpoch);
     EpochBlock b = new EpochBlock(Set.copyOf(todo), epochs, done, (System.nanoTime() - t0) / 1_000_000);
     for (int t : todo) {
       b.firstEpoch.put(t, state.epochInTraining(t));
@@ -138,6 +139,16 @@ final class EpochBlock {
       dropped = true;
     }
     return complete ? validation : Map.of();
+  }
+
+  /**
+   * @param todo the current round's configs (after {@link #apply})
+   * @param state the run's state
+   * @return whether the block goes on past the current round, so that a job validating only its
+   *     last epoch validates these configs later (every config's last epoch is always validated)
+   */
+  boolean validatesLater(List<Integer> todo, SelectionState state) {
+    return !dropped && todo.stream().allMatch(t -> state.epochInTraining(t) - firstEpoch.get(t) < epochs - 1);
   }
 
   /** @return the job's wall time divided evenly among its epochs, ms */

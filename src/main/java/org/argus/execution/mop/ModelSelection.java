@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.ArgusException;
 import org.argus.plan.mop.EpochRecord;
@@ -78,6 +77,7 @@ public final class ModelSelection {
     private Execution execution = Execution.MOP;
     private boolean roundJobs = true;
     private long roundJobMs = 2_000;
+    private boolean validateEveryEpoch = true;
     private int workers = -1;
     private long seed = 42;
     private double validationFraction = 0.2;
@@ -170,6 +170,18 @@ public final class ModelSelection {
         throw new IllegalArgumentException("roundJobMs must be >= 0; found " + ms);
       }
       this.roundJobMs = ms;
+      return this;
+    }
+
+    /**
+     * @param v validate every config after every epoch; false: a round job spanning several epochs
+     *     validates only its last, and the other epochs are recorded with NaN validation metrics
+     *     (for heads scored once at the end, e.g. a transfer's, whose procedure decides nothing on
+     *     them); every config's last epoch is validated either way [true]
+     * @return this
+     */
+    public Builder optValidateEveryEpoch(boolean v) {
+      this.validateEveryEpoch = v;
       return this;
     }
 
@@ -304,7 +316,7 @@ public final class ModelSelection {
    *     rows
    */
   public SelectionResult run() throws ArgusException {
-    String runDir = qualified(b.runDir);
+    String runDir = RunLog.qualified(b.runDir);
     RunDirectory dir = new RunDirectory(runDir);
     int slots = b.workers > 0 ? b.workers : b.data.context().defaultParallelism();
     Map<String, String> spec = spec(slots);
@@ -326,18 +338,15 @@ public final class ModelSelection {
         if (r.done()) {
           break;
         }
+        block = block != null && block.usable(todo, state) ? block : null; // false for no configs
         if (todo.isEmpty()) {
-          block = null;
           continue;
-        }
-        if (block != null && !block.usable(todo, state)) {
-          block = null;
         }
         int ahead = block != null || b.execution != Execution.MOP || !b.roundJobs ? 1
             : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs);
         if (ahead > 1) {
           block = EpochBlock.run(state.scheduler(settings(slots, slots, true, false)), state, todo, ahead, jobs,
-              b.maxAttempts);
+              b.maxAttempts, b.validateEveryEpoch);
         }
         rounds.add(train(round, todo, state, jobs, log, slots, store, block));
       }
@@ -363,8 +372,11 @@ public final class ModelSelection {
         if (block != null) {
           validated.putAll(block.apply(scheduler, state, todo, log));
           t0 -= block.msPerEpoch();
+          if (!b.validateEveryEpoch && block.validatesLater(todo, state)) {
+            todo.forEach(t -> validated.putIfAbsent(t, Metrics.EMPTY)); // not validated: NaN metrics
+          }
         } else if (b.roundJobs) {
-          validated.putAll(EpochBlock.run(scheduler, state, todo, 1, jobs, b.maxAttempts)
+          validated.putAll(EpochBlock.run(scheduler, state, todo, 1, jobs, b.maxAttempts, true)
               .apply(scheduler, state, todo, log));
         }
         if (scheduler.remainingUnits() > 0) { // what a round job left (a give-up, a failed job)
@@ -419,19 +431,9 @@ public final class ModelSelection {
     return ShardLayout.layout(data, seed, validationFraction, workers, false).get(0).glom().collect();
   }
 
-  /** Scores one trial's current checkpoint on {@code rows} (one Spark job). */
+  /** @return round settings: the run's seed and tries, {@code slots} shards */
   private RoundScheduler.Settings settings(int slots, int concurrency, boolean perShard, boolean sameOffset) {
     return new RoundScheduler.Settings(b.seed, slots, concurrency, perShard, sameOffset, b.maxAttempts);
-  }
-
-  /** Executors resolve relative paths against their own working directory: qualify here. */
-  private static String qualified(String runDir) throws ArgusException {
-    try {
-      Path p = new Path(runDir);
-      return org.argus.store.HadoopConf.fileSystem(p).makeQualified(p).toString();
-    } catch (IOException e) {
-      throw new ArgusException("run directory " + runDir + ": " + e.getMessage(), e);
-    }
   }
 
   private Map<String, String> spec(int slots) {

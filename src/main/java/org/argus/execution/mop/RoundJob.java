@@ -137,10 +137,11 @@ final class RoundJob implements Serializable {
    * @param maxAttempts tries per unit, {@code >= 1}
    * @param store the run's checkpoint store
    * @param dir the job's marker directory, relative to the store, unique per job
+   * @param lastEpochOnly validate only each config's last epoch of the job (else every epoch)
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir) {
+      CheckpointStore store, String dir, boolean lastEpochOnly) {
     Map<String, Unit> byOutput = new HashMap<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -170,6 +171,11 @@ final class RoundJob implements Serializable {
         }
       }
       steps.add(list);
+    }
+    if (lastEpochOnly) { // only each config's last epoch of the job is validated
+      Map<Integer, Integer> last = new HashMap<>();
+      finals.keySet().forEach(k -> last.merge(k.trial(), k.epoch(), Math::max));
+      finals.keySet().removeIf(k -> k.epoch() != last.get(k.trial()));
     }
     return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
   }

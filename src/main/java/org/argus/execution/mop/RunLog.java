@@ -133,4 +133,19 @@ final class RunLog {
       throw new ArgusException("run directory " + dir.root() + ": " + e.getMessage(), e);
     }
   }
+
+  /**
+   * @param runDir a run directory's path or URI
+   * @return it qualified against the driver's file system (executors resolve relative paths against
+   *     their own working directory)
+   * @throws ArgusException if the file system cannot be reached
+   */
+  static String qualified(String runDir) throws ArgusException {
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(runDir);
+      return org.argus.store.HadoopConf.fileSystem(p).makeQualified(p).toString();
+    } catch (IOException e) {
+      throw new ArgusException("run directory " + runDir + ": " + e.getMessage(), e);
+    }
+  }
 }

@@ -74,13 +74,14 @@ final class UnitJobs {
    *
    * @param plan per shard, its units in run order
    * @param maxAttempts tries per unit
+   * @param lastEpochOnly validate only each config's last epoch of the plan
    * @return every attempt's record (job time = the unit's own time inside the task; none when the
    *     job failed), and per (config, epoch) whose last unit is done its validation sums over every
    *     part of the validation split (none when a task gave up or the job failed)
    */
-  RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts) {
+  RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, boolean lastEpochOnly) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir);
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, lastEpochOnly);
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();

@@ -80,12 +80,16 @@ class EpochBlockTest {
 
   static SelectionResult runIn(Path dir, long roundJobMs, Set<String> faults, boolean resume)
       throws ArgusException {
+    return builder(dir, roundJobMs, faults, resume).build().run();
+  }
+
+  static ModelSelection.Builder builder(Path dir, long roundJobMs, Set<String> faults, boolean resume) {
     String space = ModelSelectionTest.SPACE;
     return ModelSelection.builder().setData(data).setTrainerFactory(ModelSelectionTest.MLP)
         .setProcedure(FixedEpochs.grid(SearchSpace.parse(space), EPOCHS, Goal.maximize("accuracy")))
         .setRunDir(dir.toString()).optSpec(Map.of("space", space, "data", "fashion-mnist:300"))
         .optWorkers(2).optSeed(ModelSelectionTest.SEED).optInjectFailures(faults).optMaxAttempts(1)
-        .optResume(resume).optRoundJobMs(roundJobMs).build().run();
+        .optResume(resume).optRoundJobMs(roundJobMs);
   }
 
   /** trial/epoch → validation loss, from the run's {@code epochs} table. */
@@ -147,6 +151,26 @@ class EpochBlockTest {
     List<Integer> epochs = r.units().stream().map(u -> u.epoch()).distinct().toList();
     assertEquals(List.of(EPOCHS), epochs, "only the lost epoch runs again: " + r.units());
     assertEquals(4, r.units().size());
+    assertArrayEquals(ModelSelectionTest.metrics(blocked), ModelSelectionTest.metrics(r), 1e-9);
+  }
+
+  @Test
+  void withoutPerEpochValidationABlockValidatesOnlyItsLastEpochWithEqualTraining() throws Exception {
+    SelectionResult r = builder(tmp.resolve("last-only"), Long.MAX_VALUE, Set.of(), false)
+        .optValidateEveryEpoch(false).build().run();
+    Map<String, Double> every = epochLosses(blocked);
+    Map<String, Double> last = epochLosses(r);
+    assertEquals(every.keySet(), last.keySet(), "an epochs row per config and epoch either way");
+    for (String k : every.keySet()) {
+      int epoch = Integer.parseInt(k.substring(k.indexOf('/') + 1));
+      // epoch 1 is its own job; epochs 2..4 one job, validated at its end
+      if (epoch == 1 || epoch == EPOCHS) {
+        assertEquals(every.get(k), last.get(k), 1e-9, "validation loss of " + k);
+      } else {
+        assertTrue(Double.isNaN(last.get(k)), k + " inside the job is not validated: " + last.get(k));
+      }
+    }
+    assertEquals(ModelSelectionTest.visits(blocked), ModelSelectionTest.visits(r));
     assertArrayEquals(ModelSelectionTest.metrics(blocked), ModelSelectionTest.metrics(r), 1e-9);
   }
 }
