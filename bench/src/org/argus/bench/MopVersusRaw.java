@@ -79,7 +79,7 @@ final class MopVersusRaw {
     md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
         + " (same examples, %d worker threads, 1 PyTorch thread each), a warm-up of each side, then %d repetitions in"
         + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
-        + " their Spark jobs, checkpoints and per-epoch validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
+        + " their Spark jobs, checkpoints and validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
         + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
         + " %.2f–%.2f s: ÷ raw %s%n%n", views.layers().size(), epochs, rows.size(), workers, reps, FusionBench.min(rawS), FusionBench.max(rawS),
         examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
