@@ -16,9 +16,10 @@ import org.argus.select.procedure.Round;
 
 /**
  * One or several MOP rounds run as one Spark job ({@link RoundJob} over {@link
- * RoundScheduler#plan(int)}); several when the procedure has decided them already ({@code Round#decided() > 1}: grid, random, a
- * transfer's heads): one job launch and one round tail instead of one per epoch, and no driver turn
- * between epochs. The driver then takes the job's outcome round by round, as if each epoch had been
+ * RoundScheduler#plan(int)}); several when the procedure has decided them already ({@code
+ * Round#decided() > 1}: grid, random, a transfer's heads): one job launch and one round tail instead
+ * of one per epoch, and no driver turn between epochs. The job validates every epoch, or only its
+ * last ({@code ModelSelection.Builder#optValidateEveryEpoch(false)}). The driver then takes the job's outcome round by round, as if each epoch had been
  * its own job: {@link #apply} gives the current round's scheduler that epoch's records (in each
  * config's visit order) and returns their validation sums, so the procedure, the tables and the
  * listener see exactly what the per-epoch path gives them (same visit orders, same checkpoints, same
