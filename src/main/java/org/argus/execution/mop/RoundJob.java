@@ -15,7 +15,7 @@ import org.argus.store.CheckpointStore;
  * One MOP round as one Spark job: task {@code s} is shard {@code s}'s worker for the whole round
  * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard, each
  * after the config's previous unit finished on another shard: each time the first unit of its list
- * ({@link org.argus.plan.mop.RoundScheduler#plan()}: by step of the visit order, then trial) that is
+ * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then trial) that is
  * ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
  * train one sub-epoch, write the next checkpoint), so a config's visit order, and therefore its
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
@@ -132,7 +132,7 @@ final class RoundJob implements Serializable {
   }
 
   /**
-   * @param plan per shard, its units in run order ({@link org.argus.plan.mop.RoundScheduler#plan()})
+   * @param plan per shard, its units in run order ({@link org.argus.plan.mop.RoundScheduler#plan(int)})
    * @param queries builds a unit's query (on the driver's thread)
    * @param maxAttempts tries per unit, {@code >= 1}
    * @param store the run's checkpoint store

@@ -150,29 +150,15 @@ public final class RoundScheduler {
   }
 
   /**
-   * The round's remaining hops as a round job runs them (MOP only): per shard, its units ordered by
-   * their step in the config's visit order, then by trial id. Each unit's input checkpoint is the
-   * output of the config's previous unit in the plan (or its current checkpoint for its first), so
-   * unit {@code (trial, step j)} depends only on {@code (trial, step j - 1)}, which every shard's list
-   * places before any of its own step-{@code j} units: shards that run their lists in order, each
-   * waiting for its unit's predecessor, never wait on one another in a cycle.
-   *
-   * @return {@code shards} lists (empty ones included), each in run order
-   * @throws IllegalStateException if units were already assigned
-   */
-  public List<List<Unit>> plan() {
-    return plan(1);
-  }
-
-  /**
    * The remaining hops of this round and of the next {@code epochs - 1} rounds, as one round job
    * runs them (MOP only), for when the procedure has decided those rounds already ({@code
    * Round#decided()}): every config of this round trains {@code epochs} more epochs, each later epoch
    * visiting every shard in the visit order the per-epoch path would give it (same seed, same round
    * trials: valid as long as no config fails before the last of them). Per shard, units are ordered
    * by epoch, then step in the visit order, then trial id; a config's first unit of an epoch reads
-   * its last checkpoint of the epoch before, so every unit's predecessor comes earlier in that order
-   * and no two shards wait on one another in a cycle (see {@link #plan()}).
+   * its last checkpoint of the epoch before (and its first unit of the round reads its current
+   * checkpoint), so every unit's predecessor comes earlier in that order: shards that run their
+   * lists in order, each waiting for its unit's predecessor, never wait on one another in a cycle.
    *
    * @param epochs epochs to plan, {@code >= 1} (1: this round only)
    * @return {@code shards} lists (empty ones included), each in run order
