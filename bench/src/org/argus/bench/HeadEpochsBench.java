@@ -29,14 +29,15 @@ import org.argus.select.space.Config;
 import org.argus.store.RunDirectory;
 
 /**
- * {@code bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N]}: how many epochs the
+ * {@code bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N] [--set k=v,…]}: how many epochs the
  * default transfer head ({@link HeadTransfer.HeadSpec#DEFAULT}: multinomial LR, Adam lr 1e-3, batch
  * 64, L2 1e-3, z-scored features) needs to match Spark ML's {@code LogisticRegression} (regParam
  * 1e-3, maxIter 100, standardization) on the same features. {@code DIR} is the {@code features}
  * table of {@code argus features} (columns {@code label}, {@code split}, one array column per layer).
  * Per layer: spark-lr's test accuracy, then the head trained by MOP (2 shards) for {@code N} epochs,
  * validated on the test split after every epoch: its test accuracy at epochs 8, 16, 32, … and its
- * mean training cross-entropy there. Appends to {@code bench/results/head-epochs.md}.
+ * mean training cross-entropy there. {@code --set k=v,…} overrides hyperparameters of the default
+ * head (e.g. {@code --set lr=0.003}). Appends to {@code bench/results/head-epochs.md}.
  */
 public final class HeadEpochsBench {
   private HeadEpochsBench() {}
@@ -48,15 +49,28 @@ public final class HeadEpochsBench {
     }
     String dir = a.get("features");
     if (dir == null || !a.containsKey("layers")) {
-      throw new IllegalArgumentException("usage: bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N]");
+      throw new IllegalArgumentException("usage: bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N] [--set k=v,…]");
     }
     int epochs = Integer.parseInt(a.getOrDefault("epochs", "128"));
+    Map<String, Object> head = new LinkedHashMap<>(HeadTransfer.HeadSpec.DEFAULT.config());
+    if (a.containsKey("set")) { // k=v,…: numbers where they parse
+      for (String kv : a.get("set").split(",")) {
+        String[] p = kv.split("=", 2);
+        Object v;
+        try {
+          v = p[1].matches("-?\\d+") ? (Object) Long.parseLong(p[1]) : (Object) Double.parseDouble(p[1]);
+        } catch (NumberFormatException e) {
+          v = p[1];
+        }
+        head.put(p[0], v);
+      }
+    }
     SparkSession spark = SparkSessions.create(null, "bench-head-epochs", false);
     Dataset<Row> df = spark.read().parquet(dir).cache();
     Dataset<Row> tr = df.filter(col("split").equalTo("train"));
     Dataset<Row> te = df.filter(col("split").equalTo("test"));
     StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-        "### Default head vs spark-lr by epochs: %s, %d train / %d test rows%n%n", dir, tr.count(), te.count()));
+        "### Head %s vs spark-lr by epochs: %s, %d train / %d test rows%n%n", head, dir, tr.count(), te.count()));
     List<Integer> marks = new ArrayList<>();
     for (int e = 8; e <= epochs; e *= 2) {
       marks.add(e);
@@ -74,16 +88,8 @@ public final class HeadEpochsBench {
       JavaRDD<Example> trs = z.apply(train).cache();
       JavaRDD<Example> tes = z.apply(examples(te, layer)).cache();
       int dim = trs.first().x().length;
-      Path run = Files.createTempDirectory("bench-head-epochs");
-      Files.delete(run);
-      ModelSelection.builder().setData(trs)
-          .setTrainerFactory(DjlTrainerFactory.builtIn("head", new long[] {dim}, 10).withThreads(1))
-          .setProcedure(FixedEpochs.of(List.of(new Config(HeadTransfer.HeadSpec.DEFAULT.config())), epochs,
-              Goal.maximize("accuracy")))
-          .setRunDir(run.toString()).optWorkers(2).optSeed(42).optValidationData(tes).build().run();
-      Map<Integer, EpochRecord> byEpoch = new TreeMap<>();
-      new RunDirectory(run.toString()).readEpochs().forEach(e -> byEpoch.put(e.epoch(), e));
       md.append(String.format(Locale.ROOT, "| %s | %.4f (%d) |", layer, lrAcc, lr.summary().totalIterations()));
+      Map<Integer, EpochRecord> byEpoch = train(trs, tes, dim, head, epochs);
       for (int e : marks) {
         EpochRecord r = byEpoch.get(e);
         md.append(String.format(Locale.ROOT, " %.4f (%.4f) |", r.valAccuracy(), r.trainLoss()));
@@ -95,6 +101,20 @@ public final class HeadEpochsBench {
     System.out.print(md);
     BenchReport.append("head-epochs", "bench/run headEpochs " + String.join(" ", args), md.toString());
     spark.stop();
+  }
+
+  /** Trains one head by MOP (2 shards) validating on {@code tes} every epoch; its epoch records by epoch. */
+  static Map<Integer, EpochRecord> train(JavaRDD<Example> trs, JavaRDD<Example> tes, int dim, Map<String, Object> config,
+      int epochs) throws Exception {
+    Path run = Files.createTempDirectory("bench-head-epochs");
+    Files.delete(run);
+    ModelSelection.builder().setData(trs)
+        .setTrainerFactory(DjlTrainerFactory.builtIn("head", new long[] {dim}, 10).withThreads(1))
+        .setProcedure(FixedEpochs.of(List.of(new Config(config)), epochs, Goal.maximize("accuracy")))
+        .setRunDir(run.toString()).optWorkers(2).optSeed(42).optValidationData(tes).build().run();
+    Map<Integer, EpochRecord> byEpoch = new TreeMap<>();
+    new RunDirectory(run.toString()).readEpochs().forEach(e -> byEpoch.put(e.epoch(), e));
+    return byEpoch;
   }
 
   static Dataset<Row> vectors(Dataset<Row> d, String layer) {
