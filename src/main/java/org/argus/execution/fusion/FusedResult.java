@@ -131,15 +131,7 @@ public record FusedResult(
    * @param configs configs drawn with this value
    */
   public record Best(String value, int trial, String config, double metric, double valAccuracy, double testAccuracy,
-      double testMacroF1, int configs) {
-    /**
-     * @param f1 the macro-F1
-     * @return this row with it
-     */
-    public Best withTestMacroF1(double f1) {
-      return new Best(value, trial, config, metric, valAccuracy, testAccuracy, f1, configs);
-    }
-  }
+      double testMacroF1, int configs) {}
 
   /**
    * The winner of the selection retrained on the whole training split — its validation rows

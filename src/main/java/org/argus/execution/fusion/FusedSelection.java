@@ -423,9 +423,6 @@ public final class FusedSelection {
           .run();
       List<FusedResult.Best> byLayer = Tables.best(r, FeatureViews.LAYER, views.layers());
       boolean tested = !r.test().isEmpty(); // test rows exist (and a config finished)
-      if (tested) {
-        byLayer = withMacroF1(byLayer, r, test, factory);
-      }
       double selSeconds = (System.nanoTime() - s0) / 1e9;
       FusedResult.Refit rf = refit && r.best() != null
           ? WinnerRefit.run(r, procedure, train, tested ? test : null, factory, spec, b.execution, b.workers,
@@ -442,28 +439,6 @@ public final class FusedSelection {
       test.unpersist(false);
       train.unpersist(false);
     }
-  }
-
-  /** Scores each layer's best config on the test split once more (one Spark job for all), for its macro-F1. */
-  private List<FusedResult.Best> withMacroF1(List<FusedResult.Best> rows, SelectionResult r, JavaRDD<Example> test,
-      ViewTrainerFactory factory) {
-    org.argus.store.CheckpointStore store = new org.argus.store.CheckpointStore(r.runDir());
-    List<Scoring.Scored> scored = new java.util.ArrayList<>();
-    for (FusedResult.Best best : rows) {
-      String ckpt = best.trial() < 0 ? null : lastCheckpoint(r, best.trial());
-      if (ckpt != null) {
-        scored.add(new Scoring.Scored(Tables.hyperparameters(best.config(), procedure, best.trial()),
-            org.argus.select.space.Seeds.split(b.seed, "trial", best.trial()), ckpt));
-      }
-    }
-    java.util.Iterator<long[]> c = scored.isEmpty() ? java.util.Collections.emptyIterator()
-        : Scoring.confusions(test, factory, store, scored, factory.classes()).iterator();
-    List<FusedResult.Best> out = new java.util.ArrayList<>();
-    for (FusedResult.Best best : rows) {
-      boolean has = best.trial() >= 0 && lastCheckpoint(r, best.trial()) != null;
-      out.add(has ? best.withTestMacroF1(Scoring.macroF1(c.next(), factory.classes())) : best);
-    }
-    return out;
   }
 
   /** @return the output checkpoint of a trial's last successful unit query, or null */

@@ -13,7 +13,7 @@ public final class Tables {
    * @param dim {@code layer} or {@code pooling}
    * @param values the dimension's values, in table order
    * @return one row per value: its best config on the leaderboard (the first with that value), its
-   *     test accuracy and how many configs drew it (a config without the dimension has its single
+   *     test accuracy and macro-F1 and how many configs drew it (a config without the dimension has its single
    *     value, as {@link FeatureViews#view} reads it)
    */
   static List<FusedResult.Best> best(SelectionResult r, String dim, List<String> values) {
@@ -43,12 +43,12 @@ public final class Tables {
         if (best == null && !Double.isNaN(e.metric())) {
           SelectionResult.TestScore t = r.test().get(e.trial());
           best = new FusedResult.Best(v, e.trial(), e.config(), e.metric(), e.valAccuracy(),
-              t == null ? Double.NaN : t.accuracy(), Double.NaN, 0);
+              t == null ? Double.NaN : t.accuracy(), t == null ? Double.NaN : t.macroF1(), 0);
         }
       }
       out.add(best == null ? new FusedResult.Best(v, -1, "", Double.NaN, Double.NaN, Double.NaN, Double.NaN, n)
           : new FusedResult.Best(v, best.trial(), best.config(), best.metric(), best.valAccuracy(), best.testAccuracy(),
-              Double.NaN, n));
+              best.testMacroF1(), n));
     }
     return out;
   }

@@ -13,8 +13,6 @@ import org.argus.runtime.train.Hyperparameters;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Procedure;
 import org.argus.select.space.Config;
-import org.argus.select.space.Seeds;
-import org.argus.store.CheckpointStore;
 import org.argus.store.RunDirectory;
 
 /**
@@ -67,16 +65,16 @@ final class WinnerRefit {
         .optSeed(seed)
         .optResume(again)
         .optValidationData(test != null ? test : train)
+        .optTestData(test) // scored with its macro-F1 in one job at the end
         .build()
         .run();
     SelectionResult.Entry e = rr.best();
     double acc = Double.NaN;
     double f1 = Double.NaN;
-    if (e != null && test != null) {
-      acc = e.valAccuracy();
-      long[] c = Scoring.confusion(test, factory, new CheckpointStore(rr.runDir()), h,
-          Seeds.split(seed, "trial", e.trial()), FusedSelection.lastCheckpoint(rr, e.trial()), factory.classes());
-      f1 = Scoring.macroF1(c, factory.classes());
+    SelectionResult.TestScore t = e == null ? null : rr.test().get(e.trial());
+    if (t != null) {
+      acc = t.accuracy();
+      f1 = t.macroF1();
     }
     return new FusedResult.Refit(w.trial(), w.config(), h, w.epochs(), rr, acc, f1, (System.nanoTime() - t0) / 1e9);
   }

@@ -253,8 +253,9 @@ public final class ModelSelection {
 
     /**
      * @param rows held-out test rows: when the run ends, every config that did not fail is scored
-     *     on them from its last checkpoint ({@link SelectionResult#test()}, empty when there are no
-     *     rows); they never inform the procedure [null: no test scores]
+     *     on them from its last checkpoint — accuracy, loss and macro-F1, all configs in one Spark
+     *     job ({@link SelectionResult#test()}, empty when there are no rows); they never inform the
+     *     procedure [null: no test scores]
      * @return this
      */
     public Builder optTestData(JavaRDD<Example> rows) {
@@ -472,13 +473,8 @@ public final class ModelSelection {
     if (b.testData != null && b.testData.getNumPartitions() > 0) {
       List<Integer> finished = board.stream().filter(e -> !Double.isNaN(e.metric())).map(SelectionResult.Entry::trial)
           .toList();
-      Map<Integer, Metrics> scored = finished.isEmpty() ? Map.of()
-          : UnitJobs.evaluateAll(b.testData, finished, state, b.factory, store); // one Spark job for all
-      for (int trial : finished) {
-        Metrics m = scored.get(trial);
-        if (m.examples() > 0) { // empty test rows: no test scores
-          test.put(trial, new SelectionResult.TestScore(m.examples(), m.accuracy(), m.loss()));
-        }
+      if (!finished.isEmpty()) { // one Spark job for all; empty test rows: no test scores
+        test.putAll(TestScoring.score(b.testData, finished, state, b.factory, store));
       }
     }
     SelectionResult res = new SelectionResult(runDir, spec, b.procedure.name(), b.execution, goal, board, rounds,

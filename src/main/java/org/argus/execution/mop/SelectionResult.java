@@ -58,8 +58,21 @@ public record SelectionResult(
    * @param rows test rows scored
    * @param accuracy fraction predicted correctly, in [0, 1]
    * @param loss mean cross-entropy (nats)
+   * @param macroF1 unweighted mean over the labels present in the rows of per-label F1 (argmax
+   *     predictions), in [0, 1]; NaN where not computed
    */
-  public record TestScore(long rows, double accuracy, double loss) implements Serializable {}
+  public record TestScore(long rows, double accuracy, double loss, double macroF1) implements Serializable {
+    /**
+     * A score without macro-F1 (NaN).
+     *
+     * @param rows test rows scored
+     * @param accuracy fraction predicted correctly
+     * @param loss mean cross-entropy (nats)
+     */
+    public TestScore(long rows, double accuracy, double loss) {
+      this(rows, accuracy, loss, Double.NaN);
+    }
+  }
 
   /**
    * A trial on the leaderboard.

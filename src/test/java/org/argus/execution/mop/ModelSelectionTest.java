@@ -411,6 +411,63 @@ class ModelSelectionTest {
     }
   }
 
+  @Test
+  void testScoresGiveTheMacroF1OfEachConfigsArgmaxPredictions() throws Exception {
+    JavaRDD<Example> test = data.sample(false, 0.3, 11);
+    SelectionResult r = ModelSelection.builder().setData(data).setTrainerFactory(MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 1, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("test-f1").toString()).optWorkers(2).optSeed(SEED).optTestData(test).build().run();
+    List<Example> rows = test.collect();
+    CheckpointStore store = new CheckpointStore(r.runDir());
+    for (SelectionResult.Entry e : r.leaderboard()) {
+      UnitRecord last = r.units().stream().filter(u -> u.trial() == e.trial() && u.error() == null)
+          .max(Comparator.comparingLong(UnitRecord::endMs)).orElseThrow();
+      long[] tp = new long[10];
+      long[] fp = new long[10];
+      long[] fn = new long[10];
+      // the architecture of every config of SPACE (lr does not change predictions)
+      try (Trainer t = MLP.create(new Hyperparameters(Map.of("width", 16L, "depth", 1L)), 0)) {
+        t.importState(store.read(last.outCkpt()));
+        float[] p = t.predict(Examples.batch(rows, org.argus.runtime.train.Columns.all()));
+        for (int i = 0; i < rows.size(); i++) {
+          int pred = 0;
+          for (int k = 1; k < 10; k++) {
+            pred = p[i * 10 + k] > p[i * 10 + pred] ? k : pred;
+          }
+          int y = rows.get(i).label();
+          if (pred == y) {
+            tp[y]++;
+          } else {
+            fp[pred]++;
+            fn[y]++;
+          }
+        }
+      }
+      double sum = 0;
+      int present = 0;
+      for (int k = 0; k < 10; k++) {
+        if (tp[k] + fn[k] > 0) { // labels present in the test rows
+          present++;
+          sum += 2.0 * tp[k] / (2.0 * tp[k] + fp[k] + fn[k]);
+        }
+      }
+      SelectionResult.TestScore s = r.test().get(e.trial());
+      assertEquals(sum / present, s.macroF1(), 1e-12, "trial " + e.trial());
+      assertEquals(java.util.Arrays.stream(tp).sum() / (double) rows.size(), s.accuracy(), 1e-12);
+    }
+  }
+
+  @Test
+  void macroF1AveragesTheF1OfTheLabelsPresentOnly() {
+    long[] c = { // rows: true label 0..3 (3 never occurs); columns: predicted
+        2, 1, 0, 0,
+        0, 3, 0, 0,
+        1, 0, 0, 0,
+        0, 0, 0, 0};
+    // label 0: P 2/3, R 2/3; label 1: P 3/4, R 1; label 2: never predicted, F1 0; label 3 absent
+    assertEquals((2.0 / 3 + 6.0 / 7 + 0) / 3, TestScoring.macroF1(c, 4), 1e-15);
+  }
+
   static void copy(Path from, Path to) throws IOException {
     try (Stream<Path> s = Files.walk(from)) {
       for (Path p : s.toList()) {
