@@ -36,7 +36,8 @@ import org.argus.store.RunDirectory;
  * table of {@code argus features} (columns {@code label}, {@code split}, one array column per layer).
  * Per layer: spark-lr's test accuracy, then the head trained by MOP (2 shards) for {@code N} epochs,
  * validated on the test split after every epoch: its test accuracy at epochs 8, 16, 32, … and its
- * mean training cross-entropy there. {@code --set k=v,…} overrides hyperparameters of the default
+ * mean training cross-entropy there (spark-lr's at its optimum beside: a converged head has about the
+ * same; a much lower one means weights larger than the regularized optimum's). {@code --set k=v,…} overrides hyperparameters of the default
  * head (e.g. {@code --set lr=0.003}). Appends to {@code bench/results/head-epochs.md}.
  */
 public final class HeadEpochsBench {
@@ -75,7 +76,7 @@ public final class HeadEpochsBench {
     for (int e = 8; e <= epochs; e *= 2) {
       marks.add(e);
     }
-    md.append("| layer | spark-lr acc (L-BFGS iterations) |");
+    md.append("| layer | spark-lr acc (L-BFGS iterations, train CE) |");
     marks.forEach(e -> md.append(" head @").append(e).append(" (train CE) |"));
     md.append("\n|---|---|").append("---|".repeat(marks.size())).append("\n");
     for (String layer : a.get("layers").split(",")) {
@@ -83,12 +84,16 @@ public final class HeadEpochsBench {
           .setFamily("multinomial").fit(vectors(tr, layer));
       Dataset<Row> p = lr.transform(vectors(te, layer));
       double lrAcc = p.filter(col("prediction").equalTo(col("label"))).count() / (double) p.count();
+      // spark-lr's mean training cross-entropy at its optimum: a converged head reaches about the same
+      double lrCe = lr.transform(vectors(tr, layer)).select("probability", "label").javaRDD()
+          .mapToDouble(r -> -Math.log(Math.max(1e-300,
+              ((org.apache.spark.ml.linalg.Vector) r.get(0)).apply((int) r.getDouble(1))))).mean();
       JavaRDD<Example> train = examples(tr, layer);
       Standardizer z = Standardizer.fit(train);
       JavaRDD<Example> trs = z.apply(train).cache();
       JavaRDD<Example> tes = z.apply(examples(te, layer)).cache();
       int dim = trs.first().x().length;
-      md.append(String.format(Locale.ROOT, "| %s | %.4f (%d) |", layer, lrAcc, lr.summary().totalIterations()));
+      md.append(String.format(Locale.ROOT, "| %s | %.4f (%d, %.4f) |", layer, lrAcc, lr.summary().totalIterations(), lrCe));
       Map<Integer, EpochRecord> byEpoch = train(trs, tes, dim, head, epochs);
       for (int e : marks) {
         EpochRecord r = byEpoch.get(e);

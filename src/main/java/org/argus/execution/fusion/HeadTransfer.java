@@ -44,7 +44,7 @@ public final class HeadTransfer {
    *
    * @param family {@code head} or {@code mlp}
    * @param config its hyperparameters ({@code lr}, {@code batch}, {@code wd}, {@code optimizer},
-   *     {@code width}, {@code depth}, {@code dropout}); numbers or names
+   *     {@code beta2}, {@code width}, {@code depth}, {@code dropout}); numbers or names
    * @param epochs passes over the training split, or 0 for {@link #epochsFor(long) enough for
    *     {@value #MIN_STEPS} optimizer steps}
    * @param workers worker slots = shards (0: Spark's default parallelism)
@@ -66,19 +66,30 @@ public final class HeadTransfer {
      * objective of Spark ML's {@code LogisticRegression} as {@code argus transfer --learner spark-lr}
      * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²; the head also
      * penalizes its biases, one per class, where MLlib leaves the intercepts free) — minimized by Adam
-     * (lr 1e-3, batch 64) for {@link #epochsFor automatic} epochs: {@value #MIN_STEPS} steps' worth,
-     * within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs. 500 steps are 8 epochs of 4 000 rows, where the head matched
-     * spark-lr per layer; with 1 000 rows 8 epochs (125 steps) left it 2–4 points behind on
-     * InceptionV3's deeper layers, and the 32 epochs (512 steps) chosen now still leave it 0.5–1.2
-     * points behind on 2 500 test images ({@code bench/results/fusion.md}, 2026-12-03T07:34Z): the
-     * head is short of convergence there. {@code bench/run headEpochs} measures accuracy by epochs
-     * on saved features ({@code bench/results/head-epochs.md}): at 1 000 rows it takes about 128
-     * epochs (2 048 steps) to come within 1.0 point on every layer, though the training
-     * cross-entropy is flat from about epoch 16; at 4 000 rows 8 epochs are within 1.5 points and
-     * more do not help reliably. Pass more epochs ({@code --head-epochs}) for small training splits.
+     * (lr 1e-3, β2 0.95, batch 64) for {@link #epochsFor automatic} epochs: {@value #MIN_STEPS}
+     * steps' worth, within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs.
+     *
+     * <p>β2 0.95 instead of Kingma &amp; Ba's 0.999 (also GPT-3's, Brown et al., NeurIPS 2020, App. B): Adam divides each step by a running mean of squared gradients over about 1/(1−β2)
+     * steps. At 0.999 that is 1 000 steps, longer than the head's whole run of about 500, so the large
+     * gradients of the first steps keep the later steps small while the cross-entropy approaches the
+     * optimum's: at 1 000 training rows (InceptionV3, 32 epochs) the head's training cross-entropy
+     * was 2.3–3.3× spark-lr's at its optimum and its test accuracy 0.6–1.8 points behind; at 0.95
+     * (20 steps) the cross-entropy is within 1.5× of spark-lr's on three of the four layers (the
+     * fourth was in a loss spike it left by epoch 64) and the accuracies within 0.8 points (−0.8 to
+     * +0.2), and at 4 000 rows (MobileNetV2 96², 8 epochs) within 0.9 points or ahead ({@code bench/run
+     * headEpochs}, {@code bench/results/head-epochs.md}, 2 500 and 1 000 test images). Pass more
+     * epochs ({@code --head-epochs}) for very small training splits.
      */
-    public static final HeadSpec DEFAULT =
-        new HeadSpec("head", Map.of("lr", 1e-3, "batch", 64L, "wd", 1e-3, "width", 0L), 0, 0, 0);
+    public static final HeadSpec DEFAULT = new HeadSpec("head",
+        orderedConfig("lr", 1e-3, "batch", 64L, "wd", 1e-3, "beta2", 0.95, "width", 0L), 0, 0, 0);
+
+    private static Map<String, Object> orderedConfig(Object... kv) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      for (int i = 0; i < kv.length; i += 2) {
+        m.put((String) kv[i], kv[i + 1]);
+      }
+      return m;
+    }
 
     /** Validates and copies. */
     public HeadSpec {
@@ -136,7 +147,7 @@ public final class HeadTransfer {
       return new HeadSpec(family, config, epochs, w, t);
     }
 
-    /** @return e.g. {@code head {lr=0.001, batch=64, wd=0.001, width=0}, 8 epochs} ({@code auto epochs} when 0) */
+    /** @return e.g. {@code head {lr=0.001, batch=64, wd=0.001, beta2=0.95, width=0}, 8 epochs} ({@code auto epochs} when 0) */
     @Override
     public String toString() {
       return family + " " + config + ", " + (epochs > 0 ? epochs + " epochs" : "auto epochs (" + MIN_STEPS

@@ -37,9 +37,18 @@ final class Adam {
    * @param step the step number {@code t ≥ 1}
    */
   static void step(NDArray w, NDArray g, NDArray m, NDArray v, float lr, float wd, long step) {
+    step(w, g, m, v, lr, wd, step, B2);
+  }
+
+  /**
+   * As {@link #step(NDArray, NDArray, NDArray, NDArray, float, float, long)} with another β2.
+   *
+   * @param beta2 the second-moment decay β2, in (0, 1)
+   */
+  static void step(NDArray w, NDArray g, NDArray m, NDArray v, float lr, float wd, long step, double beta2) {
     double c1 = 1 - Math.pow(B1, step);
-    double sqrtC2 = Math.sqrt(1 - Math.pow(B2, step));
+    double sqrtC2 = Math.sqrt(1 - Math.pow(beta2, step));
     JniUtils.adamUpdate((PtNDArray) w, (PtNDArray) g, (PtNDArray) m, (PtNDArray) v, lr,
-        (float) (lr * sqrtC2 / c1), wd, 1f, -1f, (float) B1, (float) B2, (float) (EPS * sqrtC2), false);
+        (float) (lr * sqrtC2 / c1), wd, 1f, -1f, (float) B1, (float) beta2, (float) (EPS * sqrtC2), false);
   }
 }

@@ -37,6 +37,7 @@ final class DjlTrainer implements DataParallelTrainer {
   private final float lr;
   private final float wd;
   private final float momentum;
+  private final double beta2;
   private final int batch;
   private final int threads;
 
@@ -66,6 +67,10 @@ final class DjlTrainer implements DataParallelTrainer {
     this.lr = (float) config.getDouble("lr", 1e-3);
     this.wd = (float) config.getDouble("wd", 0);
     this.momentum = (float) config.getDouble("momentum", 0.9);
+    this.beta2 = config.getDouble("beta2", Adam.B2);
+    if (!(beta2 > 0 && beta2 < 1)) {
+      throw new TrainingException("beta2 must be in (0, 1); found " + beta2 + " in config " + config, null);
+    }
     this.batch = config.getInt("batch", 32);
     if (batch < 1) {
       throw new TrainingException("batch must be >= 1; found " + batch + " in config " + config, null);
@@ -296,7 +301,7 @@ final class DjlTrainer implements DataParallelTrainer {
         NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
         if (adam) {
-          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, wd, step);
+          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, wd, step, beta2);
         } else {
           if (wd != 0) {
             g = g.add(temp(tmp, w.mul(wd)));

@@ -121,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
     String l = learner != null ? learner
         : TransferCommand.sparkLrOnly(commandSpec.commandLine().getParseResult(), "--max-iter", "--reg-param")
             ? "spark-lr" : "head";
-    HeadTransfer.HeadSpec head = TransferCommand.headSpec(l, "lr=0.001,batch=64,wd=0.001,width=0",
+    HeadTransfer.HeadSpec head = TransferCommand.headSpec(l, TransferCommand.DEFAULT_HEAD,
         HeadTransfer.HeadSpec.DEFAULT.epochs());
     return TransferCommand.execute("demo", master, verbose, false, out, false, null, spark -> s, false, head);
   }

@@ -147,7 +147,10 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--learner", description = "per-layer learner: head (a DJL head per layer — multinomial logistic regression by default — all trained together by MOP over features materialized once) | spark-lr (Spark ML LogisticRegression, one layer after another). Default: head; spark-lr when --grid, --cv-folds, --max-iter, --reg-param or --resume is given")
   String learner;
 
-  @Option(names = "--head", defaultValue = "lr=0.001,batch=64,wd=0.001,width=0", description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V] (lr, batch, wd, optimizer, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE}: spark-lr's objective, L2 = its --reg-param)")
+  /** The default head's hyperparameters as {@code --head} text: {@link HeadTransfer.HeadSpec#DEFAULT}'s config. */
+  static final String DEFAULT_HEAD = "lr=0.001,batch=64,wd=0.001,beta2=0.95,width=0";
+
+  @Option(names = "--head", defaultValue = DEFAULT_HEAD, description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V], each overriding the default head's (lr, batch, wd, optimizer, beta2, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE}: spark-lr's objective, L2 = its --reg-param)")
   String headConfig;
 
   @Option(names = "--head-epochs", defaultValue = "0", description = "with --learner head: epochs; 0 = automatic: 500 optimizer steps' worth, within 8-32 epochs (default ${DEFAULT-VALUE})")
@@ -302,7 +305,7 @@ final class TransferCommand implements Callable<Integer> {
 
   /**
    * @param learner {@code head} or {@code spark-lr}
-   * @param headConfig {@code NAME=V[,NAME=V]}
+   * @param headConfig {@code NAME=V[,NAME=V]}, each overriding {@link HeadTransfer.HeadSpec#DEFAULT}'s value
    * @param headEpochs epochs of the head
    * @return the head of {@code --learner head}, or null for {@code spark-lr}
    * @throws IllegalArgumentException for another learner or a malformed {@code --head}
@@ -314,7 +317,7 @@ final class TransferCommand implements Callable<Integer> {
     if (!learner.equals("head")) {
       throw new IllegalArgumentException("--learner " + learner + "; valid: head, spark-lr");
     }
-    java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+    java.util.Map<String, Object> c = new java.util.LinkedHashMap<>(HeadTransfer.HeadSpec.DEFAULT.config());
     for (String part : headConfig.split(",")) {
       String[] kv = part.split("=", 2);
       if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {

@@ -29,6 +29,7 @@ class HeadSpecTest {
     assertEquals(0L, HeadTransfer.HeadSpec.DEFAULT.config().get("width"), "width 0: logistic regression");
   }
 
+
   @Test
   void negativeEpochsAreRefused() {
     var e = assertThrows(IllegalArgumentException.class, () -> HeadTransfer.HeadSpec.DEFAULT.withEpochs(-1));

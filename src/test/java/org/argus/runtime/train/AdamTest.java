@@ -16,6 +16,10 @@ class AdamTest {
    * difference of the weights (float32 rounding leaves a few ulps, ≈ 1e-7 at |w| ≈ 0.5).
    */
   private static double largestDifference(double gradScale, float lr, float wd, int steps) {
+    return largestDifference(gradScale, lr, wd, steps, Adam.B2);
+  }
+
+  private static double largestDifference(double gradScale, float lr, float wd, int steps, double b2) {
     ZeroedAllocations.ensure();
     SplittableRandom r = new SplittableRandom(11);
     int n = 64;
@@ -40,15 +44,15 @@ class AdamTest {
           g[i] = (float) (gradScale * r.nextDouble(-1, 1));
         }
         NDArray tg = nd.create(g, new Shape(n));
-        Adam.step(tw, tg, tm, tv, lr, wd, t);
+        Adam.step(tw, tg, tm, tv, lr, wd, t, b2);
         assertArrayEquals(g, tg.toFloatArray(), "the gradient is left as it was");
         tg.close();
         double c1 = 1 - Math.pow(Adam.B1, t);
-        double c2 = 1 - Math.pow(Adam.B2, t);
+        double c2 = 1 - Math.pow(b2, t);
         for (int i = 0; i < n; i++) {
           double gi = g[i] + wd * w[i];
           m[i] = Adam.B1 * m[i] + (1 - Adam.B1) * gi;
-          v[i] = Adam.B2 * v[i] + (1 - Adam.B2) * gi * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
           w[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + Adam.EPS);
         }
         float[] got = tw.toFloatArray();
@@ -72,5 +76,11 @@ class AdamTest {
     // bias correction would step about 0.0002
     double d = largestDifference(1e-8, 0.01f, 0f, 5);
     assertTrue(d < 1e-6, "largest difference from Alg. 1 with gradients near ε: " + d);
+  }
+
+  @Test
+  void anotherBeta2FollowsAlgorithmOneWithThatBeta2() {
+    double d = largestDifference(1.0, 0.01f, 0.05f, 20, 0.95);
+    assertTrue(d < 1e-6, "largest difference from Alg. 1 (β2 0.95) over 20 steps: " + d);
   }
 }

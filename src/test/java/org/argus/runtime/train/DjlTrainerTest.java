@@ -256,4 +256,30 @@ class DjlTrainerTest {
     assertTrue(e.getMessage().contains("lbfgs"));
     assertThrows(IllegalArgumentException.class, () -> Families.get("resnet"));
   }
+
+  @Test
+  void beta2ReachesAdamAndItsDefaultIsKingmaAndBasPointNineNineNine() throws Exception {
+    var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
+    List<Batch> data = batches(4, 4, 2, 9);
+    java.util.function.Function<Map<String, Object>, byte[]> trained = c -> {
+      try (Trainer t = f.create(new Hyperparameters(c), 3)) {
+        t.train(data.iterator()); // 4 Adam steps
+        return t.exportState();
+      } catch (TrainingException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    byte[] byDefault = trained.apply(Map.of("lr", 0.05));
+    assertArrayEquals(byDefault, trained.apply(Map.of("lr", 0.05, "beta2", 0.999)));
+    assertFalse(java.util.Arrays.equals(byDefault, trained.apply(Map.of("lr", 0.05, "beta2", 0.95))));
+  }
+
+  @Test
+  void aBeta2OutsideTheOpenUnitIntervalIsRefusedNamingTheValue() {
+    var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
+    for (double b2 : new double[] {0, 1, 1.5}) {
+      var e = assertThrows(TrainingException.class, () -> f.create(new Hyperparameters(Map.of("beta2", b2)), 1));
+      assertTrue(e.getMessage().contains("beta2 must be in (0, 1); found " + b2), e.getMessage());
+    }
+  }
 }
