@@ -77,8 +77,10 @@ public final class HeadTransfer {
      * (20 steps) the cross-entropy is within 1.5× of spark-lr's on three of the four layers (the
      * fourth was in a loss spike it left by epoch 64) and the accuracies within 0.8 points (−0.8 to
      * +0.2), and at 4 000 rows (MobileNetV2 96², 8 epochs) within 0.9 points or ahead ({@code bench/run
-     * headEpochs}, {@code bench/results/head-epochs.md}, 2 500 and 1 000 test images). Pass more
-     * epochs ({@code --head-epochs}) for very small training splits.
+     * headEpochs}, {@code bench/results/head-epochs.md}, 2 500 and 1 000 test images). Its late steps
+     * are noisier: a transfer of the same 1 000 rows, whose four heads share rounds and so visit the
+     * shards in another order, gave −0.8 / −0.4 / −0.4 / −1.8 ({@code bench/results/fusion.md},
+     * 2026-12-03 session 21). Pass more epochs ({@code --head-epochs}) for very small training splits.
      */
     public static final HeadSpec DEFAULT = new HeadSpec("head",
         orderedConfig("lr", 1e-3, "batch", 64L, "wd", 1e-3, "beta2", 0.95, "width", 0L), 0, 0, 0);
