@@ -12,6 +12,13 @@ public final class SparkSessions {
   public static final String LOCAL_DEFAULT = "local[*]";
 
   /**
+   * Executor heartbeat interval a new session gets unless the submitted configuration gives one
+   * (Spark's default is 10 s): heartbeats carry running tasks' counts, so progress lines move within
+   * a long task ({@link RunningCount}).
+   */
+  public static final String HEARTBEAT = "2s";
+
+  /**
    * Returns a session for {@code master}, reusing an active one (e.g. under spark-submit).
    *
    * @param master Spark master URL, e.g. {@code local[*]} or {@code spark://127.0.0.1:7077}; null
@@ -34,6 +41,9 @@ public final class SparkSessions {
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.sql.adaptive.enabled", "false");
+    if (System.getProperty("spark.executor.heartbeatInterval") == null) {
+      b.config("spark.executor.heartbeatInterval", HEARTBEAT);
+    }
     if (master == null && System.getProperty("spark.master") == null && SparkSession.getActiveSession().isEmpty()) {
       master = LOCAL_DEFAULT; // not under spark-submit (which sets spark.master) and no session yet
     }

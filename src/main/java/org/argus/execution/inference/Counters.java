@@ -72,6 +72,18 @@ public final class Counters implements Serializable {
     return rows == null ? 0 : rows.value();
   }
 
+  /**
+   * @param sc the context these counters were created on
+   * @return a registered listener counting the rows read so far, running tasks' included (close it)
+   * @throws IllegalStateException for {@link #none()}, which counts nothing
+   */
+  public org.argus.execution.RunningCount watchRows(SparkContext sc) {
+    if (rows == null) {
+      throw new IllegalStateException("Counters.none() counts no rows to watch");
+    }
+    return org.argus.execution.RunningCount.of(sc, rows);
+  }
+
   /** @return invalid rows so far */
   public long invalid() {
     return invalid == null ? 0 : invalid.value();

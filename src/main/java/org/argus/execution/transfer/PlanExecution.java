@@ -65,6 +65,8 @@ final class PlanExecution {
   private final LayerSink sink;
   /** The counters of the query built last (read when it is materialized). */
   private Counters counters;
+  /** The running pass's row count including running tasks' (progress), closed when it ends. */
+  private org.argus.execution.RunningCount inFlight;
   /** The int8 cuts' factory once calibrated (precision int8), else null. */
   private Int8Graphs int8;
   /** Per layer whose activation a stage stores as uint8 codes: {@code {scale, zeroPoint}}. */
@@ -246,7 +248,12 @@ final class PlanExecution {
   private Dataset<Row> run(Dataset<Row> input, InferenceStage stage, String label, long total) {
     Counters counters = Counters.create(spark.sparkContext(), "argus.transfer." + label);
     this.counters = counters;
-    progress.begin(label, total, "images", counters::rows);
+    if (inFlight != null) {
+      inFlight.close();
+    }
+    org.argus.execution.RunningCount seen = counters.watchRows(spark.sparkContext());
+    this.inFlight = seen;
+    progress.begin(label, total, "images", seen::value);
     return Inference.apply(input, stage, counters, plan.tasksPerExecutor())
         .persist(StorageLevel.fromString(plan.persistence().name()));
   }
@@ -259,7 +266,15 @@ final class PlanExecution {
   private double materialize(Dataset<Row> out, String label) {
     long t0 = System.nanoTime();
     measurements.begin(label);
-    long n = out.count();
+    long n;
+    try {
+      n = out.count();
+    } finally {
+      if (inFlight != null) {
+        inFlight.close();
+        inFlight = null;
+      }
+    }
     double s = (System.nanoTime() - t0) / 1e9;
     measurements.end(label, true, s, true, counters.maxBatchCycleBytes());
     progress.end(label, String.format("%d images in %.1f s (%.0f images/s)", n, s, n / Math.max(s, 1e-9)));

@@ -1,0 +1,84 @@
+package org.argus.execution;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.SparkContext;
+import org.apache.spark.scheduler.AccumulableInfo;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.util.LongAccumulator;
+import scala.Tuple4;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * An accumulator's count for a progress line, including what running tasks have added so far. On
+ * the driver an accumulator grows only when a task ends, and one task of an inference pass can
+ * run for a minute (InceptionV3 at 299² on 2 cores: 700 images in about 30 s), so the line would sit
+ * still. Executors send their running tasks' accumulators with every heartbeat ({@code
+ * spark.executor.heartbeatInterval}; {@link SparkSessions} sets {@value SparkSessions#HEARTBEAT}
+ * unless the configuration gives one). This listener keeps each running
+ * task's latest value and drops it when the task ends, when the driver's value has taken it in.
+ * Register with {@link #of}, read {@link #value()} from any thread, {@link #close()} when the work
+ * ends. (Rows written to files cannot be followed this way: Spark's file writers set their task's
+ * {@code recordsWritten} only when the task commits.)
+ */
+public final class RunningCount extends SparkListener implements AutoCloseable {
+  private final SparkContext sc;
+  private final LongAccumulator acc;
+  private final Map<Long, Long> running = new ConcurrentHashMap<>();
+  private final AtomicLong shown = new AtomicLong();
+
+  private RunningCount(SparkContext sc, LongAccumulator acc) {
+    this.sc = sc;
+    this.acc = acc;
+  }
+
+  /**
+   * @param sc the context whose listener bus carries the heartbeats
+   * @param acc an accumulator registered with {@code sc}
+   * @return a registered listener: the accumulator's driver value plus running tasks' additions
+   */
+  public static RunningCount of(SparkContext sc, LongAccumulator acc) {
+    RunningCount c = new RunningCount(sc, acc);
+    sc.addSparkListener(c);
+    return c;
+  }
+
+  /**
+   * @return the accumulator's driver value (ended tasks) plus the running tasks' last reported
+   *     values; never less than an earlier return (a task's count is briefly in both as it ends)
+   */
+  public long value() {
+    long v = acc.value();
+    for (long r : running.values()) {
+      v += r;
+    }
+    final long now = v;
+    return shown.updateAndGet(prev -> Math.max(prev, now));
+  }
+
+  @Override
+  public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate e) {
+    for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> t
+        : CollectionConverters.asJava(e.accumUpdates())) {
+      for (AccumulableInfo info : CollectionConverters.asJava(t._4())) {
+        if (info.id() == acc.id() && info.update().isDefined() && info.update().get() instanceof Number n) {
+          running.put((Long) t._1(), n.longValue());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd e) {
+    running.remove(e.taskInfo().taskId());
+  }
+
+  /** Unregisters the listener. */
+  @Override
+  public void close() {
+    sc.removeSparkListener(this);
+  }
+}
