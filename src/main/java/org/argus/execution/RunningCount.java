@@ -3,6 +3,8 @@ package org.argus.execution;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
@@ -20,19 +22,26 @@ import scala.jdk.javaapi.CollectionConverters;
  * spark.executor.heartbeatInterval}; {@link SparkSessions} sets {@value SparkSessions#HEARTBEAT}
  * unless the configuration gives one). This listener keeps each running
  * task's latest value and drops it when the task ends, when the driver's value has taken it in.
- * Register with {@link #of}, read {@link #value()} from any thread, {@link #close()} when the work
- * ends. (Rows written to files cannot be followed this way: Spark's file writers set their task's
- * {@code recordsWritten} only when the task commits.)
+ * Register with {@link #of} (an accumulator at hand) or {@link #named} (one a stage created inside,
+ * known by its name), read {@link #value()} from any thread, {@link #close()} when the work ends.
+ * (Rows written to files cannot be followed this way: Spark's file writers set their task's {@code
+ * recordsWritten} only when the task commits.)
  */
 public final class RunningCount extends SparkListener implements AutoCloseable {
   private final SparkContext sc;
-  private final LongAccumulator acc;
+  private final Predicate<AccumulableInfo> counted;
+  /** The ended tasks' count: the accumulator's driver value, or (by name) the sum this listener keeps. */
+  private final LongSupplier ended;
+  private final AtomicLong endedByName = new AtomicLong();
+  private final boolean byName;
   private final Map<Long, Long> running = new ConcurrentHashMap<>();
   private final AtomicLong shown = new AtomicLong();
 
-  private RunningCount(SparkContext sc, LongAccumulator acc) {
+  private RunningCount(SparkContext sc, Predicate<AccumulableInfo> counted, LongSupplier ended) {
     this.sc = sc;
-    this.acc = acc;
+    this.counted = counted;
+    this.byName = ended == null;
+    this.ended = byName ? endedByName::get : ended;
   }
 
   /**
@@ -41,17 +50,31 @@ public final class RunningCount extends SparkListener implements AutoCloseable {
    * @return a registered listener: the accumulator's driver value plus running tasks' additions
    */
   public static RunningCount of(SparkContext sc, LongAccumulator acc) {
-    RunningCount c = new RunningCount(sc, acc);
-    sc.addSparkListener(c);
+    return register(new RunningCount(sc, info -> info.id() == acc.id(), acc::value));
+  }
+
+  /**
+   * @param sc the context whose listener bus carries the heartbeats and task ends
+   * @param name the name a numeric accumulator was registered with (e.g. an inference stage's
+   *     {@code argus.<uid>.rows}); every accumulator of that name counts
+   * @return a registered listener: what tasks that succeeded since registration added to it (from
+   *     their task-end events), plus running tasks' additions
+   */
+  public static RunningCount named(SparkContext sc, String name) {
+    return register(new RunningCount(sc, info -> info.name().isDefined() && name.equals(info.name().get()), null));
+  }
+
+  private static RunningCount register(RunningCount c) {
+    c.sc.addSparkListener(c);
     return c;
   }
 
   /**
-   * @return the accumulator's driver value (ended tasks) plus the running tasks' last reported
-   *     values; never less than an earlier return (a task's count is briefly in both as it ends)
+   * @return the ended tasks' count plus the running tasks' last reported values; never less than an
+   *     earlier return (a task's count is briefly in both as it ends)
    */
   public long value() {
-    long v = acc.value();
+    long v = ended.getAsLong();
     for (long r : running.values()) {
       v += r;
     }
@@ -64,7 +87,7 @@ public final class RunningCount extends SparkListener implements AutoCloseable {
     for (Tuple4<Object, Object, Object, scala.collection.immutable.Seq<AccumulableInfo>> t
         : CollectionConverters.asJava(e.accumUpdates())) {
       for (AccumulableInfo info : CollectionConverters.asJava(t._4())) {
-        if (info.id() == acc.id() && info.update().isDefined() && info.update().get() instanceof Number n) {
+        if (counted.test(info) && info.update().isDefined() && info.update().get() instanceof Number n) {
           running.put((Long) t._1(), n.longValue());
         }
       }
@@ -73,6 +96,13 @@ public final class RunningCount extends SparkListener implements AutoCloseable {
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd e) {
+    if (byName && e.reason() == org.apache.spark.Success$.MODULE$) {
+      for (AccumulableInfo info : CollectionConverters.asJava(e.taskInfo().accumulables())) {
+        if (counted.test(info) && info.update().isDefined() && info.update().get() instanceof Number n) {
+          endedByName.addAndGet(n.longValue());
+        }
+      }
+    }
     running.remove(e.taskInfo().taskId());
   }
 

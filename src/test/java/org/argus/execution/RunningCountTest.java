@@ -52,4 +52,30 @@ class RunningCountTest {
       assertEquals(7, c.value(), "after the task: the driver's value, counted once");
     }
   }
+
+  @Test
+  void aNamedAccumulatorCountsRunningAndSucceededTasksSinceRegistration() throws Exception {
+    SparkContext sc = SparkTestSession.get().sparkContext();
+    LongAccumulator before = sc.longAccumulator("running-count-named");
+    new JavaSparkContext(sc).parallelize(List.of(1), 1).foreach(x -> before.add(100)); // before registration
+    LongAccumulator acc = sc.longAccumulator("running-count-named");
+    release = new CountDownLatch(1);
+    try (RunningCount c = RunningCount.named(sc, "running-count-named")) {
+      CompletableFuture<Void> job = CompletableFuture.runAsync(() ->
+          new JavaSparkContext(sc).parallelize(List.of(1, 2), 2).foreach(x -> {
+            acc.add(3);
+            if (x == 2) {
+              release.await(60, TimeUnit.SECONDS);
+              acc.add(4);
+            }
+          }));
+      long seen = seenWhileRunning(c, 6, job); // task 1 ended (3) + task 2 running (3)
+      boolean stillRunning = !job.isDone();
+      release.countDown();
+      job.get(120, TimeUnit.SECONDS);
+      assertTrue(stillRunning, "a task was still running when the count was read");
+      assertEquals(6, seen);
+      assertEquals(10, c.value(), "after the job: 3 + 7 from its tasks, none of the 100 from before");
+    }
+  }
 }

@@ -33,7 +33,15 @@ public final class Counters implements Serializable {
   public static Counters create(SparkContext sc, String name) {
     MaxAccumulator cycle = new MaxAccumulator();
     sc.register(cycle, name + ".batchCycleBytes");
-    return new Counters(sc.longAccumulator(name + ".rows"), sc.longAccumulator(name + ".invalid"), cycle);
+    return new Counters(sc.longAccumulator(rowsName(name)), sc.longAccumulator(name + ".invalid"), cycle);
+  }
+
+  /**
+   * @param name the prefix given to {@link #create}
+   * @return the name of its rows accumulator, e.g. for {@link org.argus.execution.RunningCount#named}
+   */
+  public static String rowsName(String name) {
+    return name + ".rows";
   }
 
   /** @return counters that count nothing (for calls outside a Spark job, e.g. per-row SQL) */

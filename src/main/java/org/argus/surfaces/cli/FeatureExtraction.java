@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.argus.execution.RunningCount;
 import org.argus.surfaces.ml.DeepImageFeaturizer;
 import org.argus.surfaces.report.FeaturesReport;
 
@@ -65,8 +66,9 @@ final class FeatureExtraction {
     String featuresPath = new org.apache.hadoop.fs.Path(out, "features").toString();
     String quarantinePath = new org.apache.hadoop.fs.Path(out, "quarantine").toString();
     String stage = "[2/3] inference + features Parquet";
-    try (RowsWritten written = RowsWritten.attach(spark.sparkContext())) {
-      progress.begin(stage, rows, "images", written::rows);
+    // images read by the featurizer's inference, running tasks included (rows written count only at task commit)
+    try (RunningCount read = RunningCount.named(spark.sparkContext(), f.rowsAccumulatorName())) {
+      progress.begin(stage, rows, "images", read::value);
       featurized.filter(col(reason).isNull()).select(keep.toArray(new Column[0]))
           .write().mode("overwrite").parquet(featuresPath);
       double s = (System.nanoTime() - t0) / 1e9;
