@@ -36,7 +36,8 @@ import org.argus.store.RunDirectory;
  * table of {@code argus features} (columns {@code label}, {@code split}, one array column per layer).
  * Per layer: spark-lr's test accuracy, then the head trained by MOP (2 shards) for {@code N} epochs,
  * validated on the test split after every epoch: its test accuracy at epochs 8, 16, 32, … and its
- * mean training cross-entropy there (spark-lr's at its optimum beside: a converged head has about the
+ * mean training cross-entropy there (a head whose rate decays over the run, as the default's, runs once per
+ * mark instead, decayed over that mark's steps; spark-lr's at its optimum beside: a converged head has about the
  * same; a much lower one means weights larger than the regularized optimum's). {@code --set k=v,…} overrides hyperparameters of the default
  * head (e.g. {@code --set lr=0.003}). Appends to {@code bench/results/head-epochs.md}.
  */
@@ -53,7 +54,7 @@ public final class HeadEpochsBench {
       throw new IllegalArgumentException("usage: bench/run headEpochs --features DIR --layers L1,L2,… [--epochs N] [--set k=v,…]");
     }
     int epochs = Integer.parseInt(a.getOrDefault("epochs", "128"));
-    Map<String, Object> head = new LinkedHashMap<>(HeadTransfer.HeadSpec.DEFAULT.config());
+    Map<String, Object> head = new LinkedHashMap<>(HeadTransfer.HeadSpec.DEFAULT.config()); // --set decay=none: one run
     if (a.containsKey("set")) { // k=v,…: numbers where they parse
       for (String kv : a.get("set").split(",")) {
         String[] p = kv.split("=", 2);
@@ -94,10 +95,19 @@ public final class HeadEpochsBench {
       JavaRDD<Example> tes = z.apply(examples(te, layer)).cache();
       int dim = trs.first().x().length;
       md.append(String.format(Locale.ROOT, "| %s | %.4f (%d, %.4f) |", layer, lrAcc, lr.summary().totalIterations(), lrCe));
-      Map<Integer, EpochRecord> byEpoch = train(trs, tes, dim, head, epochs);
-      for (int e : marks) {
-        EpochRecord r = byEpoch.get(e);
-        md.append(String.format(Locale.ROOT, " %.4f (%.4f) |", r.valAccuracy(), r.trainLoss()));
+      if ("cosine".equals(String.valueOf(head.get("decay"))) && !head.containsKey("decay_steps")) {
+        long rows = trs.count(); // the rate decays over the run: one run per mark, decayed over its own steps
+        for (int e : marks) {
+          Map<String, Object> c = new HeadTransfer.HeadSpec("head", head, e, 0, 0).configFor(rows);
+          EpochRecord r = train(trs, tes, dim, c, e).get(e);
+          md.append(String.format(Locale.ROOT, " %.4f (%.4f) |", r.valAccuracy(), r.trainLoss()));
+        }
+      } else {
+        Map<Integer, EpochRecord> byEpoch = train(trs, tes, dim, head, epochs);
+        for (int e : marks) {
+          EpochRecord r = byEpoch.get(e);
+          md.append(String.format(Locale.ROOT, " %.4f (%.4f) |", r.valAccuracy(), r.trainLoss()));
+        }
       }
       md.append("\n");
       trs.unpersist();

@@ -89,7 +89,7 @@ final class MopVersusRaw {
 
   /** The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads; returns examples. */
   static long rawLoop(FeatureViews views, List<Example> rows, int epochs, int workers) throws Exception {
-    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.config();
+    Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size()); // the transfer's schedule
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     List<Future<Long>> done = new ArrayList<>();
     for (String layer : views.layers()) {

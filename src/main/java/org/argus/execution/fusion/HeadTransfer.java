@@ -44,7 +44,7 @@ public final class HeadTransfer {
    *
    * @param family {@code head} or {@code mlp}
    * @param config its hyperparameters ({@code lr}, {@code batch}, {@code wd}, {@code optimizer},
-   *     {@code beta2}, {@code width}, {@code depth}, {@code dropout}); numbers or names
+   *     {@code beta2}, {@code decay}, {@code decay_steps}, {@code width}, {@code depth}, {@code dropout}); numbers or names
    * @param epochs passes over the training split, or 0 for {@link #epochsFor(long) enough for
    *     {@value #MIN_STEPS} optimizer steps}
    * @param workers worker slots = shards (0: Spark's default parallelism)
@@ -66,24 +66,24 @@ public final class HeadTransfer {
      * objective of Spark ML's {@code LogisticRegression} as {@code argus transfer --learner spark-lr}
      * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²; the head also
      * penalizes its biases, one per class, where MLlib leaves the intercepts free) — minimized by Adam
-     * (lr 1e-3, β2 0.95, batch 64) for {@link #epochsFor automatic} epochs: {@value #MIN_STEPS}
-     * steps' worth, within [{@value #MIN_EPOCHS}, {@value #MAX_EPOCHS}] epochs.
+     * (lr 1e-3 decayed to 0 by a cosine over the run, β2 0.95, batch 64) for {@link #epochsFor
+     * automatic} epochs: {@value #MIN_STEPS} steps' worth, within [{@value #MIN_EPOCHS}, {@value
+     * #MAX_EPOCHS}] epochs.
      *
-     * <p>β2 0.95 instead of Kingma &amp; Ba's 0.999 (also GPT-3's, Brown et al., NeurIPS 2020, App. B): Adam divides each step by a running mean of squared gradients over about 1/(1−β2)
-     * steps. At 0.999 that is 1 000 steps, longer than the head's whole run of about 500, so the large
-     * gradients of the first steps keep the later steps small while the cross-entropy approaches the
-     * optimum's: at 1 000 training rows (InceptionV3, 32 epochs) the head's training cross-entropy
-     * was 2.3–3.3× spark-lr's at its optimum and its test accuracy 0.6–1.8 points behind; at 0.95
-     * (20 steps) the cross-entropy is within 1.5× of spark-lr's on three of the four layers (the
-     * fourth was in a loss spike it left by epoch 64) and the accuracies within 0.8 points (−0.8 to
-     * +0.2), and at 4 000 rows (MobileNetV2 96², 8 epochs) within 0.9 points or ahead ({@code bench/run
-     * headEpochs}, {@code bench/results/head-epochs.md}, 2 500 and 1 000 test images). Its late steps
-     * are noisier: a transfer of the same 1 000 rows, whose four heads share rounds and so visit the
-     * shards in another order, gave −0.8 / −0.4 / −0.4 / −1.8 ({@code bench/results/fusion.md},
-     * 2026-12-03 session 21). Pass more epochs ({@code --head-epochs}) for very small training splits.
+     * <p>Why not Kingma &amp; Ba's constant rate and β2 0.999: Adam divides each step by a running mean
+     * of squared gradients over about 1/(1−β2) steps. At 0.999 that is 1 000 steps, longer than the
+     * whole run of about 500, so the first steps' large gradients keep the late steps small: at 1 000
+     * training rows (InceptionV3, 32 epochs) the head's training cross-entropy stayed 2.3–3.3× spark-lr's
+     * at its optimum and its test accuracy 0.6–1.8 points behind. β2 0.95 (20 steps; also GPT-3's,
+     * Brown et al., NeurIPS 2020, App. B) gets there in time but leaves the late steps noisy (a
+     * transfer's mixed10 head ended 1.8 points behind). Decaying the rate to 0 over the run (SGDR
+     * without restarts, Loshchilov &amp; Hutter, ICLR 2017) removes that noise: the training
+     * cross-entropy then equals spark-lr's on all four layers and the accuracy is within 0.5 points
+     * ({@code bench/run headEpochs}, {@code bench/results/head-epochs.md} and {@code fusion.md},
+     * 2026-12-03, session 21). Pass more epochs ({@code --head-epochs}) for very small training splits.
      */
     public static final HeadSpec DEFAULT = new HeadSpec("head",
-        orderedConfig("lr", 1e-3, "batch", 64L, "wd", 1e-3, "beta2", 0.95, "width", 0L), 0, 0, 0);
+        orderedConfig("lr", 1e-3, "batch", 64L, "wd", 1e-3, "beta2", 0.95, "decay", "cosine", "width", 0L), 0, 0, 0);
 
     private static Map<String, Object> orderedConfig(Object... kv) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -122,6 +122,24 @@ public final class HeadTransfer {
     }
 
     /**
+     * @param trainRows rows that train the head
+     * @return the config the heads train with: {@link #config()}, plus {@code decay_steps} when it
+     *     decays ({@code decay=cosine}) and does not give them: {@link #epochsFor epochsFor(trainRows)}
+     *     · ⌈trainRows / batch⌉, the run's optimizer steps (each shard's last batch of an epoch may be
+     *     partial, so a run over k shards takes up to k − 1 more steps per epoch; past decay_steps the
+     *     rate is 0)
+     */
+    public Map<String, Object> configFor(long trainRows) {
+      Map<String, Object> c = new LinkedHashMap<>(config);
+      if ("cosine".equals(String.valueOf(c.get("decay"))) && !c.containsKey("decay_steps")) {
+        long batch = c.get("batch") instanceof Number n ? n.longValue() : 64;
+        long rows = Math.max(1, trainRows);
+        c.put("decay_steps", (long) epochsFor(trainRows) * ((rows + batch - 1) / batch));
+      }
+      return c;
+    }
+
+    /**
      * @param key a hyperparameter
      * @param value its value
      * @return this spec with it set
@@ -149,7 +167,7 @@ public final class HeadTransfer {
       return new HeadSpec(family, config, epochs, w, t);
     }
 
-    /** @return e.g. {@code head {lr=0.001, batch=64, wd=0.001, beta2=0.95, width=0}, 8 epochs} ({@code auto epochs} when 0) */
+    /** @return e.g. {@code head {lr=0.001, batch=64, wd=0.001, beta2=0.95, decay=cosine, width=0}, 8 epochs} ({@code auto epochs} when 0) */
     @Override
     public String toString() {
       return family + " " + config + ", " + (epochs > 0 ? epochs + " epochs" : "auto epochs (" + MIN_STEPS
@@ -183,7 +201,8 @@ public final class HeadTransfer {
     FusedSelection.Builder b = FusedSelection.builder()
         .setTransfer(spec)
         .setSpace(new SearchSpace(d))
-        .setProcedure((s, rows) -> FixedEpochs.grid(s, head.epochsFor(rows), Goal.maximize("accuracy")))
+        .setProcedure((s, rows) -> FixedEpochs.grid(withSchedule(s, head, rows), head.epochsFor(rows),
+            Goal.maximize("accuracy")))
         .setRunDir(runDir)
         .optFamily(head.family())
         .optThreads(head.threads())
@@ -196,6 +215,13 @@ public final class HeadTransfer {
       b.optWorkers(head.workers());
     }
     return new HeadTransfer(b.prepare(spark), head);
+  }
+
+  /** The space with the keys {@link HeadSpec#configFor} adds once the training rows are known (decay_steps). */
+  private static SearchSpace withSchedule(SearchSpace s, HeadSpec head, long rows) {
+    Map<String, Domain> d = new LinkedHashMap<>(s.domains());
+    head.configFor(rows).forEach((k, v) -> d.putIfAbsent(k, new Domain.Choice(List.of(v))));
+    return new SearchSpace(d);
   }
 
   /**

@@ -38,6 +38,7 @@ final class DjlTrainer implements DataParallelTrainer {
   private final float wd;
   private final float momentum;
   private final double beta2;
+  private final long decaySteps; // 0: constant learning rate (LearningRate)
   private final int batch;
   private final int threads;
 
@@ -68,6 +69,7 @@ final class DjlTrainer implements DataParallelTrainer {
     this.wd = (float) config.getDouble("wd", 0);
     this.momentum = (float) config.getDouble("momentum", 0.9);
     this.beta2 = config.getDouble("beta2", Adam.B2);
+    this.decaySteps = LearningRate.decaySteps(config);
     if (!(beta2 > 0 && beta2 < 1)) {
       throw new TrainingException("beta2 must be in (0, 1); found " + beta2 + " in config " + config, null);
     }
@@ -294,6 +296,7 @@ final class DjlTrainer implements DataParallelTrainer {
    */
   private void update(float[][] given) {
     JniUtils.setGradMode(false); // in-place writes to leaf parameters: a thread's grad mode starts on
+    float lrNow = LearningRate.at(lr, decaySteps, step);
     step++;
     for (int i = 0; i < params.size(); i++) {
       NDArray w = params.get(i).getArray();
@@ -301,14 +304,14 @@ final class DjlTrainer implements DataParallelTrainer {
         NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
         if (adam) {
-          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lr, wd, step, beta2);
+          Adam.step(w, g, slots.get(2 * i), slots.get(2 * i + 1), lrNow, wd, step, beta2);
         } else {
           if (wd != 0) {
             g = g.add(temp(tmp, w.mul(wd)));
           }
           NDArray v = slots.get(i);
           v.muli(momentum).addi(g);
-          w.subi(temp(tmp, v.mul(lr)));
+          w.subi(temp(tmp, v.mul(lrNow)));
         }
       }
     }

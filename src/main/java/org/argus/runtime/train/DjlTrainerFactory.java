@@ -14,7 +14,8 @@ import java.util.Objects;
  * here as NDArray updates so their state can be checkpointed exactly (DJL's savers store weights
  * only): {@code optimizer=adam} (default; Kingma &amp; Ba, ICLR 2015, Alg. 1, β1 0.9, ε 1e-8, β2
  * {@code beta2} [0.999], in (0, 1); one engine call per parameter, see {@code Adam}) or {@code sgd} (heavy-ball momentum {@code
- * momentum} [0.9], PyTorch convention {@code v = μv + g; w -= lr·v}); {@code lr} [1e-3], {@code wd}
+ * momentum} [0.9], PyTorch convention {@code v = μv + g; w -= lr·v}); {@code lr} [1e-3], decayed by
+ * {@code decay=cosine} over {@code decay_steps} steps ({@code LearningRate}) [none], {@code wd}
  * (L2: {@code wd·w} added to every parameter's gradient, biases included — unlike Spark ML's
  * LogisticRegression, which leaves the intercept unpenalized) [0], {@code batch} [32]. Weight init is
  * Glorot-uniform from the trial seed (Java {@code SplittableRandom}, engine-independent), biases 0.

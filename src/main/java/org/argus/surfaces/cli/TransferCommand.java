@@ -148,9 +148,9 @@ final class TransferCommand implements Callable<Integer> {
   String learner;
 
   /** The default head's hyperparameters as {@code --head} text: {@link HeadTransfer.HeadSpec#DEFAULT}'s config. */
-  static final String DEFAULT_HEAD = "lr=0.001,batch=64,wd=0.001,beta2=0.95,width=0";
+  static final String DEFAULT_HEAD = "lr=0.001,batch=64,wd=0.001,beta2=0.95,decay=cosine,width=0";
 
-  @Option(names = "--head", defaultValue = DEFAULT_HEAD, description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V], each overriding the default head's (lr, batch, wd, optimizer, beta2, width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE}: spark-lr's objective, L2 = its --reg-param)")
+  @Option(names = "--head", defaultValue = DEFAULT_HEAD, description = "with --learner head: the head's hyperparameters NAME=V[,NAME=V], each overriding the default head's (lr, batch, wd, optimizer, beta2, decay (cosine: to 0 over the run; none), width (0 = logistic regression), depth, dropout; default ${DEFAULT-VALUE}: spark-lr's objective, L2 = its --reg-param)")
   String headConfig;
 
   @Option(names = "--head-epochs", defaultValue = "0", description = "with --learner head: epochs; 0 = automatic: 500 optimizer steps' worth, within 8-32 epochs (default ${DEFAULT-VALUE})")

@@ -1,6 +1,7 @@
 package org.argus.execution.fusion;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
@@ -34,5 +35,16 @@ class HeadSpecTest {
   void negativeEpochsAreRefused() {
     var e = assertThrows(IllegalArgumentException.class, () -> HeadTransfer.HeadSpec.DEFAULT.withEpochs(-1));
     assertEquals("head epochs must be >= 1, or 0 for automatic; found -1", e.getMessage());
+  }
+
+  @Test
+  void theDefaultDecaysItsRateOverTheRunsSteps() {
+    HeadTransfer.HeadSpec d = HeadTransfer.HeadSpec.DEFAULT;
+    assertEquals("cosine", d.config().get("decay"));
+    assertEquals(32L * 16, d.configFor(1000).get("decay_steps"), "32 epochs of ⌈1000/64⌉ = 16 steps");
+    assertEquals(8L * 63, d.configFor(4000).get("decay_steps"), "8 epochs of ⌈4000/64⌉ = 63 steps");
+    assertEquals(3L * 16, d.withEpochs(3).configFor(1000).get("decay_steps"));
+    assertEquals(77L, d.with("decay_steps", 77L).configFor(1000).get("decay_steps"), "given steps are kept");
+    assertFalse(d.with("decay", "none").configFor(1000).containsKey("decay_steps"), "no decay, no steps");
   }
 }

@@ -275,6 +275,24 @@ class DjlTrainerTest {
   }
 
   @Test
+  void aTrainerWhoseRateHasDecayedToZeroNoLongerMovesItsWeights() throws Exception {
+    var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
+    List<Batch> data = batches(3, 4, 2, 10);
+    try (Trainer t = f.create(new Hyperparameters(Map.of("lr", 0.05, "decay", "cosine", "decay_steps", 1L)), 3)) {
+      t.train(data.subList(0, 1).iterator()); // step 1 at the full rate
+      float[] after1 = t.predict(data.get(0));
+      t.train(data.subList(1, 3).iterator()); // steps 2 and 3 at rate 0
+      assertArrayEquals(after1, t.predict(data.get(0)));
+    }
+    try (Trainer t = f.create(new Hyperparameters(Map.of("lr", 0.05)), 3)) { // without decay they move
+      t.train(data.subList(0, 1).iterator());
+      float[] after1 = t.predict(data.get(0));
+      t.train(data.subList(1, 3).iterator());
+      assertFalse(java.util.Arrays.equals(after1, t.predict(data.get(0))));
+    }
+  }
+
+  @Test
   void aBeta2OutsideTheOpenUnitIntervalIsRefusedNamingTheValue() {
     var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
     for (double b2 : new double[] {0, 1, 1.5}) {
