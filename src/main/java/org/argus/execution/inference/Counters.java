@@ -37,10 +37,24 @@ public final class Counters implements Serializable {
   }
 
   /**
-   * @param name the prefix given to {@link #create}
-   * @return the name of its rows accumulator, e.g. for {@link org.argus.execution.RunningCount#named}
+   * @param sc the context
+   * @param uid a Spark ML stage's uid
+   * @return fresh counters named {@code argus.<uid>.*}, as the stages' transforms register them
    */
-  public static String rowsName(String name) {
+  public static Counters forStage(SparkContext sc, String uid) {
+    return create(sc, "argus." + uid);
+  }
+
+  /**
+   * @param uid a Spark ML stage's uid
+   * @return the name of the accumulator counting the rows that stage's transforms read ({@link
+   *     #forStage}), e.g. to follow a running pass with {@link org.argus.execution.RunningCount#named}
+   */
+  public static String stageRowsName(String uid) {
+    return rowsName("argus." + uid);
+  }
+
+  private static String rowsName(String name) {
     return name + ".rows";
   }
 

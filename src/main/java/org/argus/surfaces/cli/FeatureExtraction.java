@@ -67,7 +67,8 @@ final class FeatureExtraction {
     String quarantinePath = new org.apache.hadoop.fs.Path(out, "quarantine").toString();
     String stage = "[2/3] inference + features Parquet";
     // images read by the featurizer's inference, running tasks included (rows written count only at task commit)
-    try (RunningCount read = RunningCount.named(spark.sparkContext(), f.rowsAccumulatorName())) {
+    try (RunningCount read = RunningCount.named(spark.sparkContext(),
+        org.argus.execution.inference.Counters.stageRowsName(f.uid()))) {
       progress.begin(stage, rows, "images", read::value);
       featurized.filter(col(reason).isNull()).select(keep.toArray(new Column[0]))
           .write().mode("overwrite").parquet(featuresPath);

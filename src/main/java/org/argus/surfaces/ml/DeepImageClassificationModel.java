@@ -303,7 +303,7 @@ public final class DeepImageClassificationModel extends Model<DeepImageClassific
             new TensorSource.Numbers(index, f, OnnxExport.INPUT, trained().inputShape()))),
         List.of(new InferenceStage.Output($(probabilityCol), OnnxExport.OUTPUT, new Emit.Tensor(ElementType.FLOAT, true))),
         InferenceStage.all(d.schema().size()), -1, (int) $(batchSize), 1, HandleInvalid.ERROR, null, 0);
-    Dataset<Row> p = Inference.apply(d, stage, Counters.create(sc, "argus." + uid));
+    Dataset<Row> p = Inference.apply(d, stage, Counters.forStage(sc, uid));
     org.apache.spark.sql.Column probs = org.apache.spark.ml.functions.vector_to_array(
         org.apache.spark.sql.functions.col($(probabilityCol)), "float64");
     return p.withColumn($(predictionCol), org.apache.spark.sql.functions.array_position(probs,

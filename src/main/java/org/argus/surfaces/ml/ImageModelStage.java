@@ -469,19 +469,7 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
         getIntraOpThreads(),
         HandleInvalid.parse(getHandleInvalid()),
         getInvalidReasonCol());
-    return Inference.apply(dataset.toDF(), stage, Counters.create(spark.sparkContext(), countersName()));
-  }
-
-  /**
-   * @return the name of the accumulator counting the images this stage's transforms have read
-   *     (summed over tasks; follow a running pass with {@link org.argus.execution.RunningCount#named})
-   */
-  public String rowsAccumulatorName() {
-    return Counters.rowsName(countersName());
-  }
-
-  private String countersName() {
-    return "argus." + uid;
+    return Inference.apply(dataset.toDF(), stage, Counters.forStage(spark.sparkContext(), uid));
   }
 
   @Override

@@ -450,7 +450,7 @@ public final class OnnxTransformer extends Transformer implements MLWritable, Mo
     InferenceStage stage = new InferenceStage("OnnxTransformer " + uid + " (" + getModelPath() + ")", graph,
         inputs, b.stageOutputs($(outputType).equals("vector")), InferenceStage.all(schema.size()), -1, batch,
         threads, HandleInvalid.parse($(handleInvalid)), $(invalidReasonCol), b.fixedBatch());
-    return Inference.apply(dataset.toDF(), stage, Counters.create(sc, "argus." + uid));
+    return Inference.apply(dataset.toDF(), stage, Counters.forStage(sc, uid));
   }
 
   private static String opsets(OnnxModel m) {
