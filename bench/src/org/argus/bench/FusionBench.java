@@ -43,9 +43,10 @@ import org.argus.select.space.SearchSpace;
  *       hold (Spark's storage status) vs Σ float32 feature bytes.
  *   <li>{@code mop}: only the demo's heads in MOP ÷ the raw DJL loop (more repetitions for the same
  *       time).
- *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 random head configs: fused selection vs the
- *       naive way (each config: its layer's features from the pixels, then its head) and vs the two
- *       islands (transfer writes each layer's features to Parquet, select runs on each file).
+ *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 head configs ({@code --heads 8} random draws of
+ *       lr × width, each crossed with every layer: 32 configs): fused selection vs the naive way (each
+ *       config: its layer's features from the pixels, then its head) and vs the two islands (transfer
+ *       writes each layer's features to Parquet, select runs on each file).
  *   <li>{@code tpe}: TPE vs random search at equal budget over layer × pooling × head on the fused
  *       workload, several seeds ({@code --seeds 3 --configs 16}).
  * </ul>
@@ -77,7 +78,7 @@ public final class FusionBench {
           Integer.parseInt(a.getOrDefault("train", "4000")), Integer.parseInt(a.getOrDefault("test", "1000")), null),
           md, reps);
       case "fused" -> fused(spark, reps, Integer.parseInt(a.getOrDefault("train", "2000")),
-          Integer.parseInt(a.getOrDefault("test", "500")), md);
+          Integer.parseInt(a.getOrDefault("test", "500")), Integer.parseInt(a.getOrDefault("heads", "8")), md);
       case "tpe" -> tpeVersusRandom(spark, Integer.parseInt(a.getOrDefault("seeds", "3")),
           Integer.parseInt(a.getOrDefault("configs", "16")), Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), md);
@@ -220,33 +221,44 @@ public final class FusionBench {
     MopVersusRaw.compare(s, spec("mobilenet_v2", 96, MOBILENET, train, test, null), md, reps);
   }
 
-  static void fused(SparkSession s, int reps, int train, int test, StringBuilder md) throws Exception {
-    String space = "layer=choice(" + String.join(",", MOBILENET) + ");lr=loguniform(1e-4,1e-2);width=choice(0,256)";
+  static void fused(SparkSession s, int reps, int train, int test, int heads, StringBuilder md) throws Exception {
+    String headSpace = "lr=loguniform(1e-4,1e-2);width=choice(0,256)";
+    String space = "layer=choice(" + String.join(",", MOBILENET) + ");" + headSpace;
     TransferSpec base = spec("mobilenet_v2", 96, MOBILENET, train, test, null);
-    List<Config> configs = FixedEpochs.random(SearchSpace.parse(space), 8, 2, 42, Goal.maximize("accuracy"))
-        .next(List.of()).train().stream().map(t -> t.config()).toList();
+    List<Config> headConfigs = FixedEpochs.random(SearchSpace.parse(headSpace), heads, 2, 42,
+        Goal.maximize("accuracy")).next(List.of()).train().stream().map(t -> t.config()).toList();
+    List<Config> configs = new ArrayList<>();
+    for (String layer : MOBILENET) {
+      for (Config h : headConfigs) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("layer", layer);
+        v.putAll(h.values());
+        configs.add(new Config(v));
+      }
+    }
     List<double[]> fusedRuns = new ArrayList<>();
     List<double[]> naiveRuns = new ArrayList<>();
     List<double[]> parquetRuns = new ArrayList<>();
-    runFused(s, base, space, train, test, "/tmp/bench-fused-warm", true); // warm-up
+    runFused(s, base, space, configs, "/tmp/bench-fused-warm", true); // warm-up
     viaParquet(s, spec("mobilenet_v2", 96, MOBILENET, 64, 16, null), configs);
     for (int rep = 0; rep < reps; rep++) {
       if (rep % 2 == 0) {
-        fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
+        fusedRuns.add(runFused(s, base, space, configs, "/tmp/bench-fused", false));
         naiveRuns.add(naive(s, base, configs));
         parquetRuns.add(viaParquet(s, base, configs));
       } else {
         parquetRuns.add(viaParquet(s, base, configs));
         naiveRuns.add(naive(s, base, configs));
-        fusedRuns.add(runFused(s, base, space, train, test, "/tmp/bench-fused", false));
+        fusedRuns.add(runFused(s, base, space, configs, "/tmp/bench-fused", false));
       }
       System.out.printf(Locale.ROOT, "rep %d: fused %.1f s (inference %.1f s), naive %.1f s (inference %.1f s), "
           + "transfer→Parquet→select %.1f s (inference %.1f s)%n", rep, fusedRuns.get(rep)[0], fusedRuns.get(rep)[1],
           naiveRuns.get(rep)[0], naiveRuns.get(rep)[1], parquetRuns.get(rep)[0], parquetRuns.get(rep)[1]);
     }
     md.append("### Fused selection vs naive per-config runs\n\nMobileNetV2 96², " + MOBILENET + ", Fashion-MNIST "
-        + train + "/" + test + ", random:8 over `" + space + "`, 2 epochs each (the naive side trains the same 8 "
-        + "configs, each after featurizing its layer from the pixels).\n\n");
+        + train + "/" + test + ", " + MOBILENET.size() + " layers × " + heads + " head configs (random draws over `"
+        + headSpace + "`, seed 42) = " + configs.size() + " configs, 2 epochs each (the naive side trains the same "
+        + configs.size() + " configs, each after featurizing its layer from the pixels).\n\n");
     md.append("| side | wall s (min–max) | inference s (min–max) |\n|---|---|---|\n");
     md.append(String.format(Locale.ROOT, "| fused | %s | %s |%n| naive | %s | %s |%n"
         + "| transfer → Parquet per layer → select per layer | %s (transfer + write %s, select %s) | %s |%n",
@@ -341,13 +353,13 @@ public final class FusionBench {
   }
 
   /** @return {wall s, inference s, shard bytes measured, shard payload bytes computed, views} */
-  static double[] runFused(SparkSession s, TransferSpec base, String space, int train, int test, String dir,
+  static double[] runFused(SparkSession s, TransferSpec base, String space, List<Config> configs, String dir,
       boolean warm) throws Exception {
     deleteTree(java.nio.file.Path.of(dir));
     TransferSpec t = warm ? spec("mobilenet_v2", 96, MOBILENET, 64, 16, null) : base;
     long t0 = System.nanoTime();
     FusedResult r = released(FusedSelection.builder().setTransfer(t).setSpace(SearchSpace.parse(space))
-        .setProcedure(sp -> FixedEpochs.random(sp, 8, 2, 42, Goal.maximize("accuracy"))).setRunDir(dir).optSeed(42)
+        .setProcedure(sp -> FixedEpochs.of(configs, 2, Goal.maximize("accuracy"))).setRunDir(dir).optSeed(42)
         .prepare(s));
     return new double[] {(System.nanoTime() - t0) / 1e9, r.inferenceSeconds(), r.selection().cachedBytes(),
         r.selection().payloadBytes(), r.views().views().size()};
