@@ -64,8 +64,8 @@ public final class HeadTransfer {
     /**
      * The default head: multinomial logistic regression on z-scored features with L2 1e-3 — the
      * objective of Spark ML's {@code LogisticRegression} as {@code argus transfer --learner spark-lr}
-     * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖²; the head also
-     * penalizes its biases, one per class, where MLlib leaves the intercepts free) — minimized by Adam
+     * runs it (regParam 1e-3, standardization on: mean cross-entropy + λ/2·‖w‖², intercepts free),
+     * from the same start (weights 0) — minimized by Adam
      * (lr 1e-3 decayed to 0 by a cosine over the run, β2 0.95, batch 64) for {@link #epochsFor
      * automatic} epochs: {@value #MIN_STEPS} steps' worth, within [{@value #MIN_EPOCHS}, {@value
      * #MAX_EPOCHS}] epochs.

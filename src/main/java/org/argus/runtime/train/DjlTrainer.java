@@ -109,6 +109,11 @@ final class DjlTrainer implements DataParallelTrainer {
       block.initialize(manager, DataType.FLOAT32, new Shape(s));
       params = new ArrayList<>();
       block.getParameters().forEach(p -> params.add(p.getValue()));
+      List<Parameter> weights = params.stream().filter(DjlTrainer::isWeight).toList();
+      if (state == null && weights.size() == 1) { // a linear model starts at zero (DjlTrainerFactory)
+        NDArray w = weights.get(0).getArray();
+        w.set(FloatBuffer.wrap(new float[(int) w.size()]));
+      }
       store = new ParameterStore(manager, false);
       slots = new ArrayList<>();
       int per = adam ? 2 : 1;
@@ -300,6 +305,7 @@ final class DjlTrainer implements DataParallelTrainer {
     step++;
     for (int i = 0; i < params.size(); i++) {
       NDArray w = params.get(i).getArray();
+      float wd = isWeight(params.get(i)) ? this.wd : 0f;
       try (NDManager tmp = manager.newSubManager()) {
         NDArray g = given == null ? w.getGradient() : tmp.create(given[i], w.getShape());
         g.attach(tmp);
@@ -315,6 +321,16 @@ final class DjlTrainer implements DataParallelTrainer {
         }
       }
     }
+  }
+
+  /**
+   * @return whether {@code p} is a weight (not a bias or a normalization's γ/β): the L2 penalty
+   *     {@code wd} applies to weights only — Spark ML's LogisticRegression leaves its intercepts
+   *     unpenalized, and "no bias decay" is He et al., Bag of Tricks for Image Classification, CVPR
+   *     2019, §3.1
+   */
+  static boolean isWeight(Parameter p) {
+    return p.getType() == Parameter.Type.WEIGHT;
   }
 
   private static NDArray temp(NDManager tmp, NDArray a) {

@@ -16,9 +16,15 @@ import java.util.Objects;
  * {@code beta2} [0.999], in (0, 1); one engine call per parameter, see {@code Adam}) or {@code sgd} (heavy-ball momentum {@code
  * momentum} [0.9], PyTorch convention {@code v = μv + g; w -= lr·v}); {@code lr} [1e-3], decayed by
  * {@code decay=cosine} over {@code decay_steps} steps ({@code LearningRate}) [none], {@code wd}
- * (L2: {@code wd·w} added to every parameter's gradient, biases included — unlike Spark ML's
- * LogisticRegression, which leaves the intercept unpenalized) [0], {@code batch} [32]. Weight init is
- * Glorot-uniform from the trial seed (Java {@code SplittableRandom}, engine-independent), biases 0.
+ * (L2: {@code wd·w} added to each weight's gradient; biases are not penalized, as Spark ML's
+ * LogisticRegression leaves its intercepts unpenalized — "no bias decay", He et al., CVPR 2019,
+ * §3.1) [0], {@code batch} [32]. Weight init is Glorot-uniform from the trial seed (Java {@code
+ * SplittableRandom}, engine-independent), biases 0; a linear model (a block with one weight
+ * array, e.g. {@code head} with {@code width=0}) starts at zero instead, as Spark ML's
+ * LogisticRegression and scikit-learn's start their coefficients: the data's gradient never reaches
+ * the directions the training rows do not span, so random initial weights there stay (shrunk only by
+ * the L2) and add noise to the logits of test rows (at 1 000 training rows of 8 192 features, InceptionV3's mixed10 head ended 1.2 points
+ * behind spark-lr in 3 of 4 splits with Glorot init; {@code bench/results/head-epochs.md}, session 22).
  * Threads: PyTorch's intra-op threads are the JVM's {@code ai.djl.pytorch.num_threads} (read once,
  * when the engine starts) unless {@link #withThreads(int)} sets them for this factory's trainers.
  */

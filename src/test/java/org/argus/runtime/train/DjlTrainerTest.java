@@ -300,4 +300,47 @@ class DjlTrainerTest {
       assertTrue(e.getMessage().contains("beta2 must be in (0, 1); found " + b2), e.getMessage());
     }
   }
+
+  @Test
+  void weightDecayShrinksWeightsButNotBiasesAsSparkMlLeavesTheInterceptUnpenalized() throws Exception {
+    var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
+    // all-zero inputs into an MLP head (Glorot weights, zero biases; ReLU'(0) = 0): the hidden layer stays 0,
+    // so the logits are the output biases, whose gradient then does not depend on the weights
+    List<Batch> data = List.of(new Batch(new float[8], new int[] {0, 0}), new Batch(new float[8], new int[] {0, 1}));
+    try (Trainer plain = f.create(new Hyperparameters(Map.of("lr", 0.05, "width", 3L)), 3);
+        Trainer decayed = f.create(new Hyperparameters(Map.of("lr", 0.05, "wd", 0.5, "width", 3L)), 3)) {
+      plain.train(data.iterator());
+      decayed.train(data.iterator());
+      assertArrayEquals(plain.predict(data.get(0)), decayed.predict(data.get(0))); // biases alike
+      float[][] wp = ((DataParallelTrainer) plain).weights();
+      float[][] wd = ((DataParallelTrainer) decayed).weights();
+      assertFalse(java.util.Arrays.equals(wp[0], wd[0]), "the weight matrix is decayed");
+      float norm = 0;
+      float normDecayed = 0;
+      for (int i = 0; i < wp[0].length; i++) {
+        norm += wp[0][i] * wp[0][i];
+        normDecayed += wd[0][i] * wd[0][i];
+      }
+      assertTrue(normDecayed < norm, normDecayed + " vs " + norm);
+    }
+  }
+
+  @Test
+  void aLinearHeadStartsAtZeroSoItsFirstPredictionsAreUniformWhileAnMlpStartsRandom() throws Exception {
+    Batch b = batches(1, 4, 2, 11).get(0);
+    try (Trainer linear = DjlTrainerFactory.builtIn("head", new long[] {4}, 2).create(Hyperparameters.NONE, 3)) {
+      for (float p : linear.predict(b)) {
+        assertEquals(0.5f, p, 1e-7f);
+      }
+    }
+    try (Trainer mlp = DjlTrainerFactory.builtIn("head", new long[] {4}, 2)
+        .create(new Hyperparameters(Map.of("width", 3L)), 3)) {
+      float[] p = mlp.predict(b);
+      boolean uniform = true;
+      for (float q : p) {
+        uniform &= Math.abs(q - 0.5f) < 1e-7f;
+      }
+      assertFalse(uniform, "Glorot init: " + java.util.Arrays.toString(p));
+    }
+  }
 }
