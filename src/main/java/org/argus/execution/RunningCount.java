@@ -25,7 +25,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * Register with {@link #of} (an accumulator at hand) or {@link #named} (one a stage created inside,
  * known by its name), read {@link #value()} from any thread, {@link #close()} when the work ends.
  * (Rows written to files cannot be followed this way: Spark's file writers set their task's {@code
- * recordsWritten} only when the task commits.)
+ * recordsWritten} only when the task commits.) If an executor's heartbeater thread has died, as
+ * Spark 4.2's does for good when a heartbeat meets a {@code Dataset.cache()} accumulator still being
+ * deserialized (SPARK-59451, an NPE in {@code PartitionKeyedAccumulator.isZero}), the count moves
+ * only when tasks end, as without this listener.
  */
 public final class RunningCount extends SparkListener implements AutoCloseable {
   private final SparkContext sc;
