@@ -156,7 +156,8 @@ public final class FusionBench {
           lrs.get(rep).seconds());
     }
     md.append("### ").append(what).append("\n\n");
-    md.append("| side | plan | wall s (min–max) | inference s | learner s |\n|---|---|---|---|---|\n");
+    md.append("| side | plan | wall s (min–max; from the driver: prepare + run) | inference s | learner s (share of the "
+        + "run's own total, `TransferResult.totalSeconds`, and of the driver's wall) |\n|---|---|---|---|---|\n");
     row(md, "transfer --learner head", heads);
     row(md, "transfer --learner spark-lr", lrs);
     double[] ratio = new double[reps];
@@ -190,12 +191,14 @@ public final class FusionBench {
     double[] learner = runs.stream().mapToDouble(x -> x.result().layers().stream()
         .mapToDouble(TransferResult.LayerResult::trainingSeconds).sum()).toArray();
     double[] share = new double[runs.size()];
+    double[] ofWall = new double[runs.size()];
     for (int i = 0; i < share.length; i++) {
       share[i] = 100 * learner[i] / runs.get(i).result().totalSeconds();
+      ofWall[i] = 100 * learner[i] / runs.get(i).seconds();
     }
-    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f–%.1f | %.1f–%.1f | %.1f–%.1f (%.0f–%.0f %% of wall) |%n",
-        side, r.decision().chosen().logical(), min, max, min(inference), max(inference), min(learner), max(learner),
-        min(share), max(share)));
+    md.append(String.format(Locale.ROOT, "| %s | %s | %.1f–%.1f | %.1f–%.1f | %.1f–%.1f (%.0f–%.0f %% of the run's total, "
+        + "%.0f–%.0f %% of wall) |%n", side, r.decision().chosen().logical(), min, max, min(inference), max(inference),
+        min(learner), max(learner), min(share), max(share), min(ofWall), max(ofWall)));
   }
 
   static double min(double[] v) {
