@@ -78,9 +78,12 @@ public final class HeadTransfer {
      * Brown et al., NeurIPS 2020, App. B) gets there in time but leaves the late steps noisy (a
      * transfer's mixed10 head ended 1.8 points behind). Decaying the rate to 0 over the run (SGDR
      * without restarts, Loshchilov &amp; Hutter, ICLR 2017) removes that noise: the training
-     * cross-entropy then equals spark-lr's on all four layers, and the transfer's accuracy on 2 500
-     * test images is +0.0 / −0.3 / +0.2 / +0.6 points from spark-lr's ({@code bench/run headEpochs},
-     * {@code bench/results/head-epochs.md} and {@code fusion.md}, 2026-12-03, session 21). Pass more epochs ({@code --head-epochs}) for very small training splits.
+     * cross-entropy then equals spark-lr's on all four layers. Starting the weights at 0, as spark-lr
+     * does, then keeps the head from falling behind on wide layers (8 192 features from 1 000 rows):
+     * the transfer's accuracy on 2 500 test images is +0.2 / −0.1 / +0.6 / +0.7 points from spark-lr's
+     * ({@code bench/run headEpochs}, {@code bench/results/head-epochs.md} and {@code fusion.md},
+     * 2026-12-03, sessions 21–22). Pass more epochs ({@code --head-epochs}) for very small training
+     * splits.
      */
     public static final HeadSpec DEFAULT = new HeadSpec("head",
         orderedConfig("lr", 1e-3, "batch", 64L, "wd", 1e-3, "beta2", 0.95, "decay", "cosine", "width", 0L), 0, 0, 0);
