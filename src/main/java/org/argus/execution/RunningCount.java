@@ -61,7 +61,9 @@ public final class RunningCount extends SparkListener implements AutoCloseable {
    * @param name the name a numeric accumulator was registered with (e.g. an inference stage's
    *     {@code argus.<uid>.rows}); every accumulator of that name counts
    * @return a registered listener: what tasks that succeeded since registration added to it (from
-   *     their task-end events), plus running tasks' additions
+   *     their task-end events), plus running tasks' additions. Task-end events come through Spark's
+   *     listener bus, on its own thread: right after a job returns, its last tasks may not be
+   *     counted yet (wait for the bus, or use the job's known total, for a final figure)
    */
   public static RunningCount named(SparkContext sc, String name) {
     return register(new RunningCount(sc, info -> info.name().isDefined() && name.equals(info.name().get()), null));

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Progress counts move while a task runs: executors' heartbeats carry the running task's count. The
  * task below stops half-way until the test has seen its partial count (or gives up after 60 s, a hang
- * guard, after which the assertion on what was seen fails).
+ * guard, after which the assertion on what was seen fails). Task ends reach listeners through
+ * Spark's listener bus, on its own thread, possibly after the job has returned: the counts after a
+ * job are read once the bus is empty.
  */
 class RunningCountTest {
   /** Opened by the test once it has read the partial count; the task waits on it (same JVM). */
@@ -47,6 +49,7 @@ class RunningCountTest {
       boolean stillRunning = !job.isDone();
       release.countDown();
       job.get(120, TimeUnit.SECONDS);
+      sc.listenerBus().waitUntilEmpty(); // the task's end reaches listeners after the job returns
       assertTrue(stillRunning, "the task was still running when its partial count was read");
       assertEquals(5, seen, "the running task's 5 before it ended (driver value: " + acc.value() + " then)");
       assertEquals(7, c.value(), "after the task: the driver's value, counted once");
@@ -73,6 +76,7 @@ class RunningCountTest {
       boolean stillRunning = !job.isDone();
       release.countDown();
       job.get(120, TimeUnit.SECONDS);
+      sc.listenerBus().waitUntilEmpty(); // task ends reach listeners after the job returns
       assertTrue(stillRunning, "a task was still running when the count was read");
       assertEquals(6, seen);
       assertEquals(10, c.value(), "after the job: 3 + 7 from its tasks, none of the 100 from before");
