@@ -55,14 +55,15 @@ final class EpochBlock {
    * @param epochs epochs to run, {@code >= 1}
    * @param jobs the Spark side
    * @param maxAttempts tries per unit
-   * @param everyEpoch validate every epoch; false: only the last ({@link #validatesLater})
+   * @param validation which epochs the job validates: every one, only the last ({@link
+   *     #validatesLater}), or none (a later job of the same configs validates them)
    * @return the block, its first epoch ready for {@link #apply}
    */
   static EpochBlock run(RoundScheduler scheduler, SelectionState state, List<Integer> todo, int epochs,
-      UnitJobs jobs, int maxAttempts, boolean everyEpoch) {
+      UnitJobs jobs, int maxAttempts, RoundJob.Validation validation) {
     List<List<Unit>> plan = scheduler.plan(epochs);
     long t0 = System.nanoTime();
-    RoundJob.ShardResult done = jobs.round(plan, maxAttempts, !everyEpoch);
+    RoundJob.ShardResult done = jobs.round(plan, maxAttempts, validation);
     EpochBlock b = new EpochBlock(Set.copyOf(todo), epochs, done, (System.nanoTime() - t0) / 1_000_000);
     for (int t : todo) {
       b.firstEpoch.put(t, state.epochInTraining(t));

@@ -174,10 +174,11 @@ public final class ModelSelection {
     }
 
     /**
-     * @param v validate every config after every epoch; false: a round job spanning several epochs
-     *     validates only its last, and the other epochs are recorded with NaN validation metrics
-     *     (for heads scored once at the end, e.g. a transfer's, whose procedure decides nothing on
-     *     them); every config's last epoch is validated either way [true]
+     * @param v validate every config after every epoch; false: a round job validates only its
+     *     configs' last epoch, none when the procedure has decided that they train on in the next
+     *     round ({@code Round#decided()} > 1), and the other epochs are recorded with NaN validation
+     *     metrics (for heads scored once at the end, e.g. a transfer's, whose procedure decides
+     *     nothing on them); every config's last epoch is validated either way [true]
      * @return this
      */
     public Builder optValidateEveryEpoch(boolean v) {
@@ -347,9 +348,10 @@ public final class ModelSelection {
             : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs);
         if (ahead > 1) {
           block = EpochBlock.run(state.scheduler(settings(slots, slots, true, false)), state, todo, ahead, jobs,
-              b.maxAttempts, b.validateEveryEpoch);
+              b.maxAttempts, b.validateEveryEpoch ? RoundJob.Validation.EVERY_EPOCH : RoundJob.Validation.LAST_EPOCH);
         }
-        rounds.add(train(round, todo, state, jobs, log, slots, store, block));
+        boolean later = !b.validateEveryEpoch && r.decided() > 1 && todo.size() == r.train().size();
+        rounds.add(train(round, todo, state, jobs, log, slots, store, block, later)); // later: validated later
       }
     } finally {
       data.unpersist();
@@ -361,24 +363,30 @@ public final class ModelSelection {
    * Trains and validates one round's configs; appends their epochs.
    *
    * @param block a round job over several epochs that ran this round already, or null
+   * @param validateLater the procedure trains these configs in the next round and the run validates
+   *     once per round job ({@link Builder#optValidateEveryEpoch} false): a round job of this round
+   *     alone does not validate (its epochs table rows have no validation metrics)
    */
   private SelectionResult.RoundStats train(int round, List<Integer> todo, SelectionState state, UnitJobs jobs,
-      RunLog log, int slots, CheckpointStore store, EpochBlock block) throws ArgusException {
+      RunLog log, int slots, CheckpointStore store, EpochBlock block, boolean validateLater) throws ArgusException {
     log.takeBytesMoved();
     long t0 = System.currentTimeMillis();
     Map<Integer, Metrics> validated = new java.util.HashMap<>();
     switch (b.execution) {
       case MOP -> {
         RoundScheduler scheduler = state.scheduler(settings(slots, slots, true, false));
+        boolean later = validateLater;
         if (block != null) {
           validated.putAll(block.apply(scheduler, state, todo, log));
           t0 -= block.msPerEpoch();
-          if (!b.validateEveryEpoch && block.validatesLater(todo, state)) {
-            todo.forEach(t -> validated.putIfAbsent(t, Metrics.EMPTY)); // not validated: NaN metrics
-          }
+          later = !b.validateEveryEpoch && block.validatesLater(todo, state);
         } else if (b.roundJobs) {
-          validated.putAll(EpochBlock.run(scheduler, state, todo, 1, jobs, b.maxAttempts, true)
-              .apply(scheduler, state, todo, log));
+          EpochBlock one = EpochBlock.run(scheduler, state, todo, 1, jobs, b.maxAttempts,
+              later ? RoundJob.Validation.NONE : RoundJob.Validation.EVERY_EPOCH);
+          validated.putAll(one.apply(scheduler, state, todo, log));
+        }
+        if (later) {
+          todo.forEach(t -> validated.putIfAbsent(t, Metrics.EMPTY)); // not validated: NaN metrics
         }
         if (scheduler.remainingUnits() > 0) { // what a round job left (a give-up, a failed job)
           validated.clear();

@@ -32,7 +32,9 @@ import org.argus.store.CheckpointStore;
  * failed in turn), holding the unit's records; a task writes {@code shard-<s>.started} first and
  * {@code shard-<s>.stopped} last. A task Spark runs again (its executor was lost) takes the records of
  * the units its earlier attempt finished from their markers instead of running them again.
- * A task with no unit ready lists the directory (1 ms, doubling to 20 ms) and gives up on the rest of
+ * Markers are also posted on the JVM's {@link MarkerBoard}: a task first looks there, lists the
+ * directory when nothing is ready by what it knows, then waits on the board (woken by a post of its
+ * executor's other tasks, or after 1 ms, doubling to 20 ms, to list again), and gives up on the rest of
  * its list when no predecessor it waits for can come: its task stopped without it, or has not started
  * after {@value #START_GRACE_MS} ms (fewer free slots than shards). The pending unit first in plan
  * order across all tasks is always ready (its predecessor comes earlier), so running tasks never wait
@@ -109,6 +111,16 @@ final class RoundJob implements Serializable {
     }
   }
 
+  /** Which of a round job's epochs its tasks validate. */
+  enum Validation {
+    /** every config's last checkpoint of every epoch of the job */
+    EVERY_EPOCH,
+    /** each config's last epoch of the job only */
+    LAST_EPOCH,
+    /** none: the procedure trains these configs further and a later job validates them */
+    NONE
+  }
+
   /** How a wait for a predecessor ended. */
   private enum Wait {
     DONE,
@@ -137,11 +149,11 @@ final class RoundJob implements Serializable {
    * @param maxAttempts tries per unit, {@code >= 1}
    * @param store the run's checkpoint store
    * @param dir the job's marker directory, relative to the store, unique per job
-   * @param lastEpochOnly validate only each config's last epoch of the job (else every epoch)
+   * @param validation which epochs the tasks validate
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir, boolean lastEpochOnly) {
+      CheckpointStore store, String dir, Validation validation) {
     Map<String, Unit> byOutput = new HashMap<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -172,10 +184,12 @@ final class RoundJob implements Serializable {
       }
       steps.add(list);
     }
-    if (lastEpochOnly) { // only each config's last epoch of the job is validated
+    if (validation == Validation.LAST_EPOCH) { // only each config's last epoch of the job is validated
       Map<Integer, Integer> last = new HashMap<>();
       finals.keySet().forEach(k -> last.merge(k.trial(), k.epoch(), Math::max));
       finals.keySet().removeIf(k -> k.epoch() != last.get(k.trial()));
+    } else if (validation == Validation.NONE) {
+      finals.clear();
     }
     return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
   }
@@ -212,14 +226,17 @@ final class RoundJob implements Serializable {
     java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
-    store.write(shardMarker(shard, "started"), EMPTY);
+    post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
       long waitingSince = -1;
       long sleep = 1;
       boolean dead = false;
+      java.util.Set<String> m = new java.util.HashSet<>(markers()); // markers only grow in a job: m gathers them
+      boolean listed = true; // m has a listing newer than the last unit, validation or wait
       while (!todo.isEmpty()) {
-        java.util.Set<String> m = markers();
+        long seen = MarkerBoard.version();
+        m.addAll(MarkerBoard.posted(dir));
         Step next = null;
         for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext() && next == null; ) {
           Step st = it.next();
@@ -228,7 +245,7 @@ final class RoundJob implements Serializable {
             out.addAll(records(store.read(dir + "/" + mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
             it.remove();
           } else if (st.after() != null && m.contains(name(st.after()) + ".failed")) {
-            store.write(dir + "/" + mine + ".failed", bytes(List.of()));
+            post(dir + "/" + mine + ".failed", bytes(List.of()));
             it.remove();
           } else if (st.after() == null || m.contains(name(st.after()) + ".done")) {
             next = st;
@@ -240,33 +257,45 @@ final class RoundJob implements Serializable {
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
           boolean ok = r.error() == null && !r.metrics().diverged();
-          store.write(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), bytes(tries));
+          post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), bytes(tries));
           waitingSince = -1;
           sleep = 1;
+          listed = false;
           continue;
         }
         if (todo.isEmpty()) {
           break;
         }
+        if (!listed) { // nothing ready by this JVM's markers: look for other executors' once before waiting
+          m.addAll(markers());
+          listed = true;
+          continue;
+        }
         if (validateOneDone(m, part, sums, validated)) { // waiting: use the time
+          listed = false;
           continue;
         }
         long now = System.currentTimeMillis();
         waitingSince = waitingSince < 0 ? now : waitingSince;
         long waited = now - waitingSince;
-        if (todo.stream().noneMatch(st -> canCome(m, st.afterShard(), waited))) {
-          if (dead) { // seen twice: a listing racing a task's last writes cannot fool it
+        final java.util.Set<String> known = m;
+        if (todo.stream().noneMatch(st -> canCome(known, st.afterShard(), waited))) {
+          if (dead) { // seen in two listings: a listing racing a task's last writes cannot fool it
             gaveUp = true;
             break;
           }
           dead = true;
+          listed = false;
           continue;
         }
         dead = false;
-        sleep = pause(sleep);
+        if (!pause(seen, sleep)) { // nothing posted in this JVM meanwhile: list again, wait longer next time
+          listed = false;
+          sleep = Math.min(20, sleep * 2);
+        }
       }
     } finally {
-      store.write(shardMarker(shard, "stopped"), EMPTY);
+      post(shardMarker(shard, "stopped"), EMPTY);
     }
     return new ShardResult(out, gaveUp ? null : validate(part, sums, validated));
   }
@@ -317,15 +346,26 @@ final class RoundJob implements Serializable {
         || waitedMs <= START_GRACE_MS);
   }
 
-  /** Sleeps {@code ms} and returns the next pause (doubling, at most 20 ms). */
-  private static long pause(long ms) throws ArgusException {
+  /**
+   * Waits up to {@code ms} for a marker to be posted in this JVM ({@link MarkerBoard}).
+   *
+   * @param seen the board's version before the last look at the markers
+   * @return whether one was posted since
+   * @throws ArgusException if the task is interrupted
+   */
+  private static boolean pause(long seen, long ms) throws ArgusException {
     try {
-      Thread.sleep(ms);
+      return MarkerBoard.await(seen, ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ArgusException("round job task interrupted while waiting for another shard's unit", e);
     }
-    return Math.min(20, ms * 2);
+  }
+
+  /** Writes a marker to the store, then posts it on this JVM's {@link MarkerBoard}. */
+  private void post(String marker, byte[] payload) throws ArgusException {
+    store.write(marker, payload);
+    MarkerBoard.post(dir, name(marker));
   }
 
   /**
@@ -405,8 +445,15 @@ final class RoundJob implements Serializable {
     long t0 = System.currentTimeMillis();
     long sleep = 1;
     boolean dead = false;
+    java.util.Set<String> m = new java.util.HashSet<>();
+    boolean listed = false;
     while (true) {
-      java.util.Set<String> m = markers();
+      long seen = MarkerBoard.version();
+      m.addAll(MarkerBoard.posted(dir));
+      if (!listed && !m.contains(name(after) + ".done") && !m.contains(name(after) + ".failed")) {
+        m.addAll(markers());
+        listed = true;
+      }
       if (m.contains(name(after) + ".done")) {
         return Wait.DONE;
       }
@@ -414,14 +461,18 @@ final class RoundJob implements Serializable {
         return Wait.FAILED;
       }
       if (!canCome(m, shard, System.currentTimeMillis() - t0)) {
-        if (dead) { // seen twice
+        if (dead) { // seen in two listings
           return Wait.GIVE_UP;
         }
         dead = true;
+        listed = false;
         continue;
       }
       dead = false;
-      sleep = pause(sleep);
+      if (!pause(seen, sleep)) {
+        listed = false;
+        sleep = Math.min(20, sleep * 2);
+      }
     }
   }
 

@@ -74,14 +74,14 @@ final class UnitJobs {
    *
    * @param plan per shard, its units in run order
    * @param maxAttempts tries per unit
-   * @param lastEpochOnly validate only each config's last epoch of the plan
+   * @param validation which epochs of the plan the tasks validate
    * @return every attempt's record (job time = the unit's own time inside the task; none when the
    *     job failed), and per (config, epoch) whose last unit is done its validation sums over every
    *     part of the validation split (none when a task gave up or the job failed)
    */
-  RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, boolean lastEpochOnly) {
+  RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, RoundJob.Validation validation) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, lastEpochOnly);
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation);
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();
@@ -104,6 +104,7 @@ final class UnitJobs {
         store.delete(dir);
       } catch (ArgusException e) { // markers left behind are harmless: the next job has its own directory
       }
+      MarkerBoard.forget(dir);
     }
   }
 

@@ -155,7 +155,7 @@ class EpochBlockTest {
   }
 
   @Test
-  void withoutPerEpochValidationABlockValidatesOnlyItsLastEpochWithEqualTraining() throws Exception {
+  void withoutPerEpochValidationOnlyEachConfigsLastEpochIsValidatedWithEqualTraining() throws Exception {
     SelectionResult r = builder(tmp.resolve("last-only"), Long.MAX_VALUE, Set.of(), false)
         .optValidateEveryEpoch(false).build().run();
     Map<String, Double> every = epochLosses(blocked);
@@ -163,8 +163,8 @@ class EpochBlockTest {
     assertEquals(every.keySet(), last.keySet(), "an epochs row per config and epoch either way");
     for (String k : every.keySet()) {
       int epoch = Integer.parseInt(k.substring(k.indexOf('/') + 1));
-      // epoch 1 is its own job; epochs 2..4 one job, validated at its end
-      if (epoch == 1 || epoch == EPOCHS) {
+      // epoch 1 is its own job, epochs 2..4 one job; the procedure decided all 4: only epoch 4 is validated
+      if (epoch == EPOCHS) {
         assertEquals(every.get(k), last.get(k), 1e-9, "validation loss of " + k);
       } else {
         assertTrue(Double.isNaN(last.get(k)), k + " inside the job is not validated: " + last.get(k));
@@ -172,5 +172,58 @@ class EpochBlockTest {
     }
     assertEquals(ModelSelectionTest.visits(blocked), ModelSelectionTest.visits(r));
     assertArrayEquals(ModelSelectionTest.metrics(blocked), ModelSelectionTest.metrics(r), 1e-9);
+  }
+
+  @Test
+  void withoutPerEpochValidationOneJobPerEpochValidatesOnlyEachConfigsLastEpoch() throws Exception {
+    SelectionResult r = builder(tmp.resolve("last-only-per-round"), 0, Set.of(), false)
+        .optValidateEveryEpoch(false).build().run();
+    Map<String, Double> every = epochLosses(perRound);
+    Map<String, Double> last = epochLosses(r);
+    for (String k : every.keySet()) {
+      int epoch = Integer.parseInt(k.substring(k.indexOf('/') + 1));
+      if (epoch == EPOCHS) {
+        assertEquals(every.get(k), last.get(k), 1e-9, "validation loss of " + k);
+      } else {
+        assertTrue(Double.isNaN(last.get(k)), k + ": the config trains on in the next round job: " + last.get(k));
+      }
+    }
+    assertArrayEquals(ModelSelectionTest.metrics(perRound), ModelSelectionTest.metrics(r), 1e-9);
+  }
+
+  @Test
+  void withoutPerEpochValidationARoundTheProcedureDecidedAloneIsValidated() throws Exception {
+    org.argus.select.procedure.Procedure grid = FixedEpochs.grid(SearchSpace.parse(ModelSelectionTest.SPACE), EPOCHS,
+        Goal.maximize("accuracy"));
+    org.argus.select.procedure.Procedure oneAtATime = new org.argus.select.procedure.Procedure() {
+      @Override
+      public String name() {
+        return "grid, decided one round at a time";
+      }
+
+      @Override
+      public Goal goal() {
+        return grid.goal();
+      }
+
+      @Override
+      public org.argus.select.procedure.Round next(List<org.argus.select.procedure.EpochResult> results) {
+        org.argus.select.procedure.Round x = grid.next(results);
+        return new org.argus.select.procedure.Round(x.train(), x.stopped(), 1);
+      }
+
+      @Override
+      public List<org.argus.select.procedure.Trial> trials() {
+        return grid.trials();
+      }
+    };
+    SelectionResult r = builder(tmp.resolve("adaptive-like"), Long.MAX_VALUE, Set.of(), false)
+        .setProcedure(oneAtATime).optValidateEveryEpoch(false).build().run();
+    Map<String, Double> every = epochLosses(perRound);
+    Map<String, Double> got = epochLosses(r);
+    assertEquals(every.keySet(), got.keySet());
+    for (String k : every.keySet()) { // a procedure deciding each round from the last needs every epoch's validation
+      assertEquals(every.get(k), got.get(k), 1e-9, "validation loss of " + k);
+    }
   }
 }

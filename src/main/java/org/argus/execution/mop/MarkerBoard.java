@@ -1,0 +1,96 @@
+package org.argus.execution.mop;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A per-JVM cache (documented static state) of the {@link RoundJob} markers that this JVM's tasks
+ * wrote, by job directory, with a monitor a waiting task sleeps on. A task that writes a marker to
+ * the checkpoint store also posts it here; a task of the same executor waiting for it wakes at once
+ * instead of at its next directory listing (listings every 1–20 ms: on the development machine
+ * about a third of a task's waiting was such overshoot, `./argus demo`'s heads), and a task reads
+ * its own executor's markers here without listing the directory (0.5 ms a listing). On a local
+ * master every task is in one JVM and the board has every marker; on a cluster, markers from other
+ * executors still come only from listings.
+ *
+ * <p>Only a hint: every marker posted is on the store first, so a board that has lost a directory
+ * (it keeps the {@value #JOBS} most recent ones) makes tasks list as before, never wrong.
+ */
+final class MarkerBoard {
+  /** Job directories kept: a job's tasks run together, so only recent jobs are waited on. */
+  static final int JOBS = 64;
+  private static final Object LOCK = new Object();
+  private static final Map<String, Set<String>> POSTED = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+      return size() > JOBS;
+    }
+  };
+  private static long version;
+
+  private MarkerBoard() {}
+
+  /**
+   * Records a marker already written to the store and wakes the waiting tasks.
+   *
+   * @param dir the job's marker directory (relative to the store)
+   * @param name the marker's file name
+   */
+  static void post(String dir, String name) {
+    synchronized (LOCK) {
+      POSTED.computeIfAbsent(dir, d -> new HashSet<>()).add(name);
+      version++;
+      LOCK.notifyAll();
+    }
+  }
+
+  /**
+   * @param dir a job's marker directory
+   * @return a copy of the marker names posted for it in this JVM (empty when none, or forgotten)
+   */
+  static Set<String> posted(String dir) {
+    synchronized (LOCK) {
+      Set<String> s = POSTED.get(dir);
+      return s == null ? new HashSet<>() : new HashSet<>(s);
+    }
+  }
+
+  /** @return the board's version: it grows with every post */
+  static long version() {
+    synchronized (LOCK) {
+      return version;
+    }
+  }
+
+  /**
+   * Waits until a marker is posted after {@code seen} (any job's), or {@code ms} pass.
+   *
+   * @param seen a {@link #version()} read earlier
+   * @param ms the longest wait, ms
+   * @return whether a marker was posted since {@code seen}
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  static boolean await(long seen, long ms) throws InterruptedException {
+    long end = System.nanoTime() + ms * 1_000_000;
+    synchronized (LOCK) {
+      long left;
+      while (version == seen && (left = end - System.nanoTime()) > 0) {
+        LOCK.wait(Math.max(1, left / 1_000_000), 0);
+      }
+      return version != seen;
+    }
+  }
+
+  /**
+   * Drops a job's markers (its directory was deleted).
+   *
+   * @param dir the job's marker directory
+   */
+  static void forget(String dir) {
+    synchronized (LOCK) {
+      POSTED.remove(dir);
+    }
+  }
+}
