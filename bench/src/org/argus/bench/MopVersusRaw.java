@@ -76,23 +76,40 @@ final class MopVersusRaw {
       ratio[i] = rawS[i] / roundS[i];
       whole[i] = rawS[i] / learnerS[i];
     }
-    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads × %d epochs over %d training rows"
+    List<String> widths = new ArrayList<>();
+    for (String l : views.layers()) {
+      widths.add(l + " " + views.view(new Hyperparameters(Map.of("layer", l))).dim());
+    }
+    md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads (input widths: %s) × %d epochs over"
+        + " %d training rows"
         + " (same examples, %d worker threads, 1 PyTorch thread each), a warm-up of each side, then %d repetitions in"
         + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
         + " their Spark jobs, checkpoints and validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
         + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
-        + " %.2f–%.2f s: ÷ raw %s%n%n", views.layers().size(), epochs, rows.size(), workers, reps, FusionBench.min(rawS), FusionBench.max(rawS),
+        + " %.2f–%.2f s: ÷ raw %s. The raw loop trains the widest head first (LPT).%n%n", views.layers().size(),
+        String.join(", ", widths), epochs, rows.size(), workers, reps, FusionBench.min(rawS), FusionBench.max(rawS),
         examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
         FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(learnerS), FusionBench.max(learnerS),
         FusionBench.fmt(whole)));
   }
 
-  /** The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads; returns examples. */
+  /**
+   * The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads, the widest
+   * layer's first (longest processing time first, Graham 1969: the best a loop of whole heads does
+   * for balance; in the views' order a 2-thread pool left one thread with the two widest heads);
+   * returns examples.
+   */
   static long rawLoop(FeatureViews views, List<Example> rows, int epochs, int workers) throws Exception {
     Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size()); // the transfer's schedule
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     List<Future<Long>> done = new ArrayList<>();
-    for (String layer : views.layers()) {
+    List<String> widestFirst = new ArrayList<>(views.layers());
+    widestFirst.sort(java.util.Comparator.comparingLong((String l) -> {
+      Map<String, Object> c = new LinkedHashMap<>(cfg);
+      c.put("layer", l);
+      return views.view(new Hyperparameters(c)).dim();
+    }).reversed());
+    for (String layer : widestFirst) {
       done.add(pool.submit(() -> {
         Map<String, Object> c = new LinkedHashMap<>(cfg);
         c.put("layer", layer);

@@ -9,11 +9,11 @@ import java.util.Set;
  * A per-JVM cache (documented static state) of the {@link RoundJob} markers that this JVM's tasks
  * wrote, by job directory, with a monitor a waiting task sleeps on. A task that writes a marker to
  * the checkpoint store also posts it here; a task of the same executor waiting for it wakes at once
- * instead of at its next directory listing (listings every 1–20 ms: on the development machine
- * about a third of a task's waiting was such overshoot, `./argus demo`'s heads), and a task reads
- * its own executor's markers here without listing the directory (0.5 ms a listing). On a local
- * master every task is in one JVM and the board has every marker; on a cluster, markers from other
- * executors still come only from listings.
+ * instead of at its next directory listing (every 1–20 ms), and a task reads its own executor's
+ * markers here without listing the directory (0.5–0.8 ms a listing on the development machine; the
+ * demo's 4 heads × 8 epochs on 2 shards went from 92 listings to 18–35). On a local master every
+ * task is in one JVM and the board has every marker; on a cluster, markers from other executors
+ * still come only from listings.
  *
  * <p>Only a hint: every marker posted is on the store first, so a board that has lost a directory
  * (it keeps the {@value #JOBS} most recent ones) makes tasks list as before, never wrong.
