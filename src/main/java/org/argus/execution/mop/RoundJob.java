@@ -41,6 +41,11 @@ import org.argus.store.CheckpointStore;
  * in a cycle; whatever a round job leaves (a give-up, a failed job) is finished by one job per unit
  * query ({@link Rounds#hop}).
  *
+ * <p>A unit whose output checkpoint another unit of the job reads leaves its trainer live in the JVM
+ * ({@link LiveStates}): that unit continues it when it runs in the same JVM, instead of building a
+ * trainer and reading the checkpoint back (1.6–2.6 ms a unit on the development machine, `./argus
+ * demo`'s heads); the checkpoint is written all the same.
+ *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
  * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. Each task also validates every
  * config's last checkpoint of the round on its part of the validation split (zipped with its shard),
@@ -60,8 +65,9 @@ final class RoundJob implements Serializable {
    * @param query the unit query
    * @param after the predecessor's marker prefix in this job, or null (its input exists already)
    * @param afterShard the predecessor's shard (-1 when none)
+   * @param handOver another unit of the job reads this unit's output checkpoint ({@link LiveStates})
    */
-  record Step(UnitQuery query, String after, int afterShard) implements Serializable {}
+  record Step(UnitQuery query, String after, int afterShard, boolean handOver) implements Serializable {}
 
   /**
    * A config's last unit of an epoch, whose checkpoint every task validates on its part of the
@@ -169,6 +175,8 @@ final class RoundJob implements Serializable {
         }
       }
     }
+    java.util.Set<String> read = new java.util.HashSet<>(); // the checkpoints the job's units read
+    plan.forEach(shard -> shard.forEach(u -> read.add(u.inCkpt())));
     List<List<Step>> steps = new ArrayList<>();
     java.util.TreeMap<TrialEpoch, Final> finals = new java.util.TreeMap<>(
         java.util.Comparator.comparingInt(TrialEpoch::epoch).thenComparingInt(TrialEpoch::trial));
@@ -177,7 +185,8 @@ final class RoundJob implements Serializable {
       for (Unit u : shard) {
         Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
         UnitQuery q = queries.apply(u);
-        list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard()));
+        list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard(),
+            read.contains(u.outCkpt())));
         if (!notLast.contains(u.outCkpt())) {
           finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u)));
         }
@@ -253,7 +262,7 @@ final class RoundJob implements Serializable {
           }
         }
         if (next != null) {
-          List<UnitRecord> tries = withRetries(next.query(), data);
+          List<UnitRecord> tries = withRetries(next, data);
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
           boolean ok = r.error() == null && !r.metrics().diverged();
@@ -421,14 +430,14 @@ final class RoundJob implements Serializable {
   }
 
   /** Tries a unit until it succeeds or {@code maxAttempts} tries failed; returns every try's record. */
-  private List<UnitRecord> withRetries(UnitQuery first, List<Example> data) {
+  private List<UnitRecord> withRetries(Step step, List<Example> data) {
     List<UnitRecord> out = new ArrayList<>();
-    UnitQuery q = first;
+    UnitQuery q = step.query();
     for (int a = 1; ; a++) {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data.iterator());
+        r = q.run(data.iterator(), dir, step.handOver());
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }

@@ -105,6 +105,7 @@ final class UnitJobs {
       } catch (ArgusException e) { // markers left behind are harmless: the next job has its own directory
       }
       MarkerBoard.forget(dir);
+      LiveStates.forget(dir); // trainers a unit left for a successor that never came (a give-up, a failure)
     }
   }
 

@@ -55,15 +55,38 @@ record UnitQuery(
    * @throws IllegalStateException for an injected failure
    */
   UnitRecord run(Iterator<Example> rows) throws ArgusException {
+    return run(rows, null, false);
+  }
+
+  /**
+   * Runs the unit over the shard's rows (inside a round job's task), continuing the live trainer a
+   * unit of the same job left in this JVM ({@link LiveStates}) when there is one, else restoring
+   * the input checkpoint; after writing its checkpoint, leaves its trainer live when another unit
+   * of the job reads that checkpoint.
+   *
+   * @param rows the partition iterator
+   * @param job the round job's marker directory, or null (no hand-over)
+   * @param handOver another unit of the job reads this unit's output checkpoint
+   * @return the record (error null; job time 0, the driver sets it; bytes read 0 when the state
+   *     came from a live trainer)
+   * @throws ArgusException if the trainer or the checkpoint store fails
+   * @throws IllegalStateException for an injected failure
+   */
+  UnitRecord run(Iterator<Example> rows, String job, boolean handOver) throws ArgusException {
     long start = System.currentTimeMillis();
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
     long read = 0;
-    try (Trainer t = factory.create(config, seed)) {
-      if (unit.inCkpt() != null) {
-        byte[] s = store.read(unit.inCkpt());
-        read = s.length + 48L;
-        t.importState(s);
+    Trainer t = job == null || unit.inCkpt() == null ? null : LiveStates.take(job, unit.inCkpt());
+    boolean kept = false;
+    try {
+      if (t == null) {
+        t = factory.create(config, seed);
+        if (unit.inCkpt() != null) {
+          byte[] s = store.read(unit.inCkpt());
+          read = s.length + 48L;
+          t.importState(s);
+        }
       }
       Metrics m = data.isEmpty() ? Metrics.EMPTY
           : t.train(Examples.batchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey, factory.columns(config)));
@@ -72,9 +95,17 @@ record UnitQuery(
             + ", shard " + unit.shard() + ")");
       }
       long written = store.write(unit.outCkpt(), t.exportState());
+      if (job != null && handOver && !m.diverged()) {
+        LiveStates.put(job, unit.outCkpt(), t);
+        kept = true;
+      }
       String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
       return new UnitRecord(unit.trial(), unit.epoch(), unit.shard(), unit.attempt(), exec, start,
           System.currentTimeMillis(), 0, read, written, m, unit.inCkpt(), unit.outCkpt(), null);
+    } finally {
+      if (t != null && !kept) {
+        t.close();
+      }
     }
   }
 

@@ -209,6 +209,27 @@ class ModelSelectionTest {
   }
 
   @Test
+  void inARoundJobAUnitContinuesItsPredecessorsLiveTrainerAndTrainsWhatRestoringTheCheckpointTrains()
+      throws Exception {
+    long live = fault_free.units().stream().filter(u -> u.inCkpt() != null && u.bytesRead() == 0).count();
+    assertTrue(live > 0, "units that continued a live trainer (no bytes read): " + fault_free.units());
+    assertTrue(perUnit.units().stream().allMatch(u -> u.inCkpt() == null || u.bytesRead() > 0),
+        "one job per unit query reads every input checkpoint");
+    assertEquals(0, LiveStates.size(), "a finished job leaves no trainer open");
+    for (int trial = 0; trial < 2; trial++) {
+      assertArrayEquals(floats(finalState(perUnit, dirU, trial)), floats(finalState(fault_free, dirA, trial)),
+          "trial " + trial + ": the final checkpoint, bit for bit");
+    }
+  }
+
+  /** The state in a trial's last checkpoint. */
+  static byte[] finalState(SelectionResult r, Path dir, int trial) throws Exception {
+    String last = r.units().stream().filter(u -> u.trial() == trial && u.error() == null)
+        .max(Comparator.comparingInt(UnitRecord::epoch).thenComparingLong(UnitRecord::endMs)).orElseThrow().outCkpt();
+    return new RunDirectory(dir.toString()).checkpoints().read(last);
+  }
+
+  @Test
   void roundJobsTrainWhatOneJobPerUnitQueryTrains() throws Exception {
     assertArrayEquals(metrics(perUnit), metrics(fault_free), 1e-9, "same visit orders => same results");
     assertEquals(visits(perUnit), visits(fault_free));
