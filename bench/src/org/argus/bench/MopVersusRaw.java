@@ -20,7 +20,6 @@ import org.argus.execution.transfer.FeatureTransfer;
 import org.argus.execution.transfer.MaterializedFeatures;
 import org.argus.execution.transfer.TransferResult;
 import org.argus.execution.transfer.TransferSpec;
-import org.argus.runtime.train.Batch;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.runtime.train.Hyperparameters;
 import org.argus.runtime.train.Trainer;
@@ -119,8 +118,7 @@ final class MopVersusRaw {
         long n = 0;
         try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {v.dim()}, 10).withThreads(1).create(h, 7)) {
           for (int e = 1; e <= epochs; e++) {
-            List<Batch> b = Examples.batches(mine, t.batchSize(), 7, e, 0);
-            n += t.train(b.iterator()).examples();
+            n += t.train(Examples.batchIterator(mine, t.batchSize(), 7, e, 0)).examples(); // one batch at a time, as MOP
           }
         }
         return n;
