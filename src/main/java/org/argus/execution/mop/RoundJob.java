@@ -14,12 +14,9 @@ import org.argus.store.CheckpointStore;
 /**
  * One MOP round as one Spark job: task {@code s} is shard {@code s}'s worker for the whole round
  * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard, each
- * after the config's previous unit finished on another shard: each time, of the units of its list
- * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then
- * trial) that are ready, the one whose config has the most work left in the job (its units not done
- * × its last unit time, {@link UnitJobs}; the first in the list on ties, and while nothing was
- * measured), so a shard whose next unit waits trains a later one meanwhile, and a wide config's
- * chain of units, which no shard can shorten, is not kept waiting behind narrow ones. Unit queries stay what they are (restore the config's checkpoint,
+ * after the config's previous unit finished on another shard: each time the first unit of its list
+ * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then trial) that is
+ * ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
  * train one sub-epoch, write the next checkpoint), so a config's visit order, and therefore its
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
  * (de)serialization instead of one per unit query.
@@ -139,19 +136,12 @@ final class RoundJob implements Serializable {
 
   private final List<List<Step>> steps;
   private final List<Final> finals;
-  /** Per trial, the marker names of its units in this job, in no particular order. */
-  private final Map<Integer, List<String>> chains;
-  /** Per trial, its units' expected time (ms; 1 each when unmeasured). */
-  private final Map<Integer, Long> weights;
 
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
 
-  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
-      Map<Integer, List<String>> chains, Map<Integer, Long> weights) {
-    this.chains = chains;
-    this.weights = weights;
+  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir) {
     this.steps = steps;
     this.finals = finals;
     this.maxAttempts = maxAttempts;
@@ -166,16 +156,10 @@ final class RoundJob implements Serializable {
    * @param store the run's checkpoint store
    * @param dir the job's marker directory, relative to the store, unique per job
    * @param validation which epochs the tasks validate
-   * @param unitMs per trial, how long its units took lately, ms (a trial missing counts 1: equal)
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir, Validation validation, Map<Integer, Long> unitMs) {
-    Map<Integer, List<String>> chains = new HashMap<>();
-    plan.forEach(shard -> shard.forEach(u -> chains.computeIfAbsent(u.trial(), t -> new ArrayList<>())
-        .add(name(marker(dir, u)))));
-    Map<Integer, Long> weights = new HashMap<>();
-    chains.keySet().forEach(t -> weights.put(t, Math.max(1, unitMs.getOrDefault(t, 1L))));
+      CheckpointStore store, String dir, Validation validation) {
     Map<String, Unit> byOutput = new HashMap<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -216,7 +200,7 @@ final class RoundJob implements Serializable {
     } else if (validation == Validation.NONE) {
       finals.clear();
     }
-    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir, chains, weights);
+    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
   }
 
   private static String marker(String dir, Unit u) {
@@ -263,8 +247,7 @@ final class RoundJob implements Serializable {
         long seen = MarkerBoard.version();
         m.addAll(MarkerBoard.posted(dir));
         Step next = null;
-        long nextLeft = -1;
-        for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext(); ) {
+        for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext() && next == null; ) {
           Step st = it.next();
           String mine = name(marker(dir, st.query().unit()));
           if (m.contains(mine + ".done") || m.contains(mine + ".failed")) { // an earlier attempt of this task
@@ -274,15 +257,11 @@ final class RoundJob implements Serializable {
             post(dir + "/" + mine + ".failed", bytes(List.of()));
             it.remove();
           } else if (st.after() == null || m.contains(name(st.after()) + ".done")) {
-            long left = workLeft(st.query().unit().trial(), m);
-            if (left > nextLeft) { // the ready unit of the config with the most work left (critical path)
-              next = st;
-              nextLeft = left;
-            }
+            next = st;
+            it.remove();
           }
         }
         if (next != null) {
-          todo.remove(next);
           List<UnitRecord> tries = withRetries(next, data);
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
@@ -359,24 +338,6 @@ final class RoundJob implements Serializable {
           f.query().seed(), u.outCkpt()));
     } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
     }
-  }
-
-  /**
-   * @param trial a trial of the job
-   * @param m the markers known
-   * @return its units of the job not done yet × its unit time: the longest a config's chain still
-   *     takes, so a shard with several ready units starts the one that would otherwise end the job
-   *     last (the critical path; Graham's list scheduling, SIAM J. Appl. Math. 17(2), 1969). Which
-   *     ready unit runs first changes no config's visit order, so no result.
-   */
-  private long workLeft(int trial, java.util.Set<String> m) {
-    long left = 0;
-    for (String u : chains.get(trial)) {
-      if (!m.contains(u + ".done") && !m.contains(u + ".failed")) {
-        left++;
-      }
-    }
-    return left * weights.get(trial);
   }
 
   /** @return the marker file names present (one listing of the job's directory) */

@@ -31,8 +31,6 @@ final class UnitJobs {
   private final CheckpointStore store;
   private final boolean replicas;
   private final Set<String> injectFailures;
-  /** Per trial, its last unit's time in a round job, ms: the next round jobs' priorities ({@link RoundJob}). */
-  private final java.util.Map<Integer, Long> unitMs = new java.util.concurrent.ConcurrentHashMap<>();
 
   UnitJobs(ShardLayout data, SelectionState state, TrainerFactory factory, CheckpointStore store, boolean replicas,
       Set<String> injectFailures) {
@@ -83,14 +81,13 @@ final class UnitJobs {
    */
   RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, RoundJob.Validation validation) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation, unitMs);
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation);
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();
         return List.of(job.runShard(shard, a, b)).iterator();
       }).collect();
       List<UnitRecord> records = parts.stream().flatMap(p -> p.records().stream()).toList();
-      records.stream().filter(r -> r.error() == null).forEach(r -> unitMs.put(r.trial(), r.taskMs()));
       java.util.Map<RoundJob.TrialEpoch, Metrics> sums = new java.util.HashMap<>();
       if (parts.stream().allMatch(p -> p.validation() != null)) {
         for (RoundJob.TrialEpoch k : parts.get(0).validation().keySet()) {
