@@ -472,10 +472,8 @@ public final class ModelSelection {
       }
       trials.add(state.trialRecord(t));
     }
-    board.sort((x, y) -> {
-      int c = Double.compare(goal.key(y.metric()), goal.key(x.metric()));
-      return c != 0 ? c : Integer.compare(x.trial(), y.trial());
-    });
+    board.sort(java.util.Comparator.<SelectionResult.Entry>comparingDouble(e -> -goal.key(e.metric()))
+        .thenComparingInt(SelectionResult.Entry::trial));
     log.trials(trials);
     Map<Integer, SelectionResult.TestScore> test = new LinkedHashMap<>();
     if (b.testData != null && b.testData.getNumPartitions() > 0) {
