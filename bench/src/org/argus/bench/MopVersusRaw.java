@@ -55,6 +55,9 @@ final class MopVersusRaw {
     double[] rawS = new double[reps];
     double[] roundS = new double[reps];
     double[] learnerS = new double[reps];
+    double[] busyPct = new double[reps];
+    double[] chainS = new double[reps];
+    double[] gapS = new double[reps];
     long examples = 0;
     for (int rep = 0; rep < reps; rep++) {
       for (int side = 0; side < 2; side++) {
@@ -66,6 +69,9 @@ final class MopVersusRaw {
           double[] r = mopRun(s, spec);
           roundS[rep] = r[0];
           learnerS[rep] = r[1];
+          busyPct[rep] = r[2];
+          chainS[rep] = r[3];
+          gapS[rep] = r[4];
         }
       }
     }
@@ -85,11 +91,15 @@ final class MopVersusRaw {
         + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
         + " their Spark jobs, checkpoints and validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
         + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
-        + " %.2f–%.2f s: ÷ raw %s. The raw loop trains the widest head first (LPT).%n%n", views.layers().size(),
+        + " %.2f–%.2f s: ÷ raw %s. The raw loop trains the widest head first (LPT). Inside MOP's rounds (units"
+        + " table): the less busy shard's units fill %.0f–%.0f %% of the span from the first unit to the last;"
+        + " the longest chain (the config with the most unit time, whose units run one after another across the"
+        + " shards) is %.2f–%.2f s of units and %.2f–%.2f s of waits between them.%n%n", views.layers().size(),
         String.join(", ", widths), epochs, rows.size(), workers, reps, FusionBench.min(rawS), FusionBench.max(rawS),
         examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
         FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(learnerS), FusionBench.max(learnerS),
-        FusionBench.fmt(whole)));
+        FusionBench.fmt(whole), FusionBench.min(busyPct), FusionBench.max(busyPct), FusionBench.min(chainS),
+        FusionBench.max(chainS), FusionBench.min(gapS), FusionBench.max(gapS)));
   }
 
   /**
@@ -143,7 +153,41 @@ final class MopVersusRaw {
         .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
             org.argus.plan.mop.EpochRecord::roundMs, (a, b) -> a))
         .values().stream().mapToLong(Long::longValue).sum() / 1e3;
-    return new double[] {rounds, learner};
+    double[] c = chain(new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readUnits());
+    return new double[] {rounds, learner, c[0], c[1], c[2]};
+  }
+
+  /**
+   * Where MOP's rounds wait, from the units table: each config's units form one chain (sequential
+   * SGD across the shards), so the config with the most work (the widest head) bounds the rounds
+   * from below, as it bounds the raw loop's thread that trains it.
+   *
+   * @return {the shards' busy time (their units' task time) as a share of the span from the first
+   *     unit's start to the last unit's end, lowest shard, %; the longest chain's units, s; the
+   *     time between its units, s}
+   */
+  static double[] chain(List<org.argus.plan.mop.UnitRecord> units) {
+    long start = units.stream().mapToLong(org.argus.plan.mop.UnitRecord::startMs).min().orElse(0);
+    long end = units.stream().mapToLong(org.argus.plan.mop.UnitRecord::endMs).max().orElse(0);
+    Map<Integer, Long> busy = new java.util.TreeMap<>();
+    Map<Integer, List<org.argus.plan.mop.UnitRecord>> byTrial = new java.util.TreeMap<>();
+    for (org.argus.plan.mop.UnitRecord u : units) {
+      busy.merge(u.shard(), u.taskMs(), Long::sum);
+      byTrial.computeIfAbsent(u.trial(), t -> new ArrayList<>()).add(u);
+    }
+    List<org.argus.plan.mop.UnitRecord> longest = byTrial.values().stream().max(java.util.Comparator.comparingLong(
+        l -> l.stream().mapToLong(org.argus.plan.mop.UnitRecord::taskMs).sum())).orElse(List.of());
+    List<org.argus.plan.mop.UnitRecord> sorted = new ArrayList<>(longest);
+    sorted.sort(java.util.Comparator.comparingLong(org.argus.plan.mop.UnitRecord::startMs));
+    long work = 0;
+    long gaps = 0;
+    for (int i = 0; i < sorted.size(); i++) {
+      work += sorted.get(i).taskMs();
+      gaps += i == 0 ? 0 : sorted.get(i).startMs() - sorted.get(i - 1).endMs();
+    }
+    double span = Math.max(1, end - start);
+    double lowest = busy.values().stream().mapToLong(Long::longValue).min().orElse(0) / span * 100;
+    return new double[] {lowest, work / 1e3, gaps / 1e3};
   }
 
 }
