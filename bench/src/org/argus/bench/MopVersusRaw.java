@@ -34,9 +34,8 @@ final class MopVersusRaw {
   private MopVersusRaw() {}
 
   /**
-   * Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples,
-   * and MOP with write-behind off: a warm-up of each, then {@code reps} repetitions in rotated order
-   * (raw, MOP, MOP eager; then MOP, MOP eager, raw; …);
+   * Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples:
+   * a warm-up of each, then {@code reps} repetitions in rotated order (raw, MOP; then MOP, raw; …);
    * prints the range of each side and of the per-repetition ratios.
    */
   static void compare(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
@@ -53,27 +52,22 @@ final class MopVersusRaw {
     int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
     int workers = s.sparkContext().defaultParallelism();
     rawLoop(views, rows, test, epochs, workers);
-    mopRun(s, spec, true);
-    mopRun(s, spec, false);
+    mopRun(s, spec);
     double[] rawS = new double[reps];
     double[] roundS = new double[reps];
     double[] learnerS = new double[reps];
     double[] busyPct = new double[reps];
     double[] chainS = new double[reps];
     double[] gapS = new double[reps];
-    double[] eagerS = new double[reps]; // MOP with its hop checkpoints written at once (write-behind off)
     long examples = 0;
     for (int rep = 0; rep < reps; rep++) {
-      for (int side = 0; side < 3; side++) {
-        int which = (side + rep) % 3;
-        if (which == 2) {
-          eagerS[rep] = mopRun(s, spec, false)[0];
-        } else if (which == 0) {
+      for (int side = 0; side < 2; side++) {
+        if ((side + rep) % 2 == 0) {
           long t0 = System.nanoTime();
           examples = rawLoop(views, rows, test, epochs, workers);
           rawS[rep] = (System.nanoTime() - t0) / 1e9;
         } else {
-          double[] r = mopRun(s, spec, true);
+          double[] r = mopRun(s, spec);
           roundS[rep] = r[0];
           learnerS[rep] = r[1];
           busyPct[rep] = r[2];
@@ -84,9 +78,7 @@ final class MopVersusRaw {
     }
     double[] ratio = new double[reps];
     double[] whole = new double[reps];
-    double[] eager = new double[reps];
     for (int i = 0; i < reps; i++) {
-      eager[i] = rawS[i] / eagerS[i];
       ratio[i] = rawS[i] / roundS[i];
       whole[i] = rawS[i] / learnerS[i];
     }
@@ -97,21 +89,20 @@ final class MopVersusRaw {
     md.append(String.format(Locale.ROOT, "### Heads in MOP vs a raw DJL loop%n%n%d heads (input widths: %s) × %d epochs over"
         + " %d training rows"
         + " (same examples, %d worker threads, 1 PyTorch thread each), a warm-up of each side, then %d repetitions in"
-        + " rotated order: raw loop (training, then each head scored once on the %d test rows, as MOP validates) %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
+        + " rotated order: raw loop (training, then each head scored once on the %d test rows, as MOP validates)"
+        + " %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
         + " their Spark jobs, checkpoints and validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
         + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
         + " %.2f–%.2f s: ÷ raw %s. The raw loop trains the widest head first (LPT). Inside MOP's rounds (units"
         + " table): the less busy shard's units fill %.0f–%.0f %% of the span from the first unit to the last;"
         + " the longest chain (the config with the most unit time, whose units run one after another across the"
-        + " shards) is %.2f–%.2f s of units and %.2f–%.2f s of waits between them. The same MOP runs with their hop"
-        + " checkpoints written at once instead of behind the chains (write-behind off, a third side in the same"
-        + " rotation): %.2f–%.2f s, ÷ raw %s.%n%n", views.layers().size(),
-        String.join(", ", widths), epochs, rows.size(), workers, reps, test.size(), FusionBench.min(rawS), FusionBench.max(rawS),
+        + " shards) is %.2f–%.2f s of units and %.2f–%.2f s of waits between them.%n%n", views.layers().size(),
+        String.join(", ", widths), epochs, rows.size(), workers, reps, test.size(), FusionBench.min(rawS),
+        FusionBench.max(rawS),
         examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
         FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(learnerS), FusionBench.max(learnerS),
         FusionBench.fmt(whole), FusionBench.min(busyPct), FusionBench.max(busyPct), FusionBench.min(chainS),
-        FusionBench.max(chainS), FusionBench.min(gapS), FusionBench.max(gapS), FusionBench.min(eagerS),
-        FusionBench.max(eagerS), FusionBench.fmt(eager)));
+        FusionBench.max(chainS), FusionBench.min(gapS), FusionBench.max(gapS)));
   }
 
   /**
@@ -168,13 +159,8 @@ final class MopVersusRaw {
   /**
    * One MOP head run; returns {the rounds' makespans from its epochs table (driver-timed: unit queries
    * with their Spark jobs, checkpoints and validation), its whole learner phase}, seconds.
-   *
-   * @param writeBehind false: the run's hop checkpoints are written at once (RoundJob before
-   *     write-behind)
    */
-  static double[] mopRun(SparkSession s, TransferSpec spec, boolean writeBehind) throws Exception {
-    // a Spark local property of this thread's jobs (UnitJobs.WRITE_BEHIND): "false" writes hop checkpoints at once
-    s.sparkContext().setLocalProperty("argus.mop.writeBehind", writeBehind ? null : "false");
+  static double[] mopRun(SparkSession s, TransferSpec spec) throws Exception {
     FusionBench.Run mop = FusionBench.head(s, spec, "/tmp/bench-fusion-mop");
     double learner = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
     double rounds = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readEpochs().stream()

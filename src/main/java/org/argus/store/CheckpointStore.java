@@ -65,19 +65,10 @@ public final class CheckpointStore implements Serializable {
         out.write(payload);
         out.flush();
       });
-      return fileBytes(payload);
+      return payload.length + 48L;
     } catch (IOException e) {
       throw new CheckpointException("cannot write checkpoint " + dst + ": " + rootMessage(e), e);
     }
-  }
-
-  /**
-   * @param payload a checkpoint's payload
-   * @return the bytes {@link #write} stores for it: the payload and a 48-byte header (magic, format
-   *     version, SHA-256 of the payload, payload length)
-   */
-  public static long fileBytes(byte[] payload) {
-    return payload.length + 48L;
   }
 
   /** @return the innermost cause's message ({@code No space left on device} for a full disk) */

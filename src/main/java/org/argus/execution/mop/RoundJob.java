@@ -44,10 +44,7 @@ import org.argus.store.CheckpointStore;
  * <p>A unit whose output checkpoint another unit of the job reads leaves its trainer live in the JVM
  * ({@link LiveStates}): that unit continues it when it runs in the same JVM, instead of building a
  * trainer and reading the checkpoint back (1.6–2.6 ms a unit on the development machine, `./argus
- * demo`'s heads); the checkpoint is written all the same: at once on a cluster, and on a local master
- * (every task in one JVM) behind the chain ({@link WriteBehind}): the unit's marker is posted on the
- * board at once, and the task writes the checkpoint and then the marker to the store while it has no
- * unit ready, the rest before its {@code shard-<s>.stopped}.
+ * demo`'s heads); the checkpoint is written all the same.
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
  * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. Each task also validates every
@@ -143,16 +140,13 @@ final class RoundJob implements Serializable {
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
-  private final boolean writeBehind;
 
-  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
-      boolean writeBehind) {
+  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir) {
     this.steps = steps;
     this.finals = finals;
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
-    this.writeBehind = writeBehind;
   }
 
   /**
@@ -162,12 +156,10 @@ final class RoundJob implements Serializable {
    * @param store the run's checkpoint store
    * @param dir the job's marker directory, relative to the store, unique per job
    * @param validation which epochs the tasks validate
-   * @param writeBehind every task runs in one JVM (a local master): hop checkpoints are written
-   *     behind the chain ({@link WriteBehind})
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir, Validation validation, boolean writeBehind) {
+      CheckpointStore store, String dir, Validation validation) {
     Map<String, Unit> byOutput = new HashMap<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -208,7 +200,7 @@ final class RoundJob implements Serializable {
     } else if (validation == Validation.NONE) {
       finals.clear();
     }
-    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir, writeBehind);
+    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
   }
 
   private static String marker(String dir, Unit u) {
@@ -243,7 +235,6 @@ final class RoundJob implements Serializable {
     java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
-    WriteBehind behind = writeBehind ? new WriteBehind(store, dir) : null;
     post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
@@ -271,17 +262,11 @@ final class RoundJob implements Serializable {
           }
         }
         if (next != null) {
-          List<UnitRecord> tries = withRetries(next, data, behind);
+          List<UnitRecord> tries = withRetries(next, data);
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
           boolean ok = r.error() == null && !r.metrics().diverged();
-          String done = marker(dir, next.query().unit()) + (ok ? ".done" : ".failed");
-          if (behind != null && behind.holds(next.query().unit().outCkpt())) { // the store's copy follows
-            behind.marker(next.query().unit().outCkpt(), done, bytes(tries));
-            MarkerBoard.post(dir, name(done));
-          } else {
-            post(done, bytes(tries));
-          }
+          post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), bytes(tries));
           waitingSince = -1;
           sleep = 1;
           listed = false;
@@ -289,9 +274,6 @@ final class RoundJob implements Serializable {
         }
         if (todo.isEmpty()) {
           break;
-        }
-        if (behind != null && behind.flushOne()) { // nothing ready: write a held checkpoint meanwhile
-          continue;
         }
         if (!listed) { // nothing ready by this JVM's markers: look for other executors' once before waiting
           m.addAll(markers());
@@ -322,13 +304,7 @@ final class RoundJob implements Serializable {
         }
       }
     } finally {
-      try {
-        if (behind != null) {
-          behind.flushAll(); // before "stopped": a stopped task's checkpoints and markers are on the store
-        }
-      } finally {
-        post(shardMarker(shard, "stopped"), EMPTY);
-      }
+      post(shardMarker(shard, "stopped"), EMPTY);
     }
     return new ShardResult(out, gaveUp ? null : validate(part, sums, validated));
   }
@@ -358,7 +334,8 @@ final class RoundJob implements Serializable {
     Unit u = f.query().unit();
     try {
       sums.put(f.key(), UnitQuery.evaluate(part.batches(f.query().factory().columns(f.query().config())),
-          f.query().factory(), f.query().config(), f.query().seed(), WriteBehind.read(store, dir, u.outCkpt())));
+          f.query().factory(), store, f.query().config(),
+          f.query().seed(), u.outCkpt()));
     } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
     }
   }
@@ -453,14 +430,14 @@ final class RoundJob implements Serializable {
   }
 
   /** Tries a unit until it succeeds or {@code maxAttempts} tries failed; returns every try's record. */
-  private List<UnitRecord> withRetries(Step step, List<Example> data, WriteBehind behind) {
+  private List<UnitRecord> withRetries(Step step, List<Example> data) {
     List<UnitRecord> out = new ArrayList<>();
     UnitQuery q = step.query();
     for (int a = 1; ; a++) {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data.iterator(), dir, step.handOver(), behind);
+        r = q.run(data.iterator(), dir, step.handOver());
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }

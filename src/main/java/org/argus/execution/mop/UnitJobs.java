@@ -70,9 +70,7 @@ final class UnitJobs {
   /**
    * Runs a round's plan (one or several epochs) as one Spark job ({@link RoundJob}): one task per
    * shard, over the cached shards. A failed job loses its records (the caller runs what is left one job per unit query; a
-   * unit that ran writes the same checkpoint again). On a local master, hop checkpoints are written
-   * behind the chains ({@link WriteBehind}) unless the calling thread's Spark local property {@value
-   * #WRITE_BEHIND} is {@code false} (benchmarks compare both).
+   * unit that ran writes the same checkpoint again).
    *
    * @param plan per shard, its units in run order
    * @param maxAttempts tries per unit
@@ -81,14 +79,9 @@ final class UnitJobs {
    *     job failed), and per (config, epoch) whose last unit is done its validation sums over every
    *     part of the validation split (none when a task gave up or the job failed)
    */
-  /** Spark local property that turns write-behind off for the thread's round jobs ({@code false}). */
-  static final String WRITE_BEHIND = "argus.mop.writeBehind";
-
   RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, RoundJob.Validation validation) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    org.apache.spark.SparkContext sc = data.shards.context();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation,
-        sc.isLocal() && !"false".equals(sc.getLocalProperty(WRITE_BEHIND))); // one JVM: written behind the chains
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation);
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();
@@ -113,7 +106,6 @@ final class UnitJobs {
       }
       MarkerBoard.forget(dir);
       LiveStates.forget(dir); // trainers a unit left for a successor that never came (a give-up, a failure)
-      WriteBehind.forget(dir); // states a failed task held unwritten
     }
   }
 

@@ -55,7 +55,7 @@ record UnitQuery(
    * @throws IllegalStateException for an injected failure
    */
   UnitRecord run(Iterator<Example> rows) throws ArgusException {
-    return run(rows, null, false, null);
+    return run(rows, null, false);
   }
 
   /**
@@ -67,15 +67,12 @@ record UnitQuery(
    * @param rows the partition iterator
    * @param job the round job's marker directory, or null (no hand-over)
    * @param handOver another unit of the job reads this unit's output checkpoint
-   * @param behind the task's write-behind queue on a local master, or null (checkpoints are written
-   *     at once); with one, a hand-over unit's checkpoint is held there ({@link WriteBehind#hold})
-   *     instead of written, and an input a task of the job holds is read from there
    * @return the record (error null; job time 0, the driver sets it; bytes read 0 when the state
    *     came from a live trainer)
    * @throws ArgusException if the trainer or the checkpoint store fails
    * @throws IllegalStateException for an injected failure
    */
-  UnitRecord run(Iterator<Example> rows, String job, boolean handOver, WriteBehind behind) throws ArgusException {
+  UnitRecord run(Iterator<Example> rows, String job, boolean handOver) throws ArgusException {
     long start = System.currentTimeMillis();
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
@@ -86,7 +83,7 @@ record UnitQuery(
       if (t == null) {
         t = factory.create(config, seed);
         if (unit.inCkpt() != null) {
-          byte[] s = WriteBehind.read(store, job, unit.inCkpt());
+          byte[] s = store.read(unit.inCkpt());
           read = s.length + 48L;
           t.importState(s);
         }
@@ -97,8 +94,7 @@ record UnitQuery(
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");
       }
-      long written = behind != null && handOver ? behind.hold(unit.outCkpt(), t.exportState())
-          : store.write(unit.outCkpt(), t.exportState());
+      long written = store.write(unit.outCkpt(), t.exportState());
       if (job != null && handOver && !m.diverged()) {
         LiveStates.put(job, unit.outCkpt(), t);
         kept = true;
@@ -163,27 +159,8 @@ record UnitQuery(
     if (batches.isEmpty()) {
       return Metrics.EMPTY;
     }
-    return evaluate(batches, factory, config, seed, store.read(ckpt));
-  }
-
-  /**
-   * Evaluates a checkpoint's state over validation batches built by {@link #batches}.
-   *
-   * @param batches the validation rows as batches of the config's columns
-   * @param factory trainer factory
-   * @param config the config's hyperparameters
-   * @param seed trial seed
-   * @param state the checkpoint's payload ({@link Trainer#exportState})
-   * @return loss/accuracy sums ({@link Metrics#EMPTY} for no batches)
-   * @throws ArgusException if the trainer fails
-   */
-  static Metrics evaluate(List<Batch> batches, TrainerFactory factory, Hyperparameters config, long seed,
-      byte[] state) throws ArgusException {
-    if (batches.isEmpty()) {
-      return Metrics.EMPTY;
-    }
     try (Trainer t = factory.create(config, seed)) {
-      t.importState(state);
+      t.importState(store.read(ckpt));
       return t.evaluate(batches.iterator());
     }
   }

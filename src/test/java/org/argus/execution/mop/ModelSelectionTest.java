@@ -216,15 +216,6 @@ class ModelSelectionTest {
     assertTrue(perUnit.units().stream().allMatch(u -> u.inCkpt() == null || u.bytesRead() > 0),
         "one job per unit query reads every input checkpoint");
     assertEquals(0, LiveStates.size(), "a finished job leaves no trainer open");
-    assertEquals(0, WriteBehind.held(), "a finished job holds no checkpoint unwritten");
-    CheckpointStore store = new RunDirectory(dirA.toString()).checkpoints();
-    for (UnitRecord u : fault_free.units()) {
-      if (u.error() == null) { // hop checkpoints were written behind the chains (a local master): all on the store
-        assertTrue(store.exists(u.outCkpt()), "unit " + u + ": its checkpoint is on the store");
-        assertEquals(u.bytesWritten(), java.nio.file.Files.size(dirA.resolve(u.outCkpt())),
-            "unit " + u + ": bytes written = the file's size");
-      }
-    }
     for (int trial = 0; trial < 2; trial++) {
       assertArrayEquals(floats(finalState(perUnit, dirU, trial)), floats(finalState(fault_free, dirA, trial)),
           "trial " + trial + ": the final checkpoint, bit for bit");
