@@ -43,6 +43,8 @@ import org.argus.select.space.SearchSpace;
  *       hold (Spark's storage status) vs Σ float32 feature bytes.
  *   <li>{@code mop}: only the demo's heads in MOP ÷ the raw DJL loop (more repetitions for the same
  *       time).
+ *   <li>{@code mop-many}: 32 heads (the 4 layers × lr × wd × width) in MOP (a fused selection) ÷ the
+ *       same configs in the raw DJL loop.
  *   <li>{@code fused}: MobileNetV2 96², 4 layers × 8 head configs ({@code --heads 8} random draws of
  *       lr × width, each crossed with every layer: 32 configs): fused selection vs the naive way (each
  *       config: its layer's features from the pixels, then its head) and vs the two islands (transfer
@@ -77,12 +79,15 @@ public final class FusionBench {
       case "mop" -> MopVersusRaw.compare(spark, spec("mobilenet_v2", 96, MOBILENET,
           Integer.parseInt(a.getOrDefault("train", "4000")), Integer.parseInt(a.getOrDefault("test", "1000")), null),
           md, reps);
+      case "mop-many" -> MopVersusRaw.compareMany(spark, spec("mobilenet_v2", 96, MOBILENET,
+          Integer.parseInt(a.getOrDefault("train", "4000")), Integer.parseInt(a.getOrDefault("test", "1000")), null),
+          md, reps);
       case "fused" -> fused(spark, reps, Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), Integer.parseInt(a.getOrDefault("heads", "8")), md);
       case "tpe" -> tpeVersusRandom(spark, Integer.parseInt(a.getOrDefault("seeds", "3")),
           Integer.parseInt(a.getOrDefault("configs", "16")), Integer.parseInt(a.getOrDefault("train", "2000")),
           Integer.parseInt(a.getOrDefault("test", "500")), md);
-      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, mop, fused, tpe");
+      default -> throw new IllegalArgumentException("mode " + mode + "; valid: vista, demo, mop, mop-many, fused, tpe");
     }
     System.out.print(md);
     BenchReport.append("fusion", "bench/run fusion " + String.join(" ", args), md.toString());

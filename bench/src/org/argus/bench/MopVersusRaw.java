@@ -106,6 +106,107 @@ final class MopVersusRaw {
   }
 
   /**
+   * Many heads in MOP (a fused selection: every layer × {@code lrs × wds × widths} head configs, fixed
+   * epochs, validated on the test split as the transfer's heads are) vs the same configs in the raw
+   * loop on the same examples: a warm-up of each, then {@code reps} repetitions in rotated order. With
+   * many configs a shard always has a ready unit, unlike the transfer's four heads, whose widest
+   * head's chain of units bounds MOP's rounds ({@link #compare}).
+   */
+  static void compareMany(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
+    FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
+    MaterializedFeatures m = ft.materialize();
+    FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
+        SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
+    org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
+    Standardizer z = Standardizer.fit(raw);
+    List<Example> rows = z.apply(raw).collect();
+    List<Example> test = z.apply(FeatureRows.examples(m, "test")).collect();
+    m.unpersist();
+    ft.release();
+    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
+    int workers = s.sparkContext().defaultParallelism();
+    Map<String, Object> base = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size());
+    List<Map<String, Object>> configs = new ArrayList<>();
+    for (String l : views.layers()) {
+      for (double lr : new double[] {1e-3, 3e-3}) {
+        for (double wd : new double[] {1e-4, 1e-3}) {
+          for (int width : new int[] {0, 64}) {
+            Map<String, Object> c = new LinkedHashMap<>(base);
+            c.put("layer", l);
+            c.put("lr", lr);
+            c.put("wd", wd);
+            c.put("width", width);
+            configs.add(c);
+          }
+        }
+      }
+    }
+    Map<String, org.argus.select.space.Domain> d = new LinkedHashMap<>();
+    for (String k : configs.get(0).keySet()) {
+      d.put(k, new org.argus.select.space.Domain.Choice(configs.stream().map(c -> c.get(k)).distinct().toList()));
+    }
+    SearchSpace space = new SearchSpace(d);
+    List<org.argus.select.space.Config> cs = configs.stream().map(org.argus.select.space.Config::new).toList();
+    rawLoop(views, rows, test, epochs, workers, configs);
+    mopMany(s, spec, space, cs, epochs);
+    double[] rawS = new double[reps];
+    double[] roundS = new double[reps];
+    double[] busyPct = new double[reps];
+    long examples = 0;
+    for (int rep = 0; rep < reps; rep++) {
+      for (int side = 0; side < 2; side++) {
+        if ((side + rep) % 2 == 0) {
+          long t0 = System.nanoTime();
+          examples = rawLoop(views, rows, test, epochs, workers, configs);
+          rawS[rep] = (System.nanoTime() - t0) / 1e9;
+        } else {
+          double[] r = mopMany(s, spec, space, cs, epochs);
+          roundS[rep] = r[0];
+          busyPct[rep] = r[1];
+        }
+      }
+      System.out.printf(Locale.ROOT, "rep %d: raw %.2f s, MOP rounds %.2f s%n", rep, rawS[rep], roundS[rep]);
+    }
+    double[] ratio = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      ratio[i] = rawS[i] / roundS[i];
+    }
+    md.append(String.format(Locale.ROOT, "### Many heads in MOP vs a raw DJL loop%n%n%d configs (%d layers × lr"
+        + " {0.001, 0.003} × wd {0.0001, 0.001} × width {0, 64}; the transfer's schedule otherwise) × %d epochs"
+        + " over %d training rows, MOP as a fused selection validated on the %d test rows (the transfer's heads'"
+        + " setting), the raw loop the same configs on %d worker threads (1 PyTorch thread each, the costliest"
+        + " config first), each scored once on the test rows: a warm-up of each side, then %d repetitions in"
+        + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (timed from the"
+        + " driver, with their Spark jobs, checkpoints and validation) %.2f–%.2f s: **MOP ÷ raw throughput per"
+        + " repetition %s**. The less busy shard's units fill %.0f–%.0f %% of the rounds' span.%n%n",
+        configs.size(), views.layers().size(), epochs, rows.size(), test.size(), workers, reps,
+        FusionBench.min(rawS), FusionBench.max(rawS), examples / FusionBench.max(rawS),
+        examples / FusionBench.min(rawS), FusionBench.min(roundS), FusionBench.max(roundS), FusionBench.fmt(ratio),
+        FusionBench.min(busyPct), FusionBench.max(busyPct)));
+  }
+
+  /**
+   * One fused selection over {@code configs} (materialization included in its wall time, not in its
+   * rounds); returns {the rounds' makespans from its epochs table, s; the less busy shard's share of
+   * the units' span, %}.
+   */
+  static double[] mopMany(SparkSession s, TransferSpec spec, SearchSpace space, List<org.argus.select.space.Config> cs,
+      int epochs) throws Exception {
+    String dir = "/tmp/bench-fusion-mop-many";
+    FusionBench.deleteTree(java.nio.file.Path.of(dir));
+    FusionBench.released(org.argus.execution.fusion.FusedSelection.builder().setTransfer(spec).setSpace(space)
+        .setProcedure(sp -> org.argus.select.procedure.FixedEpochs.of(cs, epochs,
+            org.argus.select.procedure.Goal.maximize("accuracy")))
+        .setRunDir(dir).optSeed(42).optValidateOnTest(true).prepare(s));
+    org.argus.store.RunDirectory run = new org.argus.store.RunDirectory(dir);
+    double rounds = run.readEpochs().stream()
+        .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
+            org.argus.plan.mop.EpochRecord::roundMs, (a, b) -> a))
+        .values().stream().mapToLong(Long::longValue).sum() / 1e3;
+    return new double[] {rounds, chain(run.readUnits())[0]};
+  }
+
+  /**
    * The raw loop: each layer's head trained for {@code epochs} on {@code workers} threads, the widest
    * layer's first (longest processing time first, Graham 1969: the best a loop of whole heads does
    * for balance; in the views' order a 2-thread pool left one thread with the two widest heads), then
@@ -116,18 +217,28 @@ final class MopVersusRaw {
   static long rawLoop(FeatureViews views, List<Example> rows, List<Example> validation, int epochs, int workers)
       throws Exception {
     Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size()); // the transfer's schedule
-    ExecutorService pool = Executors.newFixedThreadPool(workers);
-    List<Future<Long>> done = new ArrayList<>();
-    List<String> widestFirst = new ArrayList<>(views.layers());
-    widestFirst.sort(java.util.Comparator.comparingLong((String l) -> {
+    List<Map<String, Object>> configs = new ArrayList<>();
+    for (String l : views.layers()) {
       Map<String, Object> c = new LinkedHashMap<>(cfg);
       c.put("layer", l);
-      return views.view(new Hyperparameters(c)).dim();
-    }).reversed());
-    for (String layer : widestFirst) {
+      configs.add(c);
+    }
+    return rawLoop(views, rows, validation, epochs, workers, configs);
+  }
+
+  /**
+   * The raw loop over any configs (each naming its layer): the most expensive first (input width ×
+   * outputs, hidden width included: longest processing time first, Graham 1969), each trained for
+   * {@code epochs} then scored once on {@code validation}, as MOP validates; returns examples trained.
+   */
+  static long rawLoop(FeatureViews views, List<Example> rows, List<Example> validation, int epochs, int workers,
+      List<Map<String, Object>> configs) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(workers);
+    List<Future<Long>> done = new ArrayList<>();
+    List<Map<String, Object>> costliestFirst = new ArrayList<>(configs);
+    costliestFirst.sort(java.util.Comparator.comparingLong((Map<String, Object> c) -> cost(views, c)).reversed());
+    for (Map<String, Object> c : costliestFirst) {
       done.add(pool.submit(() -> {
-        Map<String, Object> c = new LinkedHashMap<>(cfg);
-        c.put("layer", layer);
         Hyperparameters h = new Hyperparameters(c);
         FeatureViews.View v = views.view(h);
         List<Example> mine = rows.stream().map(e -> new Example(e.label(), views.slice(e.x(), v))).toList();
@@ -154,6 +265,13 @@ final class MopVersusRaw {
     }
     pool.shutdown();
     return examples;
+  }
+
+  /** A config's multiply-adds per example: its input width × 10 classes, or through its hidden layer. */
+  static long cost(FeatureViews views, Map<String, Object> c) {
+    long dim = views.view(new Hyperparameters(c)).dim();
+    long width = c.get("width") instanceof Number n ? n.longValue() : 0;
+    return width == 0 ? dim * 10 : dim * width + width * 10;
   }
 
   /**
