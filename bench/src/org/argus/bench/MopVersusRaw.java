@@ -33,49 +33,97 @@ import org.argus.select.space.SearchSpace;
 final class MopVersusRaw {
   private MopVersusRaw() {}
 
+  /** One side of a comparison. */
+  interface Side<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Rotated repetitions of the raw side and the MOP side.
+   *
+   * @param rawS per repetition, the raw side's seconds (timed here, from the driver)
+   * @param mop per repetition, what the MOP side returned
+   */
+  record Rotation(double[] rawS, List<double[]> mop) {
+    /** @return per repetition, the MOP side's {@code i}-th value */
+    double[] mop(int i) {
+      return mop.stream().mapToDouble(r -> r[i]).toArray();
+    }
+  }
+
+  /**
+   * Runs {@code reps} repetitions of both sides, raw first in even repetitions and MOP first in odd
+   * ones, and prints each repetition's times.
+   */
+  static Rotation rotate(int reps, Side<Long> raw, Side<double[]> mop) throws Exception {
+    double[] rawS = new double[reps];
+    List<double[]> m = new ArrayList<>();
+    for (int rep = 0; rep < reps; rep++) {
+      double[] got = null;
+      for (int side = 0; side < 2; side++) {
+        if ((side + rep) % 2 == 0) {
+          long t0 = System.nanoTime();
+          raw.run();
+          rawS[rep] = (System.nanoTime() - t0) / 1e9;
+        } else {
+          got = mop.run();
+        }
+      }
+      m.add(got);
+      System.out.printf(Locale.ROOT, "rep %d: raw %.2f s, MOP rounds %.2f s%n", rep, rawS[rep], got[0]);
+    }
+    return new Rotation(rawS, m);
+  }
+
+  /**
+   * The raw loop's inputs: the spec's layers materialized once, as MOP's runs see them.
+   *
+   * @param views the fused rows' views (one per layer)
+   * @param rows the training rows, z-scored on themselves (as MOP's shards)
+   * @param test the test rows, z-scored alike: what MOP's heads validate on
+   * @param epochs the transfer's head epochs for these rows
+   * @param workers worker threads = Spark's default parallelism (MOP's shards)
+   */
+  record RawInputs(FeatureViews views, List<Example> rows, List<Example> test, int epochs, int workers) {
+    static RawInputs of(SparkSession s, TransferSpec spec) throws Exception {
+      FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
+      MaterializedFeatures m = ft.materialize();
+      FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
+          SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
+      org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
+      Standardizer z = Standardizer.fit(raw);
+      List<Example> rows = z.apply(raw).collect();
+      RawInputs x = new RawInputs(views, rows, z.apply(FeatureRows.examples(m, "test")).collect(),
+          HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size()), s.sparkContext().defaultParallelism());
+      m.unpersist();
+      ft.release();
+      return x;
+    }
+  }
+
   /**
    * Heads in MOP (HeadTransfer's MOP run) vs the same heads in a raw DJL loop on the same examples:
    * a warm-up of each, then {@code reps} repetitions in rotated order (raw, MOP; then MOP, raw; …);
    * prints the range of each side and of the per-repetition ratios.
    */
   static void compare(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
-    FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
-    MaterializedFeatures m = ft.materialize();
-    FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
-        SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
-    org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
-    Standardizer z = Standardizer.fit(raw);
-    List<Example> rows = z.apply(raw).collect();
-    List<Example> test = z.apply(FeatureRows.examples(m, "test")).collect(); // what MOP's heads validate on
-    m.unpersist();
-    ft.release();
-    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
-    int workers = s.sparkContext().defaultParallelism();
+    RawInputs x = RawInputs.of(s, spec);
+    FeatureViews views = x.views();
+    List<Example> rows = x.rows();
+    List<Example> test = x.test();
+    int epochs = x.epochs();
+    int workers = x.workers();
     rawLoop(views, rows, test, epochs, workers);
     mopRun(s, spec);
-    double[] rawS = new double[reps];
-    double[] roundS = new double[reps];
-    double[] learnerS = new double[reps];
-    double[] busyPct = new double[reps];
-    double[] chainS = new double[reps];
-    double[] gapS = new double[reps];
-    long examples = 0;
-    for (int rep = 0; rep < reps; rep++) {
-      for (int side = 0; side < 2; side++) {
-        if ((side + rep) % 2 == 0) {
-          long t0 = System.nanoTime();
-          examples = rawLoop(views, rows, test, epochs, workers);
-          rawS[rep] = (System.nanoTime() - t0) / 1e9;
-        } else {
-          double[] r = mopRun(s, spec);
-          roundS[rep] = r[0];
-          learnerS[rep] = r[1];
-          busyPct[rep] = r[2];
-          chainS[rep] = r[3];
-          gapS[rep] = r[4];
-        }
-      }
-    }
+    long[] trained = new long[1];
+    Rotation rot = rotate(reps, () -> trained[0] = rawLoop(views, rows, test, epochs, workers), () -> mopRun(s, spec));
+    double[] rawS = rot.rawS();
+    double[] roundS = rot.mop(0);
+    double[] learnerS = rot.mop(1);
+    double[] busyPct = rot.mop(2);
+    double[] chainS = rot.mop(3);
+    double[] gapS = rot.mop(4);
+    long examples = trained[0];
     double[] ratio = new double[reps];
     double[] whole = new double[reps];
     for (int i = 0; i < reps; i++) {
@@ -113,19 +161,9 @@ final class MopVersusRaw {
    * head's chain of units bounds MOP's rounds ({@link #compare}).
    */
   static void compareMany(SparkSession s, TransferSpec spec, StringBuilder md, int reps) throws Exception {
-    FeatureTransfer ft = FeatureTransfer.prepare(s, spec, ProgressSink.SILENT);
-    MaterializedFeatures m = ft.materialize();
-    FeatureViews views = FeatureRows.views(m, org.argus.execution.fusion.FusedSpace.of(
-        SearchSpace.parse("lr=choice(0.001)"), ft.layers(), spec.pooling()));
-    org.apache.spark.api.java.JavaRDD<Example> raw = FeatureRows.examples(m, "train");
-    Standardizer z = Standardizer.fit(raw);
-    List<Example> rows = z.apply(raw).collect();
-    List<Example> test = z.apply(FeatureRows.examples(m, "test")).collect();
-    m.unpersist();
-    ft.release();
-    int epochs = HeadTransfer.HeadSpec.DEFAULT.epochsFor(rows.size());
-    int workers = s.sparkContext().defaultParallelism();
-    Map<String, Object> base = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size());
+    RawInputs x = RawInputs.of(s, spec);
+    FeatureViews views = x.views();
+    Map<String, Object> base = HeadTransfer.HeadSpec.DEFAULT.configFor(x.rows().size());
     List<Map<String, Object>> configs = new ArrayList<>();
     for (String l : views.layers()) {
       for (double lr : new double[] {1e-3, 3e-3}) {
@@ -147,26 +185,16 @@ final class MopVersusRaw {
     }
     SearchSpace space = new SearchSpace(d);
     List<org.argus.select.space.Config> cs = configs.stream().map(org.argus.select.space.Config::new).toList();
-    rawLoop(views, rows, test, epochs, workers, configs);
-    mopMany(s, spec, space, cs, epochs);
-    double[] rawS = new double[reps];
-    double[] roundS = new double[reps];
-    double[] busyPct = new double[reps];
-    long examples = 0;
-    for (int rep = 0; rep < reps; rep++) {
-      for (int side = 0; side < 2; side++) {
-        if ((side + rep) % 2 == 0) {
-          long t0 = System.nanoTime();
-          examples = rawLoop(views, rows, test, epochs, workers, configs);
-          rawS[rep] = (System.nanoTime() - t0) / 1e9;
-        } else {
-          double[] r = mopMany(s, spec, space, cs, epochs);
-          roundS[rep] = r[0];
-          busyPct[rep] = r[1];
-        }
-      }
-      System.out.printf(Locale.ROOT, "rep %d: raw %.2f s, MOP rounds %.2f s%n", rep, rawS[rep], roundS[rep]);
-    }
+    rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs);
+    mopMany(s, spec, space, cs, x.epochs());
+    long[] trained = new long[1];
+    Rotation rot = rotate(reps,
+        () -> trained[0] = rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs),
+        () -> mopMany(s, spec, space, cs, x.epochs()));
+    double[] rawS = rot.rawS();
+    double[] roundS = rot.mop(0);
+    double[] busyPct = rot.mop(1);
+    long examples = trained[0];
     double[] ratio = new double[reps];
     for (int i = 0; i < reps; i++) {
       ratio[i] = rawS[i] / roundS[i];
@@ -179,7 +207,7 @@ final class MopVersusRaw {
         + " rotated order: raw loop %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (timed from the"
         + " driver, with their Spark jobs, checkpoints and validation) %.2f–%.2f s: **MOP ÷ raw throughput per"
         + " repetition %s**. The less busy shard's units fill %.0f–%.0f %% of the rounds' span.%n%n",
-        configs.size(), views.layers().size(), epochs, rows.size(), test.size(), workers, reps,
+        configs.size(), views.layers().size(), x.epochs(), x.rows().size(), x.test().size(), x.workers(), reps,
         FusionBench.min(rawS), FusionBench.max(rawS), examples / FusionBench.max(rawS),
         examples / FusionBench.min(rawS), FusionBench.min(roundS), FusionBench.max(roundS), FusionBench.fmt(ratio),
         FusionBench.min(busyPct), FusionBench.max(busyPct)));
