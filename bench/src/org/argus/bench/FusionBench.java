@@ -126,9 +126,14 @@ public final class FusionBench {
 
   /** A head transfer, timed from prepare to result; its cached inputs are released after the clock stops. */
   static Run head(SparkSession s, TransferSpec spec, String dir) throws Exception {
+    return head(s, spec, dir, ProgressSink.SILENT);
+  }
+
+  /** As {@link #head(SparkSession, TransferSpec, String)}, reporting the materialization to {@code progress}. */
+  static Run head(SparkSession s, TransferSpec spec, String dir, ProgressSink progress) throws Exception {
     deleteTree(java.nio.file.Path.of(dir));
     long t0 = System.nanoTime();
-    HeadTransfer ht = HeadTransfer.prepare(s, spec, HeadTransfer.HeadSpec.DEFAULT, dir, ProgressSink.SILENT, u -> { });
+    HeadTransfer ht = HeadTransfer.prepare(s, spec, HeadTransfer.HeadSpec.DEFAULT, dir, progress, u -> { });
     try {
       TransferResult r = ht.run();
       return new Run((System.nanoTime() - t0) / 1e9, r);

@@ -33,6 +33,22 @@ import org.argus.select.space.SearchSpace;
 final class MopVersusRaw {
   private MopVersusRaw() {}
 
+  /**
+   * A progress sink that collects the heap after each materialization stage, so MOP's heads start
+   * from a collected heap as the raw loop does ({@link #rotate} collects before each side): without
+   * it, the CNN's garbage and the freshly cached features are collected during the rounds (a young
+   * collection copying them took 0.2–0.3 s inside MOP's units' span, as long as a third of a side).
+   */
+  static final ProgressSink COLLECT_AFTER_EACH_STAGE = new ProgressSink() {
+    @Override
+    public void begin(String stage, long total, String unit, java.util.function.LongSupplier done) {}
+
+    @Override
+    public void end(String stage, String summary) {
+      System.gc();
+    }
+  };
+
   /** One side of a comparison. */
   interface Side<T> {
     T run() throws Exception;
@@ -44,7 +60,7 @@ final class MopVersusRaw {
    * @param rawS per repetition, the raw side's seconds (timed here, from the driver)
    * @param mop per repetition, what the MOP side returned
    */
-  record Rotation(double[] rawS, List<double[]> mop) {
+  record Rotation(double[] rawS, List<double[]> mop, List<long[]> rawWindows) {
     /** @return per repetition, the MOP side's {@code i}-th value */
     double[] mop(int i) {
       return mop.stream().mapToDouble(r -> r[i]).toArray();
@@ -56,15 +72,20 @@ final class MopVersusRaw {
    * ones, and prints each repetition's times.
    */
   static Rotation rotate(int reps, Side<Long> raw, Side<double[]> mop) throws Exception {
+    GcPauses.install();
     double[] rawS = new double[reps];
     List<double[]> m = new ArrayList<>();
+    List<long[]> windows = new ArrayList<>();
     for (int rep = 0; rep < reps; rep++) {
       double[] got = null;
       for (int side = 0; side < 2; side++) {
+        System.gc(); // neither side pays for collecting the other's garbage
         if ((side + rep) % 2 == 0) {
+          long w0 = System.currentTimeMillis();
           long t0 = System.nanoTime();
           raw.run();
           rawS[rep] = (System.nanoTime() - t0) / 1e9;
+          windows.add(new long[] {w0, System.currentTimeMillis()});
         } else {
           got = mop.run();
         }
@@ -72,7 +93,7 @@ final class MopVersusRaw {
       m.add(got);
       System.out.printf(Locale.ROOT, "rep %d: raw %.2f s, MOP rounds %.2f s%n", rep, rawS[rep], got[0]);
     }
-    return new Rotation(rawS, m);
+    return new Rotation(rawS, m, windows);
   }
 
   /**
@@ -113,22 +134,48 @@ final class MopVersusRaw {
     List<Example> test = x.test();
     int epochs = x.epochs();
     int workers = x.workers();
-    rawLoop(views, rows, test, epochs, workers);
+    rawLoop(views, rows, test, epochs, workers, new java.util.concurrent.atomic.LongAdder());
     mopRun(s, spec);
     long[] trained = new long[1];
-    Rotation rot = rotate(reps, () -> trained[0] = rawLoop(views, rows, test, epochs, workers), () -> mopRun(s, spec));
+    List<Double> rawTrainS = new ArrayList<>();
+    Rotation rot = rotate(reps, () -> {
+      java.util.concurrent.atomic.LongAdder ns = new java.util.concurrent.atomic.LongAdder();
+      trained[0] = rawLoop(views, rows, test, epochs, workers, ns);
+      rawTrainS.add(ns.sum() / 1e9);
+      return trained[0];
+    }, () -> mopRun(s, spec));
     double[] rawS = rot.rawS();
     double[] roundS = rot.mop(0);
     double[] learnerS = rot.mop(1);
     double[] busyPct = rot.mop(2);
     double[] chainS = rot.mop(3);
     double[] gapS = rot.mop(4);
+    Thread.sleep(200); // the last collections' notifications
+    double[] rawGc = new double[reps];
+    double[] mopGc = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      rawGc[i] = GcPauses.seconds(rot.rawWindows().get(i)[0], rot.rawWindows().get(i)[1]);
+      mopGc[i] = GcPauses.seconds((long) rot.mop(5)[i], (long) rot.mop(6)[i]);
+      System.out.printf(Locale.ROOT, "rep %d: GC pauses inside raw %.2f s, inside MOP's units' span %.2f s%n", i,
+          rawGc[i], mopGc[i]);
+    }
     long examples = trained[0];
     double[] ratio = new double[reps];
     double[] whole = new double[reps];
+    double[] perUnit = new double[reps];
+    double[] unitS = rot.mop(7);
+    double[] overheadS = new double[reps];
     for (int i = 0; i < reps; i++) {
       ratio[i] = rawS[i] / roundS[i];
       whole[i] = rawS[i] / learnerS[i];
+      // each worker's share of the round jobs' own time (driver-timed rounds minus the units' span)
+      overheadS[i] = Math.max(0, roundS[i] - (rot.mop(6)[i] - rot.mop(5)[i]) / 1e3) * workers;
+      perUnit[i] = rawTrainS.get(i) / (unitS[i] + overheadS[i]);
+    }
+    double[] rawTrain = rawTrainS.stream().mapToDouble(Double::doubleValue).toArray();
+    for (int i = 0; i < reps; i++) {
+      System.out.printf(Locale.ROOT, "rep %d: by unit time: raw heads' training %.2f s, MOP units %.2f s + job"
+          + " overhead %.2f s: %.2f%n", i, rawTrain[i], unitS[i], overheadS[i], perUnit[i]);
     }
     List<String> widths = new ArrayList<>();
     for (String l : views.layers()) {
@@ -140,17 +187,29 @@ final class MopVersusRaw {
         + " rotated order: raw loop (training, then each head scored once on the %d test rows, as MOP validates)"
         + " %.2f–%.2f s (%.0f–%.0f examples/s); MOP's training rounds (unit queries with"
         + " their Spark jobs, checkpoints and validation, timed from the driver) %.2f–%.2f s: **MOP ÷ raw"
-        + " throughput per repetition %s**; MOP's whole learner phase (z-scoring, sharding, rounds, test scoring)"
+        + " throughput per repetition %s** (by makespan). By unit time — the select benchmark's measure and the"
+        + " issue's \"unit wall time including Spark job overhead\": the raw loop's heads' training time"
+        + " (trainer creation and epochs) %.2f–%.2f s ÷ MOP's units' task time (trainer creation or"
+        + " continuation, checkpoint restore and write, batches, training) %.2f–%.2f s plus each worker's share"
+        + " of the round jobs' own time (the driver-timed rounds minus the units' span) %.2f–%.2f s; waits for"
+        + " a config's previous unit on the other shard excluded — **MOP ÷ raw per repetition %s**. MOP's"
+        + " whole learner phase (z-scoring, sharding, rounds, test scoring)"
         + " %.2f–%.2f s: ÷ raw %s. The raw loop trains the widest head first (LPT). Inside MOP's rounds (units"
         + " table): the less busy shard's units fill %.0f–%.0f %% of the span from the first unit to the last;"
         + " the longest chain (the config with the most unit time, whose units run one after another across the"
-        + " shards) is %.2f–%.2f s of units and %.2f–%.2f s of waits between them.%n%n", views.layers().size(),
+        + " shards) is %.2f–%.2f s of units and %.2f–%.2f s of waits between them. The heap is collected before"
+        + " each side and after each of MOP's materialization stages, so neither side pays for collecting the"
+        + " other's garbage or the CNN's; GC pauses inside the timed windows (collector notifications): raw"
+        + " %.2f–%.2f s, MOP's units' span %.2f–%.2f s.%n%n", views.layers().size(),
         String.join(", ", widths), epochs, rows.size(), workers, reps, test.size(), FusionBench.min(rawS),
         FusionBench.max(rawS),
         examples / FusionBench.max(rawS), examples / FusionBench.min(rawS), FusionBench.min(roundS),
-        FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(learnerS), FusionBench.max(learnerS),
+        FusionBench.max(roundS), FusionBench.fmt(ratio), FusionBench.min(rawTrain), FusionBench.max(rawTrain),
+        FusionBench.min(unitS), FusionBench.max(unitS), FusionBench.min(overheadS), FusionBench.max(overheadS),
+        FusionBench.fmt(perUnit), FusionBench.min(learnerS), FusionBench.max(learnerS),
         FusionBench.fmt(whole), FusionBench.min(busyPct), FusionBench.max(busyPct), FusionBench.min(chainS),
-        FusionBench.max(chainS), FusionBench.min(gapS), FusionBench.max(gapS)));
+        FusionBench.max(chainS), FusionBench.min(gapS), FusionBench.max(gapS), FusionBench.min(rawGc),
+        FusionBench.max(rawGc), FusionBench.min(mopGc), FusionBench.max(mopGc)));
   }
 
   /**
@@ -185,11 +244,12 @@ final class MopVersusRaw {
     }
     SearchSpace space = new SearchSpace(d);
     List<org.argus.select.space.Config> cs = configs.stream().map(org.argus.select.space.Config::new).toList();
-    rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs);
+    rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs, new java.util.concurrent.atomic.LongAdder());
     mopMany(s, spec, space, cs, x.epochs());
     long[] trained = new long[1];
     Rotation rot = rotate(reps,
-        () -> trained[0] = rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs),
+        () -> trained[0] = rawLoop(views, x.rows(), x.test(), x.epochs(), x.workers(), configs,
+            new java.util.concurrent.atomic.LongAdder()),
         () -> mopMany(s, spec, space, cs, x.epochs()));
     double[] rawS = rot.rawS();
     double[] roundS = rot.mop(0);
@@ -225,7 +285,7 @@ final class MopVersusRaw {
     FusionBench.released(org.argus.execution.fusion.FusedSelection.builder().setTransfer(spec).setSpace(space)
         .setProcedure(sp -> org.argus.select.procedure.FixedEpochs.of(cs, epochs,
             org.argus.select.procedure.Goal.maximize("accuracy")))
-        .setRunDir(dir).optSeed(42).optValidateOnTest(true).prepare(s));
+        .setRunDir(dir).optSeed(42).optValidateOnTest(true).optProgress(COLLECT_AFTER_EACH_STAGE).prepare(s));
     org.argus.store.RunDirectory run = new org.argus.store.RunDirectory(dir);
     double rounds = run.readEpochs().stream()
         .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
@@ -242,8 +302,8 @@ final class MopVersusRaw {
    * config's last checkpoint is validated on the test split inside the round job), so both sides'
    * times hold the same work; returns examples trained.
    */
-  static long rawLoop(FeatureViews views, List<Example> rows, List<Example> validation, int epochs, int workers)
-      throws Exception {
+  static long rawLoop(FeatureViews views, List<Example> rows, List<Example> validation, int epochs, int workers,
+      java.util.concurrent.atomic.LongAdder trainNs) throws Exception {
     Map<String, Object> cfg = HeadTransfer.HeadSpec.DEFAULT.configFor(rows.size()); // the transfer's schedule
     List<Map<String, Object>> configs = new ArrayList<>();
     for (String l : views.layers()) {
@@ -251,16 +311,18 @@ final class MopVersusRaw {
       c.put("layer", l);
       configs.add(c);
     }
-    return rawLoop(views, rows, validation, epochs, workers, configs);
+    return rawLoop(views, rows, validation, epochs, workers, configs, trainNs);
   }
 
   /**
    * The raw loop over any configs (each naming its layer): the most expensive first (input width ×
    * outputs, hidden width included: longest processing time first, Graham 1969), each trained for
-   * {@code epochs} then scored once on {@code validation}, as MOP validates; returns examples trained.
+   * {@code epochs} then scored once on {@code validation}, as MOP validates; returns examples trained
+   * and adds to {@code trainNs} each head's training time (its trainer's creation and epochs, not its
+   * slicing or scoring: what a unit query's time holds), ns.
    */
   static long rawLoop(FeatureViews views, List<Example> rows, List<Example> validation, int epochs, int workers,
-      List<Map<String, Object>> configs) throws Exception {
+      List<Map<String, Object>> configs, java.util.concurrent.atomic.LongAdder trainNs) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(workers);
     List<Future<Long>> done = new ArrayList<>();
     List<Map<String, Object>> costliestFirst = new ArrayList<>(configs);
@@ -272,10 +334,13 @@ final class MopVersusRaw {
         List<Example> mine = rows.stream().map(e -> new Example(e.label(), views.slice(e.x(), v))).toList();
         List<Example> held = validation.stream().map(e -> new Example(e.label(), views.slice(e.x(), v))).toList();
         long n = 0;
+        long t0 = System.nanoTime();
         try (Trainer t = DjlTrainerFactory.builtIn("head", new long[] {v.dim()}, 10).withThreads(1).create(h, 7)) {
           for (int e = 1; e <= epochs; e++) {
-            n += t.train(Examples.batchIterator(mine, t.batchSize(), 7, e, 0)).examples(); // one batch at a time, as MOP
+            n += t.train(Examples.reusingBatchIterator(mine, t.batchSize(), 7, e, 0,
+                org.argus.runtime.train.Columns.all())).examples(); // one batch at a time, as MOP
           }
+          trainNs.add(System.nanoTime() - t0);
           List<org.argus.runtime.train.Batch> scored = new ArrayList<>();
           for (int k = 0; k < held.size(); k += 256) {
             scored.add(Examples.batch(held.subList(k, Math.min(held.size(), k + 256))));
@@ -307,14 +372,16 @@ final class MopVersusRaw {
    * with their Spark jobs, checkpoints and validation), its whole learner phase}, seconds.
    */
   static double[] mopRun(SparkSession s, TransferSpec spec) throws Exception {
-    FusionBench.Run mop = FusionBench.head(s, spec, "/tmp/bench-fusion-mop");
+    FusionBench.Run mop = FusionBench.head(s, spec, "/tmp/bench-fusion-mop", COLLECT_AFTER_EACH_STAGE);
     double learner = mop.result().layers().stream().mapToDouble(TransferResult.LayerResult::trainingSeconds).sum();
     double rounds = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readEpochs().stream()
         .collect(java.util.stream.Collectors.toMap(org.argus.plan.mop.EpochRecord::round,
             org.argus.plan.mop.EpochRecord::roundMs, (a, b) -> a))
         .values().stream().mapToLong(Long::longValue).sum() / 1e3;
     double[] c = chain(new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readUnits());
-    return new double[] {rounds, learner, c[0], c[1], c[2]};
+    double unitS = new org.argus.store.RunDirectory("/tmp/bench-fusion-mop").readUnits().stream()
+        .mapToLong(org.argus.plan.mop.UnitRecord::taskMs).sum() / 1e3;
+    return new double[] {rounds, learner, c[0], c[1], c[2], c[3], c[4], unitS};
   }
 
   /**
@@ -324,7 +391,7 @@ final class MopVersusRaw {
    *
    * @return {the shards' busy time (their units' task time) as a share of the span from the first
    *     unit's start to the last unit's end, lowest shard, %; the longest chain's units, s; the
-   *     time between its units, s}
+   *     time between its units, s; the first unit's start and the last unit's end, epoch ms}
    */
   static double[] chain(List<org.argus.plan.mop.UnitRecord> units) {
     long start = units.stream().mapToLong(org.argus.plan.mop.UnitRecord::startMs).min().orElse(0);
@@ -347,7 +414,7 @@ final class MopVersusRaw {
     }
     double span = Math.max(1, end - start);
     double lowest = busy.values().stream().mapToLong(Long::longValue).min().orElse(0) / span * 100;
-    return new double[] {lowest, work / 1e3, gaps / 1e3};
+    return new double[] {lowest, work / 1e3, gaps / 1e3, start, end};
   }
 
 }

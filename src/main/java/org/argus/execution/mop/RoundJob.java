@@ -437,7 +437,7 @@ final class RoundJob implements Serializable {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data.iterator(), dir, step.handOver());
+        r = q.run(data, dir, step.handOver());
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }

@@ -76,6 +76,25 @@ record UnitQuery(
     long start = System.currentTimeMillis();
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
+    return run(data, start, job, handOver);
+  }
+
+  /**
+   * As {@link #run(Iterator, String, boolean)} over the shard's rows already in a list (a round
+   * job's task collects its partition once for all its units).
+   *
+   * @param data the shard's rows, in storage order
+   * @param job the round job's marker directory, or null (no hand-over)
+   * @param handOver another unit of the job reads this unit's output checkpoint
+   * @return the record, as {@link #run(Iterator, String, boolean)}
+   * @throws ArgusException if the trainer or the checkpoint store fails
+   * @throws IllegalStateException for an injected failure
+   */
+  UnitRecord run(List<Example> data, String job, boolean handOver) throws ArgusException {
+    return run(data, System.currentTimeMillis(), job, handOver);
+  }
+
+  private UnitRecord run(List<Example> data, long start, String job, boolean handOver) throws ArgusException {
     long read = 0;
     Trainer t = job == null || unit.inCkpt() == null ? null : LiveStates.take(job, unit.inCkpt());
     boolean kept = false;
@@ -89,7 +108,8 @@ record UnitQuery(
         }
       }
       Metrics m = data.isEmpty() ? Metrics.EMPTY
-          : t.train(Examples.batchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey, factory.columns(config)));
+          : t.train(Examples.reusingBatchIterator(data, t.batchSize(), seed, unit.epoch(), orderKey,
+              factory.columns(config)));
       if (injectFailure && unit.attempt() == 0) {
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");

@@ -12,7 +12,9 @@ public interface Trainer extends AutoCloseable {
 
   /**
    * Trains over the batches once (a sub-epoch on one shard). Stops at the first non-finite loss
-   * and returns metrics with {@code diverged} set.
+   * and returns metrics with {@code diverged} set. Reads each batch completely before asking for the
+   * next one and keeps none, so the batches may share arrays ({@code
+   * org.argus.execution.mop.Examples#reusingBatchIterator}).
    *
    * @param batches mini-batches
    * @return training metrics over the batches
