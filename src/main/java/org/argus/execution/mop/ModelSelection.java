@@ -323,11 +323,16 @@ public final class ModelSelection {
     int slots = b.workers > 0 ? b.workers : b.data.context().defaultParallelism();
     Map<String, String> spec = spec(slots);
     Replay replay = RunLog.replay(dir, spec, b.resume);
-    boolean replicas = b.execution == Execution.TASK_PARALLEL;
     boolean unitReplay = b.execution == Execution.MOP || b.execution == Execution.SEQUENTIAL;
     SelectionState state = new SelectionState(b.seed, b.procedure.goal(), replay, unitReplay);
-    CheckpointStore store = dir.checkpoints();
     RunLog log = new RunLog(dir, b.listener);
+    return log.closing(() -> run(runDir, dir, slots, spec, state, dir.checkpoints(), log));
+  }
+
+  /** The rounds, then {@link #finish}; {@code log}'s appends are written behind ({@link RunLog}). */
+  private SelectionResult run(String runDir, RunDirectory dir, int slots, Map<String, String> spec,
+      SelectionState state, CheckpointStore store, RunLog log) throws ArgusException {
+    boolean replicas = b.execution == Execution.TASK_PARALLEL;
     ShardLayout data = ShardLayout.prepare(b.data, b.seed, b.validationFraction, slots, replicas, b.validationData);
     b.onDataCached.run();
     List<SelectionResult.RoundStats> rounds = new ArrayList<>();
@@ -475,6 +480,7 @@ public final class ModelSelection {
     board.sort(java.util.Comparator.<SelectionResult.Entry>comparingDouble(e -> -goal.key(e.metric()))
         .thenComparingInt(SelectionResult.Entry::trial));
     log.trials(trials);
+    log.flush(); // a table that could not be written fails the run before it scores or exports anything
     Map<Integer, SelectionResult.TestScore> test = new LinkedHashMap<>();
     if (b.testData != null && b.testData.getNumPartitions() > 0) {
       List<Integer> finished = board.stream().filter(e -> !Double.isNaN(e.metric())).map(SelectionResult.Entry::trial)
