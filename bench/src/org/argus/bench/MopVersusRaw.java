@@ -150,12 +150,14 @@ final class MopVersusRaw {
     double[] busyPct = rot.mop(2);
     double[] chainS = rot.mop(3);
     double[] gapS = rot.mop(4);
+    double[] spanStart = rot.mop(5); // the units' span, epoch ms
+    double[] spanEnd = rot.mop(6);
     Thread.sleep(200); // the last collections' notifications
     double[] rawGc = new double[reps];
     double[] mopGc = new double[reps];
     for (int i = 0; i < reps; i++) {
       rawGc[i] = GcPauses.seconds(rot.rawWindows().get(i)[0], rot.rawWindows().get(i)[1]);
-      mopGc[i] = GcPauses.seconds((long) rot.mop(5)[i], (long) rot.mop(6)[i]);
+      mopGc[i] = GcPauses.seconds((long) spanStart[i], (long) spanEnd[i]);
       System.out.printf(Locale.ROOT, "rep %d: GC pauses inside raw %.2f s, inside MOP's units' span %.2f s%n", i,
           rawGc[i], mopGc[i]);
     }
@@ -169,7 +171,7 @@ final class MopVersusRaw {
       ratio[i] = rawS[i] / roundS[i];
       whole[i] = rawS[i] / learnerS[i];
       // each worker's share of the round jobs' own time (driver-timed rounds minus the units' span)
-      overheadS[i] = Math.max(0, roundS[i] - (rot.mop(6)[i] - rot.mop(5)[i]) / 1e3) * workers;
+      overheadS[i] = Math.max(0, roundS[i] - (spanEnd[i] - spanStart[i]) / 1e3) * workers;
       perUnit[i] = rawTrainS.get(i) / (unitS[i] + overheadS[i]);
     }
     double[] rawTrain = rawTrainS.stream().mapToDouble(Double::doubleValue).toArray();

@@ -1,6 +1,5 @@
 package org.argus.execution.mop;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -493,13 +492,7 @@ public final class ModelSelection {
         log.units(), data.shardRows, data.payloadBytes, data.cachedBytes, test);
     SelectionResult.Entry best = res.best();
     if (best != null) {
-      try {
-        store.write("best/model.ckpt", store.read(state.checkpoint(best.trial())));
-        dir.writeText("best/config.txt", best.config() + "\nseed=" + state.seed(best.trial()) + "\ntrainer="
-            + b.factory.describe() + "\n" + goal.metric() + "=" + best.metric() + "\nepochs=" + best.epochs() + "\n");
-      } catch (IOException e) {
-        throw new ArgusException("cannot write best/config.txt in " + runDir + ": " + e.getMessage(), e);
-      }
+      BestModel.write(best, state, b.factory.describe(), goal, store, dir);
     }
     return res;
   }
