@@ -26,8 +26,8 @@ import org.argus.store.CheckpointStore;
  * epoch before, and every config's last checkpoint of every epoch is validated (each task builds its
  * validation batches once per column set and scores every checkpoint on them).
  *
- * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/}: after a
- * unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
+ * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/} (on a
+ * local master, through the {@link MarkerBoard} alone: see below): after a unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
  * every try or its loss was not finite: the config's later units of the round are skipped, and marked
  * failed in turn), holding the unit's records; a task writes {@code shard-<s>.started} first and
  * {@code shard-<s>.stopped} last. A task Spark runs again (its executor was lost) takes the records of
@@ -44,7 +44,13 @@ import org.argus.store.CheckpointStore;
  * <p>A unit whose output checkpoint another unit of the job reads leaves its trainer live in the JVM
  * ({@link LiveStates}): that unit continues it when it runs in the same JVM, instead of building a
  * trainer and reading the checkpoint back (1.6–2.6 ms a unit on the development machine, `./argus
- * demo`'s heads); the checkpoint is written all the same.
+ * demo`'s heads); the checkpoint is written all the same, except on a local master ({@code oneJvm}),
+ * where every task shares the JVM: there a config's checkpoints inside an epoch, which only the
+ * next unit of the epoch reads, stay in memory with the live trainer unless that unit does not take
+ * them (written then: {@link LiveStates}), and the markers stay on the {@link MarkerBoard} with
+ * their payloads, no files. The last checkpoint of each epoch is always written: validation, the
+ * epochs table, {@code --resume} and the best model read it. On a cluster, every checkpoint and
+ * marker is written, since a successor or a retried task may run in another executor.
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
  * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. Each task also validates every
@@ -66,8 +72,11 @@ final class RoundJob implements Serializable {
    * @param after the predecessor's marker prefix in this job, or null (its input exists already)
    * @param afterShard the predecessor's shard (-1 when none)
    * @param handOver another unit of the job reads this unit's output checkpoint ({@link LiveStates})
+   * @param midEpoch the reader is the config's next unit of the same epoch (not the first unit of
+   *     its next epoch): no validation, epochs table or best model reads this checkpoint
    */
-  record Step(UnitQuery query, String after, int afterShard, boolean handOver) implements Serializable {}
+  record Step(UnitQuery query, String after, int afterShard, boolean handOver, boolean midEpoch)
+      implements Serializable {}
 
   /**
    * A config's last unit of an epoch, whose checkpoint every task validates on its part of the
@@ -140,13 +149,16 @@ final class RoundJob implements Serializable {
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
+  private final boolean oneJvm;
 
-  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir) {
+  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
+      boolean oneJvm) {
     this.steps = steps;
     this.finals = finals;
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
+    this.oneJvm = oneJvm;
   }
 
   /**
@@ -156,10 +168,13 @@ final class RoundJob implements Serializable {
    * @param store the run's checkpoint store
    * @param dir the job's marker directory, relative to the store, unique per job
    * @param validation which epochs the tasks validate
+   * @param oneJvm every task runs in this JVM (a local master): markers live on the {@link
+   *     MarkerBoard} only, and mid-epoch checkpoints handed over live stay in memory ({@link
+   *     LiveStates}) unless their successor does not take them
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir, Validation validation) {
+      CheckpointStore store, String dir, Validation validation, boolean oneJvm) {
     Map<String, Unit> byOutput = new HashMap<>();
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -186,7 +201,7 @@ final class RoundJob implements Serializable {
         Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
         UnitQuery q = queries.apply(u);
         list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard(),
-            read.contains(u.outCkpt())));
+            read.contains(u.outCkpt()), notLast.contains(u.outCkpt())));
         if (!notLast.contains(u.outCkpt())) {
           finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u)));
         }
@@ -200,7 +215,7 @@ final class RoundJob implements Serializable {
     } else if (validation == Validation.NONE) {
       finals.clear();
     }
-    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir);
+    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir, oneJvm);
   }
 
   private static String marker(String dir, Unit u) {
@@ -251,7 +266,7 @@ final class RoundJob implements Serializable {
           Step st = it.next();
           String mine = name(marker(dir, st.query().unit()));
           if (m.contains(mine + ".done") || m.contains(mine + ".failed")) { // an earlier attempt of this task
-            out.addAll(records(store.read(dir + "/" + mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
+            out.addAll(records(read(mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
             it.remove();
           } else if (st.after() != null && m.contains(name(st.after()) + ".failed")) {
             post(dir + "/" + mine + ".failed", bytes(List.of()));
@@ -340,9 +355,29 @@ final class RoundJob implements Serializable {
     }
   }
 
-  /** @return the marker file names present (one listing of the job's directory) */
+  /**
+   * @return the marker names present: one listing of the job's directory, or on one JVM the board's
+   *     (which has them all)
+   */
   private java.util.Set<String> markers() throws ArgusException {
-    return store.list(dir);
+    return oneJvm ? MarkerBoard.posted(dir) : store.list(dir);
+  }
+
+  /**
+   * @param name a marker's name in this job
+   * @return its payload, from the store, or on one JVM from the board
+   * @throws ArgusException when it cannot be read
+   */
+  private byte[] read(String name) throws ArgusException {
+    if (!oneJvm) {
+      return store.read(dir + "/" + name);
+    }
+    byte[] b = MarkerBoard.payload(dir, name);
+    if (b == null) {
+      throw new ArgusException("round job marker " + dir + "/" + name + " is not on this JVM's marker board (kept: the "
+          + MarkerBoard.JOBS + " most recent jobs)", null);
+    }
+    return b;
   }
 
   private static String name(String marker) {
@@ -371,10 +406,15 @@ final class RoundJob implements Serializable {
     }
   }
 
-  /** Writes a marker to the store, then posts it on this JVM's {@link MarkerBoard}. */
+  /**
+   * Writes a marker to the store (not on one JVM, where the board is the only reader), then posts
+   * it on this JVM's {@link MarkerBoard}.
+   */
   private void post(String marker, byte[] payload) throws ArgusException {
-    store.write(marker, payload);
-    MarkerBoard.post(dir, name(marker));
+    if (!oneJvm) {
+      store.write(marker, payload);
+    }
+    MarkerBoard.post(dir, name(marker), payload);
   }
 
   /**
@@ -437,7 +477,7 @@ final class RoundJob implements Serializable {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data, dir, step.handOver());
+        r = q.run(data, dir, step.handOver(), oneJvm && step.midEpoch());
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }

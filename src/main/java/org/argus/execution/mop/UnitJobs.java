@@ -81,7 +81,8 @@ final class UnitJobs {
    */
   RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, RoundJob.Validation validation) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation);
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation,
+        data.shards.context().isLocal()); // a local master: every task in this JVM
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();

@@ -76,7 +76,7 @@ record UnitQuery(
     long start = System.currentTimeMillis();
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
-    return run(data, start, job, handOver);
+    return run(data, start, job, handOver, false);
   }
 
   /**
@@ -86,22 +86,30 @@ record UnitQuery(
    * @param data the shard's rows, in storage order
    * @param job the round job's marker directory, or null (no hand-over)
    * @param handOver another unit of the job reads this unit's output checkpoint
+   * @param keepInMemory with {@code handOver}: leave the output checkpoint's bytes with the live
+   *     trainer ({@link LiveStates}, pending) instead of writing them, for a successor in this JVM
+   *     (a mid-epoch hand-over on a local master: {@link RoundJob}); the record's bytes written are
+   *     then 0
    * @return the record, as {@link #run(Iterator, String, boolean)}
    * @throws ArgusException if the trainer or the checkpoint store fails
    * @throws IllegalStateException for an injected failure
    */
-  UnitRecord run(List<Example> data, String job, boolean handOver) throws ArgusException {
-    return run(data, System.currentTimeMillis(), job, handOver);
+  UnitRecord run(List<Example> data, String job, boolean handOver, boolean keepInMemory) throws ArgusException {
+    return run(data, System.currentTimeMillis(), job, handOver, keepInMemory);
   }
 
-  private UnitRecord run(List<Example> data, long start, String job, boolean handOver) throws ArgusException {
+  private UnitRecord run(List<Example> data, long start, String job, boolean handOver, boolean keepInMemory)
+      throws ArgusException {
     long read = 0;
-    Trainer t = job == null || unit.inCkpt() == null ? null : LiveStates.take(job, unit.inCkpt());
+    LiveStates.Live in = job == null || unit.inCkpt() == null ? null : LiveStates.take(job, unit.inCkpt());
+    Trainer t = in == null ? null : in.trainer();
     boolean kept = false;
     try {
       if (t == null) {
         t = factory.create(config, seed);
-        if (unit.inCkpt() != null) {
+        if (in != null) { // bytes a failed try of this unit put back
+          t.importState(in.pending());
+        } else if (unit.inCkpt() != null) {
           byte[] s = store.read(unit.inCkpt());
           read = s.length + 48L;
           t.importState(s);
@@ -114,14 +122,21 @@ record UnitQuery(
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");
       }
-      long written = store.write(unit.outCkpt(), t.exportState());
-      if (job != null && handOver && !m.diverged()) {
-        LiveStates.put(job, unit.outCkpt(), t);
+      boolean live = job != null && handOver && !m.diverged();
+      byte[] state = t.exportState();
+      long written = live && keepInMemory ? 0 : store.write(unit.outCkpt(), state);
+      if (live) {
+        LiveStates.put(job, new LiveStates.Live(t, keepInMemory ? state : null, store, unit.outCkpt()));
         kept = true;
       }
       String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
       return new UnitRecord(unit.trial(), unit.epoch(), unit.shard(), unit.attempt(), exec, start,
           System.currentTimeMillis(), 0, read, written, m, unit.inCkpt(), unit.outCkpt(), null);
+    } catch (Throwable e) {
+      if (in != null && in.pending() != null) { // the input is in memory only: keep it for the retry
+        LiveStates.put(job, new LiveStates.Live(null, in.pending(), store, unit.inCkpt()));
+      }
+      throw e;
     } finally {
       if (t != null && !kept) {
         t.close();

@@ -46,4 +46,14 @@ class MarkerBoardTest {
     assertEquals(Set.of(), MarkerBoard.posted("rounds/oldest-test"), "evicted: tasks list the directory instead");
     assertEquals(Set.of("shard-0.started"), MarkerBoard.posted("rounds/newer-" + (MarkerBoard.JOBS - 1)));
   }
+
+  @Test
+  void aMarkerPostedWithItsPayloadGivesItBackUntilItsJobIsForgotten() {
+    byte[] records = {1, 2, 3};
+    MarkerBoard.post("rounds/payload-test", "t0-e1-s1.done", records);
+    assertArrayEquals(records, MarkerBoard.payload("rounds/payload-test", "t0-e1-s1.done"));
+    assertNull(MarkerBoard.payload("rounds/payload-test", "t0-e1-s0.done"), "not posted");
+    MarkerBoard.forget("rounds/payload-test");
+    assertNull(MarkerBoard.payload("rounds/payload-test", "t0-e1-s1.done"), "forgotten");
+  }
 }

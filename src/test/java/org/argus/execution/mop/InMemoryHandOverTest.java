@@ -1,0 +1,132 @@
+package org.argus.execution.mop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
+import org.argus.ArgusException;
+import org.argus.plan.mop.UnitRecord;
+import org.argus.runtime.train.DjlTrainerFactory;
+import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Trainer;
+import org.argus.select.procedure.FixedEpochs;
+import org.argus.select.procedure.Goal;
+import org.argus.select.space.SearchSpace;
+import org.argus.store.CheckpointStore;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On a local master a round job keeps a config's checkpoints inside an epoch in memory ({@link
+ * LiveStates}, pending) and its markers on the {@link MarkerBoard}: what is written, what is not,
+ * and that failures, retries and leftovers still find every state they need.
+ */
+class InMemoryHandOverTest {
+  private static final String SPACE = ModelSelectionTest.SPACE;
+  private static JavaRDD<Example> data;
+  @TempDir static Path tmp;
+  private static SelectionResult faultFree;
+  private static Path faultFreeDir;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    data = ModelSelectionTest.sample();
+    faultFreeDir = tmp.resolve("fault-free");
+    faultFree = run(faultFreeDir, Set.of());
+  }
+
+  /** MOP with round jobs on local[2]: 2 configs × 2 epochs on 2 shards. */
+  private static SelectionResult run(Path dir, Set<String> faults) throws ArgusException {
+    return ModelSelection.builder().setData(data).setTrainerFactory(ModelSelectionTest.MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 2, Goal.maximize("accuracy")))
+        .setRunDir(dir.toString()).optSpec(Map.of("space", SPACE)).optExecution(Execution.MOP).optWorkers(2)
+        .optSeed(ModelSelectionTest.SEED).optInjectFailures(faults).build().run();
+  }
+
+  /** @return whether another unit of the same config and epoch reads {@code u}'s checkpoint */
+  private static boolean midEpoch(UnitRecord u, List<UnitRecord> units) {
+    return units.stream().anyMatch(o -> o.trial() == u.trial() && o.epoch() == u.epoch()
+        && u.outCkpt().equals(o.inCkpt()));
+  }
+
+  @Test
+  void checkpointsInsideAnEpochStayInMemoryAndEachEpochsLastIsWritten() {
+    List<UnitRecord> units = faultFree.units();
+    assertEquals(8, units.size(), units.toString());
+    for (UnitRecord u : units) {
+      boolean written = Files.exists(faultFreeDir.resolve(u.outCkpt()));
+      if (midEpoch(u, units)) {
+        assertEquals(0, u.bytesWritten(), "kept in memory for the next unit of the epoch: " + u);
+        assertFalse(written, "no file for a checkpoint its successor took: " + u.outCkpt());
+      } else {
+        assertTrue(u.bytesWritten() > 0 && written, "an epoch's last checkpoint is written: " + u);
+      }
+    }
+    assertEquals(0, LiveStates.size(), "a finished job leaves nothing in memory");
+  }
+
+  @Test
+  void aUnitFailingAfterItContinuedAStateInMemoryIsRetriedFromThoseBytesWithEqualResults() throws Exception {
+    UnitRecord second = faultFree.units().stream()
+        .filter(u -> u.trial() == 0 && u.epoch() == 1 && !midEpoch(u, faultFree.units())).findFirst().orElseThrow();
+    Path dir = tmp.resolve("retried");
+    SelectionResult r = run(dir, Set.of("0/1/" + second.shard()));
+    List<UnitRecord> tries = r.units().stream()
+        .filter(u -> u.trial() == 0 && u.epoch() == 1 && u.shard() == second.shard()).toList();
+    assertEquals(2, tries.size(), "a failed try, then its retry: " + tries);
+    assertTrue(tries.get(0).error().contains("injected failure"), tries.get(0).error());
+    assertNull(tries.get(1).error());
+    assertEquals(0, tries.get(1).bytesRead(), "the retry restored the bytes kept in memory");
+    assertFalse(Files.exists(dir.resolve(second.inCkpt())), "and they never needed a file");
+    assertArrayEquals(ModelSelectionTest.metrics(faultFree), ModelSelectionTest.metrics(r), 1e-9,
+        "same seed => same results, failure or not");
+  }
+
+  @Test
+  void aStateInMemoryThatNoUnitTookIsWrittenWhenItsJobEnds() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("left").toString());
+    byte[] bytes;
+    try (Trainer t = trainer()) {
+      bytes = t.exportState();
+    }
+    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/a.ckpt"));
+    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/b.ckpt"));
+    LiveStates.Live taken = LiveStates.take("rounds/left-test", "ckpt/b.ckpt");
+    taken.trainer().close();
+    LiveStates.forget("rounds/left-test");
+    assertArrayEquals(bytes, store.read("ckpt/a.ckpt"), "left for a successor that never came: written");
+    assertFalse(store.exists("ckpt/b.ckpt"), "taken: the taker's to keep, not written");
+    assertEquals(0, LiveStates.size());
+  }
+
+  @Test
+  void aStateInMemoryEvictedBeyondTheCapacityIsWrittenFirst() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("evicted").toString());
+    byte[] bytes;
+    try (Trainer t = trainer()) {
+      bytes = t.exportState();
+    }
+    for (int i = 0; i <= LiveStates.CAPACITY; i++) {
+      LiveStates.put("rounds/evict-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/" + i + ".ckpt"));
+    }
+    assertEquals(LiveStates.CAPACITY, LiveStates.size());
+    assertArrayEquals(bytes, store.read("ckpt/0.ckpt"), "the oldest, evicted, is written");
+    assertFalse(store.exists("ckpt/1.ckpt"), "the others stay in memory");
+    LiveStates.forget("rounds/evict-test");
+    assertTrue(store.exists("ckpt/" + LiveStates.CAPACITY + ".ckpt"));
+  }
+
+  private static Trainer trainer() throws ArgusException {
+    return DjlTrainerFactory.builtIn("head", new long[] {8}, 3)
+        .create(new Hyperparameters(Map.of("lr", 0.01, "width", 0)), 1);
+  }
+}
