@@ -150,6 +150,7 @@ final class RoundJob implements Serializable {
   private final CheckpointStore store;
   private final String dir;
   private final boolean oneJvm;
+  private final JobMarkers markers;
 
   private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
       boolean oneJvm) {
@@ -159,6 +160,7 @@ final class RoundJob implements Serializable {
     this.store = store;
     this.dir = dir;
     this.oneJvm = oneJvm;
+    this.markers = new JobMarkers(store, dir, oneJvm);
   }
 
   /**
@@ -250,13 +252,13 @@ final class RoundJob implements Serializable {
     java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
-    post(shardMarker(shard, "started"), EMPTY);
+    markers.post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
       long waitingSince = -1;
       long sleep = 1;
       boolean dead = false;
-      java.util.Set<String> m = new java.util.HashSet<>(markers()); // markers only grow in a job: m gathers them
+      java.util.Set<String> m = new java.util.HashSet<>(markers.list()); // markers only grow in a job: m gathers them
       boolean listed = true; // m has a listing newer than the last unit, validation or wait
       while (!todo.isEmpty()) {
         long seen = MarkerBoard.version();
@@ -264,14 +266,14 @@ final class RoundJob implements Serializable {
         Step next = null;
         for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext() && next == null; ) {
           Step st = it.next();
-          String mine = name(marker(dir, st.query().unit()));
+          String mine = JobMarkers.name(marker(dir, st.query().unit()));
           if (m.contains(mine + ".done") || m.contains(mine + ".failed")) { // an earlier attempt of this task
-            out.addAll(records(read(mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
+            out.addAll(JobMarkers.records(markers.read(mine + (m.contains(mine + ".done") ? ".done" : ".failed"))));
             it.remove();
-          } else if (st.after() != null && m.contains(name(st.after()) + ".failed")) {
-            post(dir + "/" + mine + ".failed", bytes(List.of()));
+          } else if (st.after() != null && m.contains(JobMarkers.name(st.after()) + ".failed")) {
+            markers.post(dir + "/" + mine + ".failed", JobMarkers.bytes(List.of()));
             it.remove();
-          } else if (st.after() == null || m.contains(name(st.after()) + ".done")) {
+          } else if (st.after() == null || m.contains(JobMarkers.name(st.after()) + ".done")) {
             next = st;
             it.remove();
           }
@@ -281,7 +283,7 @@ final class RoundJob implements Serializable {
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
           boolean ok = r.error() == null && !r.metrics().diverged();
-          post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), bytes(tries));
+          markers.post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), JobMarkers.bytes(tries));
           waitingSince = -1;
           sleep = 1;
           listed = false;
@@ -291,7 +293,7 @@ final class RoundJob implements Serializable {
           break;
         }
         if (!listed) { // nothing ready by this JVM's markers: look for other executors' once before waiting
-          m.addAll(markers());
+          m.addAll(markers.list());
           listed = true;
           continue;
         }
@@ -313,13 +315,13 @@ final class RoundJob implements Serializable {
           continue;
         }
         dead = false;
-        if (!pause(seen, sleep)) { // nothing posted in this JVM meanwhile: list again, wait longer next time
+        if (!JobMarkers.pause(seen, sleep)) { // nothing posted in this JVM meanwhile: list again, wait longer next time
           listed = false;
           sleep = Math.min(20, sleep * 2);
         }
       }
     } finally {
-      post(shardMarker(shard, "stopped"), EMPTY);
+      markers.post(shardMarker(shard, "stopped"), EMPTY);
     }
     return new ShardResult(out, gaveUp ? null : validate(part, sums, validated));
   }
@@ -335,7 +337,7 @@ final class RoundJob implements Serializable {
   private boolean validateOneDone(java.util.Set<String> m, ValidationPart part,
       Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated) {
     for (Final f : finals) {
-      if (!validated.contains(f.key()) && m.contains(name(f.marker()) + ".done")) {
+      if (!validated.contains(f.key()) && m.contains(JobMarkers.name(f.marker()) + ".done")) {
         validated.add(f.key());
         evaluate(f, part, sums);
         return true;
@@ -355,66 +357,10 @@ final class RoundJob implements Serializable {
     }
   }
 
-  /**
-   * @return the marker names present: one listing of the job's directory, or on one JVM the board's
-   *     (which has them all)
-   */
-  private java.util.Set<String> markers() throws ArgusException {
-    return oneJvm ? MarkerBoard.posted(dir) : store.list(dir);
-  }
-
-  /**
-   * @param name a marker's name in this job
-   * @return its payload, from the store, or on one JVM from the board
-   * @throws ArgusException when it cannot be read
-   */
-  private byte[] read(String name) throws ArgusException {
-    if (!oneJvm) {
-      return store.read(dir + "/" + name);
-    }
-    byte[] b = MarkerBoard.payload(dir, name);
-    if (b == null) {
-      throw new ArgusException("round job marker " + dir + "/" + name + " is not on this JVM's marker board (kept: the "
-          + MarkerBoard.JOBS + " most recent jobs)", null);
-    }
-    return b;
-  }
-
-  private static String name(String marker) {
-    return marker.substring(marker.lastIndexOf('/') + 1);
-  }
-
   /** @return whether a predecessor on {@code shard} can still be done: its task has not stopped, and has started or may still */
   private static boolean canCome(java.util.Set<String> m, int shard, long waitedMs) {
     return !m.contains("shard-" + shard + ".stopped") && (m.contains("shard-" + shard + ".started")
         || waitedMs <= START_GRACE_MS);
-  }
-
-  /**
-   * Waits up to {@code ms} for a marker to be posted in this JVM ({@link MarkerBoard}).
-   *
-   * @param seen the board's version before the last look at the markers
-   * @return whether one was posted since
-   * @throws ArgusException if the task is interrupted
-   */
-  private static boolean pause(long seen, long ms) throws ArgusException {
-    try {
-      return MarkerBoard.await(seen, ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ArgusException("round job task interrupted while waiting for another shard's unit", e);
-    }
-  }
-
-  /**
-   * Writes a marker to the store (not on one JVM, where the board is the only reader), then posts
-   * it on this JVM's {@link MarkerBoard}.
-   */
-  private void post(String marker, byte[] payload) throws ArgusException {
-    if (!oneJvm) {
-      store.write(marker, payload);
-    }
-    MarkerBoard.post(dir, name(marker), payload);
   }
 
   /**
@@ -447,28 +393,6 @@ final class RoundJob implements Serializable {
     return sums;
   }
 
-  /** @return the records as a marker's payload (Java serialization) */
-  static byte[] bytes(List<UnitRecord> records) throws ArgusException {
-    try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
-        java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(b)) {
-      o.writeObject(new ArrayList<>(records));
-      o.flush();
-      return b.toByteArray();
-    } catch (java.io.IOException e) {
-      throw new ArgusException("cannot serialize unit records " + records + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** @return the records of a marker's payload */
-  @SuppressWarnings("unchecked")
-  static List<UnitRecord> records(byte[] payload) throws ArgusException {
-    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(payload))) {
-      return (List<UnitRecord>) in.readObject();
-    } catch (java.io.IOException | ClassNotFoundException e) {
-      throw new ArgusException("cannot read unit records from a round job's marker: " + e.getMessage(), e);
-    }
-  }
-
   /** Tries a unit until it succeeds or {@code maxAttempts} tries failed; returns every try's record. */
   private List<UnitRecord> withRetries(Step step, List<Example> data) {
     List<UnitRecord> out = new ArrayList<>();
@@ -499,14 +423,14 @@ final class RoundJob implements Serializable {
     while (true) {
       long seen = MarkerBoard.version();
       m.addAll(MarkerBoard.posted(dir));
-      if (!listed && !m.contains(name(after) + ".done") && !m.contains(name(after) + ".failed")) {
-        m.addAll(markers());
+      if (!listed && !m.contains(JobMarkers.name(after) + ".done") && !m.contains(JobMarkers.name(after) + ".failed")) {
+        m.addAll(markers.list());
         listed = true;
       }
-      if (m.contains(name(after) + ".done")) {
+      if (m.contains(JobMarkers.name(after) + ".done")) {
         return Wait.DONE;
       }
-      if (m.contains(name(after) + ".failed")) {
+      if (m.contains(JobMarkers.name(after) + ".failed")) {
         return Wait.FAILED;
       }
       if (!canCome(m, shard, System.currentTimeMillis() - t0)) {
@@ -518,7 +442,7 @@ final class RoundJob implements Serializable {
         continue;
       }
       dead = false;
-      if (!pause(seen, sleep)) {
+      if (!JobMarkers.pause(seen, sleep)) {
         listed = false;
         sleep = Math.min(20, sleep * 2);
       }

@@ -94,10 +94,7 @@ class InMemoryHandOverTest {
   @Test
   void aStateInMemoryThatNoUnitTookIsWrittenWhenItsJobEnds() throws Exception {
     CheckpointStore store = new CheckpointStore(tmp.resolve("left").toString());
-    byte[] bytes;
-    try (Trainer t = trainer()) {
-      bytes = t.exportState();
-    }
+    byte[] bytes = exportedState();
     LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/a.ckpt"));
     LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/b.ckpt"));
     LiveStates.Live taken = LiveStates.take("rounds/left-test", "ckpt/b.ckpt");
@@ -111,10 +108,7 @@ class InMemoryHandOverTest {
   @Test
   void aStateInMemoryEvictedBeyondTheCapacityIsWrittenFirst() throws Exception {
     CheckpointStore store = new CheckpointStore(tmp.resolve("evicted").toString());
-    byte[] bytes;
-    try (Trainer t = trainer()) {
-      bytes = t.exportState();
-    }
+    byte[] bytes = exportedState();
     for (int i = 0; i <= LiveStates.CAPACITY; i++) {
       LiveStates.put("rounds/evict-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/" + i + ".ckpt"));
     }
@@ -125,6 +119,14 @@ class InMemoryHandOverTest {
     assertTrue(store.exists("ckpt/" + LiveStates.CAPACITY + ".ckpt"));
   }
 
+  /** @return a fresh trainer's state, as a unit exports it */
+  private static byte[] exportedState() throws ArgusException {
+    try (Trainer t = trainer()) {
+      return t.exportState();
+    }
+  }
+
+  /** @return a small real trainer (a multinomial logistic-regression head over 8 features) */
   private static Trainer trainer() throws ArgusException {
     return DjlTrainerFactory.builtIn("head", new long[] {8}, 3)
         .create(new Hyperparameters(Map.of("lr", 0.01, "width", 0)), 1);
