@@ -32,6 +32,11 @@ final class JobMarkers implements Serializable {
     this.oneJvm = oneJvm;
   }
 
+  /** @return whether every task of the job runs in this JVM (a local master) */
+  boolean oneJvm() {
+    return oneJvm;
+  }
+
   /**
    * Writes a marker to the store (not on one JVM), then posts it on this JVM's board.
    *

@@ -149,7 +149,6 @@ final class RoundJob implements Serializable {
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
-  private final boolean oneJvm;
   private final JobMarkers markers;
 
   private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
@@ -159,7 +158,6 @@ final class RoundJob implements Serializable {
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
-    this.oneJvm = oneJvm;
     this.markers = new JobMarkers(store, dir, oneJvm);
   }
 
@@ -401,7 +399,7 @@ final class RoundJob implements Serializable {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data, dir, step.handOver(), oneJvm && step.midEpoch());
+        r = q.run(data, dir, step.handOver(), markers.oneJvm() && step.midEpoch());
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }
