@@ -29,15 +29,29 @@ import org.slf4j.LoggerFactory;
  * them from the store as from any checkpoint.
  *
  * <p>Keys name the job's marker directory and the checkpoint, so a trainer is only ever taken
- * within the job that left it. At most {@value #CAPACITY} entries are kept; beyond that, and for a
- * job's leftovers ({@link #forget}), trainers are closed (their pending bytes written first), and
- * their successors read the checkpoint as before.
+ * within the job that left it. A job leaves at most one entry per config (a config's units run one
+ * after another), so the entries are bounded by the memory they hold, not by their number: the
+ * oldest are released while the entries hold more than {@link #BUDGET_BYTES} (or number more than
+ * {@value #MAX_ENTRIES}); those, and a job's leftovers ({@link #forget}), have their trainers closed
+ * (their pending bytes written first), and their successors read the checkpoint as before. (A bound
+ * of 16 entries, before, released about half of the mid-epoch hand-overs of a 32-config run: 121 of
+ * its 256 mid-epoch checkpoints were written, `bench/run fusion mop-many` on the 2-core development
+ * machine.)
  */
 final class LiveStates {
-  /** Entries kept at most per JVM (one per config waiting for its next unit). */
-  static final int CAPACITY = 16;
+  /**
+   * Bytes the entries may hold at once per JVM ({@link Live#heldBytes}): an eighth of the maximum
+   * heap, at least 64 MiB (a 32-config selection over the demo's four layers, {@code bench/run fusion
+   * mop-many}, holds about 40 MiB: a state of 0.03–3.8 MiB per config, as its trainer's arrays and as
+   * pending bytes).
+   */
+  static final long BUDGET_BYTES = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 8);
+  /** Entries kept at most per JVM, however small (each holds a trainer's native arrays). */
+  static final int MAX_ENTRIES = 1024;
   private static final Logger LOG = LoggerFactory.getLogger(LiveStates.class);
   private static final LinkedHashMap<String, Live> LIVE = new LinkedHashMap<>();
+  /** Σ {@link Live#heldBytes} of {@link #LIVE}'s entries; guarded by {@code LIVE}. */
+  private static long held;
 
   private LiveStates() {}
 
@@ -50,8 +64,18 @@ final class LiveStates {
    *     store yet, else null
    * @param store the store they belong in
    * @param checkpoint the checkpoint's name in {@code store}
+   * @param stateBytes the size of the trainer's exported state ({@link Trainer#exportState}), bytes:
+   *     about what its parameters and optimizer slots hold in (native) memory
    */
-  record Live(Trainer trainer, byte[] pending, CheckpointStore store, String checkpoint) {
+  record Live(Trainer trainer, byte[] pending, CheckpointStore store, String checkpoint, long stateBytes) {
+    /**
+     * @return bytes this entry holds: the trainer's state ({@code stateBytes}) when it has a
+     *     trainer, plus the pending bytes
+     */
+    long heldBytes() {
+      return (trainer == null ? 0 : stateBytes) + (pending == null ? 0 : pending.length);
+    }
+
     /** Writes the pending bytes, if any, to the store; closes the trainer. Logs a failed write. */
     void release() {
       try {
@@ -74,8 +98,8 @@ final class LiveStates {
 
   /**
    * Keeps what a unit leaves for the unit of job {@code job} that reads {@code live.checkpoint()};
-   * releases ({@link Live#release}) the oldest entry when more than {@value #CAPACITY} would be
-   * kept.
+   * releases ({@link Live#release}) the oldest entries, this one last, while the entries would hold
+   * more than {@link #BUDGET_BYTES} or number more than {@value #MAX_ENTRIES}.
    *
    * @param job the round job's marker directory
    * @param live the trainer (no longer used by the caller) and the checkpoint's pending bytes
@@ -84,12 +108,18 @@ final class LiveStates {
     List<Live> evicted = new ArrayList<>();
     synchronized (LIVE) {
       Live old = LIVE.put(key(job, live.checkpoint()), live);
-      if (old != null && old.trainer() != live.trainer()) {
-        evicted.add(old);
+      held += live.heldBytes();
+      if (old != null) {
+        held -= old.heldBytes();
+        if (old.trainer() != live.trainer()) {
+          evicted.add(old);
+        }
       }
       Iterator<Map.Entry<String, Live>> it = LIVE.entrySet().iterator();
-      while (LIVE.size() > CAPACITY && it.hasNext()) {
-        evicted.add(it.next().getValue());
+      while ((held > BUDGET_BYTES || LIVE.size() > MAX_ENTRIES) && it.hasNext()) {
+        Live e = it.next().getValue();
+        held -= e.heldBytes();
+        evicted.add(e);
         it.remove();
       }
     }
@@ -104,7 +134,9 @@ final class LiveStates {
    */
   static Live take(String job, String checkpoint) {
     synchronized (LIVE) {
-      return LIVE.remove(key(job, checkpoint));
+      Live l = LIVE.remove(key(job, checkpoint));
+      held -= l == null ? 0 : l.heldBytes();
+      return l;
     }
   }
 
@@ -122,11 +154,19 @@ final class LiveStates {
         Map.Entry<String, Live> e = it.next();
         if (e.getKey().startsWith(job + "|")) {
           left.add(e.getValue());
+          held -= e.getValue().heldBytes();
           it.remove();
         }
       }
     }
     left.forEach(Live::release);
+  }
+
+  /** @return bytes the entries hold now ({@link Live#heldBytes}; tests) */
+  static long heldBytes() {
+    synchronized (LIVE) {
+      return held;
+    }
   }
 
   /** @return entries kept now (tests) */

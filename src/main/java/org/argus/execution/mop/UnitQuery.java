@@ -126,7 +126,8 @@ record UnitQuery(
       byte[] state = t.exportState();
       long written = live && keepInMemory ? 0 : store.write(unit.outCkpt(), state);
       if (live) {
-        LiveStates.put(job, new LiveStates.Live(t, keepInMemory ? state : null, store, unit.outCkpt()));
+        LiveStates.put(job, new LiveStates.Live(t, keepInMemory ? state : null, store, unit.outCkpt(),
+            state.length));
         kept = true;
       }
       String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();
@@ -134,7 +135,8 @@ record UnitQuery(
           System.currentTimeMillis(), 0, read, written, m, unit.inCkpt(), unit.outCkpt(), null);
     } catch (Throwable e) {
       if (in != null && in.pending() != null) { // the input is in memory only: keep it for the retry
-        LiveStates.put(job, new LiveStates.Live(null, in.pending(), store, unit.inCkpt()));
+        LiveStates.put(job, new LiveStates.Live(null, in.pending(), store, unit.inCkpt(),
+            in.pending().length));
       }
       throw e;
     } finally {

@@ -95,8 +95,8 @@ class InMemoryHandOverTest {
   void aStateInMemoryThatNoUnitTookIsWrittenWhenItsJobEnds() throws Exception {
     CheckpointStore store = new CheckpointStore(tmp.resolve("left").toString());
     byte[] bytes = exportedState();
-    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/a.ckpt"));
-    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/b.ckpt"));
+    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/a.ckpt", bytes.length));
+    LiveStates.put("rounds/left-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/b.ckpt", bytes.length));
     LiveStates.Live taken = LiveStates.take("rounds/left-test", "ckpt/b.ckpt");
     taken.trainer().close();
     LiveStates.forget("rounds/left-test");
@@ -106,17 +106,47 @@ class InMemoryHandOverTest {
   }
 
   @Test
-  void aStateInMemoryEvictedBeyondTheCapacityIsWrittenFirst() throws Exception {
+  void aStateInMemoryEvictedBeyondTheBudgetIsWrittenFirst() throws Exception {
     CheckpointStore store = new CheckpointStore(tmp.resolve("evicted").toString());
     byte[] bytes = exportedState();
-    for (int i = 0; i <= LiveStates.CAPACITY; i++) {
-      LiveStates.put("rounds/evict-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/" + i + ".ckpt"));
-    }
-    assertEquals(LiveStates.CAPACITY, LiveStates.size());
+    long half = LiveStates.BUDGET_BYTES / 2; // two such trainers hold more than the budget
+    LiveStates.put("rounds/evict-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/0.ckpt", half));
+    LiveStates.put("rounds/evict-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/1.ckpt", half));
+    assertEquals(1, LiveStates.size());
+    assertEquals(half + bytes.length, LiveStates.heldBytes());
     assertArrayEquals(bytes, store.read("ckpt/0.ckpt"), "the oldest, evicted, is written");
-    assertFalse(store.exists("ckpt/1.ckpt"), "the others stay in memory");
+    assertFalse(store.exists("ckpt/1.ckpt"), "the newer stays in memory");
     LiveStates.forget("rounds/evict-test");
-    assertTrue(store.exists("ckpt/" + LiveStates.CAPACITY + ".ckpt"));
+    assertTrue(store.exists("ckpt/1.ckpt"));
+    assertEquals(0, LiveStates.heldBytes());
+  }
+
+  @Test
+  void manyConfigsStatesWithinTheBudgetAllStayInMemory() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("many").toString());
+    byte[] bytes = exportedState();
+    int configs = 64; // a round job leaves one entry per config waiting for its next unit
+    for (int i = 0; i < configs; i++) {
+      LiveStates.put("rounds/many-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/" + i + ".ckpt",
+          bytes.length));
+    }
+    assertEquals(configs, LiveStates.size());
+    assertEquals(2L * configs * bytes.length, LiveStates.heldBytes(), "each holds its trainer and its pending bytes");
+    for (int i = 0; i < configs; i++) {
+      assertFalse(store.exists("ckpt/" + i + ".ckpt"), "config " + i + ": not written");
+      LiveStates.take("rounds/many-test", "ckpt/" + i + ".ckpt").trainer().close();
+    }
+    assertEquals(0, LiveStates.heldBytes());
+  }
+
+  @Test
+  void aStateLargerThanTheBudgetIsWrittenAtOnce() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("large").toString());
+    byte[] bytes = exportedState();
+    LiveStates.put("rounds/large-test", new LiveStates.Live(trainer(), bytes, store, "ckpt/big.ckpt",
+        LiveStates.BUDGET_BYTES + 1));
+    assertEquals(0, LiveStates.size());
+    assertArrayEquals(bytes, store.read("ckpt/big.ckpt"));
   }
 
   /** @return a fresh trainer's state, as a unit exports it */
