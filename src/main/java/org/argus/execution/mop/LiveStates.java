@@ -28,8 +28,14 @@ import org.slf4j.LoggerFactory;
  * failed), so the units run one job each afterwards ({@link Rounds#hop}), and a resumed run, read
  * them from the store as from any checkpoint.
  *
- * <p>Keys name the job's marker directory and the checkpoint, so a trainer is only ever taken
- * within the job that left it. A job leaves at most one entry per config (a config's units run one
+ * <p>Keys name a scope and the checkpoint. The scope is the job's marker directory, so a trainer is
+ * only ever taken within the job that left it; or, on a local master, for a config's last unit of a
+ * job, the run's scope ({@link #runScope}): the trainer, whose checkpoint is written, waits for the
+ * config's first unit of the run's next round job (without it, each round job after the first built
+ * and restored every config's trainer once: 224 of a 32-config run's 512 units, 0.8–2.2 s of its
+ * 17–20 worker-seconds of units, {@code bench/run fusion mop-many} on the 2-core development
+ * machine). A checkpoint about to be rewritten first has its run-scope entry discarded ({@link
+ * #discard}: a unit run again after its job failed), and the run releases its scope when it ends. A job leaves at most one entry per config (a config's units run one
  * after another), so the entries are bounded by the memory they hold, not by their number: the
  * oldest are released while the entries hold more than {@link #BUDGET_BYTES} (or number more than
  * {@value #MAX_ENTRIES}); those, and a job's leftovers ({@link #forget}), have their trainers closed
@@ -92,16 +98,40 @@ final class LiveStates {
     }
   }
 
-  private static String key(String job, String checkpoint) {
-    return job + "|" + checkpoint;
+  private static String key(String scope, String checkpoint) {
+    return scope + "|" + checkpoint;
   }
 
   /**
-   * Keeps what a unit leaves for the unit of job {@code job} that reads {@code live.checkpoint()};
+   * @param store a run's checkpoint store
+   * @return the scope of the trainers a run's round jobs leave for its later round jobs: the store's
+   *     root, which no job's marker directory (relative to it) equals
+   */
+  static String runScope(CheckpointStore store) {
+    return "run:" + store.root();
+  }
+
+  /**
+   * Drops the entry left for {@code checkpoint} in {@code scope}, if any, closing its trainer
+   * without writing anything: the checkpoint is being written again, so the trainer may no longer
+   * hold its state.
+   *
+   * @param scope a round job's marker directory or a {@link #runScope}
+   * @param checkpoint a checkpoint's name
+   */
+  static void discard(String scope, String checkpoint) {
+    Live l = take(scope, checkpoint);
+    if (l != null && l.trainer() != null) {
+      l.trainer().close();
+    }
+  }
+
+  /**
+   * Keeps what a unit leaves for the unit of scope {@code job} that reads {@code live.checkpoint()};
    * releases ({@link Live#release}) the oldest entries, this one last, while the entries would hold
    * more than {@link #BUDGET_BYTES} or number more than {@value #MAX_ENTRIES}.
    *
-   * @param job the round job's marker directory
+   * @param job the round job's marker directory, or a {@link #runScope}
    * @param live the trainer (no longer used by the caller) and the checkpoint's pending bytes
    */
   static void put(String job, Live live) {
@@ -127,7 +157,7 @@ final class LiveStates {
   }
 
   /**
-   * @param job the round job's marker directory
+   * @param job the round job's marker directory, or a {@link #runScope}
    * @param checkpoint the checkpoint a unit reads
    * @return what the checkpoint's unit left, now the caller's (it closes the trainer); null when
    *     nothing is kept (the caller reads the checkpoint from the store)
@@ -142,9 +172,10 @@ final class LiveStates {
 
   /**
    * Releases what a job's units left ({@link Live#release}: pending checkpoints are written, trainers
-   * closed): its units ended, or it failed.
+   * closed): its units ended, or it failed; or, for a {@link #runScope}, what the run's jobs left for
+   * later jobs: the run ended.
    *
-   * @param job the round job's marker directory
+   * @param job the round job's marker directory, or a {@link #runScope}
    */
   static void forget(String job) {
     List<Live> left = new ArrayList<>();

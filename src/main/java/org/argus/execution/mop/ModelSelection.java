@@ -359,6 +359,7 @@ public final class ModelSelection {
       }
     } finally {
       data.unpersist();
+      LiveStates.forget(LiveStates.runScope(store)); // trainers left for a next round job (a local master)
     }
     return finish(runDir, spec, state, log, data, rounds, store, dir);
   }

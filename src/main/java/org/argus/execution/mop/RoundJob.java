@@ -49,8 +49,10 @@ import org.argus.store.CheckpointStore;
  * next unit of the epoch reads, stay in memory with the live trainer unless that unit does not take
  * them (written then: {@link LiveStates}), and the markers stay on the {@link MarkerBoard} with
  * their payloads, no files. The last checkpoint of each epoch is always written: validation, the
- * epochs table, {@code --resume} and the best model read it. On a cluster, every checkpoint and
- * marker is written, since a successor or a retried task may run in another executor.
+ * epochs table, {@code --resume} and the best model read it; on a local master a config's last unit
+ * of the job also leaves its trainer live for the config's first unit of the run's next round job
+ * ({@link UnitQuery.HandOver#LATER_JOB}). On a cluster, every checkpoint and marker is written, and
+ * no trainer outlives its job, since a successor or a retried task may run in another executor.
  *
  * <p>A failed attempt is retried inside the task from its unchanged input checkpoint, up to {@code
  * maxAttempts} tries, each try a record as in {@link UnitJobs#call}. Each task also validates every
@@ -399,7 +401,7 @@ final class RoundJob implements Serializable {
       long start = System.currentTimeMillis();
       UnitRecord r;
       try {
-        r = q.run(data, dir, step.handOver(), markers.oneJvm() && step.midEpoch());
+        r = q.run(data, dir, handOver(step));
       } catch (Exception e) {
         r = UnitRecord.failed(q.unit(), start, System.currentTimeMillis(), UnitJobs.rootCause(e));
       }
@@ -410,6 +412,14 @@ final class RoundJob implements Serializable {
       }
       q = q.retried();
     }
+  }
+
+  /** What a step's unit leaves live for its output's reader: in memory, or for the next job, only on one JVM. */
+  private UnitQuery.HandOver handOver(Step step) {
+    if (!step.handOver()) {
+      return markers.oneJvm() ? UnitQuery.HandOver.LATER_JOB : UnitQuery.HandOver.NONE;
+    }
+    return markers.oneJvm() && step.midEpoch() ? UnitQuery.HandOver.IN_MEMORY : UnitQuery.HandOver.WRITTEN;
   }
 
   private Wait await(String after, int shard) throws ArgusException {

@@ -55,53 +55,59 @@ record UnitQuery(
    * @throws IllegalStateException for an injected failure
    */
   UnitRecord run(Iterator<Example> rows) throws ArgusException {
-    return run(rows, null, false);
-  }
-
-  /**
-   * Runs the unit over the shard's rows (inside a round job's task), continuing the live trainer a
-   * unit of the same job left in this JVM ({@link LiveStates}) when there is one, else restoring
-   * the input checkpoint; after writing its checkpoint, leaves its trainer live when another unit
-   * of the job reads that checkpoint.
-   *
-   * @param rows the partition iterator
-   * @param job the round job's marker directory, or null (no hand-over)
-   * @param handOver another unit of the job reads this unit's output checkpoint
-   * @return the record (error null; job time 0, the driver sets it; bytes read 0 when the state
-   *     came from a live trainer)
-   * @throws ArgusException if the trainer or the checkpoint store fails
-   * @throws IllegalStateException for an injected failure
-   */
-  UnitRecord run(Iterator<Example> rows, String job, boolean handOver) throws ArgusException {
     long start = System.currentTimeMillis();
     List<Example> data = new ArrayList<>();
     rows.forEachRemaining(data::add);
-    return run(data, start, job, handOver, false);
+    return run(data, start, null, HandOver.NONE);
   }
 
   /**
-   * As {@link #run(Iterator, String, boolean)} over the shard's rows already in a list (a round
-   * job's task collects its partition once for all its units).
+   * What a unit leaves live for the unit that reads its output checkpoint ({@link LiveStates}), in
+   * this JVM: that unit continues the trainer instead of building one and reading the checkpoint.
+   */
+  enum HandOver {
+    /** Nothing: the trainer is closed, the checkpoint written. */
+    NONE,
+    /** A unit of the same round job reads the checkpoint: it is written, the trainer stays live. */
+    WRITTEN,
+    /**
+     * The config's next unit of the same epoch, in the same round job and JVM (a local master),
+     * reads the checkpoint: it stays with the live trainer as pending bytes instead of a file.
+     */
+    IN_MEMORY,
+    /**
+     * No unit of this round job reads the checkpoint (the config's last of the job), but the run's
+     * next round job may, in this JVM (a local master): it is written, and the trainer stays live in
+     * the run's scope ({@link LiveStates#runScope}) until taken, evicted, or the run ends.
+     */
+    LATER_JOB
+  }
+
+  /**
+   * Runs the unit over the shard's rows already in a list (a round job's task collects its
+   * partition once for all its units), continuing the live trainer the unit that wrote its input
+   * checkpoint left in this JVM ({@link LiveStates}: in this job, or in the run's scope) when there
+   * is one, else restoring the input checkpoint; then leaves its own trainer live as {@code
+   * handOver} says.
    *
    * @param data the shard's rows, in storage order
-   * @param job the round job's marker directory, or null (no hand-over)
-   * @param handOver another unit of the job reads this unit's output checkpoint
-   * @param keepInMemory with {@code handOver}: leave the output checkpoint's bytes with the live
-   *     trainer ({@link LiveStates}, pending) instead of writing them, for a successor in this JVM
-   *     (a mid-epoch hand-over on a local master: {@link RoundJob}); the record's bytes written are
-   *     then 0
-   * @return the record, as {@link #run(Iterator, String, boolean)}
+   * @param job the round job's marker directory, or null (no hand-over: {@code handOver} must be
+   *     {@link HandOver#NONE})
+   * @param handOver what this unit leaves live for the reader of its output checkpoint
+   * @return the record (error null; job time 0, the driver sets it; bytes read 0 when the state
+   *     came from a live trainer; bytes written 0 for {@link HandOver#IN_MEMORY})
    * @throws ArgusException if the trainer or the checkpoint store fails
    * @throws IllegalStateException for an injected failure
    */
-  UnitRecord run(List<Example> data, String job, boolean handOver, boolean keepInMemory) throws ArgusException {
-    return run(data, System.currentTimeMillis(), job, handOver, keepInMemory);
+  UnitRecord run(List<Example> data, String job, HandOver handOver) throws ArgusException {
+    return run(data, System.currentTimeMillis(), job, handOver);
   }
 
-  private UnitRecord run(List<Example> data, long start, String job, boolean handOver, boolean keepInMemory)
-      throws ArgusException {
+  private UnitRecord run(List<Example> data, long start, String job, HandOver handOver) throws ArgusException {
     long read = 0;
     LiveStates.Live in = job == null || unit.inCkpt() == null ? null : LiveStates.take(job, unit.inCkpt());
+    in = in != null || job == null || unit.inCkpt() == null ? in
+        : LiveStates.take(LiveStates.runScope(store), unit.inCkpt()); // left by the run's previous job
     Trainer t = in == null ? null : in.trainer();
     boolean kept = false;
     try {
@@ -122,12 +128,14 @@ record UnitQuery(
         throw new IllegalStateException("injected failure in unit (trial " + unit.trial() + ", epoch " + unit.epoch()
             + ", shard " + unit.shard() + ")");
       }
-      boolean live = job != null && handOver && !m.diverged();
+      boolean live = job != null && handOver != HandOver.NONE && !m.diverged();
+      boolean inMemory = live && handOver == HandOver.IN_MEMORY;
       byte[] state = t.exportState();
-      long written = live && keepInMemory ? 0 : store.write(unit.outCkpt(), state);
+      LiveStates.discard(LiveStates.runScope(store), unit.outCkpt()); // a trainer left for what is rewritten now
+      long written = inMemory ? 0 : store.write(unit.outCkpt(), state);
       if (live) {
-        LiveStates.put(job, new LiveStates.Live(t, keepInMemory ? state : null, store, unit.outCkpt(),
-            state.length));
+        LiveStates.put(handOver == HandOver.LATER_JOB ? LiveStates.runScope(store) : job,
+            new LiveStates.Live(t, inMemory ? state : null, store, unit.outCkpt(), state.length));
         kept = true;
       }
       String exec = SparkEnv.get() == null ? "driver" : SparkEnv.get().executorId();

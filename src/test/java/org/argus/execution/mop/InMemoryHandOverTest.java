@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * On a local master a round job keeps a config's checkpoints inside an epoch in memory ({@link
- * LiveStates}, pending) and its markers on the {@link MarkerBoard}: what is written, what is not,
- * and that failures, retries and leftovers still find every state they need.
+ * LiveStates}, pending), leaves each config's trainer for the run's next round job, and keeps its
+ * markers on the {@link MarkerBoard}: what is written, what is not, and that failures, retries and
+ * leftovers still find every state they need.
  */
 class InMemoryHandOverTest {
   private static final String SPACE = ModelSelectionTest.SPACE;
@@ -72,6 +73,31 @@ class InMemoryHandOverTest {
       }
     }
     assertEquals(0, LiveStates.size(), "a finished job leaves nothing in memory");
+  }
+
+  @Test
+  void aConfigsTrainerCarriesOverToTheRunsNextRoundJob() {
+    // the first round is a job of its own (nothing measured yet), so epoch 2 runs in a second job
+    List<UnitRecord> units = faultFree.units();
+    List<UnitRecord> firstOfEpoch2 = units.stream().filter(u -> u.epoch() == 2 && units.stream()
+        .anyMatch(o -> o.epoch() == 1 && o.outCkpt().equals(u.inCkpt()))).toList();
+    assertEquals(2, firstOfEpoch2.size(), "one per config: " + units);
+    for (UnitRecord u : firstOfEpoch2) {
+      assertEquals(0, u.bytesRead(), "continued the trainer the previous job left: " + u);
+      assertTrue(Files.exists(faultFreeDir.resolve(u.inCkpt())), "whose checkpoint is written all the same");
+    }
+  }
+
+  @Test
+  void aCheckpointWrittenAgainDropsTheTrainerLeftForIt() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("rewritten").toString());
+    String scope = LiveStates.runScope(store);
+    LiveStates.put(scope, new LiveStates.Live(trainer(), null, store, "ckpt/e1.ckpt", 1_000));
+    LiveStates.discard(scope, "ckpt/e1.ckpt");
+    assertEquals(0, LiveStates.size());
+    assertEquals(0, LiveStates.heldBytes());
+    assertNull(LiveStates.take(scope, "ckpt/e1.ckpt"), "a later unit reads the new checkpoint instead");
+    assertFalse(store.exists("ckpt/e1.ckpt"), "nothing written: the unit rewriting it does");
   }
 
   @Test
