@@ -31,18 +31,19 @@ import org.slf4j.LoggerFactory;
  * <p>Keys name a scope and the checkpoint. The scope is the job's marker directory, so a trainer is
  * only ever taken within the job that left it; or, on a local master, for a config's last unit of a
  * job, the run's scope ({@link #runScope}): the trainer, whose checkpoint is written, waits for the
- * config's first unit of the run's next round job (without it, each round job after the first built
- * and restored every config's trainer once: 224 of a 32-config run's 512 units, 0.8–2.2 s of its
- * 17–20 worker-seconds of units, {@code bench/run fusion mop-many} on the 2-core development
- * machine). A checkpoint about to be rewritten first has its run-scope entry discarded ({@link
- * #discard}: a unit run again after its job failed), and the run releases its scope when it ends. A job leaves at most one entry per config (a config's units run one
- * after another), so the entries are bounded by the memory they hold, not by their number: the
- * oldest are released while the entries hold more than {@link #BUDGET_BYTES} (or number more than
- * {@value #MAX_ENTRIES}); those, and a job's leftovers ({@link #forget}), have their trainers closed
- * (their pending bytes written first), and their successors read the checkpoint as before. (A bound
- * of 16 entries, before, released about half of the mid-epoch hand-overs of a 32-config run: 121 of
- * its 256 mid-epoch checkpoints were written, `bench/run fusion mop-many` on the 2-core development
- * machine.)
+ * config's first unit of the run's next round job. (Without it, each round job after the first
+ * built and restored every config's trainer once: 224 of a 32-config run's 512 units, 0.7–2.2 s of
+ * its 17–20 worker-seconds of units, {@code bench/run fusion mop-many} on the 2-core development
+ * machine.) A checkpoint about to be written again first has its run-scope entry discarded ({@link
+ * #discard}: a unit run again after its job failed), and the run releases its scope when it ends.
+ *
+ * <p>A job leaves at most one entry per config (a config's units run one after another), so the
+ * entries are bounded by the memory they hold, not by their number: the oldest are released while
+ * the entries hold more than {@link #BUDGET_BYTES} (or number more than {@value #MAX_ENTRIES}).
+ * Those, and a job's leftovers ({@link #forget}), have their trainers closed (their pending bytes
+ * written first), and their successors read the checkpoint as before. (A bound of 16 entries,
+ * before, released about half of a 32-config run's mid-epoch hand-overs: 121–124 of its 256
+ * mid-epoch checkpoints were written.)
  */
 final class LiveStates {
   /**
