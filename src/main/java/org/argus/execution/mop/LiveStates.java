@@ -1,10 +1,12 @@
 package org.argus.execution.mop;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.argus.runtime.train.Trainer;
 import org.argus.store.CheckpointException;
 import org.argus.store.CheckpointStore;
@@ -57,7 +59,9 @@ final class LiveStates {
   static final int MAX_ENTRIES = 1024;
   private static final Logger LOG = LoggerFactory.getLogger(LiveStates.class);
   private static final LinkedHashMap<String, Live> LIVE = new LinkedHashMap<>();
-  /** Σ {@link Live#heldBytes} of {@link #LIVE}'s entries; guarded by {@code LIVE}. */
+  /** Entries lent out ({@link #lend}) and not given back yet, by key; guarded by {@code LIVE}. */
+  private static final Set<String> LENT = new HashSet<>();
+  /** Σ {@link Live#heldBytes} of {@link #LIVE}'s and the lent entries; guarded by {@code LIVE}. */
   private static long held;
 
   private LiveStates() {}
@@ -165,9 +169,69 @@ final class LiveStates {
    */
   static Live take(String job, String checkpoint) {
     synchronized (LIVE) {
-      Live l = LIVE.remove(key(job, checkpoint));
+      String k = key(job, checkpoint);
+      awaitReturn(e -> e.equals(k));
+      Live l = LIVE.remove(k);
       held -= l == null ? 0 : l.heldBytes();
       return l;
+    }
+  }
+
+  /**
+   * Lends the trainer left for {@code checkpoint} to a caller that only reads it (validation: {@link
+   * Trainer#evaluate} changes no parameter), so it scores the checkpoint without building a trainer
+   * and reading the file. Until it is given back ({@link #giveBack}), {@link #take}, {@link
+   * #discard}, {@link #forget} and another lend of it wait (a validation takes milliseconds; building
+   * a trainer and reading its checkpoint instead took 2–3 times as long).
+   *
+   * @param job the round job's marker directory, or a {@link #runScope}
+   * @param checkpoint a checkpoint's name
+   * @return the entry, whose trainer holds exactly the checkpoint's state; null when none is kept
+   *     with a trainer (the caller reads the checkpoint from the store)
+   */
+  static Live lend(String job, String checkpoint) {
+    synchronized (LIVE) {
+      String k = key(job, checkpoint);
+      awaitReturn(e -> e.equals(k));
+      Live l = LENT.contains(k) ? null : LIVE.get(k); // still lent: an interrupted wait
+      if (l == null || l.trainer() == null) {
+        return null;
+      }
+      LIVE.remove(k); // out of eviction's reach while lent; its bytes stay counted in held
+      LENT.add(k);
+      return l;
+    }
+  }
+
+  /**
+   * Gives back what {@link #lend} lent: it is kept again, as the newest entry, for the unit that
+   * takes it.
+   *
+   * @param job the scope it was lent from
+   * @param live the lent entry (its trainer unchanged)
+   */
+  static void giveBack(String job, Live live) {
+    synchronized (LIVE) {
+      String k = key(job, live.checkpoint());
+      LENT.remove(k);
+      LIVE.put(k, live);
+      LIVE.notifyAll();
+    }
+  }
+
+  /**
+   * Waits, holding {@code LIVE}'s monitor between waits, until no lent key matching {@code which}
+   * is out. An interrupted wait stops waiting (the interrupt is kept): the caller then misses a
+   * trainer and reads its checkpoint, or leaves one for the run's end to release.
+   */
+  private static void awaitReturn(java.util.function.Predicate<String> which) {
+    while (LENT.stream().anyMatch(which)) {
+      try {
+        LIVE.wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -181,6 +245,7 @@ final class LiveStates {
   static void forget(String job) {
     List<Live> left = new ArrayList<>();
     synchronized (LIVE) {
+      awaitReturn(k -> k.startsWith(job + "|"));
       Iterator<Map.Entry<String, Live>> it = LIVE.entrySet().iterator();
       while (it.hasNext()) {
         Map.Entry<String, Live> e = it.next();

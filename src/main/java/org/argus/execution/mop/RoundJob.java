@@ -250,6 +250,7 @@ final class RoundJob implements Serializable {
     ValidationPart part = new ValidationPart(partRows);
     Map<TrialEpoch, org.argus.runtime.train.Metrics> sums = new HashMap<>();
     java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
+    List<Final> order = finalsFrom(shard);
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
     markers.post(shardMarker(shard, "started"), EMPTY);
@@ -297,7 +298,7 @@ final class RoundJob implements Serializable {
           listed = true;
           continue;
         }
-        if (validateOneDone(m, part, sums, validated)) { // waiting: use the time
+        if (validateOneDone(order, m, part, sums, validated)) { // waiting: use the time
           listed = false;
           continue;
         }
@@ -323,7 +324,19 @@ final class RoundJob implements Serializable {
     } finally {
       markers.post(shardMarker(shard, "stopped"), EMPTY);
     }
-    return new ShardResult(out, gaveUp ? null : validate(part, sums, validated));
+    return new ShardResult(out, gaveUp ? null : validate(order, part, sums, validated));
+  }
+
+  /**
+   * @return the finals, the {@code shard}-th of {@code steps.size()} parts of the list first: the
+   *     tasks validate from different places, so two seldom want the same config's trainer at once
+   *     ({@link LiveStates#lend} lends it to one at a time)
+   */
+  private List<Final> finalsFrom(int shard) {
+    int k = finals.size() * shard / steps.size();
+    List<Final> order = new ArrayList<>(finals.subList(k, finals.size()));
+    order.addAll(finals.subList(0, k));
+    return order;
   }
 
   /**
@@ -331,12 +344,13 @@ final class RoundJob implements Serializable {
    * yet, if any: a task waiting for another shard's unit validates meanwhile, so less is left for
    * the end of the round.
    *
+   * @param order the finals in this task's order ({@link #finalsFrom})
    * @param m the marker names of the last listing
    * @return whether a config was validated (or tried: see {@link #validate})
    */
-  private boolean validateOneDone(java.util.Set<String> m, ValidationPart part,
+  private boolean validateOneDone(List<Final> order, java.util.Set<String> m, ValidationPart part,
       Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated) {
-    for (Final f : finals) {
+    for (Final f : order) {
       if (!validated.contains(f.key()) && m.contains(JobMarkers.name(f.marker()) + ".done")) {
         validated.add(f.key());
         evaluate(f, part, sums);
@@ -352,7 +366,7 @@ final class RoundJob implements Serializable {
     try {
       sums.put(f.key(), UnitQuery.evaluate(part.batches(f.query().factory().columns(f.query().config())),
           f.query().factory(), store, f.query().config(),
-          f.query().seed(), u.outCkpt()));
+          f.query().seed(), u.outCkpt(), dir));
     } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
     }
   }
@@ -369,15 +383,16 @@ final class RoundJob implements Serializable {
    * UnitQuery#evaluate}); a config whose evaluation throws is left out (the driver validates it in a
    * job, which reports the failure).
    *
+   * @param order the finals in this task's order ({@link #finalsFrom})
    * @param part this task's part of the validation split
    * @param sums the sums so far, completed in place
    * @param validated the trials validated so far
    * @return (trial, epoch) → sums, or null when a last unit's task gave up
    */
-  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(ValidationPart part,
+  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(List<Final> order, ValidationPart part,
       Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated)
       throws ArgusException {
-    for (Final f : finals) {
+    for (Final f : order) {
       Unit u = f.query().unit();
       if (validated.contains(f.key())) {
         continue;

@@ -201,8 +201,34 @@ record UnitQuery(
    */
   static Metrics evaluate(List<Batch> batches, TrainerFactory factory, CheckpointStore store,
       Hyperparameters config, long seed, String ckpt) throws ArgusException {
+    return evaluate(batches, factory, store, config, seed, ckpt, null);
+  }
+
+  /**
+   * {@link #evaluate(List, TrainerFactory, CheckpointStore, Hyperparameters, long, String)} with the
+   * trainer the checkpoint's unit left live in this JVM, when there is one ({@link LiveStates#lend},
+   * in job {@code job}'s scope or the run's): it holds exactly the checkpoint's state, so the sums
+   * are those of a trainer restored from it, without building one and reading the file (on the
+   * development machine, 3.5 ms to build and 5–8 ms to read and import a 32-config selection's
+   * state, against 7 ms to score it on 500 rows).
+   *
+   * @param job the round job's marker directory whose units may have left the trainer, or null
+   *     (restore from the store)
+   */
+  static Metrics evaluate(List<Batch> batches, TrainerFactory factory, CheckpointStore store,
+      Hyperparameters config, long seed, String ckpt, String job) throws ArgusException {
     if (batches.isEmpty()) {
       return Metrics.EMPTY;
+    }
+    for (String scope : job == null ? List.<String>of() : List.of(job, LiveStates.runScope(store))) {
+      LiveStates.Live l = LiveStates.lend(scope, ckpt);
+      if (l != null) {
+        try {
+          return l.trainer().evaluate(batches.iterator());
+        } finally {
+          LiveStates.giveBack(scope, l);
+        }
+      }
     }
     try (Trainer t = factory.create(config, seed)) {
       t.importState(store.read(ckpt));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -14,8 +15,10 @@ import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.argus.ArgusException;
 import org.argus.plan.mop.UnitRecord;
+import org.argus.runtime.train.Batch;
 import org.argus.runtime.train.DjlTrainerFactory;
 import org.argus.runtime.train.Hyperparameters;
+import org.argus.runtime.train.Metrics;
 import org.argus.runtime.train.Trainer;
 import org.argus.select.procedure.FixedEpochs;
 import org.argus.select.procedure.Goal;
@@ -175,6 +178,74 @@ class InMemoryHandOverTest {
     assertArrayEquals(bytes, store.read("ckpt/big.ckpt"));
   }
 
+  @Test
+  void validationScoresTheTrainerLeftLiveWithoutReadingItsCheckpoint() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("lent").toString());
+    String scope = LiveStates.runScope(store);
+    Trainer live = trainer();
+    live.train(List.of(batch()).iterator()); // a state unlike a fresh trainer's
+    byte[] state = live.exportState();
+    LiveStates.put(scope, new LiveStates.Live(live, null, store, "ckpt/e1.ckpt", state.length));
+    Metrics lent = UnitQuery.evaluate(List.of(batch()), FACTORY, store, CONFIG, 1, "ckpt/e1.ckpt", "rounds/lent-test");
+    assertFalse(store.exists("ckpt/e1.ckpt"), "no file: the sums came from the live trainer");
+    store.write("ckpt/e1.ckpt", state);
+    Metrics restored = UnitQuery.evaluate(List.of(batch()), FACTORY, store, CONFIG, 1, "ckpt/e1.ckpt", null);
+    assertEquals(restored, lent, "a live trainer holds exactly its checkpoint's state");
+    assertEquals(1, LiveStates.size(), "given back, still left for the unit that continues it");
+    assertEquals(state.length, LiveStates.heldBytes());
+    LiveStates.take(scope, "ckpt/e1.ckpt").trainer().close();
+  }
+
+  @Test
+  void aLentTrainerIsTakenOnlyWhenGivenBack() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("lent-wait").toString());
+    LiveStates.Live left = new LiveStates.Live(trainer(), null, store, "ckpt/e1.ckpt", 1_000);
+    LiveStates.put("rounds/lend-test", left);
+    LiveStates.Live lent = LiveStates.lend("rounds/lend-test", "ckpt/e1.ckpt");
+    assertSame(left, lent);
+    java.util.concurrent.CompletableFuture<LiveStates.Live> taken = new java.util.concurrent.CompletableFuture<>();
+    Thread taker = new Thread(() -> taken.complete(LiveStates.take("rounds/lend-test", "ckpt/e1.ckpt")));
+    taker.start();
+    while (taker.getState() != Thread.State.WAITING) { // blocked in take until the trainer is given back
+      Thread.onSpinWait();
+    }
+    assertFalse(taken.isDone(), "the successor waits for the reader");
+    LiveStates.giveBack("rounds/lend-test", lent);
+    taker.join();
+    assertSame(left, taken.get(), "then continues the same trainer");
+    taken.get().trainer().close();
+    assertEquals(0, LiveStates.heldBytes());
+  }
+
+  @Test
+  void roundJobsValidatingLiveTrainersReportTheMetricsOfOneJobPerUnit() throws Exception {
+    SelectionResult perUnit = ModelSelection.builder().setData(data).setTrainerFactory(ModelSelectionTest.MLP)
+        .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 2, Goal.maximize("accuracy")))
+        .setRunDir(tmp.resolve("per-unit").toString()).optSpec(Map.of("space", SPACE))
+        .optExecution(Execution.MOP).optWorkers(2).optSeed(ModelSelectionTest.SEED).optRoundJobs(false)
+        .build().run();
+    assertArrayEquals(ModelSelectionTest.metrics(perUnit), ModelSelectionTest.metrics(faultFree), 1e-9);
+    assertArrayEquals(accuracies(perUnit), accuracies(faultFree), 0.0);
+  }
+
+  /** @return each config's validation accuracy, by trial */
+  private static double[] accuracies(SelectionResult r) {
+    return r.leaderboard().stream().sorted(java.util.Comparator.comparingInt(SelectionResult.Entry::trial))
+        .mapToDouble(SelectionResult.Entry::valAccuracy).toArray();
+  }
+
+  private static final Hyperparameters CONFIG = new Hyperparameters(Map.of("lr", 0.01, "width", 0));
+  private static final DjlTrainerFactory FACTORY = DjlTrainerFactory.builtIn("head", new long[] {8}, 3);
+
+  /** @return 6 rows of 8 features, 3 classes */
+  private static Batch batch() {
+    float[] x = new float[6 * 8];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (i * 37 % 11) / 11f - 0.5f;
+    }
+    return new Batch(x, new int[] {0, 1, 2, 0, 1, 2});
+  }
+
   /** @return a fresh trainer's state, as a unit exports it */
   private static byte[] exportedState() throws ArgusException {
     try (Trainer t = trainer()) {
@@ -184,7 +255,6 @@ class InMemoryHandOverTest {
 
   /** @return a small real trainer (a multinomial logistic-regression head over 8 features) */
   private static Trainer trainer() throws ArgusException {
-    return DjlTrainerFactory.builtIn("head", new long[] {8}, 3)
-        .create(new Hyperparameters(Map.of("lr", 0.01, "width", 0)), 1);
+    return FACTORY.create(CONFIG, 1);
   }
 }

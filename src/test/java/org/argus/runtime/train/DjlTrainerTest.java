@@ -258,6 +258,51 @@ class DjlTrainerTest {
   }
 
   @Test
+  void aStateIsWrittenInTheBigEndianLayoutEarlierCheckpointsUse() throws Exception {
+    var f = DjlTrainerFactory.builtIn("mlp", new long[] {4}, 2);
+    try (Trainer t = f.create(new Hyperparameters(Map.of("width", 3L)), 3)) {
+      t.train(batches(2, 4, 2, 5).iterator());
+      byte[] state = t.exportState();
+      var s = DjlTrainerFactory.DjlState.read(state);
+      java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream(); // the layout as first written
+      try (java.io.DataOutputStream out = new java.io.DataOutputStream(bos)) {
+        out.writeInt(DjlTrainerFactory.DjlState.MAGIC);
+        out.writeInt(DjlTrainerFactory.DjlState.VERSION);
+        out.writeLong(s.seed);
+        out.writeLong(s.step);
+        out.writeInt(s.arrays.length);
+        for (int i = 0; i < s.arrays.length; i++) {
+          out.writeInt(s.shapes[i].length);
+          for (long d : s.shapes[i]) {
+            out.writeLong(d);
+          }
+          out.writeInt(s.arrays[i].length);
+          for (float v : s.arrays[i]) {
+            out.writeFloat(v);
+          }
+        }
+      }
+      assertArrayEquals(bos.toByteArray(), state);
+      assertEquals(3, s.seed);
+      assertTrue(s.step > 0);
+    }
+  }
+
+  @Test
+  void aTruncatedStateIsAClearError() throws Exception {
+    var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
+    try (Trainer t = f.create(new Hyperparameters(Map.of("width", 0L)), 3)) {
+      byte[] state = t.exportState();
+      for (int cut : new int[] {state.length - 1, state.length / 2, 30}) {
+        var e = assertThrows(TrainingException.class, () -> t.importState(java.util.Arrays.copyOf(state, cut)),
+            "cut at " + cut);
+        assertTrue(e.getMessage().contains("malformed trainer state") && (e.getMessage().contains("truncated")
+            || e.getMessage().contains("fit")), e.getMessage());
+      }
+    }
+  }
+
+  @Test
   void beta2ReachesAdamAndItsDefaultIsKingmaAndBasPointNineNineNine() throws Exception {
     var f = DjlTrainerFactory.builtIn("head", new long[] {4}, 2);
     List<Batch> data = batches(4, 4, 2, 9);
