@@ -34,14 +34,17 @@ final class EpochBlock {
   private final Set<Integer> trials;
   private final Map<Integer, Integer> firstEpoch = new HashMap<>();
   private final int epochs;
+  private final RoundJob.Validation validation;
   private final Map<String, Unit> planned = new HashMap<>();
   private final RoundJob.ShardResult done;
   private final long jobMs;
   private boolean dropped;
 
-  private EpochBlock(Set<Integer> trials, int epochs, RoundJob.ShardResult done, long jobMs) {
+  private EpochBlock(Set<Integer> trials, int epochs, RoundJob.Validation validation, RoundJob.ShardResult done,
+      long jobMs) {
     this.trials = trials;
     this.epochs = epochs;
+    this.validation = validation;
     this.done = done;
     this.jobMs = jobMs;
   }
@@ -64,7 +67,7 @@ final class EpochBlock {
     List<List<Unit>> plan = scheduler.plan(epochs);
     long t0 = System.nanoTime();
     RoundJob.ShardResult done = jobs.round(plan, maxAttempts, validation);
-    EpochBlock b = new EpochBlock(Set.copyOf(todo), epochs, done, (System.nanoTime() - t0) / 1_000_000);
+    EpochBlock b = new EpochBlock(Set.copyOf(todo), epochs, validation, done, (System.nanoTime() - t0) / 1_000_000);
     for (int t : todo) {
       b.firstEpoch.put(t, state.epochInTraining(t));
     }
@@ -146,11 +149,28 @@ final class EpochBlock {
   /**
    * @param todo the current round's configs (after {@link #apply})
    * @param state the run's state
-   * @return whether the block goes on past the current round, so that a job validating only its
-   *     last epoch validates these configs later (every config's last epoch is always validated)
+   * @return whether a later job validates these configs: the block goes on past the current round
+   *     and validates only its last epoch, or it validates none (the procedure trains them further
+   *     after it; every config's last epoch is always validated)
    */
   boolean validatesLater(List<Integer> todo, SelectionState state) {
-    return !dropped && todo.stream().allMatch(t -> state.epochInTraining(t) - firstEpoch.get(t) < epochs - 1);
+    return !dropped && (validation == RoundJob.Validation.NONE
+        || todo.stream().allMatch(t -> state.epochInTraining(t) - firstEpoch.get(t) < epochs - 1));
+  }
+
+  /**
+   * Which epochs a round job of {@code epochs} decided rounds validates.
+   *
+   * @param everyEpoch {@code ModelSelection.Builder#optValidateEveryEpoch}
+   * @param epochs the job's epochs ({@link #epochsFor})
+   * @param decided rounds the procedure has decided, this one included ({@link Round#decided()})
+   * @return every epoch; else only the job's last when its configs' decided epochs end with it;
+   *     else none (a later job validates them: scoring every config once per job cost as much as
+   *     the job launches and round tails the longer jobs save, {@code bench/run fusion mop-many})
+   */
+  static RoundJob.Validation validation(boolean everyEpoch, int epochs, int decided) {
+    return everyEpoch ? RoundJob.Validation.EVERY_EPOCH
+        : epochs < decided ? RoundJob.Validation.NONE : RoundJob.Validation.LAST_EPOCH;
   }
 
   /** @return the job's wall time divided evenly among its epochs, ms */

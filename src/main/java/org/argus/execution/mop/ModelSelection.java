@@ -41,10 +41,9 @@ import org.argus.store.RunDirectory;
  * order, taking each config's checkpoint over from the previous shard's task, then validates the
  * round's last checkpoints on its part of the held-out split). When the procedure has decided
  * several rounds ahead ({@link Round#decided()}: grid, random, a transfer's heads), one round job
- * runs as many of them as fit in {@link Builder#optRoundJobMs} ({@link EpochBlock}), with the
- * results of one job per round. With {@link Builder#optRoundJobs
- * optRoundJobs(false)}, or for what a round job leaves, a unit query is a Spark job over the single
- * cached partition holding its shard (Spark's locality puts the task on the executor caching it).
+ * runs as many of them as fit in {@link Builder#optRoundJobMs} ({@link EpochBlock}), with the results
+ * of one job per round. With {@link Builder#optRoundJobs optRoundJobs(false)}, or for what a round job
+ * leaves, a unit query is a Spark job over the cached partition holding its shard (on its executor).
  * A unit's checkpoint is read from and written to the {@link CheckpointStore} under a new name; a
  * failed unit is tried again from its unchanged input checkpoint up to {@code maxAttempts} times, then
  * the config fails with the reason and the run continues. After the round every config is validated
@@ -75,7 +74,7 @@ public final class ModelSelection {
     private Map<String, String> spec = new LinkedHashMap<>();
     private Execution execution = Execution.MOP;
     private boolean roundJobs = true;
-    private long roundJobMs = 2_000;
+    private long roundJobMs = 5_000;
     private boolean validateEveryEpoch = true;
     private int workers = -1;
     private long seed = 42;
@@ -159,8 +158,9 @@ public final class ModelSelection {
      * @param ms when the procedure has decided several rounds ahead (grid, random, a transfer's
      *     heads: {@link Round#decided()}), one round job spans as many of them as fit in this many
      *     milliseconds at the last round's pace: one Spark job launch and one round tail for all of
-     *     them, and their units and epochs reach the listener and the tables when the job ends. Same
-     *     visit orders, same results; 0: one round per job [2 000]
+     *     them (about 0.1 s of worker time each, a 32-config run on 2 cores), and their units and
+     *     epochs reach the listener and the tables when the job ends. Same visit orders, same
+     *     results; 0: one round per job [5 000]
      * @return this
      * @throws IllegalArgumentException if {@code ms < 0}
      */
@@ -174,8 +174,8 @@ public final class ModelSelection {
 
     /**
      * @param v validate every config after every epoch; false: a round job validates only its
-     *     configs' last epoch, none when the procedure has decided that they train on in the next
-     *     round ({@code Round#decided()} > 1), and the other epochs are recorded with NaN validation
+     *     configs' last epoch, none when the procedure has decided that they train on after the job
+     *     ({@code Round#decided()} beyond its epochs), and the other epochs are recorded with NaN validation
      *     metrics (for heads scored once at the end, e.g. a transfer's, whose procedure decides
      *     nothing on them); every config's last epoch is validated either way [true]
      * @return this
@@ -352,7 +352,7 @@ public final class ModelSelection {
             : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs);
         if (ahead > 1) {
           block = EpochBlock.run(state.scheduler(settings(slots, slots, true, false)), state, todo, ahead, jobs,
-              b.maxAttempts, b.validateEveryEpoch ? RoundJob.Validation.EVERY_EPOCH : RoundJob.Validation.LAST_EPOCH);
+              b.maxAttempts, EpochBlock.validation(b.validateEveryEpoch, ahead, r.decided()));
         }
         boolean later = !b.validateEveryEpoch && r.decided() > 1 && todo.size() == r.train().size();
         rounds.add(train(round, todo, state, jobs, log, slots, store, block, later)); // later: validated later

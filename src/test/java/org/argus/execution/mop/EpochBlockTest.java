@@ -192,6 +192,13 @@ class EpochBlockTest {
   }
 
   @Test
+  void withoutPerEpochValidationAJobValidatesOnlyWhenItsConfigsDecidedEpochsEndInIt() {
+    assertEquals(RoundJob.Validation.NONE, EpochBlock.validation(false, 3, 8), "they train on after the job");
+    assertEquals(RoundJob.Validation.LAST_EPOCH, EpochBlock.validation(false, 3, 3));
+    assertEquals(RoundJob.Validation.EVERY_EPOCH, EpochBlock.validation(true, 3, 8));
+  }
+
+  @Test
   void withoutPerEpochValidationARoundTheProcedureDecidedAloneIsValidated() throws Exception {
     org.argus.select.procedure.Procedure grid = FixedEpochs.grid(SearchSpace.parse(ModelSelectionTest.SPACE), EPOCHS,
         Goal.maximize("accuracy"));
