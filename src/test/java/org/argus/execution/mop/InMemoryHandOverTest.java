@@ -206,10 +206,12 @@ class InMemoryHandOverTest {
     java.util.concurrent.CompletableFuture<LiveStates.Live> taken = new java.util.concurrent.CompletableFuture<>();
     Thread taker = new Thread(() -> taken.complete(LiveStates.take("rounds/lend-test", "ckpt/e1.ckpt")));
     taker.start();
-    while (taker.getState() != Thread.State.WAITING) { // blocked in take until the trainer is given back
+    Thread.State st;
+    while ((st = taker.getState()) != Thread.State.WAITING && st != Thread.State.TERMINATED) {
       Thread.onSpinWait();
     }
-    assertFalse(taken.isDone(), "the successor waits for the reader");
+    assertEquals(Thread.State.WAITING, st, "the successor waits in take until the trainer is given back");
+    assertFalse(taken.isDone());
     LiveStates.giveBack("rounds/lend-test", lent);
     taker.join();
     assertSame(left, taken.get(), "then continues the same trainer");
