@@ -31,6 +31,8 @@ import org.argus.select.procedure.Round;
  * job left undone leaves its config's later epochs unrun). Not thread-safe: the driver's loop uses it.
  */
 final class EpochBlock {
+  /** Epochs a local master's first round job plans at most, to stop where its budget ends ({@link #epochsFor}). */
+  static final int FIRST_JOB_EPOCHS = 16;
   private final Set<Integer> trials;
   private final Map<Integer, Integer> firstEpoch = new HashMap<>();
   private final int epochs;
@@ -83,7 +85,7 @@ final class EpochBlock {
    * @param todo the current round's configs to train
    * @param state the run's state
    * @return whether this block ran the current round: same configs, each in an epoch the block
-   *     planned, and nothing dropped
+   *     planned and its job went into ({@link RoundJob.ShardResult#epochs}), and nothing dropped
    */
   boolean usable(List<Integer> todo, SelectionState state) {
     if (dropped || todo.size() != trials.size() || !trials.containsAll(todo)) {
@@ -91,7 +93,7 @@ final class EpochBlock {
     }
     for (int t : todo) {
       int e = state.epochInTraining(t) - firstEpoch.get(t);
-      if (e < 0 || e >= epochs) {
+      if (e < 0 || e >= done.epochs()) { // past the plan, or the job stopped before this epoch
         return false;
       }
     }
@@ -173,27 +175,33 @@ final class EpochBlock {
         : epochs < decided ? RoundJob.Validation.NONE : RoundJob.Validation.LAST_EPOCH;
   }
 
-  /** @return the job's wall time divided evenly among its epochs, ms */
+  /** @return the job's wall time divided evenly among the epochs it ran, ms */
   long msPerEpoch() {
-    return jobMs / epochs;
+    return jobMs / Math.max(1, Math.min(epochs, done.epochs()));
   }
 
   /**
    * How many rounds, this one included, the next MOP round job spans: as many as the procedure has
    * decided ({@link Round#decided()}) and fit in {@code roundJobMs} at the pace of the last round
-   * trained (so the listener, the tables and the console hear of progress at least that often); 1
-   * for the first round, when nothing was measured yet, and for a round that replayed some of its
-   * configs.
+   * trained (so the listener, the tables and the console hear of progress about that often); 1 for a
+   * round that replayed some of its configs. For the first round nothing is measured yet: on a local
+   * master the job plans every decided round (at most {@value #FIRST_JOB_EPOCHS}) and its tasks stop
+   * it at the epoch that would overrun {@code roundJobMs} ({@link RoundJob#of}); elsewhere it is 1.
    *
    * @param r the procedure's round
    * @param todo its configs to train
    * @param done the rounds trained so far
    * @param roundJobMs the builder's {@code roundJobMs}
+   * @param stopsEarly round jobs stop themselves at the budget ({@link UnitJobs#oneJvm})
    * @return epochs for the next round job, {@code >= 1}
    */
-  static int epochsFor(Round r, List<Integer> todo, List<SelectionResult.RoundStats> done, long roundJobMs) {
-    if (r.decided() < 2 || todo.size() != r.train().size() || done.isEmpty()) {
+  static int epochsFor(Round r, List<Integer> todo, List<SelectionResult.RoundStats> done, long roundJobMs,
+      boolean stopsEarly) {
+    if (r.decided() < 2 || todo.size() != r.train().size() || roundJobMs == 0) {
       return 1;
+    }
+    if (done.isEmpty()) {
+      return stopsEarly ? Math.min(r.decided(), FIRST_JOB_EPOCHS) : 1;
     }
     long last = Math.max(1, done.get(done.size() - 1).makespanMs());
     return (int) Math.max(1, Math.min(r.decided(), roundJobMs / last));

@@ -248,16 +248,39 @@ final class LiveStates {
    * @param job the round job's marker directory, or a {@link #runScope}
    */
   static void forget(String job) {
+    forget(job, null);
+  }
+
+  /**
+   * As {@link #forget(String)}, except that entries whose checkpoint is written (a trainer and no
+   * pending bytes) move to scope {@code keepIn} instead: a round job that stopped before the epoch
+   * whose units would have taken them ({@link RoundJob}) leaves them for the run's next round job,
+   * as a job's last units do ({@link UnitQuery.HandOver#LATER_JOB}).
+   *
+   * @param job the round job's marker directory
+   * @param keepIn a {@link #runScope}, or null to release every entry
+   */
+  static void forget(String job, String keepIn) {
     List<Live> left = new ArrayList<>();
     synchronized (LIVE) {
       awaitReturn(k -> k.startsWith(job + "|"));
+      List<Live> kept = new ArrayList<>();
       Iterator<Map.Entry<String, Live>> it = LIVE.entrySet().iterator();
       while (it.hasNext()) {
         Map.Entry<String, Live> e = it.next();
         if (e.getKey().startsWith(job + "|")) {
-          left.add(e.getValue());
-          held -= e.getValue().heldBytes();
+          Live l = e.getValue();
+          (keepIn != null && l.trainer() != null && l.pending() == null ? kept : left).add(l);
+          held -= l.heldBytes();
           it.remove();
+        }
+      }
+      for (Live l : kept) {
+        Live old = LIVE.put(key(keepIn, l.checkpoint()), l);
+        held += l.heldBytes();
+        if (old != null) { // cannot happen: a checkpoint is written by one unit of one job
+          held -= old.heldBytes();
+          left.add(old);
         }
       }
     }

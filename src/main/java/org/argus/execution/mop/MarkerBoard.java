@@ -65,6 +65,30 @@ final class MarkerBoard {
   }
 
   /**
+   * Decides a question of a job once for all its tasks in this JVM: the first caller evaluates
+   * {@code yes} and posts {@code name + ".yes"} or {@code name + ".no"}; later callers get that
+   * answer (a round job's tasks agree where it stops, {@link RoundJob}).
+   *
+   * @param dir the job's marker directory
+   * @param name the question's marker name
+   * @param yes evaluated at most once per question, under the board's lock (keep it cheap)
+   * @return the answer
+   */
+  static boolean decide(String dir, String name, java.util.function.BooleanSupplier yes) {
+    synchronized (LOCK) {
+      Map<String, byte[]> s = POSTED.computeIfAbsent(dir, d -> new HashMap<>());
+      if (s.containsKey(name + ".yes") || s.containsKey(name + ".no")) {
+        return s.containsKey(name + ".yes");
+      }
+      boolean answer = yes.getAsBoolean();
+      s.put(name + (answer ? ".yes" : ".no"), null);
+      version++;
+      LOCK.notifyAll();
+      return answer;
+    }
+  }
+
+  /**
    * @param dir a job's marker directory
    * @return a copy of the marker names posted for it in this JVM (empty when none, or forgotten)
    */

@@ -157,10 +157,10 @@ public final class ModelSelection {
     /**
      * @param ms when the procedure has decided several rounds ahead (grid, random, a transfer's
      *     heads: {@link Round#decided()}), one round job spans as many of them as fit in this many
-     *     milliseconds at the last round's pace: one Spark job launch and one round tail for all of
-     *     them (about 0.1 s of worker time each, a 32-config run on 2 cores), and their units and
-     *     epochs reach the listener and the tables when the job ends. Same visit orders, same
-     *     results; 0: one round per job [5 000]
+     *     ms at the last round's pace (a local master's jobs stop themselves at it): one Spark job
+     *     launch and one round tail for all of them (about 0.1 s of worker time each, a 32-config run
+     *     on 2 cores); their units and epochs reach the listener and the tables when the job ends.
+     *     Same visit orders, same results; 0: one round per job [5 000]
      * @return this
      * @throws IllegalArgumentException if {@code ms < 0}
      */
@@ -336,7 +336,7 @@ public final class ModelSelection {
     b.onDataCached.run();
     List<SelectionResult.RoundStats> rounds = new ArrayList<>();
     try {
-      UnitJobs jobs = new UnitJobs(data, state, b.factory, store, replicas, b.injectFailures);
+      UnitJobs jobs = new UnitJobs(data, state, b.factory, store, replicas, b.injectFailures, b.roundJobMs);
       EpochBlock block = null; // a job's later epochs, while the rounds go as it planned them
       for (int round = 0; ; round++) {
         Round r = b.procedure.next(state.results());
@@ -349,7 +349,7 @@ public final class ModelSelection {
           continue;
         }
         int ahead = block != null || b.execution != Execution.MOP || !b.roundJobs ? 1
-            : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs);
+            : EpochBlock.epochsFor(r, todo, rounds, b.roundJobMs, jobs.oneJvm());
         if (ahead > 1) {
           block = EpochBlock.run(state.scheduler(settings(slots, slots, true, false)), state, todo, ahead, jobs,
               b.maxAttempts, EpochBlock.validation(b.validateEveryEpoch, ahead, r.decided()));

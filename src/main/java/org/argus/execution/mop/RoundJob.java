@@ -15,8 +15,8 @@ import org.argus.store.CheckpointStore;
  * One MOP round as one Spark job: task {@code s} is shard {@code s}'s worker for the whole round
  * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard, each
  * after the config's previous unit finished on another shard: each time the first unit of its list
- * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then trial) that is
- * ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
+ * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then
+ * longest config first) that is ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
  * train one sub-epoch, write the next checkpoint), so a config's visit order, and therefore its
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
  * (de)serialization instead of one per unit query.
@@ -24,7 +24,9 @@ import org.argus.store.CheckpointStore;
  * <p>A job may span several epochs ({@link org.argus.plan.mop.RoundScheduler#plan(int)}, for rounds
  * the procedure decided ahead): a config's first unit of an epoch then waits for its last unit of the
  * epoch before, and every config's last checkpoint of every epoch is validated (each task builds its
- * validation batches once per column set and scores every checkpoint on them).
+ * validation batches once per column set and scores every checkpoint on them). On a local master the
+ * tasks may stop the job at an epoch's start, all at the same one, when at its pace so far it would
+ * overrun its time budget ({@link #goesInto}); the driver plans what is left as the next job.
  *
  * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/} (on a
  * local master, through the {@link MarkerBoard} alone: see below): after a unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
@@ -76,8 +78,9 @@ final class RoundJob implements Serializable {
    * @param handOver another unit of the job reads this unit's output checkpoint ({@link LiveStates})
    * @param midEpoch the reader is the config's next unit of the same epoch (not the first unit of
    *     its next epoch): no validation, epochs table or best model reads this checkpoint
+   * @param epochIndex the unit's epoch counted from the config's first epoch in this job (0, 1, …)
    */
-  record Step(UnitQuery query, String after, int afterShard, boolean handOver, boolean midEpoch)
+  record Step(UnitQuery query, String after, int afterShard, boolean handOver, boolean midEpoch, int epochIndex)
       implements Serializable {}
 
   /**
@@ -86,8 +89,9 @@ final class RoundJob implements Serializable {
    *
    * @param query the config's last unit query (its config, seed and output checkpoint)
    * @param marker the unit's marker prefix
+   * @param epochIndex the epoch counted from the config's first epoch in this job (0, 1, …)
    */
-  record Final(UnitQuery query, String marker) implements Serializable {
+  record Final(UnitQuery query, String marker, int epochIndex) implements Serializable {
     TrialEpoch key() {
       return new TrialEpoch(query.unit().trial(), query.unit().epoch());
     }
@@ -107,9 +111,11 @@ final class RoundJob implements Serializable {
    * @param records every attempt's record, in run order
    * @param validation per (trial, epoch) whose last unit is done, its validation sums on this task's
    *     part of the validation split; null when the task gave up (the driver validates in a job)
+   * @param epochs the job's epochs its tasks went into: all it planned, unless they stopped early
+   *     ({@link #goesInto}); 0 when the job failed
    */
-  record ShardResult(List<UnitRecord> records, Map<TrialEpoch, org.argus.runtime.train.Metrics> validation)
-      implements Serializable {}
+  record ShardResult(List<UnitRecord> records, Map<TrialEpoch, org.argus.runtime.train.Metrics> validation,
+      int epochs) implements Serializable {}
 
   /**
    * A task's part of the validation split, as batches per column set (one view of the rows per
@@ -147,16 +153,21 @@ final class RoundJob implements Serializable {
 
   private final List<List<Step>> steps;
   private final List<Final> finals;
+  private final int epochs;
+  private final long budgetMs;
+  private final long plannedAt = System.nanoTime();
 
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
   private final JobMarkers markers;
 
-  private RoundJob(List<List<Step>> steps, List<Final> finals, int maxAttempts, CheckpointStore store, String dir,
-      boolean oneJvm) {
+  private RoundJob(List<List<Step>> steps, List<Final> finals, int epochs, long budgetMs, int maxAttempts,
+      CheckpointStore store, String dir, boolean oneJvm) {
     this.steps = steps;
     this.finals = finals;
+    this.epochs = epochs;
+    this.budgetMs = budgetMs;
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
@@ -173,16 +184,21 @@ final class RoundJob implements Serializable {
    * @param oneJvm every task runs in this JVM (a local master): markers live on the {@link
    *     MarkerBoard} only, and mid-epoch checkpoints handed over live stay in memory ({@link
    *     LiveStates}) unless their successor does not take them
+   * @param budgetMs on one JVM, the job goes into a next epoch only while it would end within this
+   *     many ms of its planning at its pace so far ({@link #goesInto}); elsewhere it runs its plan
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
-      CheckpointStore store, String dir, Validation validation, boolean oneJvm) {
+      CheckpointStore store, String dir, Validation validation, boolean oneJvm, long budgetMs) {
     Map<String, Unit> byOutput = new HashMap<>();
+    Map<Integer, Integer> first = new HashMap<>(); // trial -> its first epoch in the plan
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
         byOutput.put(u.outCkpt(), u);
+        first.merge(u.trial(), u.epoch(), Math::min);
       }
     }
+    int epochs = 0;
     java.util.Set<String> notLast = new java.util.HashSet<>(); // read by the same config's next unit of the epoch
     for (List<Unit> shard : plan) {
       for (Unit u : shard) {
@@ -202,10 +218,12 @@ final class RoundJob implements Serializable {
       for (Unit u : shard) {
         Unit before = u.inCkpt() == null ? null : byOutput.get(u.inCkpt());
         UnitQuery q = queries.apply(u);
+        int index = u.epoch() - first.get(u.trial());
+        epochs = Math.max(epochs, index + 1);
         list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard(),
-            read.contains(u.outCkpt()), notLast.contains(u.outCkpt())));
+            read.contains(u.outCkpt()), notLast.contains(u.outCkpt()), index));
         if (!notLast.contains(u.outCkpt())) {
-          finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u)));
+          finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u), index));
         }
       }
       steps.add(list);
@@ -217,7 +235,7 @@ final class RoundJob implements Serializable {
     } else if (validation == Validation.NONE) {
       finals.clear();
     }
-    return new RoundJob(steps, List.copyOf(finals.values()), maxAttempts, store, dir, oneJvm);
+    return new RoundJob(steps, List.copyOf(finals.values()), epochs, budgetMs, maxAttempts, store, dir, oneJvm);
   }
 
   private static String marker(String dir, Unit u) {
@@ -253,6 +271,7 @@ final class RoundJob implements Serializable {
     List<Final> order = finalsFrom(shard);
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
+    int cutAt = epochs; // the first epoch index the job does not go into, as far as this task knows
     markers.post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
@@ -264,6 +283,9 @@ final class RoundJob implements Serializable {
       while (!todo.isEmpty()) {
         long seen = MarkerBoard.version();
         m.addAll(MarkerBoard.posted(dir));
+        cutAt = Math.min(cutAt, stopsBefore(m)); // the job's decisions so far ({@link #goesInto})
+        final int cut = cutAt;
+        todo.removeIf(st -> st.epochIndex() >= cut);
         Step next = null;
         for (java.util.Iterator<Step> it = todo.iterator(); it.hasNext() && next == null; ) {
           Step st = it.next();
@@ -278,6 +300,9 @@ final class RoundJob implements Serializable {
             next = st;
             it.remove();
           }
+        }
+        if (next != null && !goesInto(next.epochIndex())) { // the job stops before next's epoch: the
+          continue; // decision is on the board, and the loop's top drops every unit from that epoch on
         }
         if (next != null) {
           List<UnitRecord> tries = withRetries(next, data);
@@ -324,7 +349,44 @@ final class RoundJob implements Serializable {
     } finally {
       markers.post(shardMarker(shard, "stopped"), EMPTY);
     }
-    return new ShardResult(out, gaveUp ? null : validate(order, part, sums, validated));
+    Map<TrialEpoch, org.argus.runtime.train.Metrics> v = gaveUp ? null : validate(order, part, sums, validated);
+    return new ShardResult(out, v, Math.min(cutAt, stopsBefore(new java.util.HashSet<>(MarkerBoard.posted(dir)))));
+  }
+
+  /**
+   * Whether the job goes into its epoch {@code index} (counted from 0, its configs' first epoch in
+   * it): always on a cluster and for epoch 0; on one JVM, epoch {@code k} goes ahead when the first
+   * of the job's tasks to want it finds that, at the pace so far (elapsed since planning ÷ k per
+   * epoch), the job would end within {@code budgetMs} of its planning, and every earlier epoch went
+   * ahead. The answer is posted on the {@link MarkerBoard} once, so every task stops before the same
+   * epoch: the driver then plans the rest ({@link EpochBlock}). So a job can plan every epoch the
+   * procedure decided, the first one included (nothing measured yet), and still end near the budget.
+   *
+   * @param index an epoch index of this job
+   * @return whether units of that epoch run in this job
+   */
+  private boolean goesInto(int index) {
+    if (!markers.oneJvm()) {
+      return true;
+    }
+    for (int k = 1; k <= index; k++) {
+      int e = k;
+      if (!MarkerBoard.decide(dir, "epoch-" + k,
+          () -> (System.nanoTime() - plannedAt) / 1e6 * (e + 1) / e <= budgetMs)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** @return the first epoch index the job does not go into by the decisions in {@code m}, else {@link #epochs} */
+  private int stopsBefore(java.util.Set<String> m) {
+    for (int k = 1; k < epochs; k++) {
+      if (m.contains("epoch-" + k + ".no")) {
+        return k;
+      }
+    }
+    return epochs;
   }
 
   /**
@@ -394,7 +456,7 @@ final class RoundJob implements Serializable {
       throws ArgusException {
     for (Final f : order) {
       Unit u = f.query().unit();
-      if (validated.contains(f.key())) {
+      if (validated.contains(f.key()) || !goesInto(f.epochIndex())) { // validated, or its epoch not run
         continue;
       }
       Wait w = await(f.marker(), u.shard());

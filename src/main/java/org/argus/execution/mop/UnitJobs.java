@@ -31,9 +31,14 @@ final class UnitJobs {
   private final CheckpointStore store;
   private final boolean replicas;
   private final Set<String> injectFailures;
+  private final long roundJobMs;
 
+  /**
+   * @param roundJobMs a round job's time budget, ms ({@link RoundJob#of}'s {@code budgetMs})
+   */
   UnitJobs(ShardLayout data, SelectionState state, TrainerFactory factory, CheckpointStore store, boolean replicas,
-      Set<String> injectFailures) {
+      Set<String> injectFailures, long roundJobMs) {
+    this.roundJobMs = roundJobMs;
     this.data = data;
     this.state = state;
     this.factory = factory;
@@ -81,8 +86,7 @@ final class UnitJobs {
    */
   RoundJob.ShardResult round(List<List<Unit>> plan, int maxAttempts, RoundJob.Validation validation) {
     String dir = "rounds/" + java.util.UUID.randomUUID();
-    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation,
-        data.shards.context().isLocal()); // a local master: every task in this JVM
+    RoundJob job = RoundJob.of(plan, this::query, maxAttempts, store, dir, validation, oneJvm(), roundJobMs);
     try {
       List<RoundJob.ShardResult> parts = data.shards.zipPartitions(data.validation, (a, b) -> {
         int shard = org.apache.spark.TaskContext.getPartitionId();
@@ -97,17 +101,25 @@ final class UnitJobs {
           }
         }
       }
-      return new RoundJob.ShardResult(records, sums);
+      int epochs = parts.stream().mapToInt(RoundJob.ShardResult::epochs).min().orElse(0);
+      return new RoundJob.ShardResult(records, sums, epochs);
     } catch (Exception e) {
-      return new RoundJob.ShardResult(List.of(), java.util.Map.of());
+      return new RoundJob.ShardResult(List.of(), java.util.Map.of(), 0);
     } finally {
       try {
         store.delete(dir);
       } catch (ArgusException e) { // markers left behind are harmless: the next job has its own directory
       }
       MarkerBoard.forget(dir);
-      LiveStates.forget(dir); // trainers a unit left for a successor that never came (a give-up, a failure)
+      // trainers a unit left for a successor that did not come (the job stopped early, a give-up, a failure):
+      // on a local master those of written checkpoints wait for the run's next round job
+      LiveStates.forget(dir, oneJvm() ? LiveStates.runScope(store) : null);
     }
+  }
+
+  /** @return whether every task runs in this JVM (a local master): round jobs may then stop early ({@link RoundJob#of}) */
+  boolean oneJvm() {
+    return data.shards.context().isLocal();
   }
 
   /**

@@ -155,10 +155,15 @@ public final class RoundScheduler {
    * Round#decided()}): every config of this round trains {@code epochs} more epochs, each later epoch
    * visiting every shard in the visit order the per-epoch path would give it (same seed, same round
    * trials: valid as long as no config fails before the last of them). Per shard, units are ordered
-   * by epoch, then step in the visit order, then trial id; a config's first unit of an epoch reads
-   * its last checkpoint of the epoch before (and its first unit of the round reads its current
-   * checkpoint), so every unit's predecessor comes earlier in that order: shards that run their
-   * lists in order, each waiting for its unit's predecessor, never wait on one another in a cycle.
+   * by epoch, then step in the visit order, then longest unit time, then trial id; a config's first
+   * unit of an epoch reads its last checkpoint of the epoch before (and its first unit of the round
+   * reads its current checkpoint), so every unit's predecessor comes earlier in that order: shards
+   * that run their lists in order, each waiting for its unit's predecessor, never wait on one another
+   * in a cycle. Within a step, the config with the longest measured unit time (the mean over all
+   * configs for one not measured yet) comes first, ties by trial id, as
+   * {@link #assign()} places longest work first: the longest config's chain of units, which bounds
+   * the job, waits least (4 heads of widths 768–5 120: its first unit of a job ran after a shorter
+   * config's, {@code bench/run fusion mop}). Scheduling only: the order never changes a result.
    *
    * @param epochs epochs to plan, {@code >= 1} (1: this round only)
    * @return {@code shards} lists (empty ones included), each in run order
@@ -196,8 +201,9 @@ public final class RoundScheduler {
         }
       }
     }
+    double fallback = times.overallMean();
     keys.sort(java.util.Comparator.<int[]>comparingInt(k -> k[0]).thenComparingInt(k -> k[1])
-        .thenComparingInt(k -> k[2]));
+        .thenComparingDouble(k -> -times.mean(k[2], fallback)).thenComparingInt(k -> k[2]));
     List<List<Unit>> out = new ArrayList<>();
     for (int s = 0; s < settings.shards(); s++) {
       out.add(new ArrayList<>());

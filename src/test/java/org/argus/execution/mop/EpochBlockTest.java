@@ -121,10 +121,41 @@ class EpochBlockTest {
   }
 
   @Test
-  void theDecidedEpochsAfterTheFirstShareOneSparkJob() {
-    // the first round runs alone (nothing measured yet); epochs 2..4 are one job instead of three
-    assertEquals(EPOCHS - 2, perRoundJobs - blockedJobs,
+  void onALocalMasterEveryDecidedEpochSharesOneSparkJob() {
+    // nothing is measured before the first round: the job plans all 4 epochs and stops only at its budget
+    assertEquals(EPOCHS - 1, perRoundJobs - blockedJobs,
         "Spark jobs: " + perRoundJobs + " one round job per epoch, " + blockedJobs + " with decided epochs in one");
+  }
+
+  @Test
+  void aRoundJobOverItsBudgetStopsAtAnEpochAndLaterJobsTrainTheRestWithEqualResults() throws Exception {
+    AtomicInteger jobs = new AtomicInteger();
+    // 1 ms: the first job, planned over all 4 epochs, stops before its second; later jobs plan 1 epoch each
+    SelectionResult r = counted(() -> run("over-budget", 1, Set.of(), false), jobs);
+    assertEquals(perRoundJobs, jobs.get(), "one round job per epoch, the first stopped after one of its 4");
+    assertEquals(ModelSelectionTest.visits(perRound), ModelSelectionTest.visits(r));
+    assertArrayEquals(ModelSelectionTest.metrics(perRound), ModelSelectionTest.metrics(r), 1e-9);
+    Map<String, Double> a = epochLosses(perRound);
+    Map<String, Double> b = epochLosses(r);
+    assertEquals(a.keySet(), b.keySet());
+    for (String k : a.keySet()) {
+      assertEquals(a.get(k), b.get(k), 1e-9, "validation loss of " + k);
+    }
+  }
+
+  @Test
+  void theFirstRoundJobPlansEveryDecidedEpochOnlyWhereJobsStopThemselves() {
+    List<org.argus.select.procedure.Trial> two = List.of(trial(0), trial(1));
+    org.argus.select.procedure.Round r = new org.argus.select.procedure.Round(two, Map.of(), 8);
+    assertEquals(8, EpochBlock.epochsFor(r, List.of(0, 1), List.of(), 5_000, true), "a local master");
+    assertEquals(1, EpochBlock.epochsFor(r, List.of(0, 1), List.of(), 5_000, false), "a cluster: nothing measured");
+    assertEquals(1, EpochBlock.epochsFor(r, List.of(0, 1), List.of(), 0, true), "0 ms: one round per job");
+    org.argus.select.procedure.Round many = new org.argus.select.procedure.Round(two, Map.of(), 100);
+    assertEquals(EpochBlock.FIRST_JOB_EPOCHS, EpochBlock.epochsFor(many, List.of(0, 1), List.of(), 5_000, true));
+  }
+
+  private static org.argus.select.procedure.Trial trial(int id) {
+    return new org.argus.select.procedure.Trial(id, new org.argus.select.space.Config(Map.of("lr", 0.1)), -1);
   }
 
   @Test

@@ -40,20 +40,29 @@ class InMemoryHandOverTest {
   @TempDir static Path tmp;
   private static SelectionResult faultFree;
   private static Path faultFreeDir;
+  private static SelectionResult twoJobs;
+  private static Path twoJobsDir;
 
   @BeforeAll
   static void setUp() throws Exception {
     data = ModelSelectionTest.sample();
     faultFreeDir = tmp.resolve("fault-free");
     faultFree = run(faultFreeDir, Set.of());
+    twoJobsDir = tmp.resolve("two-jobs");
+    // a 1 ms budget: the first round job, planned over both epochs, stops before the second
+    twoJobs = builder(twoJobsDir, Set.of()).optRoundJobMs(1).build().run();
   }
 
   /** MOP with round jobs on local[2]: 2 configs × 2 epochs on 2 shards. */
   private static SelectionResult run(Path dir, Set<String> faults) throws ArgusException {
+    return builder(dir, faults).build().run();
+  }
+
+  private static ModelSelection.Builder builder(Path dir, Set<String> faults) {
     return ModelSelection.builder().setData(data).setTrainerFactory(ModelSelectionTest.MLP)
         .setProcedure(FixedEpochs.grid(SearchSpace.parse(SPACE), 2, Goal.maximize("accuracy")))
         .setRunDir(dir.toString()).optSpec(Map.of("space", SPACE)).optExecution(Execution.MOP).optWorkers(2)
-        .optSeed(ModelSelectionTest.SEED).optInjectFailures(faults).build().run();
+        .optSeed(ModelSelectionTest.SEED).optInjectFailures(faults);
   }
 
   /** @return whether another unit of the same config and epoch reads {@code u}'s checkpoint */
@@ -80,15 +89,22 @@ class InMemoryHandOverTest {
 
   @Test
   void aConfigsTrainerCarriesOverToTheRunsNextRoundJob() {
-    // the first round is a job of its own (nothing measured yet), so epoch 2 runs in a second job
-    List<UnitRecord> units = faultFree.units();
+    // the first job stopped before epoch 2 (its budget): epoch 2 ran in a second job
+    List<UnitRecord> units = twoJobs.units();
     List<UnitRecord> firstOfEpoch2 = units.stream().filter(u -> u.epoch() == 2 && units.stream()
         .anyMatch(o -> o.epoch() == 1 && o.outCkpt().equals(u.inCkpt()))).toList();
     assertEquals(2, firstOfEpoch2.size(), "one per config: " + units);
     for (UnitRecord u : firstOfEpoch2) {
       assertEquals(0, u.bytesRead(), "continued the trainer the previous job left: " + u);
-      assertTrue(Files.exists(faultFreeDir.resolve(u.inCkpt())), "whose checkpoint is written all the same");
+      assertTrue(Files.exists(twoJobsDir.resolve(u.inCkpt())), "whose checkpoint is written all the same");
     }
+    assertEquals(0, LiveStates.size(), "the run released what its jobs left");
+  }
+
+  @Test
+  void aRunWhoseFirstRoundJobStoppedEarlyTrainsWhatOneJobTrains() {
+    assertEquals(ModelSelectionTest.visits(faultFree), ModelSelectionTest.visits(twoJobs));
+    assertArrayEquals(ModelSelectionTest.metrics(faultFree), ModelSelectionTest.metrics(twoJobs), 1e-9);
   }
 
   @Test

@@ -199,6 +199,34 @@ class RoundSchedulerTest {
   }
 
   @Test
+  void aPlannedJobRunsTheLongestConfigFirstWithinEachStep() {
+    SelectionState state = new SelectionState(SEED, Goal.maximize("accuracy"), Replay.NONE, true);
+    // round 0 measures trial 3's units at 100 ms, the others' at 1 ms
+    state.begin(0, new Round(trials(4), Map.of()));
+    drive(state.scheduler(mop(2, 3)), u -> ok(u, u.trial() == 3 ? 100 : 1, 0.5), 2);
+    for (int t = 0; t < 4; t++) {
+      state.endEpoch(t, 1, new Metrics(10, 5, 5, false), null);
+    }
+    state.results();
+    state.begin(1, new Round(trials(4), Map.of(), 3));
+    RoundScheduler rs = state.scheduler(mop(2, 3));
+    List<List<Unit>> plan = rs.plan(1);
+    int shard3 = rs.visitOrder(3).get(0);
+    assertEquals(2, plan.get(shard3).stream().filter(u -> rs.visitOrder(u.trial()).get(0) == shard3).count(),
+        "two configs start on trial 3's first shard: " + plan);
+    assertEquals(3, plan.get(shard3).get(0).trial(), "the slow config opens its shard's list: " + plan);
+    for (List<Unit> list : plan) {
+      for (int i = 1; i < list.size(); i++) { // within a step, no unit comes before trial 3's
+        Unit a = list.get(i - 1);
+        Unit b = list.get(i);
+        if (rs.visitOrder(a.trial()).indexOf(a.shard()) == rs.visitOrder(b.trial()).indexOf(b.shard())) {
+          assertTrue(b.trial() != 3, "trial 3 after trial " + a.trial() + " in one step: " + list);
+        }
+      }
+    }
+  }
+
+  @Test
   void sameSeedSamePlacementWhateverTheCompletionTimes() {
     List<List<Unit>> runs = new ArrayList<>();
     for (int rep = 0; rep < 2; rep++) {
