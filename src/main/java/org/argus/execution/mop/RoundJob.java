@@ -16,7 +16,9 @@ import org.argus.store.CheckpointStore;
  * (Cerebro's long-lived workers, VLDB 2020 §4.1) and runs the round's unit queries on its shard, each
  * after the config's previous unit finished on another shard: each time the first unit of its list
  * ({@link org.argus.plan.mop.RoundScheduler#plan(int)}: by epoch, then step of the visit order, then
- * longest config first) that is ready, so a shard whose next unit waits trains a later one meanwhile. Unit queries stay what they are (restore the config's checkpoint,
+ * longest config first) that is ready, or a ready unit of the same step whose config's units took the
+ * task longer ({@link #longestAlike}), so a shard whose next unit waits trains a later one meanwhile.
+ * Unit queries stay what they are (restore the config's checkpoint,
  * train one sub-epoch, write the next checkpoint), so a config's visit order, and therefore its
  * results, are those of one Spark job per unit query; the round pays one job's scheduling and task
  * (de)serialization instead of one per unit query.
@@ -79,9 +81,10 @@ final class RoundJob implements Serializable {
    * @param midEpoch the reader is the config's next unit of the same epoch (not the first unit of
    *     its next epoch): no validation, epochs table or best model reads this checkpoint
    * @param epochIndex the unit's epoch counted from the config's first epoch in this job (0, 1, …)
+   * @param step the unit's step in its config's visit order of the epoch (0 … shards - 1)
    */
-  record Step(UnitQuery query, String after, int afterShard, boolean handOver, boolean midEpoch, int epochIndex)
-      implements Serializable {}
+  record Step(UnitQuery query, String after, int afterShard, boolean handOver, boolean midEpoch, int epochIndex,
+      int step) implements Serializable {}
 
   /**
    * A config's last unit of an epoch, whose checkpoint every task validates on its part of the
@@ -221,7 +224,7 @@ final class RoundJob implements Serializable {
         int index = u.epoch() - first.get(u.trial());
         epochs = Math.max(epochs, index + 1);
         list.add(new Step(q, before == null ? null : marker(dir, before), before == null ? -1 : before.shard(),
-            read.contains(u.outCkpt()), notLast.contains(u.outCkpt()), index));
+            read.contains(u.outCkpt()), notLast.contains(u.outCkpt()), index, stepOf(u, byOutput)));
         if (!notLast.contains(u.outCkpt())) {
           finals.put(new TrialEpoch(u.trial(), u.epoch()), new Final(q, marker(dir, u), index));
         }
@@ -238,6 +241,15 @@ final class RoundJob implements Serializable {
     return new RoundJob(steps, List.copyOf(finals.values()), epochs, budgetMs, maxAttempts, store, dir, oneJvm);
   }
 
+  /** @return {@code u}'s step in its config's visit order of its epoch: its units of the epoch before it in the plan */
+  private static int stepOf(Unit u, Map<String, Unit> byOutput) {
+    int step = 0;
+    for (Unit b = byOutput.get(u.inCkpt()); b != null && b.epoch() == u.epoch(); b = byOutput.get(b.inCkpt())) {
+      step++;
+    }
+    return step;
+  }
+
   private static String marker(String dir, Unit u) {
     return dir + "/t" + u.trial() + "-e" + u.epoch() + "-s" + u.shard();
   }
@@ -248,7 +260,8 @@ final class RoundJob implements Serializable {
 
   /**
    * Runs shard {@code shard}'s list (inside its task): each time, the first unit of the list whose
-   * predecessor is done (so a unit of a later step may pass one whose predecessor is still
+   * predecessor is done, or a longer config's ready unit of its step ({@link #longestAlike}) (so a
+   * unit of a later step may pass one whose predecessor is still
    * training elsewhere; a config's own units stay chained); a unit whose predecessor failed is
    * marked failed unrun; with nothing ready, it waits, and gives up when no waited-for predecessor
    * can still come (its task stopped, or has not started after {@value #START_GRACE_MS} ms).
@@ -272,6 +285,7 @@ final class RoundJob implements Serializable {
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
     int cutAt = epochs; // the first epoch index the job does not go into, as far as this task knows
+    Map<Integer, long[]> own = new HashMap<>(); // trial -> {ms, units} of its units this task ran
     markers.post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
@@ -297,10 +311,11 @@ final class RoundJob implements Serializable {
             markers.post(dir + "/" + mine + ".failed", JobMarkers.bytes(List.of()));
             it.remove();
           } else if (st.after() == null || m.contains(JobMarkers.name(st.after()) + ".done")) {
-            next = st;
-            it.remove();
+            next = longestAlike(st, todo, m, own);
           }
         }
+        final Step chosen = next;
+        todo.removeIf(st -> st == chosen);
         if (next != null && !goesInto(next.epochIndex())) { // the job stops before next's epoch: the
           continue; // decision is on the board, and the loop's top drops every unit from that epoch on
         }
@@ -308,6 +323,7 @@ final class RoundJob implements Serializable {
           List<UnitRecord> tries = withRetries(next, data);
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
+          own.merge(r.trial(), new long[] {r.taskMs(), 1}, (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
           boolean ok = r.error() == null && !r.metrics().diverged();
           markers.post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), JobMarkers.bytes(tries));
           waitingSince = -1;
@@ -377,6 +393,39 @@ final class RoundJob implements Serializable {
       }
     }
     return true;
+  }
+
+  /**
+   * Which ready unit a task runs: of the units of {@code first}'s epoch and step that are ready, the
+   * one whose config's units took this task longest so far (list order on ties, and before any is
+   * measured): a job planned before anything was measured (its configs in trial order) still runs the
+   * longest config's chain first, as {@link org.argus.plan.mop.RoundScheduler#plan(int)} orders a
+   * measured job's lists. Scheduling only: which unit runs first never changes a result.
+   *
+   * @param first the first ready unit of the task's list
+   * @param todo the task's units left
+   * @param m the markers known
+   * @param own per config, this task's unit time so far: {ms, units}
+   * @return the unit to run
+   */
+  private Step longestAlike(Step first, List<Step> todo, java.util.Set<String> m, Map<Integer, long[]> own) {
+    Step best = first;
+    double bestMs = meanMs(own, first);
+    for (Step st : todo) {
+      String mine = JobMarkers.name(marker(dir, st.query().unit()));
+      if (st != first && st.epochIndex() == first.epochIndex() && st.step() == first.step()
+          && (st.after() == null || m.contains(JobMarkers.name(st.after()) + ".done"))
+          && !m.contains(mine + ".done") && !m.contains(mine + ".failed") && meanMs(own, st) > bestMs) {
+        best = st;
+        bestMs = meanMs(own, st);
+      }
+    }
+    return best;
+  }
+
+  private static double meanMs(Map<Integer, long[]> own, Step st) {
+    long[] v = own.get(st.query().unit().trial());
+    return v == null ? -1 : (double) v[0] / v[1];
   }
 
   /** @return the first epoch index the job does not go into by the decisions in {@code m}, else {@link #epochs} */
