@@ -311,7 +311,7 @@ final class RoundJob implements Serializable {
             markers.post(dir + "/" + mine + ".failed", JobMarkers.bytes(List.of()));
             it.remove();
           } else if (st.after() == null || m.contains(JobMarkers.name(st.after()) + ".done")) {
-            next = longestAlike(st, todo, m, own);
+            next = longestAlike(dir, st, todo, m, own);
           }
         }
         final Step chosen = next;
@@ -402,13 +402,15 @@ final class RoundJob implements Serializable {
    * longest config's chain first, as {@link org.argus.plan.mop.RoundScheduler#plan(int)} orders a
    * measured job's lists. Scheduling only: which unit runs first never changes a result.
    *
+   * @param dir the job's marker directory
    * @param first the first ready unit of the task's list
    * @param todo the task's units left
    * @param m the markers known
    * @param own per config, this task's unit time so far: {ms, units}
    * @return the unit to run
    */
-  private Step longestAlike(Step first, List<Step> todo, java.util.Set<String> m, Map<Integer, long[]> own) {
+  static Step longestAlike(String dir, Step first, List<Step> todo, java.util.Set<String> m,
+      Map<Integer, long[]> own) {
     Step best = first;
     double bestMs = meanMs(own, first);
     for (Step st : todo) {

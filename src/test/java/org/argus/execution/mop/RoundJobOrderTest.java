@@ -1,0 +1,66 @@
+package org.argus.execution.mop;
+
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.argus.plan.mop.Unit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which ready unit a round job's task runs ({@link RoundJob#longestAlike}): of the ready units of
+ * the first ready unit's epoch and step, the one whose config's units took the task longest.
+ */
+class RoundJobOrderTest {
+  private static final String DIR = "rounds/order-test";
+
+  /** trial's unit of (epoch index 1, step), after its epoch-0 unit on the other shard. */
+  private static RoundJob.Step step(int trial, int step) {
+    Unit u = Unit.hop(trial, 2, 0, "t" + trial + "-e1.ckpt");
+    UnitQuery q = new UnitQuery(u, null, 1, 0, false, null, null);
+    return new RoundJob.Step(q, DIR + "/t" + trial + "-e1-s1", 1, false, false, 1, step);
+  }
+
+  /** The markers saying each trial's predecessor ({@link #step}'s {@code after}) is done. */
+  private static Set<String> done(int... trials) {
+    Set<String> m = new HashSet<>();
+    for (int t : trials) {
+      m.add("t" + t + "-e1-s1.done");
+    }
+    return m;
+  }
+
+  private static Map<Integer, long[]> times() {
+    return Map.of(0, new long[] {20, 2}, 3, new long[] {300, 2}); // trial 0: 10 ms a unit, trial 3: 150 ms
+  }
+
+  @Test
+  void theLongerConfigsReadyUnitOfTheSameStepRunsFirst() {
+    RoundJob.Step fast = step(0, 0);
+    RoundJob.Step slow = step(3, 0);
+    assertSame(slow, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), times()));
+  }
+
+  @Test
+  void aLongerConfigsUnitWaitingForItsPredecessorIsNotChosen() {
+    RoundJob.Step fast = step(0, 0);
+    RoundJob.Step slow = step(3, 0);
+    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0), times()));
+  }
+
+  @Test
+  void aLongerConfigsUnitOfAnotherStepKeepsItsPlace() {
+    RoundJob.Step fast = step(0, 0);
+    RoundJob.Step slow = step(3, 1);
+    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), times()));
+  }
+
+  @Test
+  void beforeAnythingIsMeasuredTheListOrderHolds() {
+    RoundJob.Step fast = step(0, 0);
+    RoundJob.Step slow = step(3, 0);
+    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), Map.of()));
+  }
+}
