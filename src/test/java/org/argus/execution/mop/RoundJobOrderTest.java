@@ -1,6 +1,6 @@
 package org.argus.execution.mop;
 
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.HashSet;
 import java.util.List;
@@ -36,31 +36,30 @@ class RoundJobOrderTest {
     return Map.of(0, new long[] {20, 2}, 3, new long[] {300, 2}); // trial 0: 10 ms a unit, trial 3: 150 ms
   }
 
+  /** Which of trial 0's unit (step 0) and trial 3's unit (step {@code slowStep}) a task runs. */
+  private static int chosen(int slowStep, Set<String> m, Map<Integer, long[]> own) {
+    RoundJob.Step fast = step(0, 0);
+    RoundJob.Step slow = step(3, slowStep);
+    return RoundJob.longestAlike(DIR, fast, List.of(fast, slow), m, own).query().unit().trial();
+  }
+
   @Test
   void theLongerConfigsReadyUnitOfTheSameStepRunsFirst() {
-    RoundJob.Step fast = step(0, 0);
-    RoundJob.Step slow = step(3, 0);
-    assertSame(slow, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), times()));
+    assertEquals(3, chosen(0, done(0, 3), times()));
   }
 
   @Test
   void aLongerConfigsUnitWaitingForItsPredecessorIsNotChosen() {
-    RoundJob.Step fast = step(0, 0);
-    RoundJob.Step slow = step(3, 0);
-    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0), times()));
+    assertEquals(0, chosen(0, done(0), times()));
   }
 
   @Test
   void aLongerConfigsUnitOfAnotherStepKeepsItsPlace() {
-    RoundJob.Step fast = step(0, 0);
-    RoundJob.Step slow = step(3, 1);
-    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), times()));
+    assertEquals(0, chosen(1, done(0, 3), times()));
   }
 
   @Test
   void beforeAnythingIsMeasuredTheListOrderHolds() {
-    RoundJob.Step fast = step(0, 0);
-    RoundJob.Step slow = step(3, 0);
-    assertSame(fast, RoundJob.longestAlike(DIR, fast, List.of(fast, slow), done(0, 3), Map.of()));
+    assertEquals(0, chosen(0, done(0, 3), Map.of()));
   }
 }
