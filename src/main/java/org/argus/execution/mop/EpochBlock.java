@@ -177,7 +177,7 @@ final class EpochBlock {
 
   /** @return the job's wall time divided evenly among the epochs it ran, ms */
   long msPerEpoch() {
-    return jobMs / Math.max(1, Math.min(epochs, done.epochs()));
+    return jobMs / Math.max(1, done.epochs()); // at most the epochs planned; 0 when the job failed
   }
 
   /**

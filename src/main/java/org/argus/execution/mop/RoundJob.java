@@ -28,7 +28,7 @@ import org.argus.store.CheckpointStore;
  * epoch before, and every config's last checkpoint of every epoch is validated (each task builds its
  * validation batches once per column set and scores every checkpoint on them). On a local master the
  * tasks may stop the job at an epoch's start, all at the same one, when at its pace so far it would
- * overrun its time budget ({@link #goesInto}); the driver plans what is left as the next job.
+ * overrun its time budget ({@link EpochStops}); the driver plans what is left as the next job.
  *
  * <p>Hand-over between tasks goes through the checkpoint store, under {@code rounds/<id>/} (on a
  * local master, through the {@link MarkerBoard} alone: see below): after a unit a task writes {@code t<trial>-e<epoch>-s<shard>.done} (or {@code .failed} when the unit failed
@@ -115,27 +115,10 @@ final class RoundJob implements Serializable {
    * @param validation per (trial, epoch) whose last unit is done, its validation sums on this task's
    *     part of the validation split; null when the task gave up (the driver validates in a job)
    * @param epochs the job's epochs its tasks went into: all it planned, unless they stopped early
-   *     ({@link #goesInto}); 0 when the job failed
+   *     ({@link EpochStops}); 0 when the job failed
    */
   record ShardResult(List<UnitRecord> records, Map<TrialEpoch, org.argus.runtime.train.Metrics> validation,
       int epochs) implements Serializable {}
-
-  /**
-   * A task's part of the validation split, as batches per column set (one view of the rows per
-   * layer a fused selection's configs read), each built once and scored for every epoch.
-   */
-  private static final class ValidationPart {
-    private final List<Example> rows;
-    private final Map<org.argus.runtime.train.Columns, List<org.argus.runtime.train.Batch>> batches = new HashMap<>();
-
-    ValidationPart(List<Example> rows) {
-      this.rows = rows;
-    }
-
-    List<org.argus.runtime.train.Batch> batches(org.argus.runtime.train.Columns columns) {
-      return batches.computeIfAbsent(columns, c -> UnitQuery.batches(rows, c));
-    }
-  }
 
   /** Which of a round job's epochs its tasks validate. */
   enum Validation {
@@ -156,21 +139,18 @@ final class RoundJob implements Serializable {
 
   private final List<List<Step>> steps;
   private final List<Final> finals;
-  private final int epochs;
-  private final long budgetMs;
-  private final long plannedAt = System.nanoTime();
+  private final EpochStops stops;
 
   private final int maxAttempts;
   private final CheckpointStore store;
   private final String dir;
   private final JobMarkers markers;
 
-  private RoundJob(List<List<Step>> steps, List<Final> finals, int epochs, long budgetMs, int maxAttempts,
+  private RoundJob(List<List<Step>> steps, List<Final> finals, EpochStops stops, int maxAttempts,
       CheckpointStore store, String dir, boolean oneJvm) {
     this.steps = steps;
     this.finals = finals;
-    this.epochs = epochs;
-    this.budgetMs = budgetMs;
+    this.stops = stops;
     this.maxAttempts = maxAttempts;
     this.store = store;
     this.dir = dir;
@@ -188,7 +168,7 @@ final class RoundJob implements Serializable {
    *     MarkerBoard} only, and mid-epoch checkpoints handed over live stay in memory ({@link
    *     LiveStates}) unless their successor does not take them
    * @param budgetMs on one JVM, the job goes into a next epoch only while it would end within this
-   *     many ms of its planning at its pace so far ({@link #goesInto}); elsewhere it runs its plan
+   *     many ms of its planning at its pace so far ({@link EpochStops}); elsewhere it runs its plan
    * @return the job's task side
    */
   static RoundJob of(List<List<Unit>> plan, java.util.function.Function<Unit, UnitQuery> queries, int maxAttempts,
@@ -238,7 +218,8 @@ final class RoundJob implements Serializable {
     } else if (validation == Validation.NONE) {
       finals.clear();
     }
-    return new RoundJob(steps, List.copyOf(finals.values()), epochs, budgetMs, maxAttempts, store, dir, oneJvm);
+    EpochStops stops = new EpochStops(dir, oneJvm, budgetMs, epochs);
+    return new RoundJob(steps, List.copyOf(finals.values()), stops, maxAttempts, store, dir, oneJvm);
   }
 
   /** @return {@code u}'s step in its config's visit order of its epoch: its units of the epoch before it in the plan */
@@ -278,14 +259,11 @@ final class RoundJob implements Serializable {
     rows.forEachRemaining(data::add);
     List<Example> partRows = new ArrayList<>();
     validationRows.forEachRemaining(partRows::add);
-    ValidationPart part = new ValidationPart(partRows);
-    Map<TrialEpoch, org.argus.runtime.train.Metrics> sums = new HashMap<>();
-    java.util.Set<TrialEpoch> validated = new java.util.HashSet<>();
-    List<Final> order = finalsFrom(shard);
+    ShardValidation validation = new ShardValidation(finals, shard, steps.size(), partRows, store, dir);
     List<UnitRecord> out = new ArrayList<>();
     boolean gaveUp = false;
-    int cutAt = epochs; // the first epoch index the job does not go into, as far as this task knows
-    Map<Integer, long[]> own = new HashMap<>(); // trial -> {ms, units} of its units this task ran
+    int cutAt = stops.epochs(); // the first epoch index the job does not go into, as far as this task knows
+    org.argus.plan.mop.UnitTimes own = new org.argus.plan.mop.UnitTimes(); // of the units this task ran
     markers.post(shardMarker(shard, "started"), EMPTY);
     try {
       List<Step> todo = new ArrayList<>(steps.get(shard));
@@ -297,7 +275,7 @@ final class RoundJob implements Serializable {
       while (!todo.isEmpty()) {
         long seen = MarkerBoard.version();
         m.addAll(MarkerBoard.posted(dir));
-        cutAt = Math.min(cutAt, stopsBefore(m)); // the job's decisions so far ({@link #goesInto})
+        cutAt = Math.min(cutAt, stops.stopsBefore(m)); // the job's decisions so far
         final int cut = cutAt;
         todo.removeIf(st -> st.epochIndex() >= cut);
         Step next = null;
@@ -316,14 +294,14 @@ final class RoundJob implements Serializable {
         }
         final Step chosen = next;
         todo.removeIf(st -> st == chosen);
-        if (next != null && !goesInto(next.epochIndex())) { // the job stops before next's epoch: the
+        if (next != null && !stops.goesInto(next.epochIndex())) { // the job stops before next's epoch: the
           continue; // decision is on the board, and the loop's top drops every unit from that epoch on
         }
         if (next != null) {
           List<UnitRecord> tries = withRetries(next, data);
           out.addAll(tries);
           UnitRecord r = tries.get(tries.size() - 1);
-          own.merge(r.trial(), new long[] {r.taskMs(), 1}, (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
+          own.add(r.trial(), r.taskMs());
           boolean ok = r.error() == null && !r.metrics().diverged();
           markers.post(marker(dir, next.query().unit()) + (ok ? ".done" : ".failed"), JobMarkers.bytes(tries));
           waitingSince = -1;
@@ -339,7 +317,7 @@ final class RoundJob implements Serializable {
           listed = true;
           continue;
         }
-        if (validateOneDone(order, m, part, sums, validated)) { // waiting: use the time
+        if (validation.oneDone(m)) { // waiting: use the time
           listed = false;
           continue;
         }
@@ -365,34 +343,8 @@ final class RoundJob implements Serializable {
     } finally {
       markers.post(shardMarker(shard, "stopped"), EMPTY);
     }
-    Map<TrialEpoch, org.argus.runtime.train.Metrics> v = gaveUp ? null : validate(order, part, sums, validated);
-    return new ShardResult(out, v, Math.min(cutAt, stopsBefore(new java.util.HashSet<>(MarkerBoard.posted(dir)))));
-  }
-
-  /**
-   * Whether the job goes into its epoch {@code index} (counted from 0, its configs' first epoch in
-   * it): always on a cluster and for epoch 0; on one JVM, epoch {@code k} goes ahead when the first
-   * of the job's tasks to want it finds that, at the pace so far (elapsed since planning ÷ k per
-   * epoch), the job would end within {@code budgetMs} of its planning, and every earlier epoch went
-   * ahead. The answer is posted on the {@link MarkerBoard} once, so every task stops before the same
-   * epoch: the driver then plans the rest ({@link EpochBlock}). So a job can plan every epoch the
-   * procedure decided, the first one included (nothing measured yet), and still end near the budget.
-   *
-   * @param index an epoch index of this job
-   * @return whether units of that epoch run in this job
-   */
-  private boolean goesInto(int index) {
-    if (!markers.oneJvm()) {
-      return true;
-    }
-    for (int k = 1; k <= index; k++) {
-      int e = k;
-      if (!MarkerBoard.decide(dir, "epoch-" + k,
-          () -> (System.nanoTime() - plannedAt) / 1e6 * (e + 1) / e <= budgetMs)) {
-        return false;
-      }
-    }
-    return true;
+    Map<TrialEpoch, org.argus.runtime.train.Metrics> v = gaveUp ? null : validate(validation);
+    return new ShardResult(out, v, Math.min(cutAt, stops.stopsBefore(MarkerBoard.posted(dir))));
   }
 
   /**
@@ -406,82 +358,24 @@ final class RoundJob implements Serializable {
    * @param first the first ready unit of the task's list
    * @param todo the task's units left
    * @param m the markers known
-   * @param own per config, this task's unit time so far: {ms, units}
+   * @param own per config, this task's unit times so far
    * @return the unit to run
    */
   static Step longestAlike(String dir, Step first, List<Step> todo, java.util.Set<String> m,
-      Map<Integer, long[]> own) {
+      org.argus.plan.mop.UnitTimes own) {
     Step best = first;
-    double bestMs = meanMs(own, first);
+    double bestMs = own.mean(first.query().unit().trial(), -1); // -1: not measured
     for (Step st : todo) {
       String mine = JobMarkers.name(marker(dir, st.query().unit()));
       if (st != first && st.epochIndex() == first.epochIndex() && st.step() == first.step()
           && (st.after() == null || m.contains(JobMarkers.name(st.after()) + ".done"))
-          && !m.contains(mine + ".done") && !m.contains(mine + ".failed") && meanMs(own, st) > bestMs) {
+          && !m.contains(mine + ".done") && !m.contains(mine + ".failed")
+          && own.mean(st.query().unit().trial(), -1) > bestMs) {
         best = st;
-        bestMs = meanMs(own, st);
+        bestMs = own.mean(st.query().unit().trial(), -1);
       }
     }
     return best;
-  }
-
-  private static double meanMs(Map<Integer, long[]> own, Step st) {
-    long[] v = own.get(st.query().unit().trial());
-    return v == null ? -1 : (double) v[0] / v[1];
-  }
-
-  /** @return the first epoch index the job does not go into by the decisions in {@code m}, else {@link #epochs} */
-  private int stopsBefore(java.util.Set<String> m) {
-    for (int k = 1; k < epochs; k++) {
-      if (m.contains("epoch-" + k + ".no")) {
-        return k;
-      }
-    }
-    return epochs;
-  }
-
-  /**
-   * @return the finals, the {@code shard}-th of {@code steps.size()} parts of the list first: the
-   *     tasks validate from different places, so two seldom want the same config's trainer at once
-   *     ({@link LiveStates#lend} lends it to one at a time)
-   */
-  private List<Final> finalsFrom(int shard) {
-    int k = finals.size() * shard / steps.size();
-    List<Final> order = new ArrayList<>(finals.subList(k, finals.size()));
-    order.addAll(finals.subList(0, k));
-    return order;
-  }
-
-  /**
-   * Validates one config whose last unit of the round is done and that this task has not validated
-   * yet, if any: a task waiting for another shard's unit validates meanwhile, so less is left for
-   * the end of the round.
-   *
-   * @param order the finals in this task's order ({@link #finalsFrom})
-   * @param m the marker names of the last listing
-   * @return whether a config was validated (or tried: see {@link #validate})
-   */
-  private boolean validateOneDone(List<Final> order, java.util.Set<String> m, ValidationPart part,
-      Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated) {
-    for (Final f : order) {
-      if (!validated.contains(f.key()) && m.contains(JobMarkers.name(f.marker()) + ".done")) {
-        validated.add(f.key());
-        evaluate(f, part, sums);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Validates {@code f}'s checkpoint into {@code sums}; a throw leaves it out (see {@link #validate}). */
-  private void evaluate(Final f, ValidationPart part, Map<TrialEpoch, org.argus.runtime.train.Metrics> sums) {
-    Unit u = f.query().unit();
-    try {
-      sums.put(f.key(), UnitQuery.evaluate(part.batches(f.query().factory().columns(f.query().config())),
-          f.query().factory(), store, f.query().config(),
-          f.query().seed(), u.outCkpt(), dir));
-    } catch (Exception e) { // left to the driver's validation job, which fails the config with the reason
-    }
   }
 
   /** @return whether a predecessor on {@code shard} can still be done: its task has not stopped, and has started or may still */
@@ -491,34 +385,27 @@ final class RoundJob implements Serializable {
   }
 
   /**
-   * Validates every config whose last unit of the round is done and that {@link #validateOneDone}
-   * did not validate while the task waited, on this task's part of the validation split ({@link
-   * UnitQuery#evaluate}); a config whose evaluation throws is left out (the driver validates it in a
-   * job, which reports the failure).
+   * Validates every checkpoint of the job that the task did not validate while it waited ({@link
+   * ShardValidation#oneDone}), once its unit is done, unless its epoch did not run.
    *
-   * @param order the finals in this task's order ({@link #finalsFrom})
-   * @param part this task's part of the validation split
-   * @param sums the sums so far, completed in place
-   * @param validated the trials validated so far
+   * @param validation this task's validation
    * @return (trial, epoch) → sums, or null when a last unit's task gave up
    */
-  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(List<Final> order, ValidationPart part,
-      Map<TrialEpoch, org.argus.runtime.train.Metrics> sums, java.util.Set<TrialEpoch> validated)
+  private Map<TrialEpoch, org.argus.runtime.train.Metrics> validate(ShardValidation validation)
       throws ArgusException {
-    for (Final f : order) {
-      Unit u = f.query().unit();
-      if (validated.contains(f.key()) || !goesInto(f.epochIndex())) { // validated, or its epoch not run
+    for (Final f : validation.left()) {
+      if (!stops.goesInto(f.epochIndex())) { // its epoch did not run
         continue;
       }
-      Wait w = await(f.marker(), u.shard());
+      Wait w = await(f.marker(), f.query().unit().shard());
       if (w == Wait.GIVE_UP) {
         return null;
       }
       if (w == Wait.DONE) {
-        evaluate(f, part, sums);
+        validation.evaluate(f);
       }
     }
-    return sums;
+    return validation.sums();
   }
 
   /** Tries a unit until it succeeds or {@code maxAttempts} tries failed; returns every try's record. */

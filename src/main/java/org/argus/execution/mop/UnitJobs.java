@@ -117,7 +117,10 @@ final class UnitJobs {
     }
   }
 
-  /** @return whether every task runs in this JVM (a local master): round jobs may then stop early ({@link RoundJob#of}) */
+  /**
+   * @return whether every task runs in this JVM (a local master): round jobs may then stop early
+   *     ({@link EpochStops})
+   */
   boolean oneJvm() {
     return data.shards.context().isLocal();
   }

@@ -4,18 +4,23 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Measured unit-query times per config in this run (task time, ms): the scheduler's estimate of a
- * config's remaining work. Scheduling only: never changes a result.
+ * Measured unit-query times per config (task time, ms): the scheduler's estimate of a config's
+ * remaining work over a run, and a round job's task's over the units it ran. Scheduling only:
+ * never changes a result. Not thread-safe.
  */
-final class UnitTimes {
+public final class UnitTimes {
   private final Map<Integer, long[]> sums = new HashMap<>(); // trial -> {sum ms, count}
 
-  void add(int trial, long ms) {
+  /**
+   * @param trial a config
+   * @param ms one of its units' task time, ms
+   */
+  public void add(int trial, long ms) {
     sums.merge(trial, new long[] {ms, 1}, (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
   }
 
   /** @return the mean over every measured unit, 1 when none is measured yet */
-  double overallMean() {
+  public double overallMean() {
     double all = 0;
     long n = 0;
     for (long[] v : sums.values()) {
@@ -30,7 +35,7 @@ final class UnitTimes {
    * @param fallback its estimate when it has no measured unit yet
    * @return the config's mean unit time
    */
-  double mean(int trial, double fallback) {
+  public double mean(int trial, double fallback) {
     long[] v = sums.get(trial);
     return v == null ? fallback : (double) v[0] / v[1];
   }

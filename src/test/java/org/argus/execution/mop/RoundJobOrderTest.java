@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.argus.plan.mop.Unit;
+import org.argus.plan.mop.UnitTimes;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,12 +32,15 @@ class RoundJobOrderTest {
     return m;
   }
 
-  private static Map<Integer, long[]> times() {
-    return Map.of(0, new long[] {20, 2}, 3, new long[] {300, 2}); // trial 0: 10 ms a unit, trial 3: 150 ms
+  private static UnitTimes times() {
+    UnitTimes t = new UnitTimes();
+    t.add(0, 10); // trial 0: 10 ms a unit
+    t.add(3, 150); // trial 3: 150 ms
+    return t;
   }
 
   /** Which of trial 0's unit (step 0) and trial 3's unit (step {@code slowStep}) a task runs. */
-  private static int chosen(int slowStep, Set<String> m, Map<Integer, long[]> own) {
+  private static int chosen(int slowStep, Set<String> m, UnitTimes own) {
     RoundJob.Step fast = step(0, 0);
     RoundJob.Step slow = step(3, slowStep);
     return RoundJob.longestAlike(DIR, fast, List.of(fast, slow), m, own).query().unit().trial();
@@ -60,6 +63,6 @@ class RoundJobOrderTest {
 
   @Test
   void beforeAnythingIsMeasuredTheListOrderHolds() {
-    assertEquals(0, chosen(0, done(0, 3), Map.of()));
+    assertEquals(0, chosen(0, done(0, 3), new UnitTimes()));
   }
 }
