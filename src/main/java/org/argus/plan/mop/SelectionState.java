@@ -108,7 +108,11 @@ public final class SelectionState {
     if (round < 0) {
       throw new IllegalStateException("no round begun");
     }
-    return new RoundScheduler(settings, round, todo, roundTrials, doneShards, times);
+    Map<Integer, Config> configs = new HashMap<>();
+    for (int id : roundTrials) {
+      configs.put(id, states.get(id).trial.config());
+    }
+    return new RoundScheduler(settings, round, todo, roundTrials, configs, doneShards, times);
   }
 
   /**
