@@ -109,32 +109,6 @@ public final class ViewTrainerFactory implements TrainerFactory {
         : new Columns(new int[] {v.offset(), views.rowDim() - s}, new int[] {v.dim(), s});
   }
 
-  /**
-   * The part of a training step's cost that does not grow with a head's size, as multiply-adds per
-   * example: 12 000. Fitted to unit times of the 4 transfer heads (multinomial LR over 768, 1 280, 2 304
-   * and 5 120 features, 2 000 rows per unit, batch 64, 1 PyTorch thread; {@code bench/run fusion mop},
-   * session 30, development machine): a unit took about a + b · features, with a / b ≈ 900–1 600
-   * features, i.e. 9 000–16 000 multiply-adds per example at 10 classes.
-   */
-  static final double STEP_OVERHEAD_MULTIPLY_ADDS = 12_000;
-
-  /**
-   * A config's static cost per unit: its head's multiply-adds per example (input {@link #inputShape},
-   * {@code head}: {@code width} [0] and {@code depth} [1]; {@code mlp}: {@code width} [128] and {@code
-   * depth} [2]; each Linear layer in × out) plus {@link #STEP_OVERHEAD_MULTIPLY_ADDS}.
-   *
-   * @throws IllegalArgumentException when the config selects no materialized view
-   */
-  @Override
-  public double unitCost(Hyperparameters config) {
-    long in = inputShape(config)[0];
-    boolean mlp = "mlp".equals(family);
-    long width = config.getInt("width", mlp ? 128 : 0);
-    long depth = width == 0 ? 0 : config.getInt("depth", mlp ? 2 : 1);
-    long macs = depth == 0 ? in * classes : in * width + (depth - 1) * width * width + width * classes;
-    return macs + STEP_OVERHEAD_MULTIPLY_ADDS;
-  }
-
   @Override
   public byte[] average(List<byte[]> states) throws TrainingException {
     return DjlTrainerFactory.builtIn(family, new long[] {1}, classes).average(states);

@@ -33,20 +33,21 @@ import org.argus.store.RunDirectory;
  * is shuffled once with the seed into {@code workers} shards, cached on the executors ({@code
  * MEMORY_ONLY}): stored once. Task-parallel instead stores one full copy per worker.
  *
- * <p>MOP (Cerebro, VLDB 2020 §4.2): each round of the per-epoch template, every listed config visits every
- * shard once, placed by the Spark-free {@link RoundScheduler} (seeded Latin-square visit orders balanced
- * by {@link TrainerFactory#unitCost}, longest remaining work first); so a config is in one place at a
- * time, a shard runs one unit at a time and results do not depend on task timing. A round is one Spark job
- * with one task per cached shard ({@link RoundJob}: each task runs its shard's unit queries in the plan's
- * order, taking each config's checkpoint over from the previous shard's task, then validates the round's
- * last checkpoints on its part of the held-out split). When the procedure has decided several rounds ahead
- * ({@link Round#decided()}: grid, random, a transfer's heads), one round job runs as many of them as fit
- * in {@link Builder#optRoundJobMs} ({@link EpochBlock}), with the results of one job per round. With
- * {@link Builder#optRoundJobs optRoundJobs(false)}, or for what a round job leaves, a unit query is a
- * Spark job over the cached partition holding its shard. A unit reads its checkpoint from the {@link
- * CheckpointStore} and writes a new one; a failed unit is tried again from its unchanged input checkpoint
- * up to {@code maxAttempts} times, then its config fails with the reason. After the round every config is
- * validated on the held-out split and the procedure decides what runs next ({@link SelectionState}).
+ * <p>MOP (Cerebro, VLDB 2020 §4.2): each round of the per-epoch template, every listed config visits
+ * every shard once, placed by the Spark-free {@link RoundScheduler} (seeded Latin-square visit
+ * orders, longest remaining work first); so a config is in one place at a time, a shard runs one unit
+ * at a time and results do not depend on task timing. By default a round is one Spark job with one
+ * task per cached shard ({@link RoundJob}: each task runs its shard's unit queries in the plan's
+ * order, taking each config's checkpoint over from the previous shard's task, then validates the
+ * round's last checkpoints on its part of the held-out split). When the procedure has decided
+ * several rounds ahead ({@link Round#decided()}: grid, random, a transfer's heads), one round job
+ * runs as many of them as fit in {@link Builder#optRoundJobMs} ({@link EpochBlock}), with the results
+ * of one job per round. With {@link Builder#optRoundJobs optRoundJobs(false)}, or for what a round job
+ * leaves, a unit query is a Spark job over the cached partition holding its shard (on its executor).
+ * A unit's checkpoint is read from and written to the {@link CheckpointStore} under a new name; a
+ * failed unit is tried again from its unchanged input checkpoint up to {@code maxAttempts} times, then
+ * the config fails with the reason and the run continues. After the round every config is validated
+ * on the held-out split and the procedure decides what runs next ({@link SelectionState}).
  *
  * <p>Everything learned is in the run directory (see {@link RunDirectory}) as it happens; {@link
  * Builder#optResume(boolean)} replays recorded epochs into the procedure and continues from the last
@@ -444,10 +445,9 @@ public final class ModelSelection {
     return ShardLayout.layout(data, seed, validationFraction, workers, false).get(0).glom().collect();
   }
 
-  /** @return round settings: the run's seed, tries and unit costs, {@code slots} shards */
+  /** @return round settings: the run's seed and tries, {@code slots} shards */
   private RoundScheduler.Settings settings(int slots, int concurrency, boolean perShard, boolean sameOffset) {
-    return new RoundScheduler.Settings(b.seed, slots, concurrency, perShard, sameOffset, b.maxAttempts,
-        c -> b.factory.unitCost(new Hyperparameters(c.values())));
+    return new RoundScheduler.Settings(b.seed, slots, concurrency, perShard, sameOffset, b.maxAttempts);
   }
 
   private Map<String, String> spec(int slots) {

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.argus.select.space.Config;
 import org.argus.select.space.Seeds;
 
 /**
@@ -42,27 +41,18 @@ public final class RoundScheduler {
    *     on any free replica (task-parallel)
    * @param sameOffset every config starts its visit order at offset 0 (sequential)
    * @param maxAttempts tries per unit, {@code >= 1}
-   * @param unitCost a config's static cost per unit (relative, {@code > 0}; a function of the config
-   *     alone, never measured): balances the round's visit-order offsets ({@link VisitOrders})
    */
   public record Settings(long seed, int shards, int concurrency, boolean perShard, boolean sameOffset,
-      int maxAttempts, java.util.function.ToDoubleFunction<Config> unitCost) {
+      int maxAttempts) {
     /**
      * @throws IllegalArgumentException if {@code shards}, {@code concurrency} or {@code
      *     maxAttempts} is below 1
-     * @throws NullPointerException if {@code unitCost} is null
      */
     public Settings {
       if (shards < 1 || concurrency < 1 || maxAttempts < 1) {
         throw new IllegalArgumentException("round settings need shards, concurrency and maxAttempts >= 1; found "
             + shards + ", " + concurrency + ", " + maxAttempts);
       }
-      java.util.Objects.requireNonNull(unitCost, "unitCost");
-    }
-
-    /** Settings where every config's units cost the same (offsets by rank alone). */
-    public Settings(long seed, int shards, int concurrency, boolean perShard, boolean sameOffset, int maxAttempts) {
-      this(seed, shards, concurrency, perShard, sameOffset, maxAttempts, c -> 1);
     }
   }
 
@@ -75,18 +65,13 @@ public final class RoundScheduler {
   private final Set<Integer> idle = new HashSet<>();
   private final SplittableRandom rng;
   private final List<Integer> roundTrials;
-  private final Map<Integer, Double> costs;
   private int inFlight;
 
   RoundScheduler(Settings settings, int round, List<TrialState> todo, List<Integer> roundTrials,
-      Map<Integer, Config> configs, Map<Integer, Set<Integer>> doneShards, UnitTimes times) {
+      Map<Integer, Set<Integer>> doneShards, UnitTimes times) {
     this.settings = settings;
     this.times = times;
     this.roundTrials = List.copyOf(roundTrials);
-    this.costs = new HashMap<>();
-    for (int id : roundTrials) {
-      costs.put(id, settings.unitCost().applyAsDouble(configs.get(id)));
-    }
     for (TrialState st : todo) {
       Set<Integer> need = new HashSet<>();
       for (int s = 0; s < settings.shards(); s++) {
@@ -96,8 +81,8 @@ public final class RoundScheduler {
       }
       remaining.put(st.id(), need);
       byId.put(st.id(), st);
-      order.put(st.id(), VisitOrders.of(settings.seed(), st.epochs + 1, settings.shards(), roundTrials, costs,
-          st.id(), settings.sameOffset()));
+      order.put(st.id(), VisitOrders.of(settings.seed(), st.epochs + 1, settings.shards(), roundTrials, st.id(),
+          settings.sameOffset()));
     }
     for (int s = 0; s < settings.shards(); s++) {
       freeShards.add(s);
@@ -204,7 +189,7 @@ public final class RoundScheduler {
       String in = st.ckpt;
       for (int e = 0; e < epochs; e++) {
         List<Integer> visits = e == 0 ? order.get(id) : VisitOrders.of(settings.seed(), st.epochs + 1 + e,
-            settings.shards(), roundTrials, costs, id, settings.sameOffset());
+            settings.shards(), roundTrials, id, settings.sameOffset());
         for (int j = 0; j < visits.size(); j++) {
           int s = visits.get(j);
           if (e > 0 || remaining.get(id).contains(s)) {

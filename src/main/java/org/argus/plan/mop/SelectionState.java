@@ -108,11 +108,7 @@ public final class SelectionState {
     if (round < 0) {
       throw new IllegalStateException("no round begun");
     }
-    Map<Integer, Config> configs = new HashMap<>();
-    for (int id : roundTrials) {
-      configs.put(id, states.get(id).trial.config());
-    }
-    return new RoundScheduler(settings, round, todo, roundTrials, configs, doneShards, times);
+    return new RoundScheduler(settings, round, todo, roundTrials, doneShards, times);
   }
 
   /**

@@ -39,21 +39,6 @@ public interface TrainerFactory extends Serializable {
     return Columns.all();
   }
 
-  /**
-   * A config's static cost per unit query, relative to the other configs of a run (e.g. multiply-adds
-   * per example): MOP balances the configs that share a shard at each step of an epoch by it
-   * ({@link org.argus.plan.mop.RoundScheduler.Settings#unitCost}). It must be a function of the
-   * config alone, never a measurement: a config's visit order, and so its results, depend on it, and
-   * must be the same in a resumed run (same seed ⇒ same results). Default: 1, every config alike.
-   *
-   * @param config the config's hyperparameters
-   * @return a positive finite cost
-   * @throws IllegalArgumentException if the config selects nothing this factory can train
-   */
-  default double unitCost(Hyperparameters config) {
-    return 1;
-  }
-
   /** @return a description for reports, e.g. {@code djl-pytorch cnn [1,28,28] -> 10} */
   String describe();
 }
