@@ -247,6 +247,26 @@ public final class FusedSelection {
     }
 
     /**
+     * Checks, without Spark, what {@link #prepare} refuses first: the head family, and every CNN and
+     * layer the space names (or the transfer's layers), each model resolved ({@link
+     * FeatureTransfer#checkLayers}). A command calls it before starting its session, so a misspelt
+     * layer is refused in about a second.
+     *
+     * @return this
+     * @throws NullPointerException without a transfer or a space
+     * @throws IllegalArgumentException for another family, an unknown model or layer (listing the
+     *     valid ones), or a layer dimension naming no model's layers
+     * @throws ArgusException when a model cannot be provisioned or read
+     */
+    public Builder check() throws ArgusException {
+      Objects.requireNonNull(transfer, "transfer");
+      Objects.requireNonNull(space, "space");
+      ViewTrainerFactory.checkFamily(family);
+      FusedTransfers.checkLayers(transfer, space, inputSize);
+      return this;
+    }
+
+    /**
      * Resolves the space and plans the materialization (small Spark queries over the inputs; no
      * inference).
      *

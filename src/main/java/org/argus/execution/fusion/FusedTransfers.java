@@ -78,30 +78,62 @@ record FusedTransfers(FusedSpace fused, List<FeatureTransfer> transfers, List<St
     return new FusedTransfers(f, fts, models, each);
   }
 
+  /**
+   * Checks, without Spark, every (CNN, layers) the space names ({@link FeatureTransfer#checkLayers}):
+   * what {@link #prepare} would refuse first, before a command starts its session.
+   *
+   * @param transfer the transfer's settings
+   * @param space the joint space
+   * @param inputSize per CNN, its input size (null: the transfer's)
+   * @throws IllegalArgumentException for an unknown model or layer (listing the valid ones), or a
+   *     space whose layer values name no model
+   * @throws ArgusException when a model cannot be provisioned or read
+   */
+  static void checkLayers(TransferSpec transfer, SearchSpace space, java.util.function.ToIntFunction<String> inputSize)
+      throws ArgusException {
+    if (space.domains().containsKey(FeatureViews.MODEL)) {
+      for (String m : FusedSpace.models(space)) {
+        FeatureTransfer.checkLayers(modelSpec(transfer, space, m, inputSize));
+      }
+    } else if (space.domains().containsKey(FeatureViews.LAYER)) {
+      FeatureTransfer.checkLayers(transfer.withLayers(FusedSpace.of(space, List.of(), transfer.pooling()).layers()));
+    } else {
+      FeatureTransfer.checkLayers(transfer);
+    }
+  }
+
+  /**
+   * @return CNN {@code m}'s transfer in a space with a {@code model} dimension: its input size, its
+   *     own preprocessing beside other CNNs when it is a roster model (an explicit preprocessing is
+   *     for the CNNs that carry none: ONNX files), the space's layers of {@code m} or the transfer's
+   *     top k (1 by default)
+   */
+  private static TransferSpec modelSpec(TransferSpec transfer, SearchSpace space, String m,
+      java.util.function.ToIntFunction<String> inputSize) {
+    List<String> names = FusedSpace.models(space);
+    Map<String, List<String>> named = FusedSpace.layersByModel(space);
+    int size = inputSize != null ? inputSize.applyAsInt(m) : transfer.inputSize();
+    boolean own = names.size() > 1 && org.argus.model.roster.Roster.names().contains(m);
+    int k = transfer.topK() > 0 ? transfer.topK() : 1;
+    TransferSpec t = transfer.withModel(m, own ? null : transfer.preprocessing(), size, k);
+    return named != null ? t.withLayers(named.get(m)) : t;
+  }
+
   /** A space with a {@code model} dimension: one transfer per (CNN, precision), each planned on its own. */
   private static FusedTransfers prepareModels(SparkSession spark, TransferSpec transfer, SearchSpace space,
       ProgressSink progress, java.util.function.ToIntFunction<String> inputSize, List<Precision> each)
       throws ArgusException {
     List<String> names = FusedSpace.models(space);
-    Map<String, List<String>> named = FusedSpace.layersByModel(space);
     Map<String, Domain> rest = new LinkedHashMap<>(space.domains());
     rest.remove(FeatureViews.MODEL);
     rest.remove(FeatureViews.LAYER);
     List<Pooling> pools = FusedSpace.of(new SearchSpace(rest), List.of("?"), transfer.pooling()).poolings();
-    int k = transfer.topK() > 0 ? transfer.topK() : 1;
     List<FeatureTransfer> fts = new ArrayList<>();
     List<String> models = new ArrayList<>();
     List<Precision> precisions = new ArrayList<>();
     Map<String, List<String>> layers = new LinkedHashMap<>();
     for (String m : names) {
-      int size = inputSize != null ? inputSize.applyAsInt(m) : transfer.inputSize();
-      // an explicit preprocessing is for the CNNs that carry none (ONNX files): beside others, a
-      // roster model keeps its own
-      boolean own = names.size() > 1 && org.argus.model.roster.Roster.names().contains(m);
-      TransferSpec t = transfer.withModel(m, own ? null : transfer.preprocessing(), size, k).withPoolings(pools);
-      if (named != null) {
-        t = t.withLayers(named.get(m));
-      }
+      TransferSpec t = modelSpec(transfer, space, m, inputSize).withPoolings(pools);
       FeatureTransfer first = FeatureTransfer.prepare(spark, t.withPrecision(each.get(0)), progress);
       layers.put(m, first.layers());
       for (Precision p : each) { // the other precisions: the same inputs and layers, planned anew

@@ -93,6 +93,28 @@ public final class FeatureTransfer {
   }
 
   /**
+   * Checks, without Spark, what {@link #prepare} checks first: the model resolves (a roster name
+   * or a readable ONNX file with its preprocessing, provisioned if needed) and has the spec's layers
+   * (named, or its top {@code k} feature layers). A command calls it before starting Spark, so a
+   * misspelt model or layer is refused in about a second instead of after the session starts.
+   *
+   * @param spec the job
+   * @return the layers the transfer would extract, bottom first
+   * @throws IllegalArgumentException for an unknown model or layer (listing the valid ones), a top
+   *     {@code k} the model does not have, or a layer whose shape cannot be inferred at the spec's
+   *     input size
+   * @throws ArgusException when the model cannot be provisioned or read
+   */
+  public static List<String> checkLayers(TransferSpec spec) throws ArgusException {
+    return TransferLayers.of(resolve(spec), spec).layers();
+  }
+
+  private static ResolvedModel resolve(TransferSpec spec) throws ArgusException {
+    return ResolvedModel.resolve(ModelRef.parse(spec.model(), spec.preprocessing(), spec.inputSize()),
+        ResolvedModel.LOCAL_FILES);
+  }
+
+  /**
    * As {@link #prepare(SparkSession, TransferSpec, ProgressSink)}, keeping a checkpoint per
    * completed layer in {@code runDir} ({@link LayerCheckpoints}); with {@code resume}, the layers
    * whose checkpoints are whole (sha256 verified) are reused and the optimizer plans only the
@@ -112,8 +134,7 @@ public final class FeatureTransfer {
    */
   public static FeatureTransfer prepare(SparkSession spark, TransferSpec spec, ProgressSink progress, Path runDir,
       boolean resume) throws ArgusException, IOException {
-    ResolvedModel model = ResolvedModel.resolve(
-        ModelRef.parse(spec.model(), spec.preprocessing(), spec.inputSize()), ResolvedModel.LOCAL_FILES);
+    ResolvedModel model = resolve(spec);
     TransferLayers all = TransferLayers.of(model, spec);
     String group = "argus.transfer.prepare." + System.nanoTime();
     spark.sparkContext().setJobGroup(group, "feature transfer: reading inputs", false);

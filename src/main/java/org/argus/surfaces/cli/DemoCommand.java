@@ -123,6 +123,6 @@ final class DemoCommand implements Callable<Integer> {
             ? "spark-lr" : "head";
     HeadTransfer.HeadSpec head = TransferCommand.headSpec(l, TransferCommand.DEFAULT_HEAD,
         HeadTransfer.HeadSpec.DEFAULT.epochs());
-    return TransferCommand.execute("demo", master, verbose, false, out, false, null, spark -> s, false, head);
+    return TransferCommand.execute("demo", master, verbose, false, out, false, null, s, false, head);
   }
 }

@@ -102,6 +102,8 @@ final class FusedSelectRun {
       c.runDir = "argus-out/select/run-" + java.time.LocalDateTime.now()
           .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
+    // a misspelt model or layer is refused before Spark starts and before the run directory is written
+    FusedSelection.builder().setTransfer(spec()).setSpace(space).optFamily(fam).optInputSize(this::sizeFor).check();
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(c.master, "argus-select", c.verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);

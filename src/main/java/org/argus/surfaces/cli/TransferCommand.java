@@ -189,7 +189,7 @@ final class TransferCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "keep Spark's INFO logs and print stack traces")
   boolean verbose;
 
-  TransferSpec spec(SparkSession spark) {
+  TransferSpec spec() {
     TransferSpec.Builder b = TransferSpec.builder().setModel(model);
     if (images != null) {
       b.setImageFolder(images);
@@ -278,7 +278,7 @@ final class TransferCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--grid/--cv-folds cross-validate Spark ML's learner; with --learner head "
           + "search heads with argus select --transfer MODEL --space ...");
     }
-    return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, this::spec,
+    return execute("transfer", master, verbose, explain, runDir, resume != null, saveModels, spec(),
         comparePrecision, head);
   }
 
@@ -346,25 +346,6 @@ final class TransferCommand implements Callable<Integer> {
     }
   }
 
-  /** Builds the spec once the session exists (it may read tables). */
-  @FunctionalInterface
-  interface SpecSource {
-    TransferSpec spec(SparkSession spark);
-  }
-
-  /**
-   * {@link #execute(String, String, boolean, boolean, Path, boolean, Path, SpecSource, boolean)} without
-   * a precision comparison.
-   *
-   * @return the exit code (0)
-   * @throws ArgusException when the model or data cannot be provisioned
-   * @throws IOException when the report cannot be written
-   */
-  static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
-      Path saveModels, SpecSource specs) throws ArgusException, IOException {
-    return execute(kind, master, verbose, explainOnly, out, resume, saveModels, specs, false, null);
-  }
-
   /**
    * Runs feature transfer from the CLI (shared by {@code transfer} and its preset {@code demo}):
    * progress on stderr, EXPLAIN, the run (a checkpoint per completed layer under {@code
@@ -372,6 +353,8 @@ final class TransferCommand implements Callable<Integer> {
    * provenance) and optionally the fitted models.
    *
    * @param resume continue the run in {@code out} from its layer checkpoints
+   * @param s the transfer: its model and layers are checked before Spark starts ({@link
+   *     FeatureTransfer#checkLayers}), so a misspelt one is refused before anything is written
    * @param comparePrecision after an int8 run, run fp32 too and write {@code out/precision.md}
    * @param head the head of {@code --learner head} (its MOP run in {@code out/heads}), or null for
    *     Spark ML's learner
@@ -380,13 +363,13 @@ final class TransferCommand implements Callable<Integer> {
    * @throws IOException when the report cannot be written
    */
   static int execute(String kind, String master, boolean verbose, boolean explainOnly, Path out, boolean resume,
-      Path saveModels, SpecSource specs, boolean comparePrecision, HeadTransfer.HeadSpec head)
+      Path saveModels, TransferSpec s, boolean comparePrecision, HeadTransfer.HeadSpec head)
       throws ArgusException, IOException {
+    FeatureTransfer.checkLayers(s);
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-" + kind, verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
         LiveTransferPage live = new LiveTransferPage(out, kind, progress)) {
-      TransferSpec s = specs.spec(spark);
       progress.step("[1/3] preparing: model " + s.model() + ", inputs, sizes, optimizer");
       FeatureTransfer ft = null;
       HeadTransfer ht = null;

@@ -1,5 +1,6 @@
 package org.argus.surfaces.cli;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -79,5 +80,26 @@ class FusedSelectCommandTest {
   void theHeadLearnerRefusesResume() {
     String[] o = CliRun.run(1, "transfer", "--learner", "head", "--resume", tmp.resolve("r").toString());
     assertTrue(o[1].contains("--learner head has none"), o[1]);
+  }
+
+  /** Runs a select the command refuses; asserts nothing was written; returns its stderr. */
+  private String refused(String name, String space) {
+    Path dir = tmp.resolve(name);
+    String[] o = CliRun.run(1, "select", "--transfer", "mobilenet_v2", "--images", "40", "--test-images", "10",
+        "--space", space, "--run-dir", dir.toString());
+    assertFalse(Files.exists(dir), "the refused run wrote " + dir);
+    return o[1];
+  }
+
+  @Test
+  void anUnknownLayerIsRefusedBeforeTheRunDirectoryIsWritten() {
+    String err = refused("refused", "layer=choice(block_6_expand_relu,mixed11);lr=choice(0.01)");
+    assertTrue(err.contains("unknown layer 'mixed11' in mobilenet_v2") && err.contains("block_13_expand_relu"), err);
+  }
+
+  @Test
+  void anUnknownModelInAModelDimensionIsRefusedBeforeTheRunDirectoryIsWritten() {
+    String err = refused("refused-model", "model=choice(mobilenet_v2,resnet9000);lr=choice(0.01)");
+    assertTrue(err.contains("resnet9000") && err.contains("inception_v3"), err);
   }
 }

@@ -1,6 +1,7 @@
 package org.argus.surfaces.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,5 +112,15 @@ class TransferCommandTest {
   void aBadPlanNameFailsNamingTheValidOnes() {
     String[] o = run(1, "transfer", "--plan", "greedy", "--explain");
     assertTrue(o[1].contains("unknown plan 'greedy'") && o[1].contains("staged"), o[1]);
+  }
+
+  @Test
+  void anUnknownLayerIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) {
+    Path out = dir.resolve("out");
+    String[] o = run(1, "transfer", "--layers", "block_6_expand_relu,mixed11", "--train", "20", "--test", "10",
+        "--out", out.toString());
+    assertTrue(o[1].contains("unknown layer 'mixed11' in mobilenet_v2") && o[1].contains("block_13_expand_relu"), o[1]);
+    assertFalse(java.nio.file.Files.exists(out), "the refused run wrote " + out);
+    assertFalse(o[1].contains("[1/3] preparing"), "refused before the run began: " + o[1]);
   }
 }
