@@ -240,6 +240,7 @@ final class FeaturesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws ArgusException, IOException {
     validate();
+    DeepImageFeaturizer f = featurizer().checkModel(); // unknown model or layer: refused before Spark starts
     prepareOut(new Configuration());
     String m = master; // null: the submitted application's master, else local[*] (SparkSessions.create)
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
@@ -247,8 +248,7 @@ final class FeaturesCommand implements Callable<Integer> {
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);
         FeatureInputs in = FeatureInputs.read(spark,
             new FeatureInputs.Source(data, train, test, seed, idCol, imageCol, labelCol))) {
-      DeepImageFeaturizer f = featurizer();
-      f.transformSchema(in.rows().schema()); // unknown layers, bad model: fail before any job
+      f.transformSchema(in.rows().schema()); // the image column: checked before any job
       FeaturesReport.Document doc = FeatureExtraction.run(spark, in, f, layers, out, partitions, progress);
       progress.step("report → " + out);
       // last: a report in OUT marks a finished run

@@ -393,6 +393,21 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
         (Long) $(calibrationSeed));
   }
 
+  /**
+   * Checks the model params and this stage's outputs without any data: the model resolves (a roster
+   * name, or an ONNX file on any Hadoop file system with its preprocessing) and has the outputs
+   * (layers or tensors) this stage is set to. {@link #transformSchema} checks the same, and the input
+   * column; a command calls this first, so a misspelt layer is refused before it starts Spark.
+   *
+   * @return this
+   * @throws IllegalArgumentException for an unknown model, layer or output tensor (listing the valid
+   *     names), or a model file without a preprocessing spec
+   */
+  public S checkModel() {
+    outputs(resolved());
+    return self();
+  }
+
   /** @return the resolved model (driver-side, cached) for the current params */
   ResolvedModel resolved() {
     return StageModels.resolve(getModelName(), getModelPath(), getPreprocessing(), getImageSize());

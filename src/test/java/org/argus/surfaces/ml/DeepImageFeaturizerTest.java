@@ -101,6 +101,20 @@ class DeepImageFeaturizerTest {
   }
 
   @Test
+  void checkModelRefusesAnUnknownLayerOrModelWithoutAnyData() {
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> new DeepImageFeaturizer().setModelName("mobilenet_v2").setLayers("block_99_relu").checkModel());
+    assertTrue(e.getMessage().contains("unknown layer 'block_99_relu' in mobilenet_v2")
+        && e.getMessage().contains("block_13_expand_relu"), e.getMessage());
+    var m = assertThrows(IllegalArgumentException.class,
+        () -> new DeepImageFeaturizer().setModelName("resnet9000").setLayers("out_relu").checkModel());
+    assertTrue(m.getMessage().contains("unknown model 'resnet9000'") && m.getMessage().contains("mobilenet_v2"),
+        m.getMessage());
+    DeepImageFeaturizer ok = new DeepImageFeaturizer().setModelName("mobilenet_v2").setLayers("out_relu");
+    assertEquals(ok, ok.checkModel(), "a valid stage passes and returns itself");
+  }
+
+  @Test
   void badParamsFailInTransformSchemaNamingTheValue() {
     StructType schema = images.schema();
     IllegalArgumentException e =
