@@ -104,6 +104,7 @@ final class FusedSelectRun {
     }
     // a misspelt model or layer is refused before Spark starts and before the run directory is written
     FusedSelection.builder().setTransfer(spec()).setSpace(space).optFamily(fam).optInputSize(this::sizeFor).check();
+    Procedures.parse(c.procedure, space, c.epochs, c.workers != null ? c.workers : 1, c.seed, g); // its form
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(c.master, "argus-select", c.verbose);
     try (ConsoleProgress progress = new ConsoleProgress(System.err, 3000);

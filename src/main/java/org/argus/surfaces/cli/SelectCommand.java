@@ -256,6 +256,7 @@ final class SelectCommand implements Callable<Integer> {
     boolean imageData = !data.startsWith("parquet:");
     String fam = family != null ? family : imageData ? "cnn" : "head";
     org.argus.runtime.train.Families.get(fam); // unknown family fails here
+    Procedures.parse(procedure, s, epochs, workers != null ? workers : 1, seed, g); // and a malformed procedure
     if (runDir == null) {
       runDir = "argus-out/select/run-" + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }

@@ -205,11 +205,11 @@ final class TrainCommand implements Callable<Integer> {
           .format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
     Hyperparameters config = config();
+    FineTuning ft = fineTuning(); // an unknown model or layer fails here, before Spark starts
     boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = SparkSessions.create(master, "argus-train", verbose);
     try {
       int slots = workers != null ? workers : spark.sparkContext().defaultParallelism();
-      FineTuning ft = fineTuning();
       JavaRDD<Example> rows = ft == null
           ? load(spark, data, this.images, seed, FashionMnist.Split.TRAIN, featuresCol, labelCol)
           : ft.activations(FashionMnist.sample(spark, FashionMnist.Split.TRAIN, this.images, seed), "image", "label")

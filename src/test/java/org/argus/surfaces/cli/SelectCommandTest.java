@@ -1,6 +1,7 @@
 package org.argus.surfaces.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -26,6 +27,18 @@ class SelectCommandTest {
     assertTrue(err.contains("valid: mop, task-parallel, bsp, sequential"), err);
     err = run(1, "select", "--images", "200", "--procedure", "asha:4,x,8")[1];
     assertTrue(err.contains("procedure 'asha:4,x,8': argument ETA of asha:R,ETA,MAX_TRIALS at position 7 is 'x'"), err);
+  }
+
+  @Test
+  void aMalformedProcedureIsRefusedBeforeTheRunDirectoryIsWritten(@TempDir Path dir) {
+    for (String[] cmd : new String[][] {
+        {"select", "--images", "100", "--family", "mlp", "--procedure", "foo:1", "--run-dir", dir.resolve("a").toString()},
+        {"select", "--transfer", "mobilenet_v2", "--layers", "out_relu", "--space", "lr=choice(0.1)",
+            "--procedure", "asha:1", "--run-dir", dir.resolve("b").toString()}}) {
+      String err = run(1, cmd)[1];
+      assertTrue(err.contains("valid forms: grid | random:N"), err);
+      assertFalse(Files.exists(Path.of(cmd[cmd.length - 1])), "the refused run wrote " + cmd[cmd.length - 1]);
+    }
   }
 
   @Test
