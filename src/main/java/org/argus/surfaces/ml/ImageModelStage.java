@@ -21,7 +21,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.BinaryType;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.argus.execution.inference.Counters;
 import org.argus.execution.inference.HandleInvalid;
@@ -429,38 +428,17 @@ public abstract class ImageModelStage<S extends ImageModelStage<S>> extends Tran
 
   @Override
   public StructType transformSchema(StructType schema) {
-    int idx = imageColumn(schema);
+    ImageColumns.index(getClass().getSimpleName(), schema, getInputCol());
     ResolvedModel r = resolved();
     return InferenceStage.outputSchema(stageName(r), schema, InferenceStage.all(schema.size()), outputs(r),
         HandleInvalid.parse(getHandleInvalid()), getInvalidReasonCol());
-  }
-
-  /**
-   * @return the index of the input column
-   * @throws IllegalArgumentException when it is missing or neither an image struct nor binary
-   */
-  private int imageColumn(StructType schema) {
-    String col = getInputCol();
-    if (!Arrays.asList(schema.fieldNames()).contains(col)) {
-      throw new IllegalArgumentException(
-          getClass().getSimpleName() + ": input column '" + col + "' not found; columns: "
-              + String.join(", ", schema.fieldNames()));
-    }
-    DataType t = schema.apply(col).dataType();
-    if (!(t instanceof BinaryType) && !ImageColumns.isImageStruct(t)) {
-      throw new IllegalArgumentException(
-          getClass().getSimpleName() + ": input column '" + col + "' has type " + t.simpleString()
-              + "; expected a Spark image struct (origin, height, width, nChannels, mode, data) or "
-              + "binary image bytes");
-    }
-    return schema.fieldIndex(col);
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     StructType in = dataset.schema();
     transformSchema(in);
-    int idx = imageColumn(in);
+    int idx = ImageColumns.index(getClass().getSimpleName(), in, getInputCol());
     ResolvedModel r = resolved();
     List<InferenceStage.Output> outputs = outputs(r);
     List<String> layers = outputs.stream().map(InferenceStage.Output::tensor).distinct().toList();
